@@ -1,0 +1,1 @@
+"""Calibration of supplyshock against published estimates (targets and their sources)."""

@@ -1,0 +1,49 @@
+"""The Python API: draws, simulation with either engine, assessment."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from simulator.draws import Draws
+from simulator.params import resolve
+from simulator.scenario import Scenario
+from simulator.trajectories import Trajectories
+
+__all__ = ["simulate", "ENGINES"]
+
+Engine = Literal["simpy", "vectorised"]
+ENGINES: tuple[str, ...] = ("simpy", "vectorised")
+
+
+def simulate(scenario: Scenario, draws: Draws, *, engine: Engine = "vectorised", events: bool = False) -> Trajectories:
+    """Simulate every path of ``draws`` on ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    draws : Draws
+        From :func:`simulator.sample_draws` on the same scenario.
+    engine : {"vectorised", "simpy"}
+        Both compute the same trajectories; ``simpy`` is the readable reference,
+        ``vectorised`` the fast one.
+    events : bool
+        Keep each path's event log (SimPy engine only).
+
+    Returns
+    -------
+    Trajectories
+    """
+    if draws.n_days != scenario.run.horizon_days:
+        raise ValueError(f"draws cover {draws.n_days} days but the scenario's horizon is {scenario.run.horizon_days}")
+    pp = resolve(scenario, draws.params, draws.n_paths)
+    if engine == "simpy":
+        from simulator.engines.simpy_engine import simulate_simpy
+
+        return simulate_simpy(scenario, pp, draws, events=events)
+    if engine == "vectorised":
+        if events:
+            raise ValueError("event logs come from the SimPy engine: use engine='simpy'")
+        from simulator.engines.vectorised import simulate_vectorised
+
+        return simulate_vectorised(scenario, pp, draws)
+    raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")

@@ -1,0 +1,1 @@
+"""The two engines: the SimPy reference and the vectorised Monte Carlo engine."""

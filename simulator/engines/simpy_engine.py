@@ -1,0 +1,408 @@
+"""The reference engine: the daily semantics as SimPy processes, one path at a time.
+
+Each day ``t`` is divided into phases so the fixed order of operations of the
+model holds however SimPy interleaves processes:
+
+=========  ===================================================================
+time       what happens
+=========  ===================================================================
+t + 0.05   supplier ramp-ups and thrifting advance (their own processes)
+t + 0.10   shipments due arrive into corporate inventory (one process each)
+t + 0.20   the stockpile agency checks its rule and releases
+t + 0.50   sectors state requirements, material is allocated by priority,
+           output, lost output and catch-up are booked
+t + 0.70   licence applications due are decided (one process each)
+t + 0.80   the importer orders up to its target and ships or applies
+t + 0.90   the day's state is recorded
+=========  ===================================================================
+
+Inventories and stockpiles are ``simpy.Container`` objects. This engine is the
+readable statement of the model; :mod:`simulator.engines.vectorised` must give
+the same numbers on the same draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulator.draws import Draws
+from simulator.params import NEVER, PathParams, decision_day, ramp_fraction, working_day_calendar
+from simulator.scenario import Scenario
+from simulator.trajectories import Event, Trajectories
+
+__all__ = ["simulate_simpy", "ENOUGH"]
+
+ENOUGH = 1e-12
+"""A requirement is met in full when supply falls short of it by at most this share."""
+
+STOPPAGE = 0.99
+"""A sector has stopped (for the event log) when output falls below this share of plan."""
+
+_ARRIVE, _STOCKPILE, _PRODUCE, _DECIDE, _ORDER, _RECORD, _RAMP = 0.10, 0.20, 0.50, 0.70, 0.80, 0.90, 0.05
+
+
+class _Path:
+    """One Monte Carlo path: state, processes and records."""
+
+    def __init__(
+        self,
+        sc: Scenario,
+        pp: PathParams,
+        p: int,
+        draws: Draws,
+        out: Trajectories,
+        cal: tuple[np.ndarray, np.ndarray],
+        log: list[Event] | None,
+    ) -> None:
+        self.env = simpy.Environment()
+        self.sc, self.pp, self.p, self.draws, self.out, self.log = sc, pp, p, draws, out, log
+        self.cum, self.nth = cal
+        self.T = pp.n_days
+        self.M, self.K, self.S = len(sc.materials), len(sc.sources), len(sc.sectors)
+        self.mats, self.srcs, self.secs = sc.material_ids, sc.source_ids, sc.sector_ids
+        d = pp.demand[p]
+        self.d = d
+        self.inv = [simpy.Container(self.env, init=float(pp.cover[p, m] * d[m])) for m in range(self.M)]
+        self.stock = [simpy.Container(self.env, init=float(pp.stock0[p, m])) for m in range(self.M)]
+        self.pipeline = [0.0] * self.M
+        self.backlog = [0.0] * self.S
+        self.cap_frac = np.zeros((self.K, self.M))
+        self.thrift_frac = np.zeros((self.S, self.M))
+        self.stopped = [False] * self.S
+        self.empty = [False] * self.M
+        self.target = pp.target[p]
+        out.inventory0[p] = [c.level for c in self.inv]
+        out.stockpile0[p] = [c.level for c in self.stock]
+        # goods already at sea on day 0: the baseline flow of each source over its transit time
+        for k in range(self.K):
+            for m in range(self.M):
+                q = float(pp.share[p, k, m] * d[m])
+                if q > 0.0:
+                    for day in range(int(pp.transit[p, k])):
+                        self.pipeline[m] += q
+                        self.env.process(self.shipment(k, m, q, day, initial=True))
+        out.pipeline0[p] = self.pipeline
+        self.env.process(self.stockpile_agency())
+        for k in range(self.K):
+            for m in range(self.M):
+                if pp.extra[p, k, m] > 0.0 and pp.trigger[p, m] < NEVER:
+                    self.env.process(self.ramp_up(k, m))
+        for s in range(self.S):
+            for m in range(self.M):
+                if pp.thrift[p, s, m] > 0.0 and pp.trigger[p, m] < NEVER:
+                    self.env.process(self.thrifting(s, m))
+        self.env.process(self.policy_announcements())
+        self.env.process(self.production())
+        self.env.process(self.importer())
+        self.env.process(self.recorder())
+
+    # ------------------------------------------------------------ helpers
+    def note(self, day: int, category: str, text: str) -> None:
+        if self.log is not None:
+            self.log.append(Event(day, category, text))
+
+    def wait_until(self, time: float) -> simpy.Timeout:
+        return self.env.timeout(max(time - self.env.now, 0.0))
+
+    def active_measure(self, k: int, m: int, t: int) -> int:
+        """Index of the measure on source k and material m active on day t, or -1."""
+        pp, p = self.pp, self.p
+        for j in range(len(pp.kind)):
+            if pp.msource[j] == k and pp.mmat[j, m] and pp.start[p, j] <= t < pp.end[p, j]:
+                return j
+        return -1
+
+    # ---------------------------------------------------------- processes
+    def shipment(self, k: int, m: int, q: float, arrive: int, initial: bool = False) -> Generator[Any, Any, None]:
+        """A shipment in transit: arrives on day ``arrive`` into corporate inventory."""
+        if arrive >= self.T:
+            return
+        yield self.wait_until(arrive + _ARRIVE)
+        yield self.inv[m].put(q)
+        self.pipeline[m] -= q
+        self.out.arrivals[self.p, arrive, k, m] += q
+        if not initial and self.log is not None and self.pp.premium[self.p, k, m] > 0:
+            self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}")
+
+    def application(self, j: int, k: int, m: int, vol: float, submitted: int) -> Generator[Any, Any, None]:
+        """A licence application: decided after its processing time; approved, it ships."""
+        pp, p = self.pp, self.p
+        key = f"{self.sc.measure_ids[j]}/{self.mats[m]}"
+        tau = int(self.draws.licence_days[key][p, submitted])
+        approved = bool(self.draws.licence_u[key][p, submitted] < pp.approval[p, j])
+        decided = int(decision_day(submitted, np.int64(tau), self.cum, self.nth))
+        self.note(submitted, "application", f"apply for {vol:,.2f} t of {self.mats[m]} from {self.srcs[k]} "
+                  f"({self.sc.measure_ids[j]}): {tau} working days, decision on day {decided}")
+        if decided >= self.T:
+            return
+        yield self.wait_until(decided + _DECIDE)
+        if approved:
+            self.note(decided, "decision", f"approved: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) ship, "
+                      f"arrive day {decided + int(pp.transit[p, k])}")
+            self.env.process(self.shipment(k, m, vol, decided + int(pp.transit[p, k])))
+        else:
+            self.pipeline[m] -= vol
+            self.out.denied[p, decided, m] += vol
+            self.note(decided, "decision", f"denied: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) "
+                      "return to unfilled demand")
+
+    def stockpile_agency(self) -> Generator[Any, Any, None]:
+        """Releases the national stockpile once cover has fallen below the trigger."""
+        pp, p = self.pp, self.p
+        triggered = [-1] * self.M
+        for t in range(self.T):
+            yield self.wait_until(t + _STOCKPILE)
+            for m in range(self.M):
+                low = self.inv[m].level < pp.stock_trigger[p, m]
+                if triggered[m] < 0 and low:
+                    triggered[m] = t
+                    self.note(t, "stockpile", f"{self.mats[m]}: cover below {pp.stock_trigger[p, m] / self.d[m]:.0f} "
+                              f"days; release from day {t + int(pp.stock_lag[p, m])}")
+                if triggered[m] >= 0 and t >= triggered[m] + pp.stock_lag[p, m] and low:
+                    rel = min(self.stock[m].level, float(pp.stock_rate[p, m]))
+                    if rel > 0.0:
+                        yield self.stock[m].get(rel)
+                        yield self.inv[m].put(rel)
+                        self.out.release[p, t, m] = rel
+                        self.note(t, "release", f"stockpile releases {rel:,.2f} t of {self.mats[m]} "
+                                  f"({self.stock[m].level:,.1f} t left)")
+
+    def ramp_up(self, k: int, m: int) -> Generator[Any, Any, None]:
+        """An alternative supplier's extra capacity ramps up after the disruption is known."""
+        pp, p = self.pp, self.p
+        begin = float(pp.trigger[p, m] + pp.ramp_lag[p, k, m])
+        first = max(int(np.ceil(begin)), 0)
+        if first >= self.T:
+            return
+        yield self.wait_until(first + _RAMP)
+        self.note(first, "ramp-up", f"{self.srcs[k]} starts adding capacity for {self.mats[m]} "
+                  f"(+{pp.extra[p, k, m] * 365:,.0f} t/yr over {pp.ramp_days[p, k, m]:.0f} days)")
+        for t in range(first, self.T):
+            yield self.wait_until(t + _RAMP)
+            self.cap_frac[k, m] = ramp_fraction(t, begin, pp.ramp_days[p, k, m])
+            if self.cap_frac[k, m] >= 1.0:
+                self.note(t, "ramp-up", f"{self.srcs[k]} at full extra capacity for {self.mats[m]}")
+                return
+
+    def thrifting(self, s: int, m: int) -> Generator[Any, Any, None]:
+        """A sector cuts its use of a material per unit of output after a lag."""
+        pp, p = self.pp, self.p
+        begin = float(pp.trigger[p, m] + pp.thrift_lag[p, s, m])
+        first = max(int(np.ceil(begin)), 0)
+        if first >= self.T:
+            return
+        yield self.wait_until(first + _RAMP)
+        self.note(first, "thrift", f"{self.secs[s]} starts cutting {self.mats[m]} use "
+                  f"(up to {pp.thrift[p, s, m]:.0%} over {pp.thrift_ramp[p, s, m]:.0f} days)")
+        for t in range(first, self.T):
+            yield self.wait_until(t + _RAMP)
+            self.thrift_frac[s, m] = ramp_fraction(t, begin, pp.thrift_ramp[p, s, m])
+            if self.thrift_frac[s, m] >= 1.0:
+                return
+
+    def policy_announcements(self) -> Generator[Any, Any, None]:
+        """Logs measures starting and ending (their effect is in the importer)."""
+        pp, p = self.pp, self.p
+        changes = sorted({(int(pp.start[p, j]), j, "starts") for j in range(len(pp.kind))}
+                         | {(int(pp.end[p, j]), j, "ends") for j in range(len(pp.kind))})
+        for day, j, what in changes:
+            if day >= self.T:
+                return
+            yield self.wait_until(day)
+            mea = self.sc.policy[self.sc.measure_ids[j]]
+            self.note(day, "policy", f"{self.sc.measure_ids[j]} ({mea.kind}, {mea.source}, "
+                      f"{', '.join(mea.materials)}, coverage {pp.coverage[p, j]:.0%}) {what}")
+
+    def production(self) -> Generator[Any, Any, None]:
+        """Steps 3-6: requirements, allocation by priority, output, lost output, catch-up."""
+        pp, p, out = self.pp, self.p, self.out
+        levels = pp.priority_levels
+        window_end = pp.last_end[p] + pp.window[p]
+        for t in range(self.T):
+            yield self.wait_until(t + _PRODUCE)
+            # 3. requirements, planned output including catch-up
+            plan = [0.0] * self.S
+            req = np.zeros((self.S, self.M))
+            for s in range(self.S):
+                if t > window_end[s]:
+                    self.backlog[s] = 0.0
+                plan[s] = 1.0 + min(float(pp.overtime[p, s]), self.backlog[s])
+                for m in range(self.M):
+                    req[s, m] = pp.use[p, s, m] * self.d[m] * plan[s] * (1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m])
+            # 4. allocation by priority, pro rata within a level
+            ratio = np.ones((self.S, self.M))
+            for m in range(self.M):
+                have = self.inv[m].level
+                avail = have
+                unmet = 0.0
+                for lev in levels:
+                    members = [s for s in range(self.S) if pp.priority[s, m] == lev]
+                    need = 0.0
+                    for s in members:
+                        need += req[s, m]
+                    if need <= avail + ENOUGH * need:
+                        avail = max(avail - need, 0.0)
+                    else:
+                        share = avail / need
+                        for s in members:
+                            ratio[s, m] = share
+                        unmet += need - avail
+                        avail = 0.0
+                used = have - avail
+                if used > 0.0:
+                    yield self.inv[m].get(used)
+                total_req = 0.0
+                for s in range(self.S):
+                    total_req += req[s, m]
+                out.requirement[p, t, m] = total_req
+                out.consumption[p, t, m] = used
+                out.shortfall[p, t, m] = unmet
+                if self.inv[m].level == 0.0 and total_req > 0.0 and not self.empty[m]:
+                    self.empty[m] = True
+                    self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted; "
+                              f"{out.shortfall[p, t, m]:,.2f} t short")
+                elif self.inv[m].level > 0.0:
+                    self.empty[m] = False
+            # 5-6. output, lost output, catch-up
+            for s in range(self.S):
+                f = 1.0
+                for m in range(self.M):
+                    if pp.use[p, s, m] > 0.0:
+                        f = min(f, 1.0 - pp.crit[p, s, m] * (1.0 - ratio[s, m]))
+                produced = f * plan[s]
+                made_up = max(produced - 1.0, 0.0)
+                loss = max(1.0 - produced, 0.0)
+                self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
+                out.output_fraction[p, t, s] = f
+                out.output[p, t, s] = produced
+                out.lost_output[p, t, s] = (loss - made_up) * pp.daily_output[p, s]
+                if f < STOPPAGE and not self.stopped[s]:
+                    self.stopped[s] = True
+                    self.note(t, "stoppage", f"{self.secs[s]} output at {f:.0%} of plan")
+                elif f >= STOPPAGE and self.stopped[s]:
+                    self.stopped[s] = False
+                    self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan")
+
+    def importer(self) -> Generator[Any, Any, None]:
+        """Steps 7-8: order up to the target position, split over sources, ship or apply."""
+        pp, p, out = self.pp, self.p, self.out
+        for t in range(self.T):
+            yield self.wait_until(t + _ORDER)
+            premium_cost = 0.0
+            for m in range(self.M):
+                d = float(self.d[m])
+                position = self.inv[m].level + self.pipeline[m]
+                Q = max(float(self.target[m]) - position, 0.0)
+                q = np.zeros(self.K)
+                j_of = [self.active_measure(k, m, t) for k in range(self.K)]
+                known = t >= pp.trigger[p, m]
+                if Q > 0.0 and not known:
+                    for k in range(self.K):
+                        q[k] = pp.share[p, k, m] * Q
+                elif Q > 0.0:
+                    affected = [k for k in range(self.K) if j_of[k] >= 0]
+                    alts = [k for k in range(self.K) if j_of[k] < 0]
+                    caps = [pp.share[p, k, m] * d + pp.extra[p, k, m] * self.cap_frac[k, m] for k in range(self.K)]
+                    cap_alt = 0.0
+                    for k in alts:
+                        cap_alt += caps[k]
+                    if affected:
+                        at_risk = 0.0
+                        for k in affected:
+                            at_risk += pp.share[p, k, m] * (1.0 - pp.coverage[p, j_of[k]])
+                        want = Q * (1.0 - at_risk)
+                    else:
+                        want = Q
+                    to_alt = min(cap_alt, want)
+                    if cap_alt > 0.0:
+                        for k in alts:
+                            q[k] = to_alt * (caps[k] / cap_alt)
+                    rest = Q - to_alt
+                    if affected:
+                        base = 0.0
+                        for k in affected:
+                            base += pp.share[p, k, m]
+                        if base > 0.0:
+                            for k in affected:
+                                q[k] = rest * (pp.share[p, k, m] / base)
+                    else:
+                        for k in range(self.K):
+                            q[k] += rest * pp.share[p, k, m]
+                placed = 0.0
+                for k in range(self.K):
+                    if q[k] <= 0.0:
+                        continue
+                    if known:
+                        premium_cost += max(q[k] - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
+                    j = j_of[k]
+                    ship, apply = q[k], 0.0
+                    if j >= 0:
+                        cov = float(pp.coverage[p, j])
+                        covered = q[k] * cov
+                        ship = q[k] - covered
+                        if pp.kind[j] == 1:  # quota
+                            ship += min(covered, float(pp.quota[p, j]) * cov * (pp.share[p, k, m] * d))
+                        elif pp.kind[j] == 2:  # licence
+                            apply = covered
+                    if ship > 0.0:
+                        self.pipeline[m] += ship
+                        placed += ship
+                        self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))
+                    if apply > 0.0:
+                        self.pipeline[m] += apply
+                        placed += apply
+                        self.env.process(self.application(j, k, m, apply, t))
+                out.placed[p, t, m] = placed
+            out.premium_cost[p, t] = premium_cost
+
+    def recorder(self) -> Generator[Any, Any, None]:
+        out, p = self.out, self.p
+        for t in range(self.T):
+            yield self.wait_until(t + _RECORD)
+            for m in range(self.M):
+                out.inventory[p, t, m] = self.inv[m].level
+                out.stockpile[p, t, m] = self.stock[m].level
+                out.pipeline[p, t, m] = self.pipeline[m]
+
+
+def simulate_simpy(sc: Scenario, pp: PathParams, draws: Draws, *, events: bool = False) -> Trajectories:
+    """Run every path through the SimPy model.
+
+    Parameters
+    ----------
+    sc : Scenario
+    pp : PathParams
+        Per-path parameters (from :func:`simulator.params.resolve` on ``draws``).
+    draws : Draws
+    events : bool
+        Keep each path's event log in ``Trajectories.events``.
+
+    Returns
+    -------
+    Trajectories
+    """
+    P, T = pp.n_paths, pp.n_days
+    out = Trajectories.empty(
+        P, T, sc.material_ids, sc.source_ids, sc.sector_ids,
+        inventory0=np.zeros((P, len(sc.materials))),
+        stockpile0=np.zeros((P, len(sc.materials))),
+        pipeline0=np.zeros((P, len(sc.materials))),
+        daily_output=pp.daily_output.copy(),
+        demand=pp.demand.copy(),
+        gdp=pp.gdp.copy(),
+        currency=sc.economy.currency,
+        engine="simpy",
+    )
+    longest = max((int(v.max()) for v in draws.licence_days.values()), default=0)
+    cal = working_day_calendar(T + 2 * longest + 14, pp.start_weekday)
+    for p in range(P):
+        log: list[Event] | None = [] if events else None
+        path = _Path(sc, pp, p, draws, out, cal, log)
+        path.env.run(until=T)
+        if log is not None:
+            out.events.append(sorted(log, key=lambda e: e.day))
+    return out

@@ -1,0 +1,63 @@
+"""The one error type for bad input, with one message template.
+
+Every problem with a scenario file or a command-line option is reported as
+``<file>: <field>: <rule>; got <value>``, so a user can find the line to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["InputError"]
+
+
+class InputError(ValueError):
+    """Bad user input: names the file, the field path, the rule and the value given.
+
+    Parameters
+    ----------
+    file : str
+        The file (or ``"option"`` for a command-line option) the input came from.
+    field : str
+        Dotted path of the offending field, e.g. ``materials.dytb.inventory_days``.
+    rule : str
+        The rule that was broken, e.g. ``must be >= 0``.
+    value : object
+        The value that was given.
+    more : list of InputError, optional
+        Further problems found in the same input; reported after the first.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        field: str,
+        rule: str,
+        value: Any,
+        more: list[InputError] | None = None,
+    ) -> None:
+        self.file = file
+        self.field = field
+        self.rule = rule
+        self.value = value
+        self.more = list(more or [])
+        super().__init__(self._render())
+
+    def _line(self) -> str:
+        return f"{self.file}: {self.field}: {self.rule}; got {_show(self.value)}"
+
+    def _render(self) -> str:
+        lines = [self._line()] + [e._line() for e in self.more]
+        return "\n".join(lines)
+
+    def with_file(self, file: str) -> InputError:
+        """Return the same error attributed to ``file``."""
+        return InputError(file, self.field, self.rule, self.value, [m.with_file(file) for m in self.more])
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a table with keys " + ", ".join(repr(k) for k in value)
+    return repr(value)

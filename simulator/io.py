@@ -1,0 +1,248 @@
+"""Scenario files in, result files out: the only file I/O of the core.
+
+Scenario files are TOML (or JSON, as written to a results directory). A file may
+start from a built-in economy or another file with ``extends = "NAME-or-PATH"``;
+its tables are merged over the base key by key.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulator.errors import InputError
+from simulator.scenario import IOTable, Scenario, build_scenario
+
+__all__ = [
+    "list_scenarios",
+    "load_scenario",
+    "read_io_table",
+    "write_results_dir",
+    "data_path",
+]
+
+_DATA = resources.files("simulator") / "data"
+
+
+def data_path(*parts: str) -> Path:
+    """Path of a file shipped in the package's data folder."""
+    return Path(str(_DATA.joinpath(*parts)))
+
+
+def list_scenarios() -> dict[str, str]:
+    """Built-in scenarios: name -> one-line description."""
+    out: dict[str, str] = {}
+    for f in sorted(data_path("scenarios").glob("*.toml")):
+        with f.open("rb") as fh:
+            raw = tomllib.load(fh)
+        out[f.stem] = str(raw.get("description", "")).strip().splitlines()[0] if raw.get("description") else ""
+    return out
+
+
+def _read_mapping(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, "(file)", "must be a readable file", exc.strerror) from None
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(shown, f"line {exc.lineno}", f"must be valid JSON ({exc.msg})", text.decode(errors="replace").splitlines()[exc.lineno - 1] if exc.lineno else "") from None
+    else:
+        try:
+            data = tomllib.loads(text.decode("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            msg = str(exc)
+            raise InputError(shown, "(syntax)", "must be valid TOML", msg) from None
+        except UnicodeDecodeError:
+            raise InputError(shown, "(file)", "must be UTF-8 text", "undecodable bytes") from None
+    if not isinstance(data, dict):
+        raise InputError(shown, "(top level)", "must be a table", data)
+    return data
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) and "dist" not in v and "kind" not in v:
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve_base(name: str, here: Path | None, shown: str) -> Path:
+    builtin_econ = data_path("economies", f"{name}.toml")
+    builtin_scen = data_path("scenarios", f"{name}.toml")
+    if builtin_econ.is_file():
+        return builtin_econ
+    if builtin_scen.is_file():
+        return builtin_scen
+    cand = (here.parent / name) if here is not None else Path(name)
+    if cand.is_file():
+        return cand
+    econs = sorted(p.stem for p in data_path("economies").glob("*.toml"))
+    raise InputError(shown, "extends", "must name a built-in economy (" + ", ".join(econs) + ") or an existing file", name)
+
+
+def _read_with_extends(path: Path, shown: str, depth: int = 0) -> dict[str, Any]:
+    data = _read_mapping(path, shown)
+    ext = data.get("extends")
+    if ext is None:
+        return data
+    if not isinstance(ext, str):
+        raise InputError(shown, "extends", "must be a string", ext)
+    if depth > 8:
+        raise InputError(shown, "extends", "must not nest more than 8 levels (a cycle?)", ext)
+    base_path = _resolve_base(ext, path, shown)
+    base = _read_with_extends(base_path, str(base_path), depth + 1)
+    merged = _merge(base, {k: v for k, v in data.items() if k != "extends"})
+    return merged
+
+
+def read_io_table(path: Path, shown: str = "") -> IOTable:
+    """Read an input-output table in the layout of ``data/io/*.csv``.
+
+    Rows are sector codes then value-added rows and ``Total``; columns are
+    sector codes, final-demand columns, ``impo`` (negative), and ``Total``.
+    """
+    shown = shown or str(path)
+    try:
+        with path.open(newline="") as fh:
+            rows = list(csv.reader(fh))
+    except OSError as exc:
+        raise InputError(shown, "economy.io_table", "must be a readable CSV file", exc.strerror) from None
+    header = rows[0][1:]
+    body = {r[0]: r[1:] for r in rows[1:]}
+    try:
+        codes = [c for c in header if c in body and c != "Total"]
+        n = len(codes)
+        col = {c: i for i, c in enumerate(header)}
+
+        def num(x: str) -> float:
+            return float(x) if x.strip() else 0.0
+
+        def row(name: str) -> np.ndarray:
+            return np.array([num(body[name][col[c]]) for c in codes])
+
+        z = np.array([[float(body[r][col[c]]) for c in codes] for r in codes])
+        va_rows = [r for r in body if r not in codes and r != "Total"]
+        va = sum((row(r) for r in va_rows), np.zeros(n))
+        comp = row("epin") if "epin" in body else np.zeros(n)
+        fd_cols = [c for c in header if c not in codes and c not in ("Total", "expo", "impo", "imta", "imtx")]
+        dfd = np.array([sum(num(body[r][col[c]]) for c in fd_cols) for r in codes])
+        hh = np.array([float(body[r][col["hhco"]]) for r in codes]) if "hhco" in col else np.zeros(n)
+        ex = np.array([float(body[r][col["expo"]]) for r in codes]) if "expo" in col else np.zeros(n)
+        im_cols = [c for c in ("impo", "imta", "imtx") if c in col]
+        im = -np.array([sum(num(body[r][col[c]]) for c in im_cols) for r in codes])
+        out = np.array([float(body[r][col["Total"]]) for r in codes])
+    except (KeyError, ValueError, IndexError) as exc:
+        raise InputError(shown, "economy.io_table", "must be a table in the layout of the built-in one (sector rows/columns, value-added rows, final-demand columns, Total)", str(exc)) from None
+    if np.any(out <= 0):
+        bad = codes[int(np.argmax(out <= 0))]
+        raise InputError(shown, f"economy.io_table (sector {bad})", "domestic output must be > 0", float(out[codes.index(bad)]))
+    return IOTable(
+        codes=tuple(codes),
+        intermediate=z,
+        value_added=va,
+        compensation=comp,
+        household_consumption=hh,
+        domestic_final_demand=dfd,
+        exports=ex,
+        imports=im,
+        output=out,
+    )
+
+
+def _table_path(ref: str, here: Path | None) -> Path:
+    builtin = data_path("io", ref)
+    if builtin.is_file():
+        return builtin
+    if here is not None and (here.parent / ref).is_file():
+        return here.parent / ref
+    return Path(ref)
+
+
+def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a built-in scenario by name, or a scenario file by path.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A name from :func:`list_scenarios` or a TOML/JSON file.
+    overrides : mapping, optional
+        Nested tables merged over the file before validation
+        (e.g. ``{"run": {"horizon_days": 120}}``).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or breaks a rule.
+    """
+    text = str(name_or_path)
+    builtin = data_path("scenarios", f"{text}.toml")
+    if builtin.is_file() and not Path(text).exists():
+        path, shown = builtin, f"{text} (built-in)"
+    else:
+        path = Path(text)
+        shown = text
+        if not path.is_file():
+            names = ", ".join(list_scenarios())
+            raise InputError(shown, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
+    data = _read_with_extends(path, shown)
+    if overrides:
+        data = _merge(data, overrides)
+    table = None
+    econ = data.get("economy")
+    if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
+        tpath = _table_path(econ["io_table"], path)
+        if not tpath.is_file():
+            raise InputError(shown, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
+        table = read_io_table(tpath, shown)
+    return build_scenario(data, file=shown, table=table)
+
+
+def scenario_to_json(sc: Scenario) -> str:
+    """The resolved scenario as JSON (loadable again with :func:`load_scenario`)."""
+    data = sc.model_dump(mode="json", exclude={"origin"})
+    data["economy"].pop("table", None)
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def write_results_dir(out: Path, writers: Mapping[str, Callable[[Path], None]]) -> None:
+    """Write a results directory atomically.
+
+    Every file is first written into a temporary folder beside ``out``; only
+    when all have been written are they moved into ``out`` (each with an
+    atomic rename). An error while writing leaves ``out`` untouched.
+
+    Parameters
+    ----------
+    out : Path
+        Target directory (created if missing).
+    writers : mapping
+        File name -> function that writes that file at the given path.
+    """
+    out = Path(out)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        for name, write in writers.items():
+            write(tmp / name)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in writers:
+            os.replace(tmp / name, out / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,351 @@
+"""Per-path parameters: a scenario's numbers with each path's prior draws applied.
+
+Both engines read a :class:`PathParams` (built by :func:`resolve`) and a few pure
+helpers defined here (working-day calendar, ramps), so the two engines share
+every formula that is not part of the daily dynamics itself.
+
+Array axes: ``P`` paths, ``M`` materials, ``K`` sources, ``S`` sectors, ``J``
+policy measures, in the scenario file's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.scenario import Licence, Quota, Scenario, is_integer_field, prior_targets, share_groups
+
+__all__ = ["PathParams", "resolve", "ramp_fraction", "working_day_calendar", "decision_day", "KIND_CODES", "NEVER"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+DAYS_PER_YEAR = 365.0
+KIND_CODES = {"ban": 0, "quota": 1, "licence": 2}
+NEVER = 10**9
+"""A day that never comes (trigger day of a material no measure touches)."""
+
+
+@dataclass(frozen=True)
+class PathParams:
+    """Every number the engines need, per path.
+
+    Attributes
+    ----------
+    n_paths, n_days : int
+    demand : ndarray of shape (P, M), t/day
+        Baseline daily demand.
+    price : ndarray of shape (P, M), currency/t
+    cover : ndarray of shape (P, M), days
+        Corporate inventory cover at the start (and the ordering target).
+    stock0 : ndarray of shape (P, M), t
+        National stockpile at the start.
+    stock_trigger : ndarray of shape (P, M), t
+        Release when corporate inventory is below this.
+    stock_lag : ndarray of shape (P, M), int, days
+    stock_rate : ndarray of shape (P, M), t/day
+        Maximum release per day.
+    share : ndarray of shape (P, K, M)
+        Baseline share of each source in each material's supply.
+    transit : ndarray of shape (P, K), int, days (>= 1)
+    extra : ndarray of shape (P, K, M), t/day
+        Extra capacity available once fully ramped up.
+    ramp_lag, ramp_days : ndarray of shape (P, K, M), days
+    premium : ndarray of shape (P, K, M)
+        Price premium over the baseline price on volume above baseline flow.
+    daily_output : ndarray of shape (P, S), currency/day
+        Baseline gross output per day.
+    use : ndarray of shape (P, S, M)
+        Sector's share of the material's baseline use.
+    crit, thrift, thrift_lag, thrift_ramp : ndarray of shape (P, S, M)
+    priority : ndarray of shape (S, M), int
+        Allocation rank (1 is served first); the same on every path.
+    catch_share, overtime, window : ndarray of shape (P, S)
+    gdp : ndarray of shape (P,), currency/yr
+    kind : ndarray of shape (J,), int
+        0 ban, 1 quota, 2 licence.
+    msource : ndarray of shape (J,), int
+        Source index of each measure.
+    mmat : ndarray of shape (J, M), bool
+        Materials each measure covers.
+    start, end : ndarray of shape (P, J), int, days
+        Active on days ``start <= t < end``.
+    coverage, quota, approval : ndarray of shape (P, J)
+    trigger : ndarray of shape (P, M), int, days
+        First day a measure on the material starts (``NEVER`` if none).
+    last_end : ndarray of shape (P,), int, days
+        Last end day of any measure (0 if none).
+    """
+
+    n_paths: int
+    n_days: int
+    start_weekday: int
+    demand: FloatArray
+    price: FloatArray
+    cover: FloatArray
+    stock0: FloatArray
+    stock_trigger: FloatArray
+    stock_lag: IntArray
+    stock_rate: FloatArray
+    share: FloatArray
+    transit: IntArray
+    extra: FloatArray
+    ramp_lag: FloatArray
+    ramp_days: FloatArray
+    premium: FloatArray
+    daily_output: FloatArray
+    use: FloatArray
+    crit: FloatArray
+    thrift: FloatArray
+    thrift_lag: FloatArray
+    thrift_ramp: FloatArray
+    priority: IntArray
+    catch_share: FloatArray
+    overtime: FloatArray
+    window: FloatArray
+    gdp: FloatArray
+    kind: IntArray
+    msource: IntArray
+    mmat: BoolArray
+    start: IntArray
+    end: IntArray
+    coverage: FloatArray
+    quota: FloatArray
+    approval: FloatArray
+    trigger: IntArray
+    last_end: IntArray
+
+    @property
+    def target(self) -> FloatArray:
+        """Order-up-to position, shape (P, M), t: inventory cover plus baseline pipeline."""
+        lead = np.einsum("pkm,pk->pm", self.share, self.transit.astype(np.float64))
+        return (self.cover + lead) * self.demand
+
+    @property
+    def priority_levels(self) -> list[int]:
+        """Distinct allocation ranks, ascending."""
+        return sorted({int(x) for x in np.unique(self.priority)})
+
+
+def _values(sc: Scenario, n_paths: int, drawn: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    """Value of every numeric field per path: base value, or the path's draw."""
+    targets = prior_targets(sc)
+    vals: dict[str, FloatArray] = {}
+    for path, (_, field, base) in targets.items():
+        if path in drawn:
+            v = np.asarray(drawn[path], dtype=np.float64)
+            if is_integer_field(field):
+                v = np.rint(v)
+            vals[path] = v
+        else:
+            vals[path] = np.full(n_paths, base)
+    # share groups: drawn shares kept, the others scaled to fill the rest
+    for members in share_groups(sc).values():
+        drawn_m = [x for x in members if x in drawn]
+        if not drawn_m:
+            continue
+        rest = [x for x in members if x not in drawn]
+        used = np.sum([vals[x] for x in drawn_m], axis=0)
+        if rest:
+            base_rest = float(sum(targets[x][2] for x in rest))
+            scale = (1.0 - used) / base_rest
+            for x in rest:
+                vals[x] = vals[x] * scale
+        else:
+            for x in drawn_m:
+                vals[x] = vals[x] / used
+    return vals
+
+
+def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> PathParams:
+    """Apply per-path prior draws to a scenario.
+
+    Parameters
+    ----------
+    sc : Scenario
+    drawn : mapping of str to ndarray of shape (n_paths,)
+        Prior path -> drawn values (see :class:`simulator.draws.Draws`).
+    n_paths : int
+
+    Returns
+    -------
+    PathParams
+    """
+    v = _values(sc, n_paths, drawn)
+    mats, srcs, secs, meas = sc.material_ids, sc.source_ids, sc.sector_ids, sc.measure_ids
+    P, M, K, S, J = n_paths, len(mats), len(srcs), len(secs), len(meas)
+
+    def get(path: str) -> FloatArray:
+        return v[path]
+
+    demand = np.stack([get(f"materials.{m}.annual_demand") for m in mats], axis=1) / DAYS_PER_YEAR
+    price = np.stack([get(f"materials.{m}.price") for m in mats], axis=1)
+    cover = np.stack([get(f"materials.{m}.inventory_days") for m in mats], axis=1)
+    stock0 = np.stack([get(f"materials.{m}.stockpile.days") for m in mats], axis=1) * demand
+    stock_trigger = np.stack([get(f"materials.{m}.stockpile.trigger_cover_days") for m in mats], axis=1) * demand
+    stock_lag = np.stack([get(f"materials.{m}.stockpile.decision_lag_days") for m in mats], axis=1).astype(np.int64)
+    stock_rate = np.stack([get(f"materials.{m}.stockpile.max_release_per_day") for m in mats], axis=1) * demand
+
+    share = np.zeros((P, K, M))
+    extra = np.zeros((P, K, M))
+    ramp_lag = np.zeros((P, K, M))
+    ramp_days = np.zeros((P, K, M))
+    premium = np.zeros((P, K, M))
+    transit = np.zeros((P, K), dtype=np.int64)
+    for ki, k in enumerate(srcs):
+        transit[:, ki] = np.maximum(get(f"sources.{k}.transit_days"), 1).astype(np.int64)
+        for mi, m in enumerate(mats):
+            if m not in sc.sources[k].supply:
+                continue
+            base = f"sources.{k}.supply.{m}"
+            share[:, ki, mi] = get(f"{base}.share")
+            extra[:, ki, mi] = get(f"{base}.extra_capacity") / DAYS_PER_YEAR
+            ramp_lag[:, ki, mi] = get(f"{base}.ramp_lag_days")
+            ramp_days[:, ki, mi] = get(f"{base}.ramp_days")
+            premium[:, ki, mi] = get(f"{base}.price_premium")
+
+    table = sc.economy.table
+    daily_output = np.zeros((P, S))
+    use = np.zeros((P, S, M))
+    crit = np.zeros((P, S, M))
+    thrift = np.zeros((P, S, M))
+    thrift_lag = np.zeros((P, S, M))
+    thrift_ramp = np.zeros((P, S, M))
+    priority = np.ones((S, M), dtype=np.int64)
+    catch_share = np.zeros((P, S))
+    overtime = np.zeros((P, S))
+    window = np.zeros((P, S))
+    for si, s in enumerate(secs):
+        sec = sc.sectors[s]
+        if table is None:
+            raise ValueError("scenario has no input-output table loaded; use load_scenario")
+        annual = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit
+        daily_output[:, si] = annual * get(f"sectors.{s}.io_share") / DAYS_PER_YEAR
+        catch_share[:, si] = get(f"sectors.{s}.catch_up_share")
+        overtime[:, si] = get(f"sectors.{s}.overtime_rate")
+        window[:, si] = get(f"sectors.{s}.catch_up_window_days")
+        for mi, m in enumerate(mats):
+            if m not in sec.materials:
+                continue
+            base = f"sectors.{s}.materials.{m}"
+            use[:, si, mi] = get(f"{base}.use_share")
+            crit[:, si, mi] = get(f"{base}.criticality")
+            thrift[:, si, mi] = get(f"{base}.thrift")
+            thrift_lag[:, si, mi] = get(f"{base}.thrift_lag_days")
+            thrift_ramp[:, si, mi] = get(f"{base}.thrift_ramp_days")
+            priority[si, mi] = sec.materials[m].priority
+
+    kind = np.array([KIND_CODES[sc.policy[j].kind] for j in meas], dtype=np.int64)
+    msource = np.array([srcs.index(sc.policy[j].source) for j in meas], dtype=np.int64)
+    mmat = np.zeros((J, M), dtype=bool)
+    start = np.zeros((P, J), dtype=np.int64)
+    end = np.zeros((P, J), dtype=np.int64)
+    coverage = np.zeros((P, J))
+    quota = np.zeros((P, J))
+    approval = np.ones((P, J))
+    for ji, j in enumerate(meas):
+        mea = sc.policy[j]
+        for m in mea.materials:
+            mmat[ji, mats.index(m)] = True
+        start[:, ji] = get(f"policy.{j}.start_day").astype(np.int64)
+        end[:, ji] = np.maximum(get(f"policy.{j}.end_day"), start[:, ji] + 1).astype(np.int64)
+        coverage[:, ji] = get(f"policy.{j}.coverage")
+        if isinstance(mea, Quota):
+            quota[:, ji] = get(f"policy.{j}.quota_share")
+        if isinstance(mea, Licence):
+            approval[:, ji] = get(f"policy.{j}.approval_probability")
+
+    trigger = np.full((P, M), NEVER, dtype=np.int64)
+    for ji in range(J):
+        for mi in range(M):
+            if mmat[ji, mi]:
+                trigger[:, mi] = np.minimum(trigger[:, mi], start[:, ji])
+    last_end = end.max(axis=1) if J else np.zeros(P, dtype=np.int64)
+
+    return PathParams(
+        n_paths=P,
+        n_days=sc.run.horizon_days,
+        start_weekday=sc.run.start_weekday,
+        demand=demand,
+        price=price,
+        cover=cover,
+        stock0=stock0,
+        stock_trigger=stock_trigger,
+        stock_lag=stock_lag,
+        stock_rate=stock_rate,
+        share=share,
+        transit=transit,
+        extra=extra,
+        ramp_lag=ramp_lag,
+        ramp_days=ramp_days,
+        premium=premium,
+        daily_output=daily_output,
+        use=use,
+        crit=crit,
+        thrift=thrift,
+        thrift_lag=thrift_lag,
+        thrift_ramp=thrift_ramp,
+        priority=priority,
+        catch_share=catch_share,
+        overtime=overtime,
+        window=window,
+        gdp=get("economy.gdp").copy(),
+        kind=kind,
+        msource=msource,
+        mmat=mmat,
+        start=start,
+        end=end,
+        coverage=coverage,
+        quota=quota,
+        approval=approval,
+        trigger=trigger,
+        last_end=last_end,
+    )
+
+
+def ramp_fraction(t: float, start: FloatArray | float, ramp: FloatArray | float) -> FloatArray:
+    """Share of a ramp completed on day ``t``.
+
+    0 before ``start``; rises linearly to 1 over ``ramp`` days; a ramp of 0 days
+    is a step at ``start``. Works elementwise on arrays of any shape.
+    """
+    start_a = np.asarray(start, dtype=np.float64)
+    ramp_a = np.asarray(ramp, dtype=np.float64)
+    elapsed = t - start_a
+    safe = np.where(ramp_a > 0.0, ramp_a, 1.0)
+    frac = np.where(ramp_a > 0.0, np.clip(elapsed / safe, 0.0, 1.0), np.where(elapsed >= 0.0, 1.0, 0.0))
+    return np.asarray(frac, dtype=np.float64)
+
+
+def working_day_calendar(n_days: int, start_weekday: int) -> tuple[IntArray, IntArray]:
+    """Working-day counts for converting processing times to calendar days.
+
+    Day 0 is weekday ``start_weekday`` (0 Monday ... 6 Sunday); Monday to Friday
+    are working days (public holidays are not modelled).
+
+    Returns
+    -------
+    cum : ndarray of shape (n_days,), int
+        Working days in days ``0..t`` inclusive.
+    nth : ndarray, int
+        ``nth[j]`` is the calendar day of the j-th working day (``nth[0] = -1``).
+    """
+    days = np.arange(n_days)
+    working = ((start_weekday + days) % 7) < 5
+    cum = np.cumsum(working).astype(np.int64)
+    nth = np.concatenate([[-1], days[working]]).astype(np.int64)
+    return cum, nth
+
+
+def decision_day(t: int | IntArray, tau: IntArray, cum: IntArray, nth: IntArray) -> IntArray:
+    """Calendar day on which an application submitted on day ``t`` is decided.
+
+    The decision falls on the ``tau``-th working day strictly after day ``t``.
+    ``cum`` and ``nth`` come from :func:`working_day_calendar` and must cover
+    the answer (make them long enough: horizon + 2 x the longest ``tau`` + 14).
+    """
+    return np.asarray(nth[cum[t] + tau], dtype=np.int64)

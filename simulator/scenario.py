@@ -1,0 +1,707 @@
+"""Scenario: the frozen, validated description of an economy and a shock.
+
+This is the only place user input is checked. A scenario is built from a plain
+mapping (parsed from TOML or JSON by :mod:`simulator.io`) with
+:func:`build_scenario`; anything wrong raises :class:`~simulator.errors.InputError`
+naming the file, the dotted field path, the rule and the value given. The
+engines trust a :class:`Scenario` and never check it again.
+
+Units: tonnes (t) for material, the economy's currency for money, days for
+time (working days for licence processing), shares as fractions in [0, 1].
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+import numpy.typing as npt
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.errors import InputError
+
+__all__ = [
+    "Scenario",
+    "Economy",
+    "IOTable",
+    "Material",
+    "Stockpile",
+    "Source",
+    "Supply",
+    "Sector",
+    "SectorMaterial",
+    "Ban",
+    "Quota",
+    "Licence",
+    "Measure",
+    "Prior",
+    "RunSettings",
+    "build_scenario",
+    "prior_targets",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+SHARE_TOLERANCE = 1e-6
+"""Shares that must sum to one may miss by at most this much."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+Refs = dict[str, str]
+"""Per-entity citations: field name -> source and date."""
+
+
+# --------------------------------------------------------------------- priors
+
+
+class Prior(_Frozen):
+    """A distribution for one numeric field, drawn once per Monte Carlo path.
+
+    ``dist`` is one of ``uniform`` (low, high), ``triangular`` (low, mode, high),
+    ``normal`` (mean, sd; optionally truncated to [low, high]), ``lognormal``
+    (median, sigma; optionally truncated), ``loguniform`` (low, high) or
+    ``fixed`` (value).
+    """
+
+    dist: Literal["uniform", "triangular", "normal", "lognormal", "loguniform", "fixed"]
+    low: float | None = None
+    high: float | None = None
+    mode: float | None = None
+    mean: float | None = None
+    sd: Annotated[float, Gt(0)] | None = None
+    median: Annotated[float, Gt(0)] | None = None
+    sigma: Annotated[float, Gt(0)] | None = None
+    value: float | None = None
+    source: str = ""
+
+    _REQUIRED: dict[str, tuple[str, ...]] = {
+        "uniform": ("low", "high"),
+        "triangular": ("low", "mode", "high"),
+        "normal": ("mean", "sd"),
+        "lognormal": ("median", "sigma"),
+        "loguniform": ("low", "high"),
+        "fixed": ("value",),
+    }
+    _ALLOWED: dict[str, tuple[str, ...]] = {
+        "uniform": ("low", "high"),
+        "triangular": ("low", "mode", "high"),
+        "normal": ("mean", "sd", "low", "high"),
+        "lognormal": ("median", "sigma", "low", "high"),
+        "loguniform": ("low", "high"),
+        "fixed": ("value",),
+    }
+
+    def check(self) -> tuple[str, str, Any] | None:
+        """Return ``(field, rule, value)`` for the first inconsistency, or None."""
+        params = ("low", "high", "mode", "mean", "sd", "median", "sigma", "value")
+        for name in self._REQUIRED[self.dist]:
+            if getattr(self, name) is None:
+                return name, f"is required for dist = {self.dist!r}", None
+        for name in params:
+            if getattr(self, name) is not None and name not in self._ALLOWED[self.dist]:
+                return name, f"is not a parameter of dist = {self.dist!r}", getattr(self, name)
+        for name in params:
+            v = getattr(self, name)
+            if v is not None and not math.isfinite(v):
+                return name, "must be finite", v
+        lo, hi = self.low, self.high
+        if lo is not None and hi is not None and not lo < hi:
+            return "high", f"must be > low ({lo:g})", hi
+        if self.dist == "triangular":
+            mode = self.mode
+            if mode is None or lo is None or hi is None or not lo <= mode <= hi:
+                return "mode", f"must lie in [low, high] = [{lo:g}, {hi:g}]", self.mode
+        if self.dist == "loguniform" and lo is not None and lo <= 0:
+            return "low", "must be > 0 for a loguniform prior", lo
+        if self.dist == "normal" and self.mean is not None:
+            if lo is not None and hi is not None and not (lo <= self.mean + 5 * (self.sd or 1) and hi >= self.mean - 5 * (self.sd or 1)):
+                return "mean", "truncation range [low, high] holds no probability mass", self.mean
+        return None
+
+    def support(self) -> tuple[float, float]:
+        """Smallest interval holding every value this prior can produce."""
+        if self.dist == "fixed":
+            v = float(self.value)  # type: ignore[arg-type]
+            return v, v
+        if self.dist in ("uniform", "triangular", "loguniform"):
+            return float(self.low), float(self.high)  # type: ignore[arg-type]
+        if self.dist == "lognormal":
+            return (self.low if self.low is not None else 0.0), (
+                self.high if self.high is not None else math.inf
+            )
+        return (self.low if self.low is not None else -math.inf), (
+            self.high if self.high is not None else math.inf
+        )
+
+
+# -------------------------------------------------------------------- economy
+
+
+class IOTable(_Frozen):
+    """An input-output table in competitive-import form.
+
+    Attributes
+    ----------
+    codes : tuple of str
+        Sector codes, length n.
+    intermediate : ndarray of shape (n, n), float64, table units
+        Intermediate use: row i supplies column j.
+    value_added : ndarray of shape (n,), float64, table units
+        Gross value added of each sector.
+    compensation : ndarray of shape (n,), float64, table units
+        Compensation of employees (for type II multipliers).
+    household_consumption : ndarray of shape (n,), float64, table units
+    domestic_final_demand : ndarray of shape (n,), float64, table units
+        Final demand excluding exports.
+    exports, imports : ndarray of shape (n,), float64, table units
+        Imports as a positive number.
+    output : ndarray of shape (n,), float64, table units
+        Domestic output.
+    """
+
+    codes: tuple[str, ...]
+    intermediate: Any
+    value_added: Any
+    compensation: Any
+    household_consumption: Any
+    domestic_final_demand: Any
+    exports: Any
+    imports: Any
+    output: Any
+
+
+class Economy(_Frozen):
+    """The importing economy: GDP, currency and its input-output table."""
+
+    name: str
+    currency: str = "JPY"
+    gdp: Annotated[float, Gt(0)]
+    io_table: str
+    io_unit: Annotated[float, Gt(0)] = 1.0
+    refs: Refs = {}
+    table: IOTable | None = None
+
+
+# ------------------------------------------------------------------ materials
+
+
+class Stockpile(_Frozen):
+    """The national stockpile of one material and its release rule.
+
+    Release starts ``decision_lag_days`` after corporate inventory cover first
+    falls below ``trigger_cover_days``; from then on, on every day the cover is
+    below the trigger, up to ``max_release_per_day`` (share of daily demand) is
+    released into corporate inventory until the stockpile is empty.
+    """
+
+    days: Annotated[float, Ge(0)] = 0.0
+    trigger_cover_days: Annotated[float, Ge(0)] = 0.0
+    decision_lag_days: Annotated[int, Ge(0)] = 0
+    max_release_per_day: Annotated[float, Ge(0)] = 0.0
+    refs: Refs = {}
+
+
+class Material(_Frozen):
+    """A critical input: demand, price, corporate inventory, national stockpile."""
+
+    name: str = ""
+    annual_demand: Annotated[float, Gt(0)]
+    price: Annotated[float, Ge(0)] = 0.0
+    inventory_days: Annotated[float, Ge(0)]
+    stockpile: Stockpile = Stockpile()
+    refs: Refs = {}
+
+
+# -------------------------------------------------------------------- sources
+
+
+class Supply(_Frozen):
+    """What one source supplies of one material to the importer."""
+
+    share: Annotated[float, Ge(0), Le(1)]
+    extra_capacity: Annotated[float, Ge(0)] = 0.0
+    ramp_lag_days: Annotated[float, Ge(0)] = 0.0
+    ramp_days: Annotated[float, Ge(0)] = 0.0
+    price_premium: Annotated[float, Ge(0)] = 0.0
+    refs: Refs = {}
+
+
+class Source(_Frozen):
+    """An exporting country or supplier (or domestic recycling)."""
+
+    name: str = ""
+    transit_days: Annotated[int, Ge(1)]
+    supply: dict[str, Supply]
+    refs: Refs = {}
+
+
+# -------------------------------------------------------------------- sectors
+
+
+class SectorMaterial(_Frozen):
+    """How one sector uses one material."""
+
+    use_share: Annotated[float, Ge(0), Le(1)]
+    criticality: Annotated[float, Ge(0), Le(1)]
+    thrift: Annotated[float, Ge(0), Lt(1)] = 0.0
+    thrift_lag_days: Annotated[float, Ge(0)] = 0.0
+    thrift_ramp_days: Annotated[float, Ge(0)] = 0.0
+    priority: Annotated[int, Ge(1)] = 1
+    refs: Refs = {}
+
+
+class Sector(_Frozen):
+    """A producing sector, a share of one sector of the input-output table."""
+
+    name: str = ""
+    io_sector: str
+    io_share: Annotated[float, Gt(0), Le(1)]
+    catch_up_share: Annotated[float, Ge(0), Le(1)] = 0.0
+    overtime_rate: Annotated[float, Ge(0)] = 0.0
+    catch_up_window_days: Annotated[float, Ge(0)] = 0.0
+    materials: dict[str, SectorMaterial]
+    refs: Refs = {}
+
+
+# --------------------------------------------------------------------- policy
+
+
+class _MeasureBase(_Frozen):
+    source: str
+    materials: tuple[str, ...] = Field(min_length=1)
+    start_day: Annotated[int, Ge(0)] = 0
+    end_day: Annotated[int, Ge(1)]
+    coverage: Annotated[float, Gt(0), Le(1)] = 1.0
+    description: str = ""
+    refs: Refs = {}
+
+
+class Ban(_MeasureBase):
+    """The covered share of shipments is not shipped."""
+
+    kind: Literal["ban"]
+
+
+class Quota(_MeasureBase):
+    """Covered shipments are capped at ``quota_share`` of their baseline flow."""
+
+    kind: Literal["quota"]
+    quota_share: Annotated[float, Ge(0), Le(1)]
+
+
+class Licence(_MeasureBase):
+    """The covered share of each order needs a licence.
+
+    ``processing_days`` is the distribution of processing time in working days
+    (rounded up, at least one); ``approval_probability`` the chance that an
+    application is approved.
+    """
+
+    kind: Literal["licence"]
+    processing_days: Prior
+    approval_probability: Annotated[float, Ge(0), Le(1)]
+
+
+Measure = Annotated[Union[Ban, Quota, Licence], Field(discriminator="kind")]
+
+
+class RunSettings(_Frozen):
+    """Horizon, default number of paths and seed, calendar."""
+
+    horizon_days: Annotated[int, Ge(1), Le(3650)] = 365
+    paths: Annotated[int, Ge(1)] = 1000
+    seed: Annotated[int, Ge(0)] = 20260107
+    start_weekday: Annotated[int, Ge(0), Le(6)] = 0
+
+
+class Scenario(_Frozen):
+    """A validated, immutable scenario: economy, materials, sources, sectors, policy, priors.
+
+    Build it with :func:`build_scenario` (or :func:`simulator.load_scenario`),
+    never directly: the cross-field rules live there.
+    """
+
+    name: str
+    description: str = ""
+    economy: Economy
+    materials: dict[str, Material]
+    sources: dict[str, Source]
+    sectors: dict[str, Sector]
+    policy: dict[str, Measure] = {}
+    uncertainty: dict[str, Prior] = {}
+    run: RunSettings = RunSettings()
+    origin: str = ""
+
+    # convenient index lists (orders are the file's orders)
+    @property
+    def material_ids(self) -> list[str]:
+        return list(self.materials)
+
+    @property
+    def source_ids(self) -> list[str]:
+        return list(self.sources)
+
+    @property
+    def sector_ids(self) -> list[str]:
+        return list(self.sectors)
+
+    @property
+    def measure_ids(self) -> list[str]:
+        return list(self.policy)
+
+
+# ------------------------------------------------------------ prior registry
+
+# Numeric fields that may not take a prior (structure, not quantity).
+_NOT_UNCERTAIN = {"priority"}
+# Integer fields: drawn values are rounded to the nearest integer.
+_INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day"}
+
+
+def _bounds(model: type[BaseModel], field: str) -> tuple[float, float, bool, bool]:
+    """(low, high, low_open, high_open) of a numeric field from its metadata."""
+    lo, hi, lo_open, hi_open = -math.inf, math.inf, False, False
+    for m in model.model_fields[field].metadata:
+        if isinstance(m, Ge):
+            lo = float(m.ge)  # type: ignore[arg-type]
+        elif isinstance(m, Gt):
+            lo, lo_open = float(m.gt), True  # type: ignore[arg-type]
+        elif isinstance(m, Le):
+            hi = float(m.le)  # type: ignore[arg-type]
+        elif isinstance(m, Lt):
+            hi, hi_open = float(m.lt), True  # type: ignore[arg-type]
+    return lo, hi, lo_open, hi_open
+
+
+def _numeric_fields(model: type[BaseModel]) -> list[str]:
+    out = []
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if ann in (int, float) and name not in _NOT_UNCERTAIN:
+            out.append(name)
+    return out
+
+
+def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]:
+    """Every dotted path that may take a prior, with its model, field and base value.
+
+    Returns
+    -------
+    dict
+        ``path -> (model class, field name, value in the scenario)``.
+    """
+    out: dict[str, tuple[type[BaseModel], str, float]] = {}
+
+    def add(prefix: str, obj: BaseModel) -> None:
+        cls = type(obj)
+        for f in _numeric_fields(cls):
+            out[f"{prefix}.{f}"] = (cls, f, float(getattr(obj, f)))
+
+    add("economy", sc.economy)
+    for m, mat in sc.materials.items():
+        add(f"materials.{m}", mat)
+        add(f"materials.{m}.stockpile", mat.stockpile)
+    for k, src in sc.sources.items():
+        add(f"sources.{k}", src)
+        for m, sup in src.supply.items():
+            add(f"sources.{k}.supply.{m}", sup)
+    for s, sec in sc.sectors.items():
+        add(f"sectors.{s}", sec)
+        for m, sm in sec.materials.items():
+            add(f"sectors.{s}.materials.{m}", sm)
+    for j, meas in sc.policy.items():
+        add(f"policy.{j}", meas)
+    return out
+
+
+def is_integer_field(field: str) -> bool:
+    """True if values of this field are whole days (drawn values are rounded)."""
+    return field in _INTEGER_FIELDS
+
+
+# ------------------------------------------------------------ building
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if options:
+        return "; expected one of " + ", ".join(repr(o) for o in sorted(options))
+    return ""
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the mapping at ``loc`` (for 'did you mean')."""
+    model: Any = Scenario
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        if key not in model.model_fields:
+            return None
+        ann = model.model_fields[key].annotation
+        i += 1
+        origin = getattr(ann, "__origin__", None)
+        if origin is dict:
+            # skip the user key
+            i += 1
+            ann = ann.__args__[1]
+            if getattr(ann, "__origin__", None) is Annotated or hasattr(ann, "__metadata__"):
+                # discriminated union of measures
+                if i < len(loc) and loc[i] in ("ban", "quota", "licence"):
+                    ann = {"ban": Ban, "quota": Quota, "licence": Licence}[loc[i]]
+                    i += 1
+                else:
+                    ann = Licence
+        elif ann is not None and not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            args = getattr(ann, "__args__", ())
+            ann = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), ann)
+        model = ann
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model
+    return None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("ban", "quota", "licence")]
+    return ".".join(parts) if parts else "(top level)"
+
+
+def _get(data: Any, loc: tuple[Any, ...]) -> Any:
+    cur = data
+    for p in loc:
+        if isinstance(cur, Mapping) and p in cur:
+            cur = cur[p]
+        elif isinstance(cur, (list, tuple)) and isinstance(p, int) and p < len(cur):
+            cur = cur[p]
+        else:
+            return None
+    return cur
+
+
+def _rule_from_pydantic(err: Mapping[str, Any], data: Any) -> InputError:
+    loc = tuple(err["loc"])
+    typ = err["type"]
+    ctx = err.get("ctx", {}) or {}
+    value = err.get("input")
+    path = _path(loc)
+    if typ == "extra_forbidden":
+        owner = _model_at(loc[:-1])
+        options = [f for f in owner.model_fields if f != "table"] if owner else []
+        return InputError("", path, "unknown key" + _suggest(str(loc[-1]), options), value)
+    if typ == "missing":
+        return InputError("", path, "is required", None)
+    if typ in ("greater_than_equal",):
+        return InputError("", path, f"must be >= {ctx.get('ge')}", value)
+    if typ in ("greater_than",):
+        return InputError("", path, f"must be > {ctx.get('gt')}", value)
+    if typ in ("less_than_equal",):
+        return InputError("", path, f"must be <= {ctx.get('le')}", value)
+    if typ in ("less_than",):
+        return InputError("", path, f"must be < {ctx.get('lt')}", value)
+    if typ in ("int_type", "int_parsing", "int_from_float"):
+        return InputError("", path, "must be a whole number", value)
+    if typ in ("float_type", "float_parsing"):
+        return InputError("", path, "must be a number", value)
+    if typ in ("string_type",):
+        return InputError("", path, "must be a string", value)
+    if typ in ("dict_type", "model_type", "model_attributes_type"):
+        return InputError("", path, "must be a table", value)
+    if typ == "union_tag_invalid":
+        return InputError("", path + ".kind", "must be one of 'ban', 'quota', 'licence'", ctx.get("tag"))
+    if typ == "union_tag_not_found":
+        return InputError("", path + ".kind", "is required (one of 'ban', 'quota', 'licence')", None)
+    if typ == "literal_error":
+        return InputError("", path, f"must be one of {ctx.get('expected')}", value)
+    if typ in ("too_short",):
+        return InputError("", path, "must not be empty", value)
+    return InputError("", path, str(err.get("msg", typ)).lower(), value)
+
+
+def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: IOTable | None = None) -> Scenario:
+    """Validate a parsed scenario mapping into a frozen :class:`Scenario`.
+
+    Parameters
+    ----------
+    data : mapping
+        The scenario as parsed from TOML/JSON (``extends`` already resolved).
+    file : str
+        Name used in error messages.
+    table : IOTable, optional
+        The economy's input-output table (loaded by :mod:`simulator.io`).
+
+    Raises
+    ------
+    InputError
+        On the first broken rule (further ones are listed after it).
+    """
+    raw = dict(data)
+    raw.pop("extends", None)
+    raw["uncertainty"] = _flatten_priors(raw.get("uncertainty", {}), file)
+    try:
+        sc = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        errs = [_rule_from_pydantic(e, raw) for e in exc.errors()]
+        first = errs[0]
+        raise InputError(file, first.field, first.rule, first.value, errs[1:]) from None
+    if table is not None:
+        sc = sc.model_copy(update={"economy": sc.economy.model_copy(update={"table": table})})
+    problems = list(_cross_checks(sc))
+    if problems:
+        f, r, v = problems[0]
+        raise InputError(file, f, r, v, [InputError(file, *p) for p in problems[1:]])
+    return sc.model_copy(update={"origin": file})
+
+
+def _flatten_priors(tree: Any, file: str, prefix: str = "") -> dict[str, Any]:
+    """Accept both ``"a.b.c" = {dist=...}`` and nested ``[uncertainty.a.b] c = {dist=...}``."""
+    if not isinstance(tree, Mapping):
+        raise InputError(file, "uncertainty" + (f".{prefix}" if prefix else ""), "must be a table", tree)
+    out: dict[str, Any] = {}
+    for key, val in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(val, Mapping) and "dist" in val:
+            out[path] = val
+        elif isinstance(val, Mapping):
+            out.update(_flatten_priors(val, file, path))
+        else:
+            raise InputError(file, f"uncertainty.{path}", "must be a prior table such as {dist = \"uniform\", low = ..., high = ...}", val)
+    return out
+
+
+def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
+    """Rules that span several fields. Returns (field, rule, value) triples."""
+    p: list[tuple[str, str, Any]] = []
+    mats = list(sc.materials)
+    if not sc.materials:
+        p.append(("materials", "must define at least one material", {}))
+    if not sc.sources:
+        p.append(("sources", "must define at least one source", {}))
+    if not sc.sectors:
+        p.append(("sectors", "must define at least one sector", {}))
+    # sources
+    supply_sum = {m: 0.0 for m in mats}
+    for k, src in sc.sources.items():
+        for m, sup in src.supply.items():
+            if m not in sc.materials:
+                p.append((f"sources.{k}.supply.{m}", "names an unknown material" + _suggest(m, mats), m))
+            else:
+                supply_sum[m] += sup.share
+    for m, tot in supply_sum.items():
+        if abs(tot - 1.0) > SHARE_TOLERANCE:
+            p.append((f"sources.*.supply.{m}.share", "shares of a material's supply must sum to 1", round(tot, 9)))
+    # sectors
+    use_sum = {m: 0.0 for m in mats}
+    codes = list(sc.economy.table.codes) if sc.economy.table is not None else None
+    io_share_sum: dict[str, float] = {}
+    for s, sec in sc.sectors.items():
+        if codes is not None and sec.io_sector not in codes:
+            p.append((f"sectors.{s}.io_sector", "must be a sector of the input-output table" + _suggest(sec.io_sector, codes), sec.io_sector))
+        io_share_sum[sec.io_sector] = io_share_sum.get(sec.io_sector, 0.0) + sec.io_share
+        for m, sm in sec.materials.items():
+            if m not in sc.materials:
+                p.append((f"sectors.{s}.materials.{m}", "names an unknown material" + _suggest(m, mats), m))
+            else:
+                use_sum[m] += sm.use_share
+    for code, tot in io_share_sum.items():
+        if tot > 1.0 + SHARE_TOLERANCE:
+            p.append((f"sectors.*.io_share (io_sector {code!r})", "shares of one table sector must sum to at most 1", round(tot, 9)))
+    for m, tot in use_sum.items():
+        if abs(tot - 1.0) > SHARE_TOLERANCE:
+            p.append((f"sectors.*.materials.{m}.use_share", "shares of a material's use must sum to 1", round(tot, 9)))
+    # policy
+    windows: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    for j, meas in sc.policy.items():
+        if meas.source not in sc.sources:
+            p.append((f"policy.{j}.source", "names an unknown source" + _suggest(meas.source, list(sc.sources)), meas.source))
+            continue
+        if meas.end_day <= meas.start_day:
+            p.append((f"policy.{j}.end_day", f"must be after start_day ({meas.start_day})", meas.end_day))
+        for m in meas.materials:
+            if m not in sc.materials:
+                p.append((f"policy.{j}.materials", "names an unknown material" + _suggest(m, mats), m))
+            elif m not in sc.sources[meas.source].supply:
+                p.append((f"policy.{j}.materials", f"names a material that source {meas.source!r} does not supply", m))
+        if isinstance(meas, Licence):
+            chk = meas.processing_days.check()
+            if chk is not None:
+                p.append((f"policy.{j}.processing_days.{chk[0]}", chk[1], chk[2]))
+            elif meas.processing_days.support()[0] < 0:
+                p.append((f"policy.{j}.processing_days", "must not produce negative working days", meas.processing_days.support()[0]))
+    # priors
+    targets = prior_targets(sc)
+    for path, prior in sc.uncertainty.items():
+        where = f"uncertainty.{path}"
+        if path not in targets:
+            p.append((where, "is not a numeric field of this scenario" + _suggest(path, list(targets)), path))
+            continue
+        chk = prior.check()
+        if chk is not None:
+            p.append((f"{where}.{chk[0]}", chk[1], chk[2]))
+            continue
+        model, field, _ = targets[path]
+        lo, hi, lo_open, hi_open = _bounds(model, field)
+        slo, shi = prior.support()
+        if slo < lo or (lo_open and slo <= lo):
+            p.append((where, f"prior can draw {slo:g}, but {field} must be {'>' if lo_open else '>='} {lo:g}", slo))
+        elif shi > hi or (hi_open and shi >= hi):
+            p.append((where, f"prior can draw {shi:g}, but {field} must be {'<' if hi_open else '<='} {hi:g}", shi))
+    # measure windows (with the widest range the priors allow) must not overlap
+    for j, meas in sc.policy.items():
+        if meas.source not in sc.sources:
+            continue
+        s0 = _prior_range(sc, f"policy.{j}.start_day", meas.start_day)
+        e0 = _prior_range(sc, f"policy.{j}.end_day", meas.end_day)
+        if e0[0] <= s0[1] and (f"policy.{j}.start_day" in sc.uncertainty or f"policy.{j}.end_day" in sc.uncertainty):
+            p.append((f"uncertainty.policy.{j}", "priors allow end_day <= start_day", (s0, e0)))
+        for m in meas.materials:
+            windows.setdefault((meas.source, m), []).append((j, int(s0[0]), int(math.ceil(e0[1]))))
+    for (k, m), ws in windows.items():
+        ws.sort(key=lambda w: w[1])
+        for a, b in zip(ws, ws[1:]):
+            if b[1] < a[2]:
+                p.append((f"policy.{b[0]}", f"overlaps policy.{a[0]} on source {k!r}, material {m!r} (one measure per source and material at a time)", f"days {b[1]}-{b[2]}"))
+    # share groups with priors: drawn shares must leave room for the rest
+    for m in mats:
+        _share_group_check(sc, m, p)
+    return p
+
+
+def _prior_range(sc: Scenario, path: str, base: float) -> tuple[float, float]:
+    pr = sc.uncertainty.get(path)
+    return pr.support() if pr is not None else (float(base), float(base))
+
+
+def share_groups(sc: Scenario) -> dict[str, list[str]]:
+    """Groups of share fields that must sum to one: group name -> member paths."""
+    groups: dict[str, list[str]] = {}
+    for m in sc.materials:
+        groups[f"supply:{m}"] = [f"sources.{k}.supply.{m}.share" for k, src in sc.sources.items() if m in src.supply]
+        groups[f"use:{m}"] = [f"sectors.{s}.materials.{m}.use_share" for s, sec in sc.sectors.items() if m in sec.materials]
+    return groups
+
+
+def _share_group_check(sc: Scenario, m: str, p: list[tuple[str, str, Any]]) -> None:
+    targets = prior_targets(sc)
+    for name, members in share_groups(sc).items():
+        if not name.endswith(f":{m}"):
+            continue
+        drawn = [x for x in members if x in sc.uncertainty]
+        if not drawn:
+            continue
+        rest = [x for x in members if x not in sc.uncertainty]
+        hi = sum(sc.uncertainty[x].support()[1] for x in drawn)
+        rest_base = sum(targets[x][2] for x in rest)
+        if rest and hi > 1.0 + SHARE_TOLERANCE:
+            p.append((f"uncertainty.{drawn[-1]}", f"priors on the shares of {m!r} can sum to more than 1 (the other shares are scaled to fill the rest)", round(hi, 9)))
+        elif rest and rest_base <= 0.0:
+            p.append((f"uncertainty.{drawn[-1]}", f"the other shares of {m!r} are all zero, so they cannot be scaled to fill 1 minus the drawn shares", rest_base))
