@@ -32,7 +32,17 @@ import numpy.typing as npt
 from simulator.scenario import IOTable, Scenario
 from simulator.trajectories import Trajectories
 
-__all__ = ["Impact", "assess", "va_multipliers", "table_multipliers", "STOPPAGE_THRESHOLD", "summarise"]
+__all__ = [
+    "STOPPAGE_THRESHOLD",
+    "Impact",
+    "PathMetrics",
+    "assess",
+    "impact_from_metrics",
+    "metrics_from_trajectories",
+    "summarise",
+    "table_multipliers",
+    "va_multipliers",
+]
 
 FloatArray = npt.NDArray[np.float64]
 Multiplier = Literal["type1", "direct", "type2"]
@@ -216,6 +226,99 @@ def summarise(imp: Impact) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class PathMetrics:
+    """Per-path totals a run keeps (enough for :class:`Impact`), paths first.
+
+    Attributes
+    ----------
+    output_loss : ndarray of shape (P, S), currency
+        Gross output lost over the horizon, net of catch-up.
+    first_stoppage_day : ndarray of shape (P, S), float
+        ``inf`` where the sector never stopped.
+    stoppage_days : ndarray of shape (P, S), int
+    premium_cost : ndarray of shape (P,), currency
+    peak_shortfall : ndarray of shape (P, M)
+        Largest daily shortfall as a share of baseline daily demand.
+    shortfall_days : ndarray of shape (P, M), int
+    gdp : ndarray of shape (P,), currency/yr
+    """
+
+    sectors: list[str]
+    materials: list[str]
+    currency: str
+    output_loss: FloatArray
+    first_stoppage_day: FloatArray
+    stoppage_days: npt.NDArray[np.int64]
+    premium_cost: FloatArray
+    peak_shortfall: FloatArray
+    shortfall_days: npt.NDArray[np.int64]
+    gdp: FloatArray
+
+    @staticmethod
+    def concat(parts: list[PathMetrics]) -> PathMetrics:
+        """Join the metrics of consecutive blocks of paths."""
+        first = parts[0]
+        return PathMetrics(
+            sectors=first.sectors,
+            materials=first.materials,
+            currency=first.currency,
+            **{
+                name: np.concatenate([getattr(p, name) for p in parts])
+                for name in ("output_loss", "first_stoppage_day", "stoppage_days", "premium_cost",
+                             "peak_shortfall", "shortfall_days", "gdp")
+            },
+        )
+
+
+SHORTFALL_TOLERANCE = 1e-9
+"""A day counts as a shortfall day when unmet requirement exceeds this share of daily demand."""
+
+
+def metrics_from_trajectories(tr: Trajectories) -> PathMetrics:
+    """Per-path totals of full trajectories."""
+    stopped = tr.output_fraction < STOPPAGE_THRESHOLD
+    any_stop = stopped.any(axis=1)
+    first = np.where(any_stop, stopped.argmax(axis=1).astype(np.float64), np.inf)
+    base = tr.demand[:, np.newaxis, :]
+    share = tr.shortfall / base
+    return PathMetrics(
+        sectors=list(tr.sectors),
+        materials=list(tr.materials),
+        currency=tr.currency,
+        output_loss=tr.lost_output.sum(axis=1),
+        first_stoppage_day=first,
+        stoppage_days=stopped.sum(axis=1).astype(np.int64),
+        premium_cost=tr.premium_cost.sum(axis=1),
+        peak_shortfall=np.clip(share.max(axis=1), 0.0, None),
+        shortfall_days=(share > SHORTFALL_TOLERANCE).sum(axis=1).astype(np.int64),
+        gdp=tr.gdp.copy(),
+    )
+
+
+def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier = "type1") -> Impact:
+    """Value added lost, % of GDP, by sector, from per-path totals."""
+    mult = va_multipliers(sc, multiplier)
+    va_by_sector = pm.output_loss * mult[np.newaxis, :]
+    va = va_by_sector.sum(axis=1)
+    return Impact(
+        sectors=list(pm.sectors),
+        materials=list(pm.materials),
+        currency=pm.currency,
+        multiplier=multiplier,
+        multipliers=mult,
+        output_loss=pm.output_loss,
+        value_added_loss_by_sector=va_by_sector,
+        value_added_loss=va,
+        gdp_loss_pct=100.0 * va / pm.gdp,
+        first_stoppage_day=pm.first_stoppage_day,
+        stoppage_days=pm.stoppage_days,
+        premium_cost=pm.premium_cost,
+        peak_shortfall=pm.peak_shortfall,
+        shortfall_days=pm.shortfall_days,
+    )
+
+
 def assess(tr: Trajectories, sc: Scenario, *, multiplier: Multiplier = "type1") -> Impact:
     """Value added lost, % of GDP, by sector, from a run's trajectories.
 
@@ -230,28 +333,4 @@ def assess(tr: Trajectories, sc: Scenario, *, multiplier: Multiplier = "type1") 
     -------
     Impact
     """
-    mult = va_multipliers(sc, multiplier)
-    output_loss = tr.lost_output.sum(axis=1)
-    va_by_sector = output_loss * mult[np.newaxis, :]
-    va = va_by_sector.sum(axis=1)
-    stopped = tr.output_fraction < STOPPAGE_THRESHOLD
-    any_stop = stopped.any(axis=1)
-    first = np.where(any_stop, stopped.argmax(axis=1).astype(np.float64), np.inf)
-    base = tr.demand[:, np.newaxis, :]
-    peak = (tr.shortfall / base).max(axis=1)
-    return Impact(
-        sectors=list(tr.sectors),
-        materials=list(tr.materials),
-        currency=tr.currency,
-        multiplier=multiplier,
-        multipliers=mult,
-        output_loss=output_loss,
-        value_added_loss_by_sector=va_by_sector,
-        value_added_loss=va,
-        gdp_loss_pct=100.0 * va / tr.gdp,
-        first_stoppage_day=first,
-        stoppage_days=stopped.sum(axis=1).astype(np.int64),
-        premium_cost=tr.premium_cost.sum(axis=1),
-        peak_shortfall=np.clip(peak, 0.0, None),
-        shortfall_days=(tr.shortfall > 1e-9 * base).sum(axis=1).astype(np.int64),
-    )
+    return impact_from_metrics(metrics_from_trajectories(tr), sc, multiplier=multiplier)

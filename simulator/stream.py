@@ -1,0 +1,456 @@
+"""Many paths in fixed-size blocks, keeping summaries instead of trajectories.
+
+A run of N paths is cut into blocks of ``block_size`` paths. Block ``b`` draws
+from its own stream (see :mod:`simulator.draws`), is simulated, and reduced to
+per-path totals (:class:`~simulator.economics.PathMetrics`) and per-day
+histograms over paths (:class:`DailyHistograms`). Blocks are independent, so
+they can run in any order, in other processes, and the merged result is the
+same bit for bit; peak memory is that of the blocks running at once plus the
+per-path totals, whatever N is.
+
+Daily quantiles come from histograms with a fixed number of bins over a range
+known before the run (e.g. output between 0 and 1 + the largest overtime
+rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import xarray as xr
+
+from simulator.draws import DEFAULT_BLOCK_SIZE, sample_block
+from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics
+from simulator.engines.vectorised import DayState, run_kernel
+from simulator.errors import InputError
+from simulator.params import PathParams, resolve
+from simulator.scenario import Licence, Scenario
+from simulator.trajectories import Trajectories
+
+__all__ = ["RunResult", "DailyHistograms", "run_paths", "estimate_memory", "QUANTILES", "HIST_BINS"]
+
+FloatArray = npt.NDArray[np.float64]
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+HIST_BINS = 1000
+
+
+# ----------------------------------------------------------------- recorders
+
+
+class MetricsRecorder:
+    """Accumulates per-path totals from each day's state."""
+
+    def __init__(self, sc: Scenario, pp: PathParams) -> None:
+        P, M, S = pp.n_paths, len(sc.materials), len(sc.sectors)
+        self.sc, self.pp = sc, pp
+        self.lost = np.zeros((S, P))
+        self.first = np.full((S, P), np.inf)
+        self.stop_days = np.zeros((S, P), dtype=np.int64)
+        self.premium = np.zeros(P)
+        self.peak = np.zeros((M, P))
+        self.short_days = np.zeros((M, P), dtype=np.int64)
+        self.inv_demand = 1.0 / np.ascontiguousarray(pp.demand.T)
+
+    def start(self, state: DayState) -> None:
+        pass
+
+    def record(self, t: int, s: DayState) -> None:
+        self.lost += s.lost
+        stopped = s.f < STOPPAGE_THRESHOLD
+        self.first = np.where(stopped & np.isinf(self.first), float(t), self.first)
+        self.stop_days += stopped
+        self.premium += s.premium
+        share = s.shortfall * self.inv_demand
+        np.maximum(self.peak, share, out=self.peak)
+        self.short_days += share > SHORTFALL_TOLERANCE
+
+    def result(self) -> PathMetrics:
+        sc, pp = self.sc, self.pp
+        return PathMetrics(
+            sectors=sc.sector_ids,
+            materials=sc.material_ids,
+            currency=sc.economy.currency,
+            output_loss=np.ascontiguousarray(self.lost.T),
+            first_stoppage_day=np.ascontiguousarray(self.first.T),
+            stoppage_days=np.ascontiguousarray(self.stop_days.T),
+            premium_cost=self.premium.copy(),
+            peak_shortfall=np.ascontiguousarray(self.peak.T),
+            shortfall_days=np.ascontiguousarray(self.short_days.T),
+            gdp=pp.gdp.copy(),
+        )
+
+
+@dataclass
+class DailyHistograms:
+    """Counts of paths per day and bin, for four families of daily variables.
+
+    ``output`` (output as a share of baseline, by sector), ``inventory_days``
+    (corporate inventory in days of baseline demand, by material),
+    ``stockpile_days`` (by material), ``shortfall_share`` (unmet requirement
+    as a share of baseline demand, by material). Each family has counts of
+    shape (T, n_labels, HIST_BINS), its bin range ``(low, high)``, and exact
+    daily sums over paths (for means).
+    """
+
+    labels: dict[str, list[str]]
+    ranges: dict[str, tuple[float, float]]
+    counts: dict[str, npt.NDArray[np.int32]]
+    sums: dict[str, FloatArray]
+    n_paths: int
+
+    FAMILIES = ("output", "inventory_days", "stockpile_days", "shortfall_share")
+
+    @classmethod
+    def empty(cls, sc: Scenario, ranges: dict[str, tuple[float, float]]) -> DailyHistograms:
+        T = sc.run.horizon_days
+        labels = {
+            "output": sc.sector_ids,
+            "inventory_days": sc.material_ids,
+            "stockpile_days": sc.material_ids,
+            "shortfall_share": sc.material_ids,
+        }
+        return cls(
+            labels=labels,
+            ranges=ranges,
+            counts={f: np.zeros((T, len(labels[f]), HIST_BINS), dtype=np.int32) for f in cls.FAMILIES},
+            sums={f: np.zeros((T, len(labels[f]))) for f in cls.FAMILIES},
+            n_paths=0,
+        )
+
+    def merge(self, other: DailyHistograms) -> None:
+        """Add another block's counts (same scenario and ranges)."""
+        for f in self.FAMILIES:
+            self.counts[f] += other.counts[f]
+            self.sums[f] += other.sums[f]
+        self.n_paths += other.n_paths
+
+    def quantiles(self, family: str, qs: tuple[float, ...] = QUANTILES) -> FloatArray:
+        """Quantiles over paths, shape (T, len(qs), n_labels), exact to one bin width."""
+        counts = self.counts[family].astype(np.float64)
+        lo, hi = self.ranges[family]
+        width = (hi - lo) / HIST_BINS
+        cum = np.cumsum(counts, axis=2)
+        total = cum[..., -1:]
+        out = np.empty((counts.shape[0], len(qs), counts.shape[1]))
+        for i, q in enumerate(qs):
+            want = q * total
+            idx = (cum < want).sum(axis=2)
+            idx = np.minimum(idx, HIST_BINS - 1)
+            below = np.take_along_axis(cum, idx[..., None], axis=2)[..., 0] - np.take_along_axis(counts, idx[..., None], axis=2)[..., 0]
+            inbin = np.take_along_axis(counts, idx[..., None], axis=2)[..., 0]
+            frac = np.divide(want[..., 0] - below, inbin, out=np.zeros_like(below), where=inbin > 0)
+            out[:, i, :] = lo + (idx + np.clip(frac, 0.0, 1.0)) * width
+        return out
+
+    def to_xarray(self) -> xr.Dataset:
+        """Daily quantiles and means over paths as a labelled dataset."""
+        T = next(iter(self.counts.values())).shape[0]
+        data_vars = {}
+        dims = {"output": "sector", "inventory_days": "material", "stockpile_days": "material", "shortfall_share": "material"}
+        for f in self.FAMILIES:
+            data_vars[f"{f}_quantile"] = (("day", "quantile", dims[f]), self.quantiles(f))
+            data_vars[f"{f}_mean"] = (("day", dims[f]), self.sums[f] / max(self.n_paths, 1))
+        ds = xr.Dataset(
+            data_vars,
+            coords={
+                "day": np.arange(T),
+                "quantile": np.array(QUANTILES),
+                "sector": self.labels["output"],
+                "material": self.labels["inventory_days"],
+            },
+        )
+        ds.attrs["paths"] = self.n_paths
+        ds.attrs["bins"] = HIST_BINS
+        ds.attrs["note"] = "quantiles over paths from fixed-bin histograms: exact to one bin (range / bins)"
+        for f in self.FAMILIES:
+            ds[f"{f}_quantile"].attrs["range"] = list(self.ranges[f])
+        ds["output_quantile"].attrs["units"] = "share of baseline daily output"
+        ds["inventory_days_quantile"].attrs["units"] = "days of baseline demand"
+        ds["stockpile_days_quantile"].attrs["units"] = "days of baseline demand"
+        ds["shortfall_share_quantile"].attrs["units"] = "share of baseline daily demand"
+        return ds
+
+
+def histogram_ranges(sc: Scenario) -> dict[str, tuple[float, float]]:
+    """Bin ranges for the daily histograms, fixed by the scenario and its priors.
+
+    Upper ends are the largest values any path can take (from the priors'
+    supports), so ranges are the same for every block.
+    """
+    max_ot = max((_upper(sc, f"sectors.{s}.overtime_rate", sec.overtime_rate) for s, sec in sc.sectors.items()), default=0.0)
+    max_cover = 0.0
+    max_stock = 0.0
+    for m, mat in sc.materials.items():
+        lead = max((src.transit_days for src in sc.sources.values() if m in src.supply), default=1)
+        lead_hi = max((_upper(sc, f"sources.{k}.transit_days", src.transit_days) for k, src in sc.sources.items() if m in src.supply), default=lead)
+        stock_hi = _upper(sc, f"materials.{m}.stockpile.days", mat.stockpile.days)
+        max_cover = max(max_cover, _upper(sc, f"materials.{m}.inventory_days", mat.inventory_days) + lead_hi + stock_hi)
+        max_stock = max(max_stock, stock_hi)
+    return {
+        "output": (0.0, 1.0 + max_ot),
+        "inventory_days": (0.0, max(max_cover, 1.0)),
+        "stockpile_days": (0.0, max(max_stock, 1.0)),
+        "shortfall_share": (0.0, 1.0 + max_ot),
+    }
+
+
+def _upper(sc: Scenario, path: str, base: float) -> float:
+    pr = sc.uncertainty.get(path)
+    if pr is None:
+        return float(base)
+    hi = pr.support()[1]
+    return float(hi) if math.isfinite(hi) else float(base) * 10.0
+
+
+class HistogramRecorder:
+    """Bins each day's state into :class:`DailyHistograms`."""
+
+    def __init__(self, sc: Scenario, pp: PathParams, ranges: dict[str, tuple[float, float]]) -> None:
+        self.h = DailyHistograms.empty(sc, ranges)
+        self.h.n_paths = pp.n_paths
+        self.inv_demand = 1.0 / np.ascontiguousarray(pp.demand.T)
+        self.P = pp.n_paths
+
+    def start(self, state: DayState) -> None:
+        pass
+
+    def _add(self, family: str, t: int, values: FloatArray) -> None:
+        lo, hi = self.h.ranges[family]
+        n = values.shape[0]
+        idx = ((values - lo) * (HIST_BINS / (hi - lo))).astype(np.int64)
+        np.clip(idx, 0, HIST_BINS - 1, out=idx)
+        idx += (np.arange(n) * HIST_BINS)[:, None]
+        self.h.counts[family][t] += np.bincount(idx.ravel(), minlength=n * HIST_BINS).reshape(n, HIST_BINS).astype(np.int32)
+        self.h.sums[family][t] += values.sum(axis=1)
+
+    def record(self, t: int, s: DayState) -> None:
+        self._add("output", t, s.output)
+        self._add("inventory_days", t, s.inv * self.inv_demand)
+        self._add("stockpile_days", t, s.stock * self.inv_demand)
+        self._add("shortfall_share", t, s.shortfall * self.inv_demand)
+
+
+class _Both:
+    def __init__(self, *recs: MetricsRecorder | HistogramRecorder) -> None:
+        self.recs = recs
+
+    def start(self, state: DayState) -> None:
+        for r in self.recs:
+            r.start(state)
+
+    def record(self, t: int, state: DayState) -> None:
+        for r in self.recs:
+            r.record(t, state)
+
+
+def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder) -> None:
+    """Feed full trajectories (e.g. from the SimPy engine) to a recorder day by day."""
+    P, T = tr.n_paths, tr.n_days
+    st = DayState(len(tr.materials), len(tr.sources), len(tr.sectors), P)
+    st.inv, st.stock, st.pipe = tr.inventory0.T.copy(), tr.stockpile0.T.copy(), tr.pipeline0.T.copy()
+    rec.start(st)
+    for t in range(T):
+        st.inv = np.ascontiguousarray(tr.inventory[:, t].T)
+        st.stock = np.ascontiguousarray(tr.stockpile[:, t].T)
+        st.pipe = np.ascontiguousarray(tr.pipeline[:, t].T)
+        st.arrivals = np.ascontiguousarray(tr.arrivals[:, t].transpose(1, 2, 0))
+        st.release = np.ascontiguousarray(tr.release[:, t].T)
+        st.requirement = np.ascontiguousarray(tr.requirement[:, t].T)
+        st.consumption = np.ascontiguousarray(tr.consumption[:, t].T)
+        st.shortfall = np.ascontiguousarray(tr.shortfall[:, t].T)
+        st.placed = np.ascontiguousarray(tr.placed[:, t].T)
+        st.denied = np.ascontiguousarray(tr.denied[:, t].T)
+        st.f = np.ascontiguousarray(tr.output_fraction[:, t].T)
+        st.output = np.ascontiguousarray(tr.output[:, t].T)
+        st.lost = np.ascontiguousarray(tr.lost_output[:, t].T)
+        st.premium = tr.premium_cost[:, t].copy()
+        rec.record(t, st)
+
+
+# ------------------------------------------------------------------ blocks
+
+
+@dataclass
+class BlockResult:
+    block: int
+    metrics: PathMetrics
+    hist: DailyHistograms
+    params: dict[str, FloatArray]
+
+
+def run_block(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,
+              ranges: dict[str, tuple[float, float]]) -> BlockResult:
+    """Draw, simulate and summarise one block of paths."""
+    draws = sample_block(sc, seed, block, n, block_size=block_size)
+    pp = resolve(sc, draws.params, n)
+    metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges)
+    both = _Both(metrics, hist)
+    if engine == "vectorised":
+        run_kernel(sc, pp, draws, both)
+    elif engine == "simpy":
+        from simulator.engines.simpy_engine import simulate_simpy
+
+        replay(simulate_simpy(sc, pp, draws), both)
+    else:
+        raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
+    return BlockResult(block, metrics.result(), hist.h, {k: v.copy() for k, v in draws.params.items()})
+
+
+@dataclass
+class RunResult:
+    """What a run keeps: per-path totals, drawn parameters, daily histograms."""
+
+    scenario: Scenario
+    seed: int
+    n_paths: int
+    block_size: int
+    engine: str
+    metrics: PathMetrics
+    params: dict[str, FloatArray]
+    daily: DailyHistograms
+
+
+def _blocks(n_paths: int, block_size: int) -> Iterator[tuple[int, int]]:
+    for b in range(math.ceil(n_paths / block_size)):
+        yield b, min(block_size, n_paths - b * block_size)
+
+
+def run_paths(
+    sc: Scenario,
+    n_paths: int,
+    seed: int,
+    *,
+    engine: str = "vectorised",
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run ``n_paths`` paths in blocks and keep their summaries.
+
+    Parameters
+    ----------
+    sc : Scenario
+    n_paths : int
+        Number of paths (>= 1).
+    seed : int
+        Non-negative seed.
+    engine : {"vectorised", "simpy"}
+    block_size : int
+        Paths per block; results do not depend on it only through the seed
+        streams (a path's draws depend on its block), so keep it fixed to
+        reproduce a run.
+    workers : int
+        Processes running blocks at once (results are identical for any value).
+    progress : callable, optional
+        Called with the number of paths finished after each block.
+
+    Returns
+    -------
+    RunResult
+    """
+    check_run_options(n_paths, seed, block_size, workers)
+    ranges = histogram_ranges(sc)
+    jobs = list(_blocks(n_paths, block_size))
+    results: dict[int, BlockResult] = {}
+    if workers == 1 or len(jobs) == 1:
+        for b, n in jobs:
+            results[b] = run_block(sc, seed, b, n, block_size, engine, ranges)
+            if progress:
+                progress(n)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futs = {pool.submit(run_block, sc, seed, b, n, block_size, engine, ranges): (b, n) for b, n in jobs}
+            for fut in as_completed(futs):
+                b, n = futs[fut]
+                results[b] = fut.result()
+                if progress:
+                    progress(n)
+    ordered = [results[b] for b, _ in jobs]
+    hist = ordered[0].hist
+    for r in ordered[1:]:
+        hist.merge(r.hist)
+    params = {k: np.concatenate([r.params[k] for r in ordered]) for k in ordered[0].params}
+    return RunResult(
+        scenario=sc,
+        seed=seed,
+        n_paths=n_paths,
+        block_size=block_size,
+        engine=engine,
+        metrics=PathMetrics.concat([r.metrics for r in ordered]),
+        params=params,
+        daily=hist,
+    )
+
+
+
+# ------------------------------------------------------------------ memory
+
+
+def check_run_options(n_paths: int, seed: int, block_size: int, workers: int = 1) -> None:
+    """Reject impossible run options with a message naming the option."""
+    if n_paths < 1:
+        raise InputError("option", "--paths", "must be >= 1", n_paths)
+    if seed < 0:
+        raise InputError("option", "--seed", "must be >= 0", seed)
+    if block_size < 1:
+        raise InputError("option", "--block-size", "must be >= 1", block_size)
+    if workers < 1:
+        raise InputError("option", "--workers", "must be >= 1", workers)
+
+
+def estimate_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1) -> tuple[int, int]:
+    """Bytes a streamed run needs: (fixed per run, per path kept).
+
+    The fixed part is the working set of the blocks running at once (state,
+    ring buffers, draws, temporaries) plus the daily histograms; the per-path
+    part is the totals kept for every path.
+    """
+    T = sc.run.horizon_days
+    M, K, S = len(sc.materials), len(sc.sources), len(sc.sectors)
+    max_transit = max(src.transit_days for src in sc.sources.values())
+    licence = [m for mea in sc.policy.values() if isinstance(mea, Licence) for m in mea.materials]
+    longest = max((int(math.ceil(mea.processing_days.support()[1])) if math.isfinite(mea.processing_days.support()[1]) else 200
+                   for mea in sc.policy.values() if isinstance(mea, Licence)), default=0)
+    B = max_transit + 2 + (2 * longest + 14 if licence else 0)
+    per_block_path = 8 * (B * (K * M + M) + 60 * max(S * M, K * M) + 4 * len(sc.policy)) + 12 * T * len(licence) + 8 * 40
+    n_in_flight = min(n_paths, block_size) * workers
+    hist = 4 * T * (S + 3 * M) * HIST_BINS * (workers + 1)
+    per_path = 8 * (2 * S + 2 * M + 2 + S + M + len(sc.uncertainty)) + 8 * (3 * S)
+    return per_block_path * n_in_flight + hist, per_path
+
+
+def machine_memory() -> int:
+    """Memory this process may use, bytes (MemAvailable, else physical memory)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1, available: int | None = None) -> None:
+    """Refuse a run that needs more memory than the machine has, saying how many paths fit."""
+    fixed, per_path = estimate_memory(sc, n_paths, block_size, workers)
+    have = machine_memory() if available is None else available
+    need = fixed + per_path * n_paths
+    if need > have:
+        fit = max((have - fixed) // per_path, 0)
+        if fit < 1:
+            raise InputError("option", "--block-size", f"needs {fixed / 2**30:.1f} GiB for blocks of {block_size} paths "
+                             f"x {workers} worker(s) but {have / 2**30:.1f} GiB is available; use a smaller block", block_size)
+        raise InputError("option", "--paths", f"needs {need / 2**30:.1f} GiB but {have / 2**30:.1f} GiB is available; "
+                         f"at most {fit:,} paths fit", n_paths)
+
