@@ -37,14 +37,18 @@ class DayState:
     """The kernel's view of one day, paths last. Arrays are reused: copy to keep.
 
     Attributes (shapes with P last): ``inv, stock, pipe`` (M, P) end of day;
-    ``arrivals`` (K, M, P); ``release, requirement, consumption, shortfall,
-    placed, denied`` (M, P); ``f, output, lost`` (S, P); ``premium`` (P,).
+    ``arrivals_e`` (E, P) arrivals on each supply edge (a source-material pair
+    listed in ``edge_k, edge_m``); ``release, requirement, consumption,
+    shortfall, placed, denied`` (M, P); ``f, output, lost`` (S, P);
+    ``premium`` (P,).
     """
 
     __slots__ = (
-        "arrivals",
+        "arrivals_e",
         "consumption",
         "denied",
+        "edge_k",
+        "edge_m",
         "f",
         "inv",
         "lost",
@@ -55,14 +59,19 @@ class DayState:
         "release",
         "requirement",
         "shortfall",
+        "shape_km",
         "stock",
     )
 
-    def __init__(self, M: int, K: int, S: int, P: int) -> None:
+    def __init__(self, M: int, K: int, S: int, P: int, edge_k: npt.NDArray[np.int64] | None = None,
+                 edge_m: npt.NDArray[np.int64] | None = None) -> None:
+        if edge_k is None or edge_m is None:
+            edge_k, edge_m = np.repeat(np.arange(K), M), np.tile(np.arange(M), K)
+        self.edge_k, self.edge_m, self.shape_km = edge_k, edge_m, (K, M)
         self.inv = np.zeros((M, P))
         self.stock = np.zeros((M, P))
         self.pipe = np.zeros((M, P))
-        self.arrivals = np.zeros((K, M, P))
+        self.arrivals_e = np.zeros((len(edge_k), P))
         self.release = np.zeros((M, P))
         self.requirement = np.zeros((M, P))
         self.shortfall = np.zeros((M, P))
@@ -73,6 +82,14 @@ class DayState:
         self.output = np.ones((S, P))
         self.lost = np.zeros((S, P))
         self.premium = np.zeros(P)
+
+    @property
+    def arrivals(self) -> FloatArray:
+        """Arrivals by source and material, shape (K, M, P) (a new array)."""
+        K, M = self.shape_km
+        out = np.zeros((K, M, self.arrivals_e.shape[1]))
+        out[self.edge_k, self.edge_m] = self.arrivals_e
+        return out
 
 
 class Recorder(Protocol):
@@ -112,7 +129,7 @@ class FullRecorder:
         tr.inventory[:, t] = s.inv.T
         tr.stockpile[:, t] = s.stock.T
         tr.pipeline[:, t] = s.pipe.T
-        tr.arrivals[:, t] = s.arrivals.transpose(2, 0, 1)
+        tr.arrivals[:, t][:, s.edge_k, s.edge_m] = s.arrivals_e.T
         tr.release[:, t] = s.release.T
         tr.requirement[:, t] = s.requirement.T
         tr.consumption[:, t] = s.consumption.T
@@ -125,13 +142,36 @@ class FullRecorder:
         tr.premium_cost[:, t] = s.premium
 
 
-def _last(a: npt.NDArray[np.generic], lead: int) -> npt.NDArray[np.generic]:
-    """Move the paths axis (first) to the end, contiguous; ``lead`` = number of other axes."""
-    return np.ascontiguousarray(np.moveaxis(a, 0, lead)) if lead else np.ascontiguousarray(a)
+def _rows(a: npt.NDArray[np.generic], idx: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.generic]:
+    """Select ``a[:, i, j]`` for index arrays and put paths last, contiguous."""
+    return np.ascontiguousarray(a[(slice(None), *idx)].T)
+
+
+class _Ramp:
+    """Linear ramps on a subset of rows, as :func:`simulator.params.ramp_fraction` computes them."""
+
+    def __init__(self, begin: FloatArray, days: FloatArray) -> None:
+        self.begin = begin
+        self.pos = days > 0.0
+        self.safe = np.where(self.pos, days, 1.0)
+        self.done_day = float(np.max(np.where(self.pos, begin + days, begin), initial=-np.inf))
+        self.first_day = float(np.min(begin, initial=np.inf))
+
+        self.all_pos = bool(self.pos.all())
+
+    def __call__(self, t: int) -> FloatArray:
+        elapsed = t - self.begin
+        frac = np.clip(elapsed / self.safe, 0.0, 1.0)
+        return frac if self.all_pos else np.where(self.pos, frac, np.where(elapsed >= 0.0, 1.0, 0.0))
 
 
 def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> None:
     """Run the daily semantics over all paths, reporting each day to ``rec``.
+
+    Supply is held on *edges* (source-material pairs a source supplies,
+    grouped by material) and use on *pairs* (sector-material pairs a sector
+    uses, grouped by material), so the per-day work scales with the pairs
+    that exist rather than with sources x materials x sectors.
 
     Parameters
     ----------
@@ -144,120 +184,161 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     """
     P, T = pp.n_paths, pp.n_days
     M, K, S, J = len(sc.materials), len(sc.sources), len(sc.sectors), len(sc.policy)
+    mats, srcs, secs = sc.material_ids, sc.source_ids, sc.sector_ids
     ar = np.arange(P)
 
-    # ---- parameters, paths last
-    d = _last(pp.demand, 1)  # (M, P)
-    price = _last(pp.price, 1)
-    target = _last(pp.target, 1)
-    stock_trigger = _last(pp.stock_trigger, 1)
-    stock_lag = _last(pp.stock_lag, 1)
-    stock_rate = _last(pp.stock_rate, 1)
-    share = _last(pp.share, 2)  # (K, M, P)
-    transit = _last(pp.transit, 1)  # (K, P)
-    extra = _last(pp.extra, 2)
-    premium = _last(pp.premium, 2)
-    use = _last(pp.use, 2)  # (S, M, P)
-    crit = _last(pp.crit, 2)
-    thrift = _last(pp.thrift, 2)
-    trigger = _last(pp.trigger, 1)  # (M, P)
-    trig_f = trigger.astype(np.float64)
-    thrift_begin = trig_f[np.newaxis] + _last(pp.thrift_lag, 2)
-    thrift_ramp = _last(pp.thrift_ramp, 2)
-    ramp_begin = trig_f[np.newaxis] + _last(pp.ramp_lag, 2)
-    ramp_days = _last(pp.ramp_days, 2)
-    ramp_on = (extra > 0.0) & (trigger < NEVER)[np.newaxis]
-    thrift_on = (thrift > 0.0) & (trigger < NEVER)[np.newaxis]
-    overtime = _last(pp.overtime, 1)  # (S, P)
-    catch_share = _last(pp.catch_share, 1)
-    daily_output = _last(pp.daily_output, 1)
-    window_end = pp.last_end[np.newaxis, :] + _last(pp.window, 1)
-    used_by = use > 0.0
-    share_d = share * d[np.newaxis]  # baseline flow (K, M, P)
-    start = _last(pp.start, 1)  # (J, P)
-    end = _last(pp.end, 1)
-    coverage = _last(pp.coverage, 1)
-    quota = _last(pp.quota, 1)
-    approval = _last(pp.approval, 1)
-    levels = pp.priority_levels
-    members = [(pp.priority == lev)[:, :, np.newaxis] for lev in levels]  # (S, M, 1)
-    on_km = np.zeros((J, K, M), dtype=bool)
-    for j in range(J):
-        on_km[j, pp.msource[j]] = pp.mmat[j]
+    # ---- structure: edges (k, m) grouped by material; pairs (s, m) grouped by material
+    edges = [(k, m) for m in range(M) for k in range(K) if mats[m] in sc.sources[srcs[k]].supply]
+    ek = np.array([e[0] for e in edges], dtype=np.int64)
+    em = np.array([e[1] for e in edges], dtype=np.int64)
+    e_start = np.searchsorted(em, np.arange(M))
+    pairs = [(s, m) for m in range(M) for s in range(S) if mats[m] in sc.sectors[secs[s]].materials]
+    us = np.array([u[0] for u in pairs], dtype=np.int64)
+    um = np.array([u[1] for u in pairs], dtype=np.int64)
+    u_start = np.searchsorted(um, np.arange(M))
 
-    licensed: list[tuple[int, int, int, npt.NDArray[np.int32], FloatArray]] = []
+    e_bounds = [(int(a), int(b)) for a, b in zip(e_start, [*e_start[1:], len(edges)])]
+    u_bounds = [(int(a), int(b)) for a, b in zip(u_start, [*u_start[1:], len(pairs)])]
+
+    def msum(x: FloatArray, bounds: list[tuple[int, int]]) -> FloatArray:
+        """Sum rows of each material's group (rows added in order, as the SimPy engine adds them)."""
+        out = np.empty((len(bounds), x.shape[1]))
+        for i, (a, b) in enumerate(bounds):
+            np.sum(x[a:b], axis=0, out=out[i])
+        return out
+
+    # ---- parameters, paths last
+    d = np.ascontiguousarray(pp.demand.T)  # (M, P)
+    target = np.ascontiguousarray(pp.target.T)
+    stock_trigger = np.ascontiguousarray(pp.stock_trigger.T)
+    stock_lag = np.ascontiguousarray(pp.stock_lag.T)
+    stock_rate = np.ascontiguousarray(pp.stock_rate.T)
+    trigger = np.ascontiguousarray(pp.trigger.T)  # (M, P)
+    share = _rows(pp.share, (ek, em))  # (E, P)
+    share_d = share * d[em]
+    extra = _rows(pp.extra, (ek, em))
+    price_e = np.ascontiguousarray(pp.price.T)[em]
+    premium = _rows(pp.premium, (ek, em))
+    transit_e = np.ascontiguousarray(pp.transit.T)[ek]  # (E, P)
+    ramp_rows = np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[em] < NEVER).any(axis=1))
+    ramp = _Ramp(trigger[em[ramp_rows]].astype(np.float64) + _rows(pp.ramp_lag, (ek[ramp_rows], em[ramp_rows])),
+                 _rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows])))
+    ramp_ok = (trigger[em[ramp_rows]] < NEVER)
+    ramp_all_ok = bool(ramp_ok.all())
+    extra_r = extra[ramp_rows]
+    base_u = _rows(pp.use, (us, um)) * d[um]  # (U, P) baseline use, t/day
+    crit_u = np.where(_rows(pp.use, (us, um)) > 0.0, _rows(pp.crit, (us, um)), 0.0)
+    thrift_u = _rows(pp.thrift, (us, um))
+    thrift_rows = np.flatnonzero((thrift_u > 0.0).any(axis=1) & (trigger[um] < NEVER).any(axis=1))
+    thrift_r = thrift_u[thrift_rows]
+    thrift_ok = thrift_r > 0.0
+    thrift_ok &= trigger[um[thrift_rows]] < NEVER
+    tramp = _Ramp(trigger[um[thrift_rows]].astype(np.float64) + _rows(pp.thrift_lag, (us[thrift_rows], um[thrift_rows])),
+                  _rows(pp.thrift_ramp, (us[thrift_rows], um[thrift_rows])))
+    factor_u = np.ones_like(base_u)
+    overtime = np.ascontiguousarray(pp.overtime.T)  # (S, P)
+    catch_share = np.ascontiguousarray(pp.catch_share.T)
+    daily_output = np.ascontiguousarray(pp.daily_output.T)
+    window_end = pp.last_end[np.newaxis, :] + np.ascontiguousarray(pp.window.T)
+    levels = pp.priority_levels
+    lev_u = np.array([levels.index(int(pp.priority[s, m])) for s, m in pairs], dtype=np.int64)
+    lev_masks = [(lev_u == i)[:, np.newaxis] for i in range(len(levels))]
+    start = np.ascontiguousarray(pp.start.T)  # (J, P)
+    end = np.ascontiguousarray(pp.end.T)
+    coverage = np.ascontiguousarray(pp.coverage.T)
+    quota = np.ascontiguousarray(pp.quota.T)
+    approval = np.ascontiguousarray(pp.approval.T)
+    m_edges = [np.flatnonzero((ek == pp.msource[j]) & pp.mmat[j][em]) for j in range(J)]
+    measured = np.unique(np.concatenate(m_edges)) if J else np.zeros(0, dtype=np.int64)
+
+    licensed: list[tuple[int, int, npt.NDArray[np.int32], FloatArray]] = []
     for j, name in enumerate(sc.measure_ids):
         if pp.kind[j] == 2:
-            for m in np.flatnonzero(pp.mmat[j]):
-                key = f"{name}/{sc.material_ids[m]}"
-                licensed.append((j, int(pp.msource[j]), int(m), draws.licence_days[key], draws.licence_u[key]))
-    longest = max((int(v[3].max()) for v in licensed), default=0)
+            for e in m_edges[j]:
+                key = f"{name}/{mats[em[e]]}"
+                licensed.append((j, int(e), draws.licence_days[key], draws.licence_u[key]))
+    longest = max((int(v[2].max()) for v in licensed), default=0)
     cum, nth = working_day_calendar(T + 2 * longest + 14, pp.start_weekday)
-    transit_same = bool((transit == transit[:, :1]).all())
-    max_transit = int(transit.max())
+    max_transit = int(pp.transit.max())
+    transit_same = bool((transit_e == transit_e[:, :1]).all())
     span = (int(nth[cum[T - 1] + longest]) - (T - 1) if licensed else 0) + max_transit + 2
     B = max(span, max_transit + 2)
 
     # ---- state
-    st = DayState(M, K, S, P)
-    st.inv[:] = _last(pp.cover, 1) * d
-    st.stock[:] = _last(pp.stock0, 1)
-    arr_buf = np.zeros((B, K, M, P))
+    E, U = len(edges), len(pairs)
+    st = DayState(M, K, S, P, ek, em)
+    st.inv[:] = np.ascontiguousarray(pp.cover.T) * d
+    st.stock[:] = np.ascontiguousarray(pp.stock0.T)
+    arr_buf = np.zeros((B, E, P))
     den_buf = np.zeros((B, M, P))
-    for k in range(K):
-        for m in range(M):
-            q = share_d[k, m]
-            for day in range(max_transit):
-                has = day < transit[k]
-                arr_buf[day % B, k, m] += np.where(has, q, 0.0)
-                st.pipe[m] += np.where(has & (q > 0.0), q, 0.0)
+    for day in range(max_transit):
+        has = day < transit_e
+        arr_buf[day % B] += np.where(has, share_d, 0.0)
+    # pipeline: in SimPy order (sources in order, days in order) for identical rounding
+    for e in range(E):
+        q = share_d[e]
+        for day in range(max_transit):
+            st.pipe[em[e]] += np.where((day < transit_e[e]) & (q > 0.0), q, 0.0)
     backlog = np.zeros((S, P))
     trig_day = np.full((M, P), -1, dtype=np.int64)
+    cov_e = np.zeros((E, P))
+    kind_e = np.full((E, P), -1, dtype=np.int64)
+    quo_e = np.zeros((E, P))
+    caps = share_d.copy()
+    ratio_l = np.ones((len(levels), M, P))
+    dense = np.ones((S, M, P))
+    crit_l = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
+    for i, (s_, m_) in enumerate(pairs):
+        crit_l[lev_u[i], s_, m_] = crit_u[i]
     rec.start(st)
 
-    ratio = np.ones((S, M, P))
-    req = np.zeros((S, M, P))
     for t in range(T):
         slot = t % B
         # 1. arrivals
-        np.copyto(st.arrivals, arr_buf[slot])
+        st.arrivals_e[:] = arr_buf[slot]
         arr_buf[slot] = 0.0
-        arrived = st.arrivals.sum(axis=0)
+        arrived = msum(st.arrivals_e, e_bounds)
         st.inv += arrived
         st.pipe -= arrived
         # 2. stockpile agency
         low = st.inv < stock_trigger
-        trig_day = np.where((trig_day < 0) & low, t, trig_day)
+        trig_day[(trig_day < 0) & low] = t
         can = (trig_day >= 0) & (t >= trig_day + stock_lag) & low
         rel = np.where(can, np.minimum(st.stock, stock_rate), 0.0)
         st.release[:] = rel
         st.stock -= rel
         st.inv += rel
         # 3. requirements (plan includes catch-up)
-        backlog = np.where(t > window_end, 0.0, backlog)
+        backlog[t > window_end] = 0.0
         plan = 1.0 + np.minimum(overtime, backlog)  # (S, P)
-        tf = np.where(thrift_on, ramp_fraction(t, thrift_begin, thrift_ramp), 0.0)
-        np.multiply(use * d[np.newaxis], plan[:, np.newaxis, :], out=req)
-        req *= 1.0 - thrift * tf
+        if thrift_rows.size and tramp.first_day <= t <= tramp.done_day + 1:
+            factor_u[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
+        req = base_u * plan[us]
+        req *= factor_u
         # 4. allocation by priority, pro rata within a level
         have = st.inv
         avail = have.copy()
-        ratio.fill(1.0)
         st.shortfall.fill(0.0)
-        for mem in members:
-            need = np.where(mem, req, 0.0).sum(axis=0)  # (M, P)
+        for li, mask in enumerate(lev_masks):
+            need = msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds)
             enough = need <= avail + ENOUGH * need
-            share_lev = np.divide(avail, need, out=np.ones_like(need), where=~enough)
-            np.copyto(ratio, np.broadcast_to(share_lev[np.newaxis], ratio.shape), where=mem & ~enough[np.newaxis])
+            ratio_l[li] = np.divide(avail, need, out=np.ones_like(need), where=~enough)
             st.shortfall += np.where(enough, 0.0, need - avail)
             avail = np.where(enough, np.maximum(avail - need, 0.0), 0.0)
         used = have - avail
         st.consumption[:] = used
         st.inv = have - used
-        st.requirement[:] = req.sum(axis=0)
+        st.requirement[:] = msum(req, u_bounds)
         # 5-6. output, lost output, catch-up
-        val = np.where(used_by, 1.0 - crit * (1.0 - ratio), 1.0)
-        np.minimum(val.min(axis=1), 1.0, out=st.f)
+        # 1 - criticality x (1 - share received), per sector and material (1 where not used)
+        np.subtract(1.0, ratio_l, out=ratio_l)
+        np.multiply(crit_l[0], ratio_l[0][np.newaxis], out=dense)
+        for li in range(1, len(levels)):
+            dense += crit_l[li] * ratio_l[li][np.newaxis]
+        np.subtract(1.0, dense, out=dense)
+        np.copyto(st.f, dense[:, 0])
+        for m in range(1, M):
+            np.minimum(st.f, dense[:, m], out=st.f)
         produced = st.f * plan
         made_up = np.maximum(produced - 1.0, 0.0)
         loss = np.maximum(1.0 - produced, 0.0)
@@ -265,65 +346,63 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.output[:] = produced
         st.lost[:] = (loss - made_up) * daily_output
         # 7a. licence decisions due today (denials leave the pipeline)
-        np.copyto(st.denied, den_buf[slot])
+        st.denied[:] = den_buf[slot]
         den_buf[slot] = 0.0
         st.pipe -= st.denied
         # 7b. order up to target, split over sources
         Q = np.maximum(target - (st.inv + st.pipe), 0.0)  # (M, P)
-        known = t >= trigger  # (M, P)
-        act = (start <= t) & (t < end)  # (J, P)
-        cov = np.zeros((K, M, P))
-        kind = np.full((K, M, P), -1, dtype=np.int64)
-        quo = np.zeros((K, M, P))
-        for j in range(J):
-            on = on_km[j][:, :, np.newaxis] & act[j][np.newaxis, np.newaxis, :]
-            cov = np.where(on, coverage[j], cov)
-            kind = np.where(on, pp.kind[j], kind)
-            quo = np.where(on, quota[j], quo)
-        aff = kind >= 0
-        caps = share_d + extra * np.where(ramp_on, ramp_fraction(t, ramp_begin, ramp_days), 0.0)
+        known = (t >= trigger)[em]  # (E, P)
+        if J:
+            cov_e[measured] = 0.0
+            kind_e[measured] = -1
+            quo_e[measured] = 0.0
+            for j in range(J):
+                act = (start[j] <= t) & (t < end[j])
+                if not act.any():
+                    continue
+                rows = m_edges[j]
+                cov_e[rows] = np.where(act, coverage[j], cov_e[rows])
+                kind_e[rows] = np.where(act, pp.kind[j], kind_e[rows])
+                quo_e[rows] = np.where(act, quota[j], quo_e[rows])
+        aff = kind_e >= 0
+        if ramp_rows.size and ramp.first_day <= t <= ramp.done_day + 1:
+            caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
         alt = ~aff
-        cap_alt = np.where(alt, caps, 0.0).sum(axis=0)
-        any_aff = aff.any(axis=0)
-        at_risk = np.where(aff, share * (1.0 - cov), 0.0).sum(axis=0)
+        cap_alt = msum(np.where(alt, caps, 0.0), e_bounds)
+        any_aff = msum(aff.astype(np.float64), e_bounds) > 0.0
+        at_risk = msum(np.where(aff, share * (1.0 - cov_e), 0.0), e_bounds)
         want = np.where(any_aff, Q * (1.0 - at_risk), Q)
         to_alt = np.minimum(cap_alt, want)
-        frac_alt = np.divide(caps, cap_alt[np.newaxis], out=np.zeros_like(caps), where=cap_alt[np.newaxis] > 0.0)
-        q_alt = np.where(alt & (cap_alt > 0.0)[np.newaxis], to_alt[np.newaxis] * frac_alt, 0.0)
+        frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
+        q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
         rest = Q - to_alt
-        base = np.where(aff, share, 0.0).sum(axis=0)
-        frac_aff = np.divide(share, base[np.newaxis], out=np.zeros_like(share), where=base[np.newaxis] > 0.0)
-        q_post = np.where(
-            any_aff[np.newaxis],
-            np.where(aff, rest[np.newaxis] * frac_aff, q_alt),
-            q_alt + rest[np.newaxis] * share,
-        )
-        q = np.where(known[np.newaxis], q_post, share * Q[np.newaxis])
-        q = np.where(Q[np.newaxis] > 0.0, q, 0.0)
-        st.premium[:] = np.where(known[np.newaxis], np.maximum(q - share_d, 0.0) * price[np.newaxis] * premium, 0.0).sum(axis=(0, 1))
+        base = msum(np.where(aff, share, 0.0), e_bounds)
+        frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
+        q = np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
+        q = np.where(known, q, share * Q[em])
+        q[~(Q[em] > 0.0)] = 0.0
+        st.premium[:] = (np.where(known, np.maximum(q - share_d, 0.0), 0.0) * price_e * premium).sum(axis=0)
         # 8. ship, drop (ban, quota) or apply (licence)
-        covered = q * cov
+        covered = q * cov_e
         ship = np.where(aff, q - covered, q)
-        ship = np.where(kind == 1, ship + np.minimum(covered, quo * cov * share_d), ship)
-        apply = np.where(kind == 2, covered, 0.0)
-        ship = np.where(q > 0.0, ship, 0.0)
-        apply = np.where(q > 0.0, apply, 0.0)
-        st.placed[:] = ship.sum(axis=0) + apply.sum(axis=0)
+        if J:
+            ship = np.where(kind_e == 1, ship + np.minimum(covered, quo_e * cov_e * share_d), ship)
+        apply = np.where(kind_e == 2, covered, 0.0)
+        st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
         if transit_same:
-            for k in range(K):
-                arr_buf[(t + int(transit[k, 0])) % B, k] += ship[k]
+            for e in range(E):
+                arr_buf[(t + int(transit_e[e, 0])) % B, e] += ship[e]
         else:
-            for k in range(K):
-                arr_buf[(t + transit[k]) % B, k, :, ar] += ship[k].T
-        for j, k, m, tau_all, u_all in licensed:
-            if not act[j].any():
+            arr_buf[(t + transit_e) % B, np.arange(E)[:, None], ar[None, :]] += ship
+        for j, e, tau_all, u_all in licensed:
+            if not ((start[j] <= t) & (t < end[j])).any():
                 continue
-            vol = np.where(act[j], apply[k, m], 0.0)
+            vol = np.where((start[j] <= t) & (t < end[j]), apply[e], 0.0)
             dday = nth[cum[t] + tau_all[:, t]]
             ok = u_all[:, t] < approval[j]
-            arr_buf[(dday + transit[k]) % B, k, m, ar] += np.where(ok, vol, 0.0)
-            den_buf[dday % B, m, ar] += np.where(ok, 0.0, vol)
+            arr_buf[(dday + transit_e[e]) % B, e, ar] += np.where(ok, vol, 0.0)
+            den_buf[dday % B, em[e], ar] += np.where(ok, 0.0, vol)
         # 9. end of day
         rec.record(t, st)
 
