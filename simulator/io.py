@@ -96,19 +96,44 @@ def _resolve_base(name: str, here: Path | None, shown: str) -> Path:
     raise InputError(shown, "extends", "must name a built-in economy (" + ", ".join(econs) + ") or an existing file", name)
 
 
-def _read_with_extends(path: Path, shown: str, depth: int = 0) -> dict[str, Any]:
+def _leaves(data: Mapping[str, Any], shown: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
+    """Every key path of a parsed file -> the file it was read from."""
+    out: dict[tuple[str, ...], str] = {}
+    for k, v in data.items():
+        path = (*prefix, str(k))
+        out[path] = shown
+        if isinstance(v, Mapping):
+            out.update(_leaves(v, shown, path))
+    return out
+
+
+def _origin(field: str, origins: Mapping[tuple[str, ...], str], default: str) -> str:
+    """The file that set ``field`` (the longest key path of it that a file set)."""
+    parts = tuple(field.split("."))
+    for n in range(len(parts), 0, -1):
+        if parts[:n] in origins:
+            return origins[parts[:n]]
+    return default
+
+
+def _read_with_extends(path: Path, shown: str, depth: int = 0,
+                       origins: dict[tuple[str, ...], str] | None = None) -> dict[str, Any]:
     data = _read_mapping(path, shown)
     ext = data.get("extends")
     if ext is None:
+        if origins is not None:
+            origins.update(_leaves(data, shown))
         return data
     if not isinstance(ext, str):
         raise InputError(shown, "extends", "must be a string", ext)
     if depth > 8:
         raise InputError(shown, "extends", "must not nest more than 8 levels (a cycle?)", ext)
     base_path = _resolve_base(ext, path, shown)
-    base = _read_with_extends(base_path, str(base_path), depth + 1)
-    merged = _merge(base, {k: v for k, v in data.items() if k != "extends"})
-    return merged
+    base = _read_with_extends(base_path, str(base_path), depth + 1, origins)
+    own = {k: v for k, v in data.items() if k != "extends"}
+    if origins is not None:
+        origins.update(_leaves(own, shown))
+    return _merge(base, own)
 
 
 def read_io_table(path: Path, shown: str = "") -> IOTable:
@@ -200,7 +225,8 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
         if not path.is_file():
             names = ", ".join(list_scenarios())
             raise InputError(shown, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
-    data = _read_with_extends(path, shown)
+    origins: dict[tuple[str, ...], str] = {}
+    data = _read_with_extends(path, shown, origins=origins)
     if overrides:
         data = _merge(data, overrides)
     table = None
@@ -210,7 +236,12 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
         if not tpath.is_file():
             raise InputError(shown, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
         table = read_io_table(tpath, shown)
-    return build_scenario(data, file=shown, table=table)
+    try:
+        return build_scenario(data, file=shown, table=table)
+    except InputError as exc:
+        # name the file that set the offending value (a base file, for a value it set)
+        raise InputError(_origin(exc.field, origins, shown), exc.field, exc.rule, exc.value,
+                         [InputError(_origin(e.field, origins, shown), e.field, e.rule, e.value) for e in exc.more]) from None
 
 
 def scenario_to_json(sc: Scenario) -> str:

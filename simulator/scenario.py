@@ -51,7 +51,8 @@ SHARE_TOLERANCE = 1e-6
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    # strict: no silent coercion (``true`` is not 1 day, ``"5"`` is not 5); ints are accepted for floats
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, strict=True)
 
 
 Refs = dict[str, str]
@@ -275,7 +276,7 @@ class Sector(_Frozen):
 
 class _MeasureBase(_Frozen):
     source: str
-    materials: tuple[str, ...] = Field(min_length=1)
+    materials: list[str] = Field(min_length=1)
     start_day: Annotated[int, Ge(0)] = 0
     end_day: Annotated[int, Ge(1)]
     coverage: Annotated[float, Gt(0), Le(1)] = 1.0
@@ -472,8 +473,15 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 
 def _path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("ban", "quota", "licence")]
-    return ".".join(parts) if parts else "(top level)"
+    parts = list(loc)
+    # pydantic puts the discriminator tag after the measure's name: policy.<name>.<kind>.<field>
+    if len(parts) > 2 and parts[0] == "policy" and parts[2] in ("ban", "quota", "licence"):
+        del parts[2]
+    return ".".join(str(p) for p in parts) if parts else "(top level)"
+
+
+def _num(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
 
 def _get(data: Any, loc: tuple[Any, ...]) -> Any:
@@ -501,17 +509,21 @@ def _rule_from_pydantic(err: Mapping[str, Any], data: Any) -> InputError:
     if typ == "missing":
         return InputError("", path, "is required", None)
     if typ in ("greater_than_equal",):
-        return InputError("", path, f"must be >= {ctx.get('ge')}", value)
+        return InputError("", path, f"must be >= {_num(ctx.get('ge'))}", value)
     if typ in ("greater_than",):
-        return InputError("", path, f"must be > {ctx.get('gt')}", value)
+        return InputError("", path, f"must be > {_num(ctx.get('gt'))}", value)
     if typ in ("less_than_equal",):
-        return InputError("", path, f"must be <= {ctx.get('le')}", value)
+        return InputError("", path, f"must be <= {_num(ctx.get('le'))}", value)
     if typ in ("less_than",):
-        return InputError("", path, f"must be < {ctx.get('lt')}", value)
+        return InputError("", path, f"must be < {_num(ctx.get('lt'))}", value)
     if typ in ("int_type", "int_parsing", "int_from_float"):
         return InputError("", path, "must be a whole number", value)
     if typ in ("float_type", "float_parsing"):
         return InputError("", path, "must be a number", value)
+    if typ in ("list_type", "tuple_type"):
+        return InputError("", path, "must be a list", value)
+    if typ == "bool_type":
+        return InputError("", path, "must be true or false", value)
     if typ in ("string_type",):
         return InputError("", path, "must be a string", value)
     if typ in ("dict_type", "model_type", "model_attributes_type"):
@@ -552,7 +564,7 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     except ValidationError as exc:
         errs = [_rule_from_pydantic(e, raw) for e in exc.errors()]
         first = errs[0]
-        raise InputError(file, first.field, first.rule, first.value, errs[1:]) from None
+        raise InputError(file, first.field, first.rule, first.value, [e.with_file(file) for e in errs[1:]]) from None
     if table is not None:
         sc = sc.model_copy(update={"economy": sc.economy.model_copy(update={"table": table})})
     problems = list(_cross_checks(sc))
@@ -636,13 +648,18 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             if chk is not None:
                 p.append((f"policy.{j}.processing_days.{chk[0]}", chk[1], chk[2]))
             elif meas.processing_days.support()[0] < 0:
-                p.append((f"policy.{j}.processing_days", "must not produce negative working days", meas.processing_days.support()[0]))
+                pd_ = meas.processing_days
+                p.append((f"policy.{j}.processing_days", "must not produce negative working days (a normal needs low >= 0)",
+                          pd_.model_dump(exclude_none=True, exclude={"source"})))
     # priors
     targets = prior_targets(sc)
     for path, prior in sc.uncertainty.items():
         where = f"uncertainty.{path}"
         if path not in targets:
-            p.append((where, "is not a numeric field of this scenario" + _suggest(path, list(targets)), path))
+            if path.rsplit(".", 1)[-1] in _NOT_UNCERTAIN:
+                p.append((where, f"{path.rsplit('.', 1)[-1]} cannot take a prior (an allocation rank, not a quantity)", path))
+            else:
+                p.append((where, "is not a numeric field of this scenario" + _suggest(path, list(targets)), path))
             continue
         chk = prior.check()
         if chk is not None:
@@ -662,7 +679,8 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
         s0 = _prior_range(sc, f"policy.{j}.start_day", meas.start_day)
         e0 = _prior_range(sc, f"policy.{j}.end_day", meas.end_day)
         if e0[0] <= s0[1] and (f"policy.{j}.start_day" in sc.uncertainty or f"policy.{j}.end_day" in sc.uncertainty):
-            p.append((f"uncertainty.policy.{j}", "priors allow end_day <= start_day", (s0, e0)))
+            p.append((f"uncertainty.policy.{j}", "priors allow end_day <= start_day",
+                      f"start_day up to {s0[1]:g}, end_day from {e0[0]:g}"))
         for m in meas.materials:
             windows.setdefault((meas.source, m), []).append((j, int(s0[0]), int(math.ceil(e0[1]))))
     for (k, m), ws in windows.items():

@@ -171,10 +171,6 @@ def test_negative_duration(tmp_path: Path) -> None:
     assert exc.value.value == -5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="float bounds print as 'must be >= 0.0' while the prior check and integer fields print 'must be >= 0'",
-)
 def test_negative_duration_rule_reads_like_the_bound(tmp_path: Path) -> None:
     path = write(tmp_path, "neg.toml", "[materials.dytb]\ninventory_days = -5\n")
     field = "materials.dytb.inventory_days"
@@ -200,7 +196,6 @@ def test_text_where_a_number_is_needed(tmp_path: Path) -> None:
     check(exc, path, field, "must be a number", "sixty")
 
 
-@pytest.mark.xfail(strict=True, reason="pydantic's lax mode silently reads `true` as 1.0 day of inventory")
 def test_boolean_where_a_number_is_needed(tmp_path: Path) -> None:
     path = write(tmp_path, "bool.toml", "[materials.dytb]\ninventory_days = true\n")
     field = "materials.dytb.inventory_days"
@@ -384,11 +379,6 @@ def test_overlap_through_a_prior_on_end_day(tmp_path: Path) -> None:
     check(exc, path, field, rule, "days 100-120")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a measure whose id is 'ban', 'quota' or 'licence' loses its id in the field path "
-    "(message reads 'policy.end_day: must be >= 1')",
-)
 def test_measure_named_like_a_kind_keeps_its_id_in_the_path(tmp_path: Path) -> None:
     path = write(tmp_path, "licence.toml", measure("licence", end=0))
     field = "policy.licence.end_day"
@@ -455,11 +445,6 @@ def test_prior_on_path_that_does_not_exist(tmp_path: Path) -> None:
     check(exc, path, field, rule, "materials.dytb.inventory_dayz")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a prior on 'priority' (which may not be uncertain) is told it is 'not a numeric field' and "
-    "pointed to an unrelated field: \"did you mean 'sectors.glass_ceramics.materials.other.thrift'?\"",
-)
 def test_prior_on_field_that_may_not_be_uncertain(tmp_path: Path) -> None:
     body = (
         '[uncertainty]\n"sectors.glass_ceramics.materials.other.priority" = { dist = "uniform", low = 1, high = 3 }\n'
@@ -528,11 +513,6 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
     assert lines[1].endswith("; got -5")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="further field-rule problems are rendered without the file: "
-    "': materials.dytb.inventory_days: must be >= 0.0; got -5'",
-)
 def test_every_reported_problem_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "two.toml", "[materials.dytb]\ninventory_days = -5\n[materials.ndpr]\nannual_demand = 0\n")
     with pytest.raises(InputError) as exc:
@@ -543,10 +523,6 @@ def test_every_reported_problem_names_the_file(tmp_path: Path) -> None:
     assert all(e.file == str(path) for e in exc.value.more)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a bad value set in a base file is reported against the file that extends it",
-)
 def test_bad_value_in_base_file_names_the_base_file(tmp_path: Path) -> None:
     base = write(tmp_path, "base.toml", "[materials.dytb]\ninventory_days = -1\n")
     child = write(tmp_path, "child.toml", "", base='extends = "base.toml"\n')
