@@ -260,7 +260,7 @@ def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder) -
         st.inv = np.ascontiguousarray(tr.inventory[:, t].T)
         st.stock = np.ascontiguousarray(tr.stockpile[:, t].T)
         st.pipe = np.ascontiguousarray(tr.pipeline[:, t].T)
-        st.arrivals = np.ascontiguousarray(tr.arrivals[:, t].transpose(1, 2, 0))
+        st.arrivals_e = np.ascontiguousarray(tr.arrivals[:, t].reshape(P, -1).T)  # every (source, material)
         st.release = np.ascontiguousarray(tr.release[:, t].T)
         st.requirement = np.ascontiguousarray(tr.requirement[:, t].T)
         st.consumption = np.ascontiguousarray(tr.consumption[:, t].T)
@@ -359,23 +359,30 @@ def run_paths(
     ranges = histogram_ranges(sc)
     jobs = list(_blocks(n_paths, block_size))
     results: dict[int, BlockResult] = {}
+    hist = DailyHistograms.empty(sc, ranges)
+
+    def keep(r: BlockResult, n: int) -> None:
+        # integer counts merge in any order; the float sums are added in block order below
+        for f in DailyHistograms.FAMILIES:
+            hist.counts[f] += r.hist.counts[f]
+        r.hist.counts = {}
+        results[r.block] = r
+        if progress:
+            progress(n)
+
     if workers == 1 or len(jobs) == 1:
         for b, n in jobs:
-            results[b] = run_block(sc, seed, b, n, block_size, engine, ranges)
-            if progress:
-                progress(n)
+            keep(run_block(sc, seed, b, n, block_size, engine, ranges), n)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futs = {pool.submit(run_block, sc, seed, b, n, block_size, engine, ranges): (b, n) for b, n in jobs}
             for fut in as_completed(futs):
-                b, n = futs[fut]
-                results[b] = fut.result()
-                if progress:
-                    progress(n)
+                keep(fut.result(), futs[fut][1])
     ordered = [results[b] for b, _ in jobs]
-    hist = ordered[0].hist
-    for r in ordered[1:]:
-        hist.merge(r.hist)
+    for r in ordered:
+        for f in DailyHistograms.FAMILIES:
+            hist.sums[f] += r.hist.sums[f]
+        hist.n_paths += r.hist.n_paths
     params = {k: np.concatenate([r.params[k] for r in ordered]) for k in ordered[0].params}
     return RunResult(
         scenario=sc,

@@ -218,6 +218,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     share_d = share * d[em]
     extra = _rows(pp.extra, (ek, em))
     price_e = np.ascontiguousarray(pp.price.T)[em]
+    prem_rows = np.flatnonzero((_rows(pp.premium, (ek, em)) > 0.0).any(axis=1))
     premium = _rows(pp.premium, (ek, em))
     transit_e = np.ascontiguousarray(pp.transit.T)[ek]  # (E, P)
     ramp_rows = np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[em] < NEVER).any(axis=1))
@@ -286,10 +287,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     quo_e = np.zeros((E, P))
     caps = share_d.copy()
     ratio_l = np.ones((len(levels), M, P))
-    dense = np.ones((S, M, P))
-    crit_l = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
+    enough_l = np.ones((len(levels), M, P), dtype=bool)
+    crit_lm = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
     for i, (s_, m_) in enumerate(pairs):
-        crit_l[lev_u[i], s_, m_] = crit_u[i]
+        crit_lm[lev_u[i], s_, m_] = crit_u[i]
     rec.start(st)
 
     for t in range(T):
@@ -322,6 +323,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         for li, mask in enumerate(lev_masks):
             need = msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds)
             enough = need <= avail + ENOUGH * need
+            enough_l[li] = enough
             ratio_l[li] = np.divide(avail, need, out=np.ones_like(need), where=~enough)
             st.shortfall += np.where(enough, 0.0, need - avail)
             avail = np.where(enough, np.maximum(avail - need, 0.0), 0.0)
@@ -330,15 +332,16 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.inv = have - used
         st.requirement[:] = msum(req, u_bounds)
         # 5-6. output, lost output, catch-up
-        # 1 - criticality x (1 - share received), per sector and material (1 where not used)
-        np.subtract(1.0, ratio_l, out=ratio_l)
-        np.multiply(crit_l[0], ratio_l[0][np.newaxis], out=dense)
-        for li in range(1, len(levels)):
-            dense += crit_l[li] * ratio_l[li][np.newaxis]
-        np.subtract(1.0, dense, out=dense)
-        np.copyto(st.f, dense[:, 0])
-        for m in range(1, M):
-            np.minimum(st.f, dense[:, m], out=st.f)
+        # output fraction: min over materials of 1 - criticality x (1 - share received);
+        # a material no path is short of today leaves every sector at 1
+        st.f.fill(1.0)
+        short_lm = ~enough_l.all(axis=2)  # (L, M)
+        for m in np.flatnonzero(short_lm.any(axis=0)):
+            lv = np.flatnonzero(short_lm[:, m])
+            term = crit_lm[lv[0]][:, m] * (1.0 - ratio_l[lv[0], m])
+            for li in lv[1:]:
+                term += crit_lm[li][:, m] * (1.0 - ratio_l[li, m])
+            np.minimum(st.f, 1.0 - term, out=st.f)
         produced = st.f * plan
         made_up = np.maximum(produced - 1.0, 0.0)
         loss = np.maximum(1.0 - produced, 0.0)
@@ -351,43 +354,66 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.pipe -= st.denied
         # 7b. order up to target, split over sources
         Q = np.maximum(target - (st.inv + st.pipe), 0.0)  # (M, P)
-        known = (t >= trigger)[em]  # (E, P)
-        if J:
+        known_m = t >= trigger  # (M, P)
+        any_known = bool(known_m.any())
+        active = [j for j in range(J) if ((start[j] <= t) & (t < end[j])).any()]
+        if active:
             cov_e[measured] = 0.0
             kind_e[measured] = -1
             quo_e[measured] = 0.0
-            for j in range(J):
+            for j in active:
                 act = (start[j] <= t) & (t < end[j])
-                if not act.any():
-                    continue
                 rows = m_edges[j]
                 cov_e[rows] = np.where(act, coverage[j], cov_e[rows])
                 kind_e[rows] = np.where(act, pp.kind[j], kind_e[rows])
                 quo_e[rows] = np.where(act, quota[j], quo_e[rows])
-        aff = kind_e >= 0
-        if ramp_rows.size and ramp.first_day <= t <= ramp.done_day + 1:
-            caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
-        alt = ~aff
-        cap_alt = msum(np.where(alt, caps, 0.0), e_bounds)
-        any_aff = msum(aff.astype(np.float64), e_bounds) > 0.0
-        at_risk = msum(np.where(aff, share * (1.0 - cov_e), 0.0), e_bounds)
-        want = np.where(any_aff, Q * (1.0 - at_risk), Q)
-        to_alt = np.minimum(cap_alt, want)
-        frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
-        q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
-        rest = Q - to_alt
-        base = msum(np.where(aff, share, 0.0), e_bounds)
-        frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
-        q = np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
-        q = np.where(known, q, share * Q[em])
-        q[~(Q[em] > 0.0)] = 0.0
-        st.premium[:] = (np.where(known, np.maximum(q - share_d, 0.0), 0.0) * price_e * premium).sum(axis=0)
+        kinds_on = {int(pp.kind[j]) for j in active}
+        Qe = Q[em]
+        if not any_known:
+            # nobody knows of a disruption yet: orders split by baseline shares
+            q = share * Qe
+            q[~(Qe > 0.0)] = 0.0
+            st.premium.fill(0.0)
+        else:
+            if ramp_rows.size and ramp.first_day <= t <= ramp.done_day + 1:
+                caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
+            if active:
+                aff = kind_e >= 0
+                alt = ~aff
+                cap_alt = msum(np.where(alt, caps, 0.0), e_bounds)
+                any_aff = msum(aff.astype(np.float64), e_bounds) > 0.0
+                at_risk = msum(np.where(aff, share * (1.0 - cov_e), 0.0), e_bounds)
+                want = np.where(any_aff, Q * (1.0 - at_risk), Q)
+            else:
+                cap_alt = msum(caps, e_bounds)
+                want = Q
+            to_alt = np.minimum(cap_alt, want)
+            frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
+            rest = Q - to_alt
+            if active:
+                q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
+                base = msum(np.where(aff, share, 0.0), e_bounds)
+                frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
+                q = np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
+            else:
+                q = to_alt[em] * frac_alt + rest[em] * share
+            known = known_m[em]
+            if not known_m.all():
+                q = np.where(known, q, share * Qe)
+            q[~(Qe > 0.0)] = 0.0
+            extra_q = np.maximum(q[prem_rows] - share_d[prem_rows], 0.0)
+            if not known_m.all():
+                extra_q *= known[prem_rows]
+            st.premium[:] = (extra_q * price_e[prem_rows] * premium[prem_rows]).sum(axis=0)
         # 8. ship, drop (ban, quota) or apply (licence)
-        covered = q * cov_e
-        ship = np.where(aff, q - covered, q)
-        if J:
-            ship = np.where(kind_e == 1, ship + np.minimum(covered, quo_e * cov_e * share_d), ship)
-        apply = np.where(kind_e == 2, covered, 0.0)
+        if active:
+            covered = q * cov_e
+            ship = np.where(kind_e >= 0, q - covered, q)
+            if 1 in kinds_on:
+                ship = np.where(kind_e == 1, ship + np.minimum(covered, quo_e * cov_e * share_d), ship)
+            apply = np.where(kind_e == 2, covered, 0.0) if 2 in kinds_on else np.zeros_like(q)
+        else:
+            ship, apply = q, np.zeros_like(q)
         st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
         if transit_same:

@@ -1,0 +1,343 @@
+"""The ``supplyshock`` command end to end, through ``click.testing.CliRunner``.
+
+Runs are kept small: at most 200 paths with the vectorised engine, 3 with
+SimPy, and mostly a 120-day scenario written next to the test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from click.testing import CliRunner, Result
+
+import simulator
+import simulator.stream
+from simulator.cli import cli
+
+BUILTINS = ("japan-3m-curb", "japan-1y-curb", "japan-licence", "japan-dual-use")
+OUT_FILES = {"summary.json", "paths.parquet", "daily_quantiles.nc", "scenario.json", "manifest.json"}
+STATS = ("mean", "median", "p05", "p95")
+DAY_STATS = ("median", "p05", "p95")
+
+SMALL = """name = "small-curb"
+description = "A 60-day stop of Chinese NdPr and Dy/Tb, 120-day horizon (test)."
+extends = "japan-rare-earths"
+
+[policy.stop]
+kind = "ban"
+source = "china"
+materials = ["ndpr", "dytb", "magnets"]
+start_day = 0
+end_day = 60
+coverage = 1.0
+
+[run]
+horizon_days = 120
+"""
+
+BAD = SMALL.replace("[run]", "[materials.dytb]\ninventory_days = -5\n\n[run]")
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def ok(*args: str | Path) -> Result:
+    res = invoke(*args)
+    assert res.exit_code == 0, f"exit {res.exit_code}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}"
+    return res
+
+
+def run_json(*args: str | Path) -> dict[str, Any]:
+    return json.loads(ok("run", *args, "--format", "json", "--quiet").stdout)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("scenarios")
+    (d / "small.toml").write_text(SMALL, encoding="utf-8")
+    (d / "bad.toml").write_text(BAD, encoding="utf-8")
+    return {"small": d / "small.toml", "bad": d / "bad.toml"}
+
+
+@pytest.fixture(scope="module")
+def summary(files: dict[str, Path]) -> dict[str, Any]:
+    return run_json(files["small"], "--paths", "200", "--seed", "5", "--block-size", "64")
+
+
+def numbers(x: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every leaf of a JSON document, with its path."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from numbers(v, f"{prefix}.{k}")
+    else:
+        yield prefix, x
+
+
+# ------------------------------------------------------------------ run
+
+
+def test_run_without_scenario_runs_the_default_and_prints_a_table() -> None:
+    res = ok("run", "--paths", "200", "--quiet")
+    out = res.stdout
+    assert out.startswith("japan-3m-curb")
+    assert "200 paths" in out
+    row = next(line for line in out.splitlines() if "value added lost (JPY bn)" in line)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert len(cells) == 5, row  # label, mean, median, 5 %, 95 %
+    assert float(cells[1].replace(",", "")) > 0  # a 90-day stop of all Chinese supply costs something
+    assert "share of GDP (%)" in out
+    for sector in simulator.load_scenario("japan-3m-curb").sector_ids[:3]:
+        assert sector[:12] in out
+
+
+def test_json_has_the_documented_fields(summary: dict[str, Any], files: dict[str, Path]) -> None:
+    sc = simulator.load_scenario(files["small"])
+    assert summary["scenario"] == "small-curb"
+    assert summary["paths"] == 200 and summary["seed"] == 5 and summary["engine"] == "vectorised"
+    assert summary["horizon_days"] == 120
+    for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
+        assert set(summary[q]) == set(STATS), q
+        assert all(isinstance(summary[q][k], float) for k in STATS)
+        assert summary[q]["p05"] <= summary[q]["median"] <= summary[q]["p95"]
+    assert list(summary["sectors"]) == sc.sector_ids
+    for name, sec in summary["sectors"].items():
+        assert set(sec["output_loss"]) == set(STATS), name
+        assert set(sec["first_stoppage_day"]) == set(DAY_STATS), name
+        for k in DAY_STATS:
+            v = sec["first_stoppage_day"][k]
+            assert v is None or (isinstance(v, float) and 0 <= v < 120), (name, k, v)
+        assert 0.0 <= sec["stop_probability"] <= 1.0
+    # not vacuous: the curb stops some sector on most paths, and costs value added
+    assert summary["value_added_loss"]["mean"] > 0
+    assert any(sec["first_stoppage_day"]["median"] is not None for sec in summary["sectors"].values())
+
+
+def test_json_numbers_are_consistent(summary: dict[str, Any]) -> None:
+    g, v = summary["gdp_loss_pct"], summary["value_added_loss"]
+    assert math.isclose(v["mean"] / summary["gdp_base"] * 100, g["mean"], rel_tol=1e-9)
+    assert math.isclose(v["median"] / summary["gdp_base"] * 100, g["median"], rel_tol=1e-9)
+    by_sector = sum(sec["value_added_loss"]["mean"] for sec in summary["sectors"].values())
+    assert math.isclose(by_sector, v["mean"], rel_tol=1e-9)
+
+
+def test_csv_parses_and_matches_json(files: dict[str, Path], summary: dict[str, Any]) -> None:
+    res = ok("run", files["small"], "--paths", "200", "--seed", "5", "--block-size", "64", "--format", "csv", "--quiet")
+    rows = list(csv.reader(io.StringIO(res.stdout)))
+    assert rows[0] == ["quantity", "label", "mean", "median", "p05", "p95"]
+    assert all(len(r) == 6 for r in rows)
+    by_key = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
+        assert [float(x) for x in by_key[(q, "total")]] == [summary[q][k] for k in STATS]
+    for name, sec in summary["sectors"].items():
+        assert [float(x) for x in by_key[("output_loss", name)]] == [sec["output_loss"][k] for k in STATS]
+        fs = by_key[("first_stoppage_day", name)]
+        assert fs[0] == ""
+        assert [None if x == "" else float(x) for x in fs[1:]] == [sec["first_stoppage_day"][k] for k in DAY_STATS]
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(files: dict[str, Path], summary: dict[str, Any]) -> None:
+    again = run_json(files["small"], "--paths", "200", "--seed", "5", "--block-size", "64")
+    assert again == summary
+    other = run_json(files["small"], "--paths", "200", "--seed", "6", "--block-size", "64")
+    assert other["value_added_loss"] != summary["value_added_loss"]
+    assert other["gdp_loss_pct"]["mean"] != summary["gdp_loss_pct"]["mean"]
+
+
+def test_workers_do_not_change_the_summary(files: dict[str, Path], summary: dict[str, Any]) -> None:
+    two = run_json(files["small"], "--paths", "200", "--seed", "5", "--block-size", "64", "--workers", "2")
+    assert two == summary
+
+
+def test_simpy_and_vectorised_engines_give_the_same_summary(files: dict[str, Path]) -> None:
+    a = run_json(files["small"], "--paths", "3", "--seed", "9", "--engine", "simpy")
+    b = run_json(files["small"], "--paths", "3", "--seed", "9", "--engine", "vectorised")
+    assert (a["engine"], b["engine"]) == ("simpy", "vectorised")
+    la, lb = dict(numbers(a)), dict(numbers(b))
+    assert la.keys() == lb.keys()
+    assert b["value_added_loss"]["mean"] > 0
+    for k in la:
+        if k == ".engine":
+            continue
+        x, y = la[k], lb[k]
+        if isinstance(y, float) and isinstance(x, float):
+            assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12), (k, x, y)
+        else:
+            assert x == y, (k, x, y)
+
+
+# ------------------------------------------------------------------ --out
+
+
+@pytest.fixture(scope="module")
+def out_run(files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("results") / "run1"
+    res = ok("run", files["small"], "--paths", "150", "--block-size", "64", "--out", out, "--format", "json", "--quiet")
+    return out, json.loads(res.stdout)
+
+
+def test_out_writes_exactly_the_documented_files(out_run: tuple[Path, dict[str, Any]]) -> None:
+    out, printed = out_run
+    assert {p.name for p in out.iterdir()} == OUT_FILES
+    assert not [p for p in out.parent.iterdir() if p.name != out.name], "temporary folder left behind"
+    assert json.loads((out / "summary.json").read_text()) == printed
+
+
+def test_out_parquet_has_one_row_per_path_and_the_drawn_parameters(out_run: tuple[Path, dict[str, Any]],
+                                                                      files: dict[str, Path]) -> None:
+    out, printed = out_run
+    sc = simulator.load_scenario(files["small"])
+    df = pd.read_parquet(out / "paths.parquet")
+    assert len(df) == 150
+    assert df["path"].tolist() == list(range(150))
+    params = {c.removeprefix("param.") for c in df.columns if c.startswith("param.")}
+    assert params == set(sc.uncertainty)
+    for s in sc.sector_ids:
+        assert f"output_loss.{s}" in df.columns and f"first_stoppage_day.{s}" in df.columns
+    # per-path numbers agree with the summary
+    assert math.isclose(df["value_added_loss"].mean(), printed["value_added_loss"]["mean"], rel_tol=1e-12)
+    assert math.isclose(df["gdp_loss_pct"].median(), printed["gdp_loss_pct"]["median"], rel_tol=1e-12)
+    # drawn parameters lie in their priors' supports
+    for p in params:
+        lo, hi = sc.uncertainty[p].support()
+        assert df[f"param.{p}"].between(lo, hi).all(), p
+
+
+def test_out_netcdf_has_daily_output_quantiles(out_run: tuple[Path, dict[str, Any]], files: dict[str, Path]) -> None:
+    out, _ = out_run
+    sc = simulator.load_scenario(files["small"])
+    with xr.open_dataset(out / "daily_quantiles.nc", engine="scipy") as ds:
+        q = ds["output_quantile"]
+        assert q.dims == ("day", "quantile", "sector")
+        assert q.shape == (120, 5, len(sc.sectors))
+        np.testing.assert_allclose(ds["quantile"].values, [0.05, 0.25, 0.5, 0.75, 0.95])
+        assert [str(s) for s in ds["sector"].values] == sc.sector_ids
+        v = q.values
+        assert np.all(np.diff(v, axis=1) >= 0)
+        assert v.min() < 0.9 and v.max() <= 1.0 + 1.0  # output falls during the curb; below 1 + overtime
+        assert "output_mean" in ds and ds["output_mean"].dims == ("day", "sector")
+
+
+def test_out_scenario_json_reruns_to_the_same_summary(out_run: tuple[Path, dict[str, Any]]) -> None:
+    out, printed = out_run
+    again = run_json(out / "scenario.json", "--paths", "150", "--block-size", "64")
+    assert again == printed
+
+
+def test_out_manifest_records_the_run(out_run: tuple[Path, dict[str, Any]]) -> None:
+    out, printed = out_run
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["seed"] == printed["seed"] == simulator.load_scenario(out / "scenario.json").run.seed
+    assert man["paths"] == 150 and man["block_size"] == 64 and man["blocks"] == 3
+    assert man["engine"] == "vectorised"
+    assert set(man["files"]) == OUT_FILES
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def _bad_cases(files: dict[str, Path]) -> list[tuple[list[str | Path], str]]:
+    names = ", ".join(simulator.list_scenarios())
+    small = files["small"]
+    return [
+        (["run", small, "--paths", "0"], "option: --paths: must be >= 1; got 0"),
+        (["run", small, "--seed", "-1"], "option: --seed: must be >= 0; got -1"),
+        (["run", small, "--block-size", "0"], "option: --block-size: must be >= 1; got 0"),
+        (["run", small, "--workers", "0"], "option: --workers: must be >= 1; got 0"),
+        (["run", "japan-nowhere"],
+         f"japan-nowhere: (scenario): must be a built-in scenario ({names}) or an existing file; got 'japan-nowhere'"),
+        (["run", files["bad"], "--paths", "10"], f"{files['bad']}: materials.dytb.inventory_days: must be >= 0; got -5"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(6), ids=["paths", "seed", "block-size", "workers", "unknown-scenario", "bad-file"])
+def test_bad_input_exits_2_names_the_problem_and_writes_nothing(case: int, files: dict[str, Path], tmp_path: Path) -> None:
+    args, message = _bad_cases(files)[case]
+    out = tmp_path / "out"
+    res = invoke(*args, "--out", out, "--quiet")
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip() == f"error: {message}"
+    assert res.stdout == ""
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [], "something was written beside --out"
+
+
+def test_non_integer_option_is_a_usage_error(files: dict[str, Path], tmp_path: Path) -> None:
+    res = invoke("run", files["small"], "--paths", "many", "--out", tmp_path / "out")
+    assert res.exit_code == 2
+    assert "--paths" in res.stderr and "many" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_memory_guard_refuses_too_many_paths(monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], tmp_path: Path) -> None:
+    monkeypatch.setattr(simulator.stream, "machine_memory", lambda: 50 * 2**20)
+    out = tmp_path / "out"
+    res = invoke("run", files["small"], "--paths", "100000000", "--block-size", "100", "--out", out, "--quiet")
+    assert res.exit_code == 2, res.output
+    err = res.stderr
+    assert err.startswith("error: option: --paths: ")
+    m = re.search(r"at most ([\d,]+) paths fit", err)
+    assert m, err
+    assert 0 < int(m.group(1).replace(",", "")) < 100_000_000
+    assert err.rstrip().endswith("got 100000000")
+    assert not out.exists()
+
+
+def test_memory_guard_asks_for_smaller_blocks_when_one_block_does_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simulator.stream, "machine_memory", lambda: 50 * 2**20)
+    res = invoke("run", "--paths", "100000", "--quiet")  # default block of 10,000 paths over 365 days
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("error: option: --block-size: ")
+    assert "smaller block" in res.stderr
+
+
+# ------------------------------------------------------------------ other commands
+
+
+def test_validate_good_file(files: dict[str, Path]) -> None:
+    res = ok("validate", files["small"])
+    line = res.stdout.strip()
+    assert line.startswith(f"{files['small']}: ok:")
+    assert "1 measures" in line and "horizon 120 days" in line
+    sc = simulator.load_scenario(files["small"])
+    assert f"{len(sc.sectors)} sectors" in line and f"{len(sc.uncertainty)} priors" in line
+
+
+def test_validate_bad_file(files: dict[str, Path]) -> None:
+    res = invoke("validate", files["bad"])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == f"error: {files['bad']}: materials.dytb.inventory_days: must be >= 0; got -5"
+    assert res.stdout == ""
+
+
+def test_scenarios_lists_the_builtins() -> None:
+    out = ok("scenarios").stdout
+    for name in BUILTINS:
+        assert re.search(rf"│ {re.escape(name)}\s+│", out), name
+    assert "90 days" in out  # descriptions are shown
+
+
+def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
+    out = ok("explain", "japan-licence").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("japan-licence, seed ")
+    categories = [ln.split()[2] for ln in lines if re.match(r"day +\d+ ", ln)]
+    assert "application" in categories and "decision" in categories
+    assert categories.count("decision") <= categories.count("application")
+    assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn \([\d.]+ % of GDP\); extra procurement cost JPY [\d,.]+ bn",
+                        lines[-1]), lines[-1]
+
+
+def test_version() -> None:
+    assert simulator.__version__ in ok("--version").stdout
