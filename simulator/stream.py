@@ -108,7 +108,7 @@ class DailyHistograms:
     FAMILIES = ("output", "inventory_days", "stockpile_days", "shortfall_share")
 
     @classmethod
-    def empty(cls, sc: Scenario, ranges: dict[str, tuple[float, float]]) -> DailyHistograms:
+    def empty(cls, sc: Scenario, ranges: dict[str, tuple[float, float]], *, with_counts: bool = True) -> DailyHistograms:
         T = sc.run.horizon_days
         labels = {
             "output": sc.sector_ids,
@@ -119,7 +119,7 @@ class DailyHistograms:
         return cls(
             labels=labels,
             ranges=ranges,
-            counts={f: np.zeros((T, len(labels[f]), HIST_BINS), dtype=np.int32) for f in cls.FAMILIES},
+            counts={f: np.zeros((T, len(labels[f]), HIST_BINS), dtype=np.int32) for f in cls.FAMILIES} if with_counts else {},
             sums={f: np.zeros((T, len(labels[f]))) for f in cls.FAMILIES},
             n_paths=0,
         )
@@ -212,8 +212,11 @@ def _upper(sc: Scenario, path: str, base: float) -> float:
 class HistogramRecorder:
     """Bins each day's state into :class:`DailyHistograms`."""
 
-    def __init__(self, sc: Scenario, pp: PathParams, ranges: dict[str, tuple[float, float]]) -> None:
-        self.h = DailyHistograms.empty(sc, ranges)
+    def __init__(self, sc: Scenario, pp: PathParams, ranges: dict[str, tuple[float, float]],
+                 counts: dict[str, npt.NDArray[np.int32]] | None = None) -> None:
+        self.h = DailyHistograms.empty(sc, ranges, with_counts=counts is None)
+        if counts is not None:
+            self.h.counts = counts  # accumulate into a histogram shared by several blocks
         self.h.n_paths = pp.n_paths
         self.inv_demand = 1.0 / np.ascontiguousarray(pp.demand.T)
         self.P = pp.n_paths
@@ -279,28 +282,38 @@ def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder) -
 
 @dataclass
 class BlockResult:
+    """One block's per-path totals, drawn parameters and per-day sums (for means)."""
+
     block: int
+    n_paths: int
     metrics: PathMetrics
-    hist: DailyHistograms
+    sums: dict[str, FloatArray]
     params: dict[str, FloatArray]
 
 
-def run_block(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,
-              ranges: dict[str, tuple[float, float]]) -> BlockResult:
-    """Draw, simulate and summarise one block of paths."""
-    draws = sample_block(sc, seed, block, n, block_size=block_size)
-    pp = resolve(sc, draws.params, n)
-    metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges)
-    both = _Both(metrics, hist)
-    if engine == "vectorised":
-        run_kernel(sc, pp, draws, both)
-    elif engine == "simpy":
-        from simulator.engines.simpy_engine import simulate_simpy
+def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size: int, engine: str,
+               ranges: dict[str, tuple[float, float]], progress: Callable[[int], None] | None = None,
+               ) -> tuple[list[BlockResult], dict[str, npt.NDArray[np.int32]]]:
+    """Draw, simulate and summarise blocks ``(index, n_paths)``; histogram counts are shared."""
+    counts = DailyHistograms.empty(sc, ranges).counts
+    out = []
+    for block, n in jobs:
+        draws = sample_block(sc, seed, block, n, block_size=block_size)
+        pp = resolve(sc, draws.params, n)
+        metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
+        both = _Both(metrics, hist)
+        if engine == "vectorised":
+            run_kernel(sc, pp, draws, both)
+        elif engine == "simpy":
+            from simulator.engines.simpy_engine import simulate_simpy
 
-        replay(simulate_simpy(sc, pp, draws), both)
-    else:
-        raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
-    return BlockResult(block, metrics.result(), hist.h, {k: v.copy() for k, v in draws.params.items()})
+            replay(simulate_simpy(sc, pp, draws), both)
+        else:
+            raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
+        out.append(BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
+        if progress:
+            progress(n)
+    return out, counts
 
 
 @dataclass
@@ -358,39 +371,36 @@ def run_paths(
     check_run_options(n_paths, seed, block_size, workers)
     ranges = histogram_ranges(sc)
     jobs = list(_blocks(n_paths, block_size))
-    results: dict[int, BlockResult] = {}
     hist = DailyHistograms.empty(sc, ranges)
-
-    def keep(r: BlockResult, n: int) -> None:
-        # integer counts merge in any order; the float sums are added in block order below
-        for f in DailyHistograms.FAMILIES:
-            hist.counts[f] += r.hist.counts[f]
-        r.hist.counts = {}
-        results[r.block] = r
-        if progress:
-            progress(n)
-
+    results: list[BlockResult] = []
     if workers == 1 or len(jobs) == 1:
-        for b, n in jobs:
-            keep(run_block(sc, seed, b, n, block_size, engine, ranges), n)
+        results, hist.counts = run_blocks(sc, seed, jobs, block_size, engine, ranges, progress)
     else:
+        # consecutive groups of blocks, a few per worker, so progress is reported as groups finish
+        size = max(1, math.ceil(len(jobs) / (4 * workers)))
+        groups = [jobs[i:i + size] for i in range(0, len(jobs), size)]
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futs = {pool.submit(run_block, sc, seed, b, n, block_size, engine, ranges): (b, n) for b, n in jobs}
+            futs = {pool.submit(run_blocks, sc, seed, g, block_size, engine, ranges): g for g in groups}
             for fut in as_completed(futs):
-                keep(fut.result(), futs[fut][1])
-    ordered = [results[b] for b, _ in jobs]
-    for r in ordered:
+                part, counts = fut.result()
+                for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
+                    hist.counts[f] += counts[f]
+                results.extend(part)
+                if progress:
+                    progress(sum(n for _, n in futs[fut]))
+    results.sort(key=lambda r: r.block)
+    for r in results:  # float sums: added in block order, so any number of workers gives the same means
         for f in DailyHistograms.FAMILIES:
-            hist.sums[f] += r.hist.sums[f]
-        hist.n_paths += r.hist.n_paths
-    params = {k: np.concatenate([r.params[k] for r in ordered]) for k in ordered[0].params}
+            hist.sums[f] += r.sums[f]
+        hist.n_paths += r.n_paths
+    params = {k: np.concatenate([r.params[k] for r in results]) for k in results[0].params} if results else {}
     return RunResult(
         scenario=sc,
         seed=seed,
         n_paths=n_paths,
         block_size=block_size,
         engine=engine,
-        metrics=PathMetrics.concat([r.metrics for r in ordered]),
+        metrics=PathMetrics.concat([r.metrics for r in results]),
         params=params,
         daily=hist,
     )
