@@ -246,8 +246,7 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
 
 def scenario_to_json(sc: Scenario) -> str:
     """The resolved scenario as JSON (loadable again with :func:`load_scenario`)."""
-    data = sc.model_dump(mode="json", exclude={"origin"})
-    data["economy"].pop("table", None)
+    data = sc.model_dump(mode="json", exclude={"origin": True, "economy": {"table"}})
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

@@ -466,8 +466,12 @@ def check_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1, 
     if need > have:
         fit = max((have - fixed) // per_path, 0)
         if fit < 1:
-            raise InputError("option", "--block-size", f"needs {fixed / 2**30:.1f} GiB for blocks of {block_size} paths "
-                             f"x {workers} worker(s) but {have / 2**30:.1f} GiB is available; use a smaller block", block_size)
-        raise InputError("option", "--paths", f"needs {need / 2**30:.1f} GiB but {have / 2**30:.1f} GiB is available; "
+            raise InputError("option", "--block-size", f"needs {_size(fixed)} for blocks of {block_size} paths "
+                             f"x {workers} worker(s) but {_size(have)} is available; use a smaller block", block_size)
+        raise InputError("option", "--paths", f"needs {_size(need)} but {_size(have)} is available; "
                          f"at most {fit:,} paths fit", n_paths)
+
+
+def _size(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 

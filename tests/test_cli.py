@@ -31,15 +31,15 @@ STATS = ("mean", "median", "p05", "p95")
 DAY_STATS = ("median", "p05", "p95")
 
 SMALL = """name = "small-curb"
-description = "A 60-day stop of Chinese NdPr and Dy/Tb, 120-day horizon (test)."
+description = "Chinese rare earths to Japan stopped for the whole 120-day horizon (test)."
 extends = "japan-rare-earths"
 
 [policy.stop]
 kind = "ban"
 source = "china"
-materials = ["ndpr", "dytb", "magnets"]
+materials = ["ndpr", "dytb", "magnets", "other"]
 start_day = 0
-end_day = 60
+end_day = 120
 coverage = 1.0
 
 [run]
@@ -180,23 +180,35 @@ def test_simpy_and_vectorised_engines_give_the_same_summary(files: dict[str, Pat
 # ------------------------------------------------------------------ --out
 
 
+# Bug: `run --out` crashes (exit 1, traceback) before writing anything:
+# scenario_to_json() calls Scenario.model_dump(mode="json"), which cannot serialise the
+# loaded input-output table (numpy arrays) that it only removes afterwards.
+
+
 @pytest.fixture(scope="module")
-def out_run(files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def out_run(files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     out = tmp_path_factory.mktemp("results") / "run1"
-    res = ok("run", files["small"], "--paths", "150", "--block-size", "64", "--out", out, "--format", "json", "--quiet")
+    res = CliRunner().invoke(cli, ["run", str(files["small"]), "--paths", "150", "--block-size", "64", "--out", str(out),
+                                   "--format", "json", "--quiet"])
+    return out, res
+
+
+def _written(out_run: tuple[Path, Result]) -> tuple[Path, dict[str, Any]]:
+    out, res = out_run
+    assert res.exit_code == 0, f"exit {res.exit_code}: {res.exception!r}\n{res.stderr}"
     return out, json.loads(res.stdout)
 
 
-def test_out_writes_exactly_the_documented_files(out_run: tuple[Path, dict[str, Any]]) -> None:
-    out, printed = out_run
+def test_out_writes_exactly_the_documented_files(out_run: tuple[Path, Result]) -> None:
+    out, printed = _written(out_run)
     assert {p.name for p in out.iterdir()} == OUT_FILES
     assert not [p for p in out.parent.iterdir() if p.name != out.name], "temporary folder left behind"
     assert json.loads((out / "summary.json").read_text()) == printed
 
 
-def test_out_parquet_has_one_row_per_path_and_the_drawn_parameters(out_run: tuple[Path, dict[str, Any]],
+def test_out_parquet_has_one_row_per_path_and_the_drawn_parameters(out_run: tuple[Path, Result],
                                                                       files: dict[str, Path]) -> None:
-    out, printed = out_run
+    out, printed = _written(out_run)
     sc = simulator.load_scenario(files["small"])
     df = pd.read_parquet(out / "paths.parquet")
     assert len(df) == 150
@@ -214,8 +226,8 @@ def test_out_parquet_has_one_row_per_path_and_the_drawn_parameters(out_run: tupl
         assert df[f"param.{p}"].between(lo, hi).all(), p
 
 
-def test_out_netcdf_has_daily_output_quantiles(out_run: tuple[Path, dict[str, Any]], files: dict[str, Path]) -> None:
-    out, _ = out_run
+def test_out_netcdf_has_daily_output_quantiles(out_run: tuple[Path, Result], files: dict[str, Path]) -> None:
+    out, _ = _written(out_run)
     sc = simulator.load_scenario(files["small"])
     with xr.open_dataset(out / "daily_quantiles.nc", engine="scipy") as ds:
         q = ds["output_quantile"]
@@ -225,18 +237,18 @@ def test_out_netcdf_has_daily_output_quantiles(out_run: tuple[Path, dict[str, An
         assert [str(s) for s in ds["sector"].values] == sc.sector_ids
         v = q.values
         assert np.all(np.diff(v, axis=1) >= 0)
-        assert v.min() < 0.9 and v.max() <= 1.0 + 1.0  # output falls during the curb; below 1 + overtime
+        assert v.min() < 0.9 and v.max() <= 2.0  # output falls during the curb
         assert "output_mean" in ds and ds["output_mean"].dims == ("day", "sector")
 
 
-def test_out_scenario_json_reruns_to_the_same_summary(out_run: tuple[Path, dict[str, Any]]) -> None:
-    out, printed = out_run
+def test_out_scenario_json_reruns_to_the_same_summary(out_run: tuple[Path, Result]) -> None:
+    out, printed = _written(out_run)
     again = run_json(out / "scenario.json", "--paths", "150", "--block-size", "64")
     assert again == printed
 
 
-def test_out_manifest_records_the_run(out_run: tuple[Path, dict[str, Any]]) -> None:
-    out, printed = out_run
+def test_out_manifest_records_the_run(out_run: tuple[Path, Result]) -> None:
+    out, printed = _written(out_run)
     man = json.loads((out / "manifest.json").read_text())
     assert man["seed"] == printed["seed"] == simulator.load_scenario(out / "scenario.json").run.seed
     assert man["paths"] == 150 and man["block_size"] == 64 and man["blocks"] == 3
