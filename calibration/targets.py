@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["Target", "load_targets", "default_target"]
+__all__ = ["Target", "default_target", "load_targets"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from simulator.params import resolve
 from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
 
-__all__ = ["simulate", "ENGINES"]
+__all__ = ["ENGINES", "simulate"]
 
 Engine = Literal["simpy", "vectorised"]
 ENGINES: tuple[str, ...] = ("simpy", "vectorised")

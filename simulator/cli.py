@@ -12,6 +12,7 @@ import io as _io
 import json
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from simulator.io import list_scenarios, load_scenario, scenario_to_json, write_
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
-__all__ = ["main", "cli"]
+__all__ = ["cli", "main"]
 
 DEFAULT_PATHS = 100_000
 
@@ -141,6 +142,12 @@ def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
 
 
 def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any]) -> None:
+    def text(content: str) -> Callable[[Path], None]:
+        def write(p: Path) -> None:
+            p.write_text(content)
+
+        return write
+
     sc = res.scenario
     scen_json = scenario_to_json(sc)
     frame = _path_frame(res, impact)
@@ -165,11 +172,11 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     write_results_dir(
         out,
         {
-            "summary.json": lambda p: p.write_text(json.dumps(summary, indent=2)),
+            "summary.json": text(json.dumps(summary, indent=2)),
             "paths.parquet": lambda p: frame.to_parquet(p, index=False),
             "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
-            "scenario.json": lambda p: p.write_text(scen_json),
-            "manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=2)),
+            "scenario.json": text(scen_json),
+            "manifest.json": text(json.dumps(manifest, indent=2)),
         },
     )
 

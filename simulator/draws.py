@@ -23,7 +23,7 @@ from scipy import stats
 
 from simulator.scenario import Licence, Prior, Scenario
 
-__all__ = ["Draws", "sample_draws", "sample_block", "prior_ppf", "DEFAULT_BLOCK_SIZE"]
+__all__ = ["DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_block", "sample_draws"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
@@ -81,7 +81,7 @@ class Draws:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays, bytes."""
-        arrays = [*self.params.values(), *self.licence_days.values(), *self.licence_u.values()]
+        arrays: list[npt.NDArray[np.generic]] = [*self.params.values(), *self.licence_days.values(), *self.licence_u.values()]
         return int(sum(a.nbytes for a in arrays))
 
 

@@ -24,11 +24,11 @@ from simulator.errors import InputError
 from simulator.scenario import IOTable, Scenario, build_scenario
 
 __all__ = [
+    "data_path",
     "list_scenarios",
     "load_scenario",
     "read_io_table",
     "write_results_dir",
-    "data_path",
 ]
 
 _DATA = resources.files("simulator") / "data"

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from simulator.scenario import Licence, Quota, Scenario, is_integer_field, prior_targets, share_groups
 
-__all__ = ["PathParams", "resolve", "ramp_fraction", "working_day_calendar", "decision_day", "KIND_CODES", "NEVER"]
+__all__ = ["KIND_CODES", "NEVER", "PathParams", "decision_day", "ramp_fraction", "resolve", "working_day_calendar"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -341,7 +341,7 @@ def working_day_calendar(n_days: int, start_weekday: int) -> tuple[IntArray, Int
     return cum, nth
 
 
-def decision_day(t: int | IntArray, tau: IntArray, cum: IntArray, nth: IntArray) -> IntArray:
+def decision_day(t: int | IntArray, tau: int | npt.NDArray[np.integer], cum: IntArray, nth: IntArray) -> IntArray:
     """Calendar day on which an application submitted on day ``t`` is decided.
 
     The decision falls on the ``tau``-th working day strictly after day ``t``.

@@ -13,9 +13,10 @@ time (working days for licence processing), shares as fractions in [0, 1].
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -25,21 +26,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simulator.errors import InputError
 
 __all__ = [
-    "Scenario",
+    "Ban",
     "Economy",
     "IOTable",
-    "Material",
-    "Stockpile",
-    "Source",
-    "Supply",
-    "Sector",
-    "SectorMaterial",
-    "Ban",
-    "Quota",
     "Licence",
+    "Material",
     "Measure",
     "Prior",
+    "Quota",
     "RunSettings",
+    "Scenario",
+    "Sector",
+    "SectorMaterial",
+    "Source",
+    "Stockpile",
+    "Supply",
     "build_scenario",
     "prior_targets",
 ]
@@ -310,7 +311,7 @@ class Licence(_MeasureBase):
     approval_probability: Annotated[float, Ge(0), Le(1)]
 
 
-Measure = Annotated[Union[Ban, Quota, Licence], Field(discriminator="kind")]
+Measure = Annotated[Ban | Quota | Licence, Field(discriminator="kind")]
 
 
 class RunSettings(_Frozen):
@@ -455,7 +456,7 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         if origin is dict:
             # skip the user key
             i += 1
-            ann = ann.__args__[1]
+            ann = ann.__args__[1]  # type: ignore[union-attr]
             if getattr(ann, "__origin__", None) is Annotated or hasattr(ann, "__metadata__"):
                 # discriminated union of measures
                 if i < len(loc) and loc[i] in ("ban", "quota", "licence"):
@@ -682,10 +683,10 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             p.append((f"uncertainty.policy.{j}", "priors allow end_day <= start_day",
                       f"start_day up to {s0[1]:g}, end_day from {e0[0]:g}"))
         for m in meas.materials:
-            windows.setdefault((meas.source, m), []).append((j, int(s0[0]), int(math.ceil(e0[1]))))
+            windows.setdefault((meas.source, m), []).append((j, int(s0[0]), math.ceil(e0[1])))
     for (k, m), ws in windows.items():
         ws.sort(key=lambda w: w[1])
-        for a, b in zip(ws, ws[1:]):
+        for a, b in itertools.pairwise(ws):
             if b[1] < a[2]:
                 p.append((f"policy.{b[0]}", f"overlaps policy.{a[0]} on source {k!r}, material {m!r} (one measure per source and material at a time)", f"days {b[1]}-{b[2]}"))
     # share groups with priors: drawn shares must leave room for the rest

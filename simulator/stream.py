@@ -33,7 +33,7 @@ from simulator.params import PathParams, resolve
 from simulator.scenario import Licence, Scenario
 from simulator.trajectories import Trajectories
 
-__all__ = ["RunResult", "DailyHistograms", "run_paths", "estimate_memory", "QUANTILES", "HIST_BINS"]
+__all__ = ["HIST_BINS", "QUANTILES", "DailyHistograms", "RunResult", "estimate_memory", "run_paths"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -152,7 +152,7 @@ class DailyHistograms:
     def to_xarray(self) -> xr.Dataset:
         """Daily quantiles and means over paths as a labelled dataset."""
         T = next(iter(self.counts.values())).shape[0]
-        data_vars = {}
+        data_vars: dict[str, tuple[tuple[str, ...], FloatArray]] = {}
         dims = {"output": "sector", "inventory_days": "material", "stockpile_days": "material", "shortfall_share": "material"}
         for f in self.FAMILIES:
             data_vars[f"{f}_quantile"] = (("day", "quantile", dims[f]), self.quantiles(f))
@@ -433,7 +433,7 @@ def estimate_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 
     M, K, S = len(sc.materials), len(sc.sources), len(sc.sectors)
     max_transit = max(src.transit_days for src in sc.sources.values())
     licence = [m for mea in sc.policy.values() if isinstance(mea, Licence) for m in mea.materials]
-    longest = max((int(math.ceil(mea.processing_days.support()[1])) if math.isfinite(mea.processing_days.support()[1]) else 200
+    longest = max((math.ceil(mea.processing_days.support()[1]) if math.isfinite(mea.processing_days.support()[1]) else 200
                    for mea in sc.policy.values() if isinstance(mea, Licence)), default=0)
     B = max_transit + 2 + (2 * longest + 14 if licence else 0)
     per_block_path = 8 * (B * (K * M + M) + 60 * max(S * M, K * M) + 4 * len(sc.policy)) + 12 * T * len(licence) + 8 * 40

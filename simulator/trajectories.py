@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["Trajectories", "ARRAY_FIELDS", "Event"]
+__all__ = ["ARRAY_FIELDS", "Event", "Trajectories"]
 
 FloatArray = npt.NDArray[np.float64]
 

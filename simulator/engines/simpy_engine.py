@@ -34,7 +34,7 @@ from simulator.params import NEVER, PathParams, decision_day, ramp_fraction, wor
 from simulator.scenario import Scenario
 from simulator.trajectories import Event, Trajectories
 
-__all__ = ["simulate_simpy", "ENOUGH"]
+__all__ = ["ENOUGH", "simulate_simpy"]
 
 ENOUGH = 1e-12
 """A requirement is met in full when supply falls short of it by at most this share."""
@@ -134,7 +134,7 @@ class _Path:
         key = f"{self.sc.measure_ids[j]}/{self.mats[m]}"
         tau = int(self.draws.licence_days[key][p, submitted])
         approved = bool(self.draws.licence_u[key][p, submitted] < pp.approval[p, j])
-        decided = int(decision_day(submitted, np.int64(tau), self.cum, self.nth))
+        decided = int(decision_day(submitted, tau, self.cum, self.nth))
         self.note(submitted, "application", f"apply for {vol:,.2f} t of {self.mats[m]} from {self.srcs[k]} "
                   f"({self.sc.measure_ids[j]}): {tau} working days, decision on day {decided}")
         if decided >= self.T:

@@ -21,11 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.draws import Draws
-from simulator.params import NEVER, PathParams, ramp_fraction, working_day_calendar
+from simulator.params import NEVER, PathParams, working_day_calendar
 from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
 
-__all__ = ["simulate_vectorised", "run_kernel", "DayState", "FullRecorder", "ENOUGH"]
+__all__ = ["ENOUGH", "DayState", "FullRecorder", "run_kernel", "simulate_vectorised"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -58,8 +58,8 @@ class DayState:
         "premium",
         "release",
         "requirement",
-        "shortfall",
         "shape_km",
+        "shortfall",
         "stock",
     )
 
@@ -142,9 +142,10 @@ class FullRecorder:
         tr.premium_cost[:, t] = s.premium
 
 
-def _rows(a: npt.NDArray[np.generic], idx: tuple[npt.NDArray[np.int64], ...]) -> npt.NDArray[np.generic]:
+def _rows(a: FloatArray, idx: tuple[npt.NDArray[np.int64], ...]) -> FloatArray:
     """Select ``a[:, i, j]`` for index arrays and put paths last, contiguous."""
-    return np.ascontiguousarray(a[(slice(None), *idx)].T)
+    sel: tuple[slice | npt.NDArray[np.int64], ...] = (slice(None), *idx)
+    return np.ascontiguousarray(a[sel].T)
 
 
 class _Ramp:
@@ -197,8 +198,8 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     um = np.array([u[1] for u in pairs], dtype=np.int64)
     u_start = np.searchsorted(um, np.arange(M))
 
-    e_bounds = [(int(a), int(b)) for a, b in zip(e_start, [*e_start[1:], len(edges)])]
-    u_bounds = [(int(a), int(b)) for a, b in zip(u_start, [*u_start[1:], len(pairs)])]
+    e_bounds = [(int(a), int(b)) for a, b in zip(e_start, [*e_start[1:], len(edges)], strict=False)]
+    u_bounds = [(int(a), int(b)) for a, b in zip(u_start, [*u_start[1:], len(pairs)], strict=False)]
 
     def msum(x: FloatArray, bounds: list[tuple[int, int]]) -> FloatArray:
         """Sum rows of each material's group (rows added in order, as the SimPy engine adds them)."""
@@ -255,9 +256,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     licensed: list[tuple[int, int, npt.NDArray[np.int32], FloatArray]] = []
     for j, name in enumerate(sc.measure_ids):
         if pp.kind[j] == 2:
-            for e in m_edges[j]:
-                key = f"{name}/{mats[em[e]]}"
-                licensed.append((j, int(e), draws.licence_days[key], draws.licence_u[key]))
+            for row in m_edges[j]:
+                key = f"{name}/{mats[em[row]]}"
+                licensed.append((j, int(row), draws.licence_days[key], draws.licence_u[key]))
     longest = max((int(v[2].max()) for v in licensed), default=0)
     cum, nth = working_day_calendar(T + 2 * longest + 14, pp.start_weekday)
     max_transit = int(pp.transit.max())
@@ -266,7 +267,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     B = max(span, max_transit + 2)
 
     # ---- state
-    E, U = len(edges), len(pairs)
+    E, _U = len(edges), len(pairs)
     st = DayState(M, K, S, P, ek, em)
     st.inv[:] = np.ascontiguousarray(pp.cover.T) * d
     st.stock[:] = np.ascontiguousarray(pp.stock0.T)
@@ -277,9 +278,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         arr_buf[day % B] += np.where(has, share_d, 0.0)
     # pipeline: in SimPy order (sources in order, days in order) for identical rounding
     for e in range(E):
-        q = share_d[e]
+        flow = share_d[e]
         for day in range(max_transit):
-            st.pipe[em[e]] += np.where((day < transit_e[e]) & (q > 0.0), q, 0.0)
+            st.pipe[em[e]] += np.where((day < transit_e[e]) & (flow > 0.0), flow, 0.0)
     backlog = np.zeros((S, P))
     trig_day = np.full((M, P), -1, dtype=np.int64)
     cov_e = np.zeros((E, P))
@@ -335,7 +336,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         # output fraction: min over materials of 1 - criticality x (1 - share received);
         # a material no path is short of today leaves every sector at 1
         st.f.fill(1.0)
-        short_lm = ~enough_l.all(axis=2)  # (L, M)
+        short_lm = np.logical_not(enough_l.all(axis=2))  # (L, M)
         for m in np.flatnonzero(short_lm.any(axis=0)):
             lv = np.flatnonzero(short_lm[:, m])
             term = crit_lm[lv[0]][:, m] * (1.0 - ratio_l[lv[0], m])
@@ -421,14 +422,14 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 arr_buf[(t + int(transit_e[e, 0])) % B, e] += ship[e]
         else:
             arr_buf[(t + transit_e) % B, np.arange(E)[:, None], ar[None, :]] += ship
-        for j, e, tau_all, u_all in licensed:
+        for j, e_l, tau_all, u_all in licensed:
             if not ((start[j] <= t) & (t < end[j])).any():
                 continue
-            vol = np.where((start[j] <= t) & (t < end[j]), apply[e], 0.0)
+            vol = np.where((start[j] <= t) & (t < end[j]), apply[e_l], 0.0)
             dday = nth[cum[t] + tau_all[:, t]]
             ok = u_all[:, t] < approval[j]
-            arr_buf[(dday + transit_e[e]) % B, e, ar] += np.where(ok, vol, 0.0)
-            den_buf[dday % B, em[e], ar] += np.where(ok, 0.0, vol)
+            arr_buf[(dday + transit_e[e_l]) % B, e_l, ar] += np.where(ok, vol, 0.0)
+            den_buf[dday % B, em[e_l], ar] += np.where(ok, 0.0, vol)
         # 9. end of day
         rec.record(t, st)
 
