@@ -317,7 +317,8 @@ def ramp_fraction(t: float, start: FloatArray | float, ramp: FloatArray | float)
     ramp_a = np.asarray(ramp, dtype=np.float64)
     elapsed = t - start_a
     safe = np.where(ramp_a > 0.0, ramp_a, 1.0)
-    frac = np.where(ramp_a > 0.0, np.clip(elapsed / safe, 0.0, 1.0), np.where(elapsed >= 0.0, 1.0, 0.0))
+    with np.errstate(over="ignore"):  # a ramp of a few 1e-300 days is a step
+        frac = np.where(ramp_a > 0.0, np.clip(elapsed / safe, 0.0, 1.0), np.where(elapsed >= 0.0, 1.0, 0.0))
     return np.asarray(frac, dtype=np.float64)
 
 

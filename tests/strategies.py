@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "TABLE",
     "build",
     "draws_seeds",
+    "examples",
     "licence_measures",
     "measures_on",
     "scenario_dicts",
@@ -43,18 +45,27 @@ __all__ = [
 KINDS = ("ban", "quota", "licence")
 
 
+TABLE_UNIT = 1e5
+"""Scale of the table. A day's output of the smallest generated sector (1 % of
+table sector a, ~1e5 a day) exceeds the largest daily material spend a
+generated scenario can have (price <= 1e3 x demand <= 50,000 t/yr / 365, ~1.4e5)
+by the same order as in a real economy; currency arrays are compared on the
+scale of daily output, so an economy whose sectors are worth less than the
+material they buy would turn rounding noise in premium costs into failures."""
+
+
 def _table() -> IOTable:
     """A consistent 3-sector table in competitive-import form (codes a, b, c)."""
-    x = np.array([36500.0, 73000.0, 54750.0])
+    x = np.array([36500.0, 73000.0, 54750.0]) * TABLE_UNIT
     z = np.array(
         [
             [3000.0, 8000.0, 2000.0],
             [4000.0, 12000.0, 9000.0],
             [1500.0, 6000.0, 5000.0],
         ]
-    )
-    imports = np.array([2000.0, 5000.0, 0.0])
-    exports = np.array([4000.0, 10000.0, 3000.0])
+    ) * TABLE_UNIT
+    imports = np.array([2000.0, 5000.0, 0.0]) * TABLE_UNIT
+    exports = np.array([4000.0, 10000.0, 3000.0]) * TABLE_UNIT
     value_added = x - z.sum(axis=0)  # column identity: output = inputs + value added
     dfd = x - z.sum(axis=1) - exports + imports  # row identity: output = uses - imports
     assert (value_added > 0).all() and (dfd > 0).all()
@@ -78,6 +89,11 @@ CODES = TABLE.codes
 def build(data: dict[str, Any]) -> Scenario:
     """Validate a generated mapping against :data:`TABLE` (raises on a strategy bug)."""
     return build_scenario(copy.deepcopy(data), file="<hypothesis>", table=TABLE)
+
+
+def examples(n: int) -> int:
+    """``max_examples`` for a property: ``n``, times ``$SUPPLYSHOCK_EXAMPLES_SCALE`` for a deep run."""
+    return max(1, round(n * float(os.environ.get("SUPPLYSHOCK_EXAMPLES_SCALE", "1"))))
 
 
 # ------------------------------------------------------------------ numbers
@@ -139,6 +155,7 @@ def scenario_dicts(
     uncertainty: bool = True,
     horizon: tuple[int, int] = (30, 90),
     require_stockpile: bool = False,
+    stockpiles: bool = True,
 ) -> dict[str, Any]:
     """A random valid scenario as a plain mapping (build it with :func:`build`).
 
@@ -158,6 +175,9 @@ def scenario_dicts(
         Range of ``run.horizon_days``.
     require_stockpile : bool
         Every material gets a non-empty national stockpile.
+    stockpiles : bool
+        Whether materials may have a national stockpile at all (to explore
+        the rest of the model apart from the stockpile rule).
     """
     H = draw(st.integers(*horizon))
     n_m = draw(st.integers(1, 3))
@@ -171,10 +191,10 @@ def scenario_dicts(
     for m in mats:
         mat: dict[str, Any] = {
             "annual_demand": draw(num(10.0, 50_000.0)),
-            "price": draw(num(0.0, 1e4)),
+            "price": draw(num(0.0, 1e3)),
             "inventory_days": draw(num(0.0, 60.0)),
         }
-        if require_stockpile or draw(st.booleans()):
+        if require_stockpile or (stockpiles and draw(st.booleans())):
             mat["stockpile"] = {
                 "days": draw(num(1.0 if require_stockpile else 0.0, 60.0)),
                 "trigger_cover_days": draw(num(0.0, 60.0)),
@@ -235,7 +255,7 @@ def scenario_dicts(
         if uncertainty and draw(st.booleans()):
             lo = draw(st.integers(start + 1, end))
             end_prior = {"dist": "uniform", "low": float(lo), "high": float(lo + draw(st.integers(1, 20)))}
-        hi = int(math.ceil(end_prior["high"])) if end_prior else end
+        hi = math.ceil(end_prior["high"]) if end_prior else end
         if any(start < b and a < hi for a, b in busy[k]):
             continue
         busy[k].append((start, hi))
@@ -265,7 +285,7 @@ def scenario_dicts(
             priors[f"materials.{m}.inventory_days"] = {
                 "dist": "triangular", "low": low, "mode": mode, "high": draw(num(mode + 1.0, mode + 30.0)),
             }
-        if draw(st.booleans()):
+        if stockpiles and draw(st.booleans()):
             m = draw(st.sampled_from(mats))
             priors[f"materials.{m}.stockpile.days"] = _uniform(draw, 0.0, 60.0, min_width=1.0)
         if draw(st.booleans()):
@@ -301,7 +321,7 @@ def scenario_dicts(
 
     return {
         "name": "hypothesis",
-        "economy": {"name": "Toyland", "currency": "XTS", "gdp": 1.5e5, "io_table": "toy.csv", "io_unit": 1.0},
+        "economy": {"name": "Toyland", "currency": "XTS", "gdp": 1.5e10, "io_table": "toy.csv", "io_unit": 1.0},
         "materials": materials,
         "sources": sources,
         "sectors": sectors,

@@ -7,10 +7,12 @@ model holds however SimPy interleaves processes:
 time       what happens
 =========  ===================================================================
 t + 0.05   supplier ramp-ups and thrifting advance (their own processes)
-t + 0.10   shipments due arrive into corporate inventory (one process each)
+t + 0.10   shipments due arrive at the dock (one process each)
+t + 0.15   the day's arrivals go into corporate inventory
 t + 0.20   the stockpile agency checks its rule and releases
 t + 0.50   sectors state requirements, material is allocated by priority,
            output, lost output and catch-up are booked
+t + 0.65   a licence regime that ends today lets every pending application ship
 t + 0.70   licence applications due are decided (one process each)
 t + 0.80   the importer orders up to its target and ships or applies
 t + 0.90   the day's state is recorded
@@ -42,7 +44,8 @@ ENOUGH = 1e-12
 STOPPAGE = 0.99
 """A sector has stopped (for the event log) when output falls below this share of plan."""
 
-_ARRIVE, _STOCKPILE, _PRODUCE, _DECIDE, _ORDER, _RECORD, _RAMP = 0.10, 0.20, 0.50, 0.70, 0.80, 0.90, 0.05
+_ARRIVE, _RECEIVE, _STOCKPILE, _PRODUCE, _DECIDE, _LIFT, _ORDER, _RECORD, _RAMP = (
+    0.10, 0.15, 0.20, 0.50, 0.70, 0.65, 0.80, 0.90, 0.05)
 
 
 class _Path:
@@ -86,6 +89,12 @@ class _Path:
                         self.pipeline[m] += q
                         self.env.process(self.shipment(k, m, q, day, initial=True))
         out.pipeline0[p] = self.pipeline
+        self.released = [0.0] * self.M
+        self.measure_end = [self.env.event() for _ in range(len(pp.kind))]
+        for j in range(len(pp.kind)):
+            if pp.kind[j] == 2:
+                self.env.process(self.lift(j))
+        self.env.process(self.receiving())
         self.env.process(self.stockpile_agency())
         for k in range(self.K):
             for m in range(self.M):
@@ -118,18 +127,40 @@ class _Path:
 
     # ---------------------------------------------------------- processes
     def shipment(self, k: int, m: int, q: float, arrive: int, initial: bool = False) -> Generator[Any, Any, None]:
-        """A shipment in transit: arrives on day ``arrive`` into corporate inventory."""
+        """A shipment in transit: arrives at the dock on day ``arrive``."""
         if arrive >= self.T:
             return
         yield self.wait_until(arrive + _ARRIVE)
-        yield self.inv[m].put(q)
-        self.pipeline[m] -= q
         self.out.arrivals[self.p, arrive, k, m] += q
         if not initial and self.log is not None and self.pp.premium[self.p, k, m] > 0:
             self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}")
 
+    def receiving(self) -> Generator[Any, Any, None]:
+        """Step 1: the day's arrivals at the dock go into corporate inventory, by material."""
+        out, p = self.out, self.p
+        for t in range(self.T):
+            yield self.wait_until(t + _RECEIVE)
+            for m in range(self.M):
+                total = 0.0
+                for k in range(self.K):
+                    total += out.arrivals[p, t, k, m]
+                if total > 0.0:
+                    yield self.inv[m].put(total)
+                    self.pipeline[m] -= total
+
+    def lift(self, j: int) -> Generator[Any, Any, None]:
+        """A licence regime ends: its pending applications are moot and their goods ship."""
+        end = int(self.pp.end[self.p, j])
+        if end >= self.T:
+            return
+        yield self.wait_until(end + _LIFT)
+        self.measure_end[j].succeed()
+
     def application(self, j: int, k: int, m: int, vol: float, submitted: int) -> Generator[Any, Any, None]:
-        """A licence application: decided after its processing time; approved, it ships."""
+        """A licence application: decided after its processing time; approved, it ships.
+
+        Still pending when the licence regime ends, it ships on the end day.
+        """
         pp, p = self.pp, self.p
         key = f"{self.sc.measure_ids[j]}/{self.mats[m]}"
         tau = int(self.draws.licence_days[key][p, submitted])
@@ -137,16 +168,20 @@ class _Path:
         decided = int(decision_day(submitted, tau, self.cum, self.nth))
         self.note(submitted, "application", f"apply for {vol:,.2f} t of {self.mats[m]} from {self.srcs[k]} "
                   f"({self.sc.measure_ids[j]}): {tau} working days, decision on day {decided}")
-        if decided >= self.T:
+        decide = self.wait_until(decided + _DECIDE) if decided < self.T else self.env.event()
+        fired = yield decide | self.measure_end[j]
+        if decide not in fired:
+            end = int(pp.end[p, j])
+            self.note(end, "decision", f"licence regime over: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) "
+                      f"ship, arrive day {end + int(pp.transit[p, k])}")
+            self.env.process(self.shipment(k, m, vol, end + int(pp.transit[p, k])))
             return
-        yield self.wait_until(decided + _DECIDE)
         if approved:
             self.note(decided, "decision", f"approved: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) ship, "
                       f"arrive day {decided + int(pp.transit[p, k])}")
             self.env.process(self.shipment(k, m, vol, decided + int(pp.transit[p, k])))
         else:
-            self.pipeline[m] -= vol
-            self.out.denied[p, decided, m] += vol
+            self.out.denied[p, decided, m] += vol  # leaves the pipeline when the importer next orders
             self.note(decided, "decision", f"denied: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) "
                       "return to unfilled demand")
 
@@ -168,6 +203,7 @@ class _Path:
                         yield self.stock[m].get(rel)
                         yield self.inv[m].put(rel)
                         self.out.release[p, t, m] = rel
+                        self.released[m] += rel
                         self.note(t, "release", f"stockpile releases {rel:,.2f} t of {self.mats[m]} "
                                   f"({self.stock[m].level:,.1f} t left)")
 
@@ -218,23 +254,34 @@ class _Path:
                       f"{', '.join(mea.materials)}, coverage {pp.coverage[p, j]:.0%}) {what}")
 
     def production(self) -> Generator[Any, Any, None]:
-        """Steps 3-6: requirements, allocation by priority, output, lost output, catch-up."""
+        """Steps 3-6: requirements, allocation by priority, output, lost output, catch-up.
+
+        Catch-up output (making up earlier losses at up to the overtime rate)
+        is planned only for material in excess of the normal inventory cover
+        once every sector's baseline requirement is served, so overtime never
+        eats into the buffer that protects tomorrow's production.
+        """
         pp, p, out = self.pp, self.p, self.out
         levels = pp.priority_levels
         window_end = pp.last_end[p] + pp.window[p]
         for t in range(self.T):
             yield self.wait_until(t + _PRODUCE)
-            # 3. requirements, planned output including catch-up
-            plan = [0.0] * self.S
+            # 3. requirements: the baseline plan, and catch-up on top
+            extra = [0.0] * self.S
             req = np.zeros((self.S, self.M))
+            cu_req = np.zeros((self.S, self.M))
             for s in range(self.S):
                 if t > window_end[s]:
                     self.backlog[s] = 0.0
-                plan[s] = 1.0 + min(float(pp.overtime[p, s]), self.backlog[s])
+                extra[s] = min(float(pp.overtime[p, s]), self.backlog[s])
                 for m in range(self.M):
-                    req[s, m] = pp.use[p, s, m] * self.d[m] * plan[s] * (1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m])
-            # 4. allocation by priority, pro rata within a level
+                    base = pp.use[p, s, m] * self.d[m]
+                    keep = 1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m]
+                    req[s, m] = base * keep
+                    cu_req[s, m] = (base * extra[s]) * keep
+            # 4. allocation by priority, pro rata within a level; catch-up from the surplus
             ratio = np.ones((self.S, self.M))
+            cu_ratio = np.ones(self.M)
             for m in range(self.M):
                 have = self.inv[m].level
                 avail = have
@@ -252,13 +299,23 @@ class _Path:
                             ratio[s, m] = share
                         unmet += need - avail
                         avail = 0.0
+                cu_need = 0.0
+                for s in range(self.S):
+                    cu_need += cu_req[s, m]
+                surplus = max(avail - pp.cover[p, m] * self.d[m], 0.0)
+                if cu_need <= surplus + ENOUGH * cu_need:
+                    avail = max(avail - cu_need, 0.0)
+                else:
+                    cu_ratio[m] = surplus / cu_need
+                    unmet += cu_need - surplus
+                    avail = avail - surplus
                 used = have - avail
                 if used > 0.0:
                     yield self.inv[m].get(used)
                 total_req = 0.0
                 for s in range(self.S):
                     total_req += req[s, m]
-                out.requirement[p, t, m] = total_req
+                out.requirement[p, t, m] = total_req + cu_need
                 out.consumption[p, t, m] = used
                 out.shortfall[p, t, m] = unmet
                 if self.inv[m].level == 0.0 and total_req > 0.0 and not self.empty[m]:
@@ -270,15 +327,16 @@ class _Path:
             # 5-6. output, lost output, catch-up
             for s in range(self.S):
                 f = 1.0
+                g = 1.0
                 for m in range(self.M):
                     if pp.use[p, s, m] > 0.0:
                         f = min(f, 1.0 - pp.crit[p, s, m] * (1.0 - ratio[s, m]))
-                produced = f * plan[s]
-                made_up = max(produced - 1.0, 0.0)
-                loss = max(1.0 - produced, 0.0)
+                        g = min(g, 1.0 - pp.crit[p, s, m] * (1.0 - cu_ratio[m]))
+                made_up = extra[s] * g if f == 1.0 else 0.0
+                loss = 1.0 - f
                 self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
                 out.output_fraction[p, t, s] = f
-                out.output[p, t, s] = produced
+                out.output[p, t, s] = f + made_up
                 out.lost_output[p, t, s] = (loss - made_up) * pp.daily_output[p, s]
                 if f < STOPPAGE and not self.stopped[s]:
                     self.stopped[s] = True
@@ -295,8 +353,14 @@ class _Path:
             premium_cost = 0.0
             for m in range(self.M):
                 d = float(self.d[m])
+                self.pipeline[m] -= out.denied[p, t, m]
+                # released stockpile is a bridge, not a substitute for imports; material to make up
+                # the sectors' backlog of lost output is ordered on top of the usual target
+                for_backlog = 0.0
+                for s in range(self.S):
+                    for_backlog += (pp.use[p, s, m] * self.d[m]) * self.backlog[s]
                 position = self.inv[m].level + self.pipeline[m]
-                Q = max(float(self.target[m]) - position, 0.0)
+                Q = max(((float(self.target[m]) + self.released[m]) + for_backlog) - position, 0.0)
                 q = np.zeros(self.K)
                 j_of = [self.active_measure(k, m, t) for k in range(self.K)]
                 known = t >= pp.trigger[p, m]
@@ -332,7 +396,7 @@ class _Path:
                     else:
                         for k in range(self.K):
                             q[k] += rest * pp.share[p, k, m]
-                placed = 0.0
+                shipped, applied = 0.0, 0.0
                 for k in range(self.K):
                     if q[k] <= 0.0:
                         continue
@@ -349,13 +413,13 @@ class _Path:
                         elif pp.kind[j] == 2:  # licence
                             apply = covered
                     if ship > 0.0:
-                        self.pipeline[m] += ship
-                        placed += ship
+                        shipped += ship
                         self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))
                     if apply > 0.0:
-                        self.pipeline[m] += apply
-                        placed += apply
+                        applied += apply
                         self.env.process(self.application(j, k, m, apply, t))
+                placed = shipped + applied
+                self.pipeline[m] += placed
                 out.placed[p, t, m] = placed
             out.premium_cost[p, t] = premium_cost
 

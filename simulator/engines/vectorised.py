@@ -4,9 +4,10 @@ Every state array has the paths axis last (``(..., P)``, C-contiguous), so the
 day's operations stream through memory; the day loop is the only loop over
 time, and the other loops run over a handful of priority levels and licensed
 (measure, material) pairs. Shipments are scheduled into a ring buffer of
-future arrivals indexed by ``day % B``; licence applications are scheduled at
-submission (their outcome is in the draws) into the arrival buffer (approved)
-or a ring buffer of denials (denied), so no per-application object exists.
+future arrivals indexed by ``day % B``; a licence application is filed at
+submission (its processing time and outcome are in the draws) into a ring
+buffer of approved or denied volume by decision day, per licensed
+(measure, edge), so no per-application object exists.
 
 The kernel (:func:`run_kernel`) reports each day's state to a recorder: a
 :class:`FullRecorder` fills :class:`~simulator.trajectories.Trajectories`;
@@ -162,7 +163,8 @@ class _Ramp:
 
     def __call__(self, t: int) -> FloatArray:
         elapsed = t - self.begin
-        frac = np.clip(elapsed / self.safe, 0.0, 1.0)
+        with np.errstate(over="ignore"):  # a ramp of a few 1e-300 days is a step
+            frac = np.clip(elapsed / self.safe, 0.0, 1.0)
         return frac if self.all_pos else np.where(self.pos, frac, np.where(elapsed >= 0.0, 1.0, 0.0))
 
 
@@ -272,7 +274,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     st.inv[:] = np.ascontiguousarray(pp.cover.T) * d
     st.stock[:] = np.ascontiguousarray(pp.stock0.T)
     arr_buf = np.zeros((B, E, P))
-    den_buf = np.zeros((B, M, P))
+    # licence applications by decision day, per licensed (measure, edge): approved and denied volumes
+    appr_buf = [np.zeros((B, P)) for _ in licensed]
+    deny_buf = [np.zeros((B, P)) for _ in licensed]
+    released = np.zeros((M, P))  # stockpile released so far: a bridge, not a substitute for imports
     for day in range(max_transit):
         has = day < transit_e
         arr_buf[day % B] += np.where(has, share_d, 0.0)
@@ -288,6 +293,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     quo_e = np.zeros((E, P))
     caps = share_d.copy()
     ratio_l = np.ones((len(levels), M, P))
+    cover_d = np.ascontiguousarray(pp.cover.T) * d  # normal inventory, t
+    crit_sm = np.zeros((S, M, P))  # criticality where the sector uses the material, 0 elsewhere
+    for i, (s_, m_) in enumerate(pairs):
+        crit_sm[s_, m_] = crit_u[i]
     enough_l = np.ones((len(levels), M, P), dtype=bool)
     crit_lm = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
     for i, (s_, m_) in enumerate(pairs):
@@ -310,13 +319,14 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.release[:] = rel
         st.stock -= rel
         st.inv += rel
-        # 3. requirements (plan includes catch-up)
+        released += rel
+        # 3. requirements: the baseline plan, and catch-up on top
         backlog[t > window_end] = 0.0
-        plan = 1.0 + np.minimum(overtime, backlog)  # (S, P)
+        extra = np.minimum(overtime, backlog)  # (S, P) planned catch-up, share of baseline output
+        catching_up = bool(extra.any())
         if thrift_rows.size and tramp.first_day <= t <= tramp.done_day + 1:
             factor_u[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
-        req = base_u * plan[us]
-        req *= factor_u
+        req = base_u * factor_u
         # 4. allocation by priority, pro rata within a level
         have = st.inv
         avail = have.copy()
@@ -328,10 +338,19 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             ratio_l[li] = np.divide(avail, need, out=np.ones_like(need), where=~enough)
             st.shortfall += np.where(enough, 0.0, need - avail)
             avail = np.where(enough, np.maximum(avail - need, 0.0), 0.0)
+        st.requirement[:] = msum(req, u_bounds)
+        if catching_up:
+            # catch-up only from material above the normal inventory cover
+            cu_need = msum((base_u * extra[us]) * factor_u, u_bounds)
+            surplus = np.maximum(avail - cover_d, 0.0)
+            cu_ok = cu_need <= surplus + ENOUGH * cu_need
+            cu_ratio = np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok)
+            st.shortfall += np.where(cu_ok, 0.0, cu_need - surplus)
+            avail = np.where(cu_ok, np.maximum(avail - cu_need, 0.0), avail - surplus)
+            st.requirement += cu_need
         used = have - avail
         st.consumption[:] = used
         st.inv = have - used
-        st.requirement[:] = msum(req, u_bounds)
         # 5-6. output, lost output, catch-up
         # output fraction: min over materials of 1 - criticality x (1 - share received);
         # a material no path is short of today leaves every sector at 1
@@ -343,18 +362,41 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             for li in lv[1:]:
                 term += crit_lm[li][:, m] * (1.0 - ratio_l[li, m])
             np.minimum(st.f, 1.0 - term, out=st.f)
-        produced = st.f * plan
-        made_up = np.maximum(produced - 1.0, 0.0)
-        loss = np.maximum(1.0 - produced, 0.0)
+        loss = 1.0 - st.f
+        if catching_up:
+            g = np.ones((S, P))
+            for m in np.flatnonzero(np.logical_not(cu_ok.all(axis=1))):
+                np.minimum(g, 1.0 - crit_sm[:, m] * (1.0 - cu_ratio[m]), out=g)
+            made_up = np.where(st.f == 1.0, extra * g, 0.0)
+        else:
+            made_up = np.zeros((S, P))
         backlog = np.maximum(backlog + catch_share * loss - made_up, 0.0)
-        st.output[:] = produced
+        st.output[:] = st.f + made_up
         st.lost[:] = (loss - made_up) * daily_output
-        # 7a. licence decisions due today (denials leave the pipeline)
-        st.denied[:] = den_buf[slot]
-        den_buf[slot] = 0.0
+        # 7a. licence decisions due today: approved volume ships, denied volume leaves the pipeline;
+        # a licence regime ending today lets every application still pending ship
+        st.denied.fill(0.0)
+        for i, (j, e_l, _tau, _u) in enumerate(licensed):
+            ending = end[j] == t
+            if ending.any():
+                pending = np.where(ending, appr_buf[i].sum(axis=0) + deny_buf[i].sum(axis=0), 0.0)
+                arr_buf[(t + transit_e[e_l]) % B, e_l, ar] += pending
+                appr_buf[i][:, ending] = 0.0
+                deny_buf[i][:, ending] = 0.0
+            approved, denied = appr_buf[i][slot], deny_buf[i][slot]
+            if approved.any():
+                arr_buf[(t + transit_e[e_l]) % B, e_l, ar] += approved
+            st.denied[em[e_l]] += denied
+            approved.fill(0.0)
+            denied.fill(0.0)
         st.pipe -= st.denied
         # 7b. order up to target, split over sources
-        Q = np.maximum(target - (st.inv + st.pipe), 0.0)  # (M, P)
+        # released stockpile is a bridge, not a substitute for imports; material to make up the
+        # sectors' backlog of lost output is ordered on top of the usual target
+        if backlog.any():
+            Q = np.maximum(((target + released) + msum(base_u * backlog[us], u_bounds)) - (st.inv + st.pipe), 0.0)
+        else:
+            Q = np.maximum(((target + released) + 0.0) - (st.inv + st.pipe), 0.0)  # (M, P)
         known_m = t >= trigger  # (M, P)
         any_known = bool(known_m.any())
         active = [j for j in range(J) if ((start[j] <= t) & (t < end[j])).any()]
@@ -422,14 +464,15 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 arr_buf[(t + int(transit_e[e, 0])) % B, e] += ship[e]
         else:
             arr_buf[(t + transit_e) % B, np.arange(E)[:, None], ar[None, :]] += ship
-        for j, e_l, tau_all, u_all in licensed:
-            if not ((start[j] <= t) & (t < end[j])).any():
+        for i, (j, e_l, tau_all, u_all) in enumerate(licensed):
+            act = (start[j] <= t) & (t < end[j])
+            if not act.any():
                 continue
-            vol = np.where((start[j] <= t) & (t < end[j]), apply[e_l], 0.0)
-            dday = nth[cum[t] + tau_all[:, t]]
+            vol = np.where(act, apply[e_l], 0.0)
+            dslot = nth[cum[t] + tau_all[:, t]] % B
             ok = u_all[:, t] < approval[j]
-            arr_buf[(dday + transit_e[e_l]) % B, e_l, ar] += np.where(ok, vol, 0.0)
-            den_buf[dday % B, em[e_l], ar] += np.where(ok, 0.0, vol)
+            appr_buf[i][dslot, ar] += np.where(ok, vol, 0.0)
+            deny_buf[i][dslot, ar] += np.where(ok, 0.0, vol)
         # 9. end of day
         rec.record(t, st)
 
