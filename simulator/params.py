@@ -77,8 +77,8 @@ class PathParams:
     coverage, quota, approval : ndarray of shape (P, J)
     trigger : ndarray of shape (P, M), int, days
         First day a measure on the material starts (``NEVER`` if none).
-    last_end : ndarray of shape (P,), int, days
-        Last end day of any measure (0 if none).
+    first_start : ndarray of shape (P,), int, days
+        First start day of any measure (0 if none): catch-up windows count from it.
     """
 
     n_paths: int
@@ -117,7 +117,7 @@ class PathParams:
     quota: FloatArray
     approval: FloatArray
     trigger: IntArray
-    last_end: IntArray
+    first_start: IntArray
 
     @property
     def target(self) -> FloatArray:
@@ -264,7 +264,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         for mi in range(M):
             if mmat[ji, mi]:
                 trigger[:, mi] = np.minimum(trigger[:, mi], start[:, ji])
-    last_end = end.max(axis=1) if J else np.zeros(P, dtype=np.int64)
+    first_start = start.min(axis=1) if J else np.zeros(P, dtype=np.int64)
 
     return PathParams(
         n_paths=P,
@@ -303,7 +303,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         quota=quota,
         approval=approval,
         trigger=trigger,
-        last_end=last_end,
+        first_start=first_start,
     )
 
 

@@ -260,7 +260,13 @@ class SectorMaterial(_Frozen):
 
 
 class Sector(_Frozen):
-    """A producing sector, a share of one sector of the input-output table."""
+    """A producing sector, a share of one sector of the input-output table.
+
+    Catch-up: ``catch_up_share`` of lost output joins a backlog that is made
+    up at up to ``overtime_rate`` (share of baseline daily output) per day,
+    until ``catch_up_window_days`` after the disruption starts (the first
+    measure's start day); what is left then is lost for good.
+    """
 
     name: str = ""
     io_sector: str

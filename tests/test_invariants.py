@@ -328,19 +328,22 @@ def test_a_lower_approval_probability_never_lowers_the_loss(data: dict, seed: in
        delta=st.one_of(st.integers(1, 15).map(float), st.floats(0.01, 15.0)))
 @example(data=PROCESSING_DENIAL_AFTER_END, seed=0, pick=0, delta=1.0)
 def test_a_longer_processing_time_never_lowers_the_loss(data: dict, seed: int, pick: int, delta: float) -> None:
-    """Pathwise under common draws when the licence's decisions are certain (approval 0 or 1).
+    """Pathwise under common draws when the licence is deterministic (approval 0 or 1, fixed processing time).
 
-    With a random approval, a denied volume is applied for again on its
-    decision day and that new application draws the approval of its own
-    submission day; a longer wait moves re-applications to other days and so
-    re-draws their outcomes. The property then holds on average, not path by
-    path, and is not tested here.
+    A denied volume is applied for again on its decision day, and that new
+    application draws the approval and the processing time of its own
+    submission day. A longer wait moves re-applications to other days and so
+    re-draws their outcomes: with random approvals or processing times the
+    property holds on average over paths, not path by path, and is not tested
+    here.
     """
     lic = licence_measures(data)
     j = lic[pick % len(lic)]
     data = copy.deepcopy(data)
     data["policy"][j]["approval_probability"] = float(pick % 2)
     data["uncertainty"].pop(f"policy.{j}.approval_probability", None)
+    days = data["policy"][j]["processing_days"]
+    data["policy"][j]["processing_days"] = {"dist": "fixed", "value": float(days.get("low", days.get("value", 1.0)))}
     slower = copy.deepcopy(data)
     slower["policy"][j]["processing_days"] = _shift_prior(slower["policy"][j]["processing_days"], delta)
     note(f"licence {j}: processing + {delta} working days")

@@ -263,7 +263,7 @@ class _Path:
         """
         pp, p, out = self.pp, self.p, self.out
         levels = pp.priority_levels
-        window_end = pp.last_end[p] + pp.window[p]
+        window_end = pp.first_start[p] + pp.window[p]
         for t in range(self.T):
             yield self.wait_until(t + _PRODUCE)
             # 3. requirements: the baseline plan, and catch-up on top

@@ -243,7 +243,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     overtime = np.ascontiguousarray(pp.overtime.T)  # (S, P)
     catch_share = np.ascontiguousarray(pp.catch_share.T)
     daily_output = np.ascontiguousarray(pp.daily_output.T)
-    window_end = pp.last_end[np.newaxis, :] + np.ascontiguousarray(pp.window.T)
+    window_end = pp.first_start[np.newaxis, :] + np.ascontiguousarray(pp.window.T)
     levels = pp.priority_levels
     lev_u = np.array([levels.index(int(pp.priority[s, m])) for s, m in pairs], dtype=np.int64)
     lev_masks = [(lev_u == i)[:, np.newaxis] for i in range(len(levels))]
