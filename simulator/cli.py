@@ -243,7 +243,7 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     head.add_row(f"extra procurement cost ({cur} bn, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
     t = Table(title="By sector", show_header=True, header_style="bold")
-    t.add_column("sector")
+    t.add_column("sector", overflow="fold")
     t.add_column(f"output lost, {cur} bn\nmedian [5-95 %]", justify="right")
     t.add_column(f"value added lost, {cur} bn\nmean", justify="right")
     t.add_column("first stoppage day\nmedian [5-95 %]", justify="right")

@@ -197,10 +197,12 @@ class Economy(_Frozen):
 class Stockpile(_Frozen):
     """The national stockpile of one material and its release rule.
 
-    Release starts ``decision_lag_days`` after corporate inventory cover first
-    falls below ``trigger_cover_days``; from then on, on every day the cover is
-    below the trigger, up to ``max_release_per_day`` (share of daily demand) is
-    released into corporate inventory until the stockpile is empty.
+    The agency opens the stockpile ``decision_lag_days`` after a disruption of
+    the material is known (the first start day of a measure on it). From then
+    on, on every day corporate inventory cover is below
+    ``trigger_cover_days``, it tops inventory up towards that cover, at most
+    ``max_release_per_day`` (share of daily demand), until the stockpile is
+    empty.
     """
 
     days: Annotated[float, Ge(0)] = 0.0

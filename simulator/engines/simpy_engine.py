@@ -186,19 +186,28 @@ class _Path:
                       "return to unfilled demand")
 
     def stockpile_agency(self) -> Generator[Any, Any, None]:
-        """Releases the national stockpile once cover has fallen below the trigger."""
+        """Releases the national stockpile.
+
+        The agency opens the stockpile ``decision_lag_days`` after a disruption
+        of the material is known (a measure's start day). From then on, on any
+        day corporate inventory is below the trigger cover, it tops inventory
+        up towards the trigger, at most ``max_release_per_day``, until the
+        stockpile is empty.
+        """
         pp, p = self.pp, self.p
-        triggered = [-1] * self.M
+        opened = [False] * self.M
         for t in range(self.T):
             yield self.wait_until(t + _STOCKPILE)
             for m in range(self.M):
-                low = self.inv[m].level < pp.stock_trigger[p, m]
-                if triggered[m] < 0 and low:
-                    triggered[m] = t
-                    self.note(t, "stockpile", f"{self.mats[m]}: cover below {pp.stock_trigger[p, m] / self.d[m]:.0f} "
-                              f"days; release from day {t + int(pp.stock_lag[p, m])}")
-                if triggered[m] >= 0 and t >= triggered[m] + pp.stock_lag[p, m] and low:
-                    rel = min(self.stock[m].level, float(pp.stock_rate[p, m]))
+                if pp.trigger[p, m] >= NEVER or t < pp.trigger[p, m] + pp.stock_lag[p, m]:
+                    continue
+                if not opened[m] and self.stock[m].level > 0.0:
+                    opened[m] = True
+                    self.note(t, "stockpile", f"{self.mats[m]}: stockpile open; tops cover up to "
+                              f"{pp.stock_trigger[p, m] / self.d[m]:.0f} days")
+                level = self.inv[m].level
+                if level < pp.stock_trigger[p, m]:
+                    rel = min(self.stock[m].level, float(pp.stock_rate[p, m]), float(pp.stock_trigger[p, m]) - level)
                     if rel > 0.0:
                         yield self.stock[m].get(rel)
                         yield self.inv[m].put(rel)
@@ -345,6 +354,61 @@ class _Path:
                     self.stopped[s] = False
                     self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan")
 
+    def split(self, m: int, Q: float, j_of: list[int]) -> np.ndarray:
+        """Split an order of ``Q`` t of material m over sources once a disruption is known.
+
+        Sources under no measure (alternatives) get the share at risk first, up
+        to their capacity (baseline flow plus the extra capacity ramped up so
+        far), pro rata to capacity; the rest goes to the sources under a
+        measure by baseline share. With no measure active, alternatives are
+        every source and the rest is split by baseline share.
+        """
+        pp, p, d = self.pp, self.p, float(self.d[m])
+        q = np.zeros(self.K)
+        affected = [k for k in range(self.K) if j_of[k] >= 0]
+        alts = [k for k in range(self.K) if j_of[k] < 0]
+        caps = [pp.share[p, k, m] * d + pp.extra[p, k, m] * self.cap_frac[k, m] for k in range(self.K)]
+        cap_alt = 0.0
+        for k in alts:
+            cap_alt += caps[k]
+        if affected:
+            at_risk = 0.0
+            for k in affected:
+                at_risk += pp.share[p, k, m] * (1.0 - pp.coverage[p, j_of[k]])
+            want = Q * (1.0 - at_risk)
+        else:
+            want = Q
+        to_alt = min(cap_alt, want)
+        if cap_alt > 0.0:
+            for k in alts:
+                q[k] = to_alt * (caps[k] / cap_alt)
+        rest = Q - to_alt
+        if affected:
+            base = 0.0
+            for k in affected:
+                base += pp.share[p, k, m]
+            if base > 0.0:
+                for k in affected:
+                    q[k] = rest * (pp.share[p, k, m] / base)
+        else:
+            for k in range(self.K):
+                q[k] += rest * pp.share[p, k, m]
+        return q
+
+    def ship_or_apply(self, k: int, m: int, qk: float, j: int) -> tuple[float, float]:
+        """Step 8: what of an order ``qk`` to source k ships and what needs a licence (measure j, or -1)."""
+        pp, p, d = self.pp, self.p, float(self.d[m])
+        ship, apply = qk, 0.0
+        if j >= 0:
+            cov = float(pp.coverage[p, j])
+            covered = qk * cov
+            ship = qk - covered
+            if pp.kind[j] == 1:  # quota
+                ship += min(covered, float(pp.quota[p, j]) * cov * (pp.share[p, k, m] * d))
+            elif pp.kind[j] == 2:  # licence
+                apply = covered
+        return ship, apply
+
     def importer(self) -> Generator[Any, Any, None]:
         """Steps 7-8: order up to the target position, split over sources, ship or apply."""
         pp, p, out = self.pp, self.p, self.out
@@ -359,43 +423,25 @@ class _Path:
                 for_backlog = 0.0
                 for s in range(self.S):
                     for_backlog += (pp.use[p, s, m] * self.d[m]) * self.backlog[s]
-                position = self.inv[m].level + self.pipeline[m]
-                Q = max(((float(self.target[m]) + self.released[m]) + for_backlog) - position, 0.0)
-                q = np.zeros(self.K)
                 j_of = [self.active_measure(k, m, t) for k in range(self.K)]
                 known = t >= pp.trigger[p, m]
+                if known:
+                    # the pipeline the current supply mix needs: a day's demand split as today's order would be
+                    q_ref = self.split(m, d, j_of)
+                    lead = 0.0
+                    for k in range(self.K):
+                        lead += q_ref[k] * float(pp.transit[p, k])
+                    target = pp.cover[p, m] * d + lead
+                else:
+                    target = float(self.target[m])
+                position = self.inv[m].level + self.pipeline[m]
+                Q = max(((target + self.released[m]) + for_backlog) - position, 0.0)
+                q = np.zeros(self.K)
                 if Q > 0.0 and not known:
                     for k in range(self.K):
                         q[k] = pp.share[p, k, m] * Q
                 elif Q > 0.0:
-                    affected = [k for k in range(self.K) if j_of[k] >= 0]
-                    alts = [k for k in range(self.K) if j_of[k] < 0]
-                    caps = [pp.share[p, k, m] * d + pp.extra[p, k, m] * self.cap_frac[k, m] for k in range(self.K)]
-                    cap_alt = 0.0
-                    for k in alts:
-                        cap_alt += caps[k]
-                    if affected:
-                        at_risk = 0.0
-                        for k in affected:
-                            at_risk += pp.share[p, k, m] * (1.0 - pp.coverage[p, j_of[k]])
-                        want = Q * (1.0 - at_risk)
-                    else:
-                        want = Q
-                    to_alt = min(cap_alt, want)
-                    if cap_alt > 0.0:
-                        for k in alts:
-                            q[k] = to_alt * (caps[k] / cap_alt)
-                    rest = Q - to_alt
-                    if affected:
-                        base = 0.0
-                        for k in affected:
-                            base += pp.share[p, k, m]
-                        if base > 0.0:
-                            for k in affected:
-                                q[k] = rest * (pp.share[p, k, m] / base)
-                    else:
-                        for k in range(self.K):
-                            q[k] += rest * pp.share[p, k, m]
+                    q = self.split(m, Q, j_of)
                 shipped, applied = 0.0, 0.0
                 for k in range(self.K):
                     if q[k] <= 0.0:
@@ -403,15 +449,7 @@ class _Path:
                     if known:
                         premium_cost += max(q[k] - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
                     j = j_of[k]
-                    ship, apply = q[k], 0.0
-                    if j >= 0:
-                        cov = float(pp.coverage[p, j])
-                        covered = q[k] * cov
-                        ship = q[k] - covered
-                        if pp.kind[j] == 1:  # quota
-                            ship += min(covered, float(pp.quota[p, j]) * cov * (pp.share[p, k, m] * d))
-                        elif pp.kind[j] == 2:  # licence
-                            apply = covered
+                    ship, apply = self.ship_or_apply(k, m, q[k], j)
                     if ship > 0.0:
                         shipped += ship
                         self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))

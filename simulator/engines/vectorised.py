@@ -287,13 +287,14 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         for day in range(max_transit):
             st.pipe[em[e]] += np.where((day < transit_e[e]) & (flow > 0.0), flow, 0.0)
     backlog = np.zeros((S, P))
-    trig_day = np.full((M, P), -1, dtype=np.int64)
+    stock_open = np.where(trigger < NEVER, trigger + stock_lag, NEVER)  # day the agency opens the stockpile
     cov_e = np.zeros((E, P))
     kind_e = np.full((E, P), -1, dtype=np.int64)
     quo_e = np.zeros((E, P))
     caps = share_d.copy()
     ratio_l = np.ones((len(levels), M, P))
     cover_d = np.ascontiguousarray(pp.cover.T) * d  # normal inventory, t
+    transit_f = np.ascontiguousarray(pp.transit.T)[ek].astype(np.float64)  # (E, P) days
     crit_sm = np.zeros((S, M, P))  # criticality where the sector uses the material, 0 elsewhere
     for i, (s_, m_) in enumerate(pairs):
         crit_sm[s_, m_] = crit_u[i]
@@ -312,10 +313,8 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.inv += arrived
         st.pipe -= arrived
         # 2. stockpile agency
-        low = st.inv < stock_trigger
-        trig_day[(trig_day < 0) & low] = t
-        can = (trig_day >= 0) & (t >= trig_day + stock_lag) & low
-        rel = np.where(can, np.minimum(st.stock, stock_rate), 0.0)
+        can = (t >= stock_open) & (st.inv < stock_trigger)
+        rel = np.where(can, np.minimum(np.minimum(st.stock, stock_rate), stock_trigger - st.inv), 0.0)
         st.release[:] = rel
         st.stock -= rel
         st.inv += rel
@@ -391,12 +390,6 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             denied.fill(0.0)
         st.pipe -= st.denied
         # 7b. order up to target, split over sources
-        # released stockpile is a bridge, not a substitute for imports; material to make up the
-        # sectors' backlog of lost output is ordered on top of the usual target
-        if backlog.any():
-            Q = np.maximum(((target + released) + msum(base_u * backlog[us], u_bounds)) - (st.inv + st.pipe), 0.0)
-        else:
-            Q = np.maximum(((target + released) + 0.0) - (st.inv + st.pipe), 0.0)  # (M, P)
         known_m = t >= trigger  # (M, P)
         any_known = bool(known_m.any())
         active = [j for j in range(J) if ((start[j] <= t) & (t < end[j])).any()]
@@ -411,6 +404,54 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 kind_e[rows] = np.where(act, pp.kind[j], kind_e[rows])
                 quo_e[rows] = np.where(act, quota[j], quo_e[rows])
         kinds_on = {int(pp.kind[j]) for j in active}
+        aff = kind_e >= 0
+        alt = ~aff
+        if any_known and ramp_rows.size and ramp.first_day <= t <= ramp.done_day + 1:
+            caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
+
+        def split(Qm: FloatArray, active: list[int] = active, aff: npt.NDArray[np.bool_] = aff,
+                  alt: npt.NDArray[np.bool_] = alt) -> FloatArray:
+            """Orders (E, P) for order sizes ``Qm`` (M, P) once a disruption is known."""
+            if active:
+                cap_alt = msum(np.where(alt, caps, 0.0), e_bounds)
+                any_aff = msum(aff.astype(np.float64), e_bounds) > 0.0
+                at_risk = msum(np.where(aff, share * (1.0 - cov_e), 0.0), e_bounds)
+                want = np.where(any_aff, Qm * (1.0 - at_risk), Qm)
+            else:
+                cap_alt = msum(caps, e_bounds)
+                want = Qm
+            to_alt = np.minimum(cap_alt, want)
+            frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
+            rest = Qm - to_alt
+            if active:
+                q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
+                base = msum(np.where(aff, share, 0.0), e_bounds)
+                frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
+                return np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
+            return to_alt[em] * frac_alt + rest[em] * share
+
+        def ship_or_apply(q: FloatArray, active: list[int] = active, aff: npt.NDArray[np.bool_] = aff,
+                          kinds_on: set[int] = kinds_on) -> tuple[FloatArray, FloatArray]:
+            """Step 8: what of orders ``q`` (E, P) ships and what needs a licence."""
+            if not active:
+                return q, np.zeros_like(q)
+            covered = q * cov_e
+            ship = np.where(aff, q - covered, q)
+            if 1 in kinds_on:
+                ship = np.where(kind_e == 1, ship + np.minimum(covered, quo_e * cov_e * share_d), ship)
+            apply = np.where(kind_e == 2, covered, 0.0) if 2 in kinds_on else np.zeros_like(q)
+            return ship, apply
+
+        tgt = target
+        if any_known:
+            # the pipeline the current supply mix needs: a day's demand split as today's order would be
+            tgt = np.where(known_m, cover_d + msum(split(d) * transit_f, e_bounds), target)
+        # released stockpile is a bridge, not a substitute for imports; material to make up the
+        # sectors' backlog of lost output is ordered on top of the usual target
+        if backlog.any():
+            Q = np.maximum(((tgt + released) + msum(base_u * backlog[us], u_bounds)) - (st.inv + st.pipe), 0.0)
+        else:
+            Q = np.maximum(((tgt + released) + 0.0) - (st.inv + st.pipe), 0.0)  # (M, P)
         Qe = Q[em]
         if not any_known:
             # nobody knows of a disruption yet: orders split by baseline shares
@@ -418,28 +459,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             q[~(Qe > 0.0)] = 0.0
             st.premium.fill(0.0)
         else:
-            if ramp_rows.size and ramp.first_day <= t <= ramp.done_day + 1:
-                caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
-            if active:
-                aff = kind_e >= 0
-                alt = ~aff
-                cap_alt = msum(np.where(alt, caps, 0.0), e_bounds)
-                any_aff = msum(aff.astype(np.float64), e_bounds) > 0.0
-                at_risk = msum(np.where(aff, share * (1.0 - cov_e), 0.0), e_bounds)
-                want = np.where(any_aff, Q * (1.0 - at_risk), Q)
-            else:
-                cap_alt = msum(caps, e_bounds)
-                want = Q
-            to_alt = np.minimum(cap_alt, want)
-            frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
-            rest = Q - to_alt
-            if active:
-                q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
-                base = msum(np.where(aff, share, 0.0), e_bounds)
-                frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
-                q = np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
-            else:
-                q = to_alt[em] * frac_alt + rest[em] * share
+            q = split(Q)
             known = known_m[em]
             if not known_m.all():
                 q = np.where(known, q, share * Qe)
@@ -449,14 +469,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 extra_q *= known[prem_rows]
             st.premium[:] = (extra_q * price_e[prem_rows] * premium[prem_rows]).sum(axis=0)
         # 8. ship, drop (ban, quota) or apply (licence)
-        if active:
-            covered = q * cov_e
-            ship = np.where(kind_e >= 0, q - covered, q)
-            if 1 in kinds_on:
-                ship = np.where(kind_e == 1, ship + np.minimum(covered, quo_e * cov_e * share_d), ship)
-            apply = np.where(kind_e == 2, covered, 0.0) if 2 in kinds_on else np.zeros_like(q)
-        else:
-            ship, apply = q, np.zeros_like(q)
+        ship, apply = ship_or_apply(q)
         st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
         if transit_same:
