@@ -37,12 +37,12 @@ licence decisions, ordering, shipping):
   D + L and stays at 1 - kappa until day L + g(0) - 1; with D >= max g
   nothing is ever lost (inventory + pipeline is held at (D + L) d, and the
   pipeline never holds more than L + max g days of demand).
-- A stockpile of S days, released at up to d a day once the inventory falls
-  below one day of demand, with no decision lag: it covers days D+L .. D+L+S-1,
-  so A first stops on day D + L + S and loses kappa x 1000 x (E - D - S).
-  With a decision lag of lam days the release starts lam days after the
-  trigger: A stops on days D+L .. D+L+lam-1, then the stockpile covers S
-  days; the total stopped days are the same.
+- A stockpile of S days that tops inventory up towards one day of demand, at
+  up to d a day, opens lam days after the ban is announced (day 0). With
+  lam <= D + L it covers days D+L .. D+L+S-1, so A first stops on day
+  D + L + S and loses kappa x 1000 x (E - D - S). With lam > D + L, A stops
+  on days D+L .. lam-1, then the stockpile covers S days; the total stopped
+  days are the same.
 """
 
 from __future__ import annotations
@@ -275,20 +275,21 @@ def test_licence_with_fixed_processing_loses_output_only_below_the_longest_delay
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize(("S", "lag"), [(5, 0), (5, 2), (1, 0), (12, 3)])
+@pytest.mark.parametrize(("S", "lag"), [(5, 0), (5, 2), (1, 0), (12, 3), (5, 18)])
 def test_stockpile_release_delays_the_stoppage_by_the_days_it_covers(engine: str, S: int, lag: int) -> None:
     D, L, E = 10, 5, 30
     T = E + 2 * L + 10
     stock = {"days": float(S), "trigger_cover_days": 1.0, "decision_lag_days": lag, "max_release_per_day": 1.0}
     tr = simulate(toy(D=D, L=L, horizon=T, policy=measure("ban", E), stockpile=stock), engine)
     trigger = D + L  # first day the inventory after arrivals is below one day of demand
-    released = range(trigger + lag, trigger + lag + S)
+    first = max(trigger, lag)  # the agency opens lag days after the ban starts (day 0)
+    released = range(first, first + S)
     assert tr.release[0, :, 0].tolist() == [D_DEMAND if t in released else 0.0 for t in range(T)]
     assert tr.stockpile[0, -1, 0] == 0.0
     stopped = [t for t in range(trigger, E + L) if t not in released]
     f = fraction_a(tr)
     assert f.tolist() == [1.0 - KAPPA if t in stopped else 1.0 for t in range(T)]
-    assert int(np.argmax(f < 1.0)) == (D + L + S if lag == 0 else D + L)
+    assert int(np.argmax(f < 1.0)) == (D + L + S if lag <= D + L else D + L)
     assert_b_never_stops(tr)
     assert tr.lost_output.sum() == KAPPA * DAILY_OUTPUT * (E - D - S)
 
