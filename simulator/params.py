@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -119,7 +120,7 @@ class PathParams:
     trigger: IntArray
     first_start: IntArray
 
-    @property
+    @cached_property
     def target(self) -> FloatArray:
         """Order-up-to position, shape (P, M), t: inventory cover plus baseline pipeline."""
         lead = np.einsum("pkm,pk->pm", self.share, self.transit.astype(np.float64))
