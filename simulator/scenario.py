@@ -493,19 +493,7 @@ def _num(x: Any) -> str:
     return f"{x:g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
 
-def _get(data: Any, loc: tuple[Any, ...]) -> Any:
-    cur = data
-    for p in loc:
-        if isinstance(cur, Mapping) and p in cur:
-            cur = cur[p]
-        elif isinstance(cur, (list, tuple)) and isinstance(p, int) and p < len(cur):
-            cur = cur[p]
-        else:
-            return None
-    return cur
-
-
-def _rule_from_pydantic(err: Mapping[str, Any], data: Any) -> InputError:
+def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
     loc = tuple(err["loc"])
     typ = err["type"]
     ctx = err.get("ctx", {}) or {}
@@ -571,7 +559,7 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as exc:
-        errs = [_rule_from_pydantic(e, raw) for e in exc.errors()]
+        errs = [_rule_from_pydantic(e) for e in exc.errors()]
         first = errs[0]
         raise InputError(file, first.field, first.rule, first.value, [e.with_file(file) for e in errs[1:]]) from None
     if table is not None:

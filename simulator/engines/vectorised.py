@@ -59,7 +59,6 @@ class DayState:
         "premium",
         "release",
         "requirement",
-        "shape_km",
         "shortfall",
         "stock",
     )
@@ -68,7 +67,7 @@ class DayState:
                  edge_m: npt.NDArray[np.int64] | None = None) -> None:
         if edge_k is None or edge_m is None:
             edge_k, edge_m = np.repeat(np.arange(K), M), np.tile(np.arange(M), K)
-        self.edge_k, self.edge_m, self.shape_km = edge_k, edge_m, (K, M)
+        self.edge_k, self.edge_m = edge_k, edge_m
         self.inv = np.zeros((M, P))
         self.stock = np.zeros((M, P))
         self.pipe = np.zeros((M, P))
@@ -83,14 +82,6 @@ class DayState:
         self.output = np.ones((S, P))
         self.lost = np.zeros((S, P))
         self.premium = np.zeros(P)
-
-    @property
-    def arrivals(self) -> FloatArray:
-        """Arrivals by source and material, shape (K, M, P) (a new array)."""
-        K, M = self.shape_km
-        out = np.zeros((K, M, self.arrivals_e.shape[1]))
-        out[self.edge_k, self.edge_m] = self.arrivals_e
-        return out
 
 
 class Recorder(Protocol):
@@ -295,13 +286,11 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     ratio_l = np.ones((len(levels), M, P))
     cover_d = np.ascontiguousarray(pp.cover.T) * d  # normal inventory, t
     transit_f = np.ascontiguousarray(pp.transit.T)[ek].astype(np.float64)  # (E, P) days
-    crit_sm = np.zeros((S, M, P))  # criticality where the sector uses the material, 0 elsewhere
-    for i, (s_, m_) in enumerate(pairs):
-        crit_sm[s_, m_] = crit_u[i]
     enough_l = np.ones((len(levels), M, P), dtype=bool)
     crit_lm = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
     for i, (s_, m_) in enumerate(pairs):
         crit_lm[lev_u[i], s_, m_] = crit_u[i]
+    crit_sm = crit_lm.sum(axis=0)  # criticality where the sector uses the material (one level per pair)
     rec.start(st)
 
     for t in range(T):
