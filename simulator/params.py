@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from simulator.scenario import Licence, Quota, Scenario, is_integer_field, prior_targets, share_groups
+from simulator.scenario import Ban, Licence, Quota, Scenario, is_integer_field, prior_targets, share_groups
 
 __all__ = ["KIND_CODES", "NEVER", "PathParams", "decision_day", "ramp_fraction", "resolve", "working_day_calendar"]
 
@@ -75,7 +75,11 @@ class PathParams:
         Materials each measure covers.
     start, end : ndarray of shape (P, J), int, days
         Active on days ``start <= t < end``.
-    coverage, quota, approval : ndarray of shape (P, J)
+    coverage, approval : ndarray of shape (P, J)
+    pass_share : ndarray of shape (P, J)
+        Share of the covered users' baseline flow that still ships under a ban
+        or quota: the quota share, plus leakage of the rest
+        (``quota + leakage x (1 - quota)``; a ban has quota 0).
     trigger : ndarray of shape (P, M), int, days
         First day a measure on the material starts (``NEVER`` if none).
     first_start : ndarray of shape (P,), int, days
@@ -115,7 +119,7 @@ class PathParams:
     start: IntArray
     end: IntArray
     coverage: FloatArray
-    quota: FloatArray
+    pass_share: FloatArray
     approval: FloatArray
     trigger: IntArray
     first_start: IntArray
@@ -246,7 +250,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     start = np.zeros((P, J), dtype=np.int64)
     end = np.zeros((P, J), dtype=np.int64)
     coverage = np.zeros((P, J))
-    quota = np.zeros((P, J))
+    pass_share = np.zeros((P, J))
     approval = np.ones((P, J))
     for ji, j in enumerate(meas):
         mea = sc.policy[j]
@@ -255,8 +259,9 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         start[:, ji] = get(f"policy.{j}.start_day").astype(np.int64)
         end[:, ji] = np.maximum(get(f"policy.{j}.end_day"), start[:, ji] + 1).astype(np.int64)
         coverage[:, ji] = get(f"policy.{j}.coverage")
-        if isinstance(mea, Quota):
-            quota[:, ji] = get(f"policy.{j}.quota_share")
+        if isinstance(mea, (Ban, Quota)):
+            q = get(f"policy.{j}.quota_share") if isinstance(mea, Quota) else np.zeros(P)
+            pass_share[:, ji] = q + get(f"policy.{j}.leakage") * (1.0 - q)
         if isinstance(mea, Licence):
             approval[:, ji] = get(f"policy.{j}.approval_probability")
 
@@ -301,7 +306,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         start=start,
         end=end,
         coverage=coverage,
-        quota=quota,
+        pass_share=pass_share,
         approval=approval,
         trigger=trigger,
         first_start=first_start,

@@ -294,16 +294,28 @@ class _MeasureBase(_Frozen):
 
 
 class Ban(_MeasureBase):
-    """The covered share of shipments is not shipped."""
+    """The covered users cannot buy the source's material.
+
+    ``coverage`` is the covered end users' share of the source's baseline
+    flow; uncovered users buy as before, up to their baseline flow.
+    ``leakage`` is the share of the covered users' baseline flow that gets
+    through anyway (re-routed through uncovered buyers or third countries).
+    """
 
     kind: Literal["ban"]
+    leakage: Annotated[float, Ge(0), Le(1)] = 0.0
 
 
 class Quota(_MeasureBase):
-    """Covered shipments are capped at ``quota_share`` of their baseline flow."""
+    """The covered users' shipments are capped at ``quota_share`` of their baseline flow.
+
+    Uncovered users buy as before, up to their baseline flow; ``leakage`` is
+    the share of the blocked rest that gets through anyway.
+    """
 
     kind: Literal["quota"]
     quota_share: Annotated[float, Ge(0), Le(1)]
+    leakage: Annotated[float, Ge(0), Le(1)] = 0.0
 
 
 class Licence(_MeasureBase):

@@ -83,6 +83,7 @@ def toy(
     stockpile: dict[str, Any] | None = None,
     kappa: float = KAPPA,
     start_weekday: int = 0,
+    sources: dict[str, Any] | None = None,
 ) -> simulator.Scenario:
     material: dict[str, Any] = {"annual_demand": 365 * D_DEMAND, "price": 1.0, "inventory_days": D}
     if stockpile is not None:
@@ -91,7 +92,7 @@ def toy(
         "name": "toy",
         "economy": {"name": "Toy", "currency": "XTS", "gdp": 730_000.0, "io_table": "toy.csv"},
         "materials": {"x": material},
-        "sources": {"src": {"transit_days": L, "supply": {"x": {"share": 1.0}}}},
+        "sources": sources or {"src": {"transit_days": L, "supply": {"x": {"share": 1.0}}}},
         "sectors": {
             "A": {"io_sector": "A", "io_share": 1.0, "materials": {"x": {"use_share": 1.0, "criticality": kappa}}},
             "B": {"io_sector": "B", "io_share": 1.0, "materials": {}},
@@ -211,6 +212,60 @@ def test_quota_of_zero_is_a_ban(engine: str) -> None:
     b = simulate(toy(**kw, policy=measure("ban", 30)), engine)
     for name in simulator.trajectories.ARRAY_FIELDS:
         assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
+
+
+# ----------------------------------------------------------- partial bans
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("c", "leak"), [(0.25, 0.0), (0.5, 0.0), (0.75, 0.0), (0.5, 0.5), (1.0, 0.25)])
+def test_a_ban_with_coverage_c_cuts_exactly_c_of_the_flow(engine: str, c: float, leak: float) -> None:
+    """Uncovered users buy as before (up to their baseline flow); nothing re-ordered leaks through them.
+
+    The importer's position falls by the blocked volume every day and it re-orders, but the
+    uncovered users' purchases are capped at their baseline flow, so on days L .. E+L-1 exactly
+    (1 - c + c x leakage) d arrives: the inventory falls by c (1 - leakage) d a day, is empty after
+    n = D / (c (1 - leakage)) days, and A then runs at 1 - kappa c (1 - leakage).
+    """
+    D, L, E = 12, 5, 60
+    T = E + 3 * L + 20
+    tr = simulate(toy(D=D, L=L, horizon=T, policy=measure("ban", E, coverage=c, leakage=leak)), engine)
+    cut = c * (1.0 - leak)
+    arr = tr.arrivals[0, :, 0, 0]
+    assert (arr[L : E + L] == D_DEMAND * (1.0 - cut)).all()
+    n = int(D / cut)
+    f = fraction_a(tr)
+    assert (f[: L + n] == 1.0).all()
+    assert (f[L + n : E + L] == 1.0 - KAPPA * cut).all()
+    assert tr.lost_output.sum() == pytest.approx(KAPPA * cut * DAILY_OUTPUT * (E - n), rel=1e-12)
+    assert_b_never_stops(tr)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_premium_is_paid_only_on_shipments_above_baseline_flow(engine: str) -> None:
+    """An alternative with a premium but no extra capacity never ships above its baseline: premium 0.
+
+    (The ban lasts the whole horizon: after a ban the importer rebuilds its position from every
+    source by baseline share, and that rebuild is charged where it exceeds baseline flow.)
+    """
+    D, L, E = 10, 5, 40
+
+    def sources(extra: float) -> dict[str, Any]:
+        return {
+            "src": {"transit_days": L, "supply": {"x": {"share": 0.5}}},
+            "alt": {"transit_days": L, "supply": {"x": {"share": 0.5, "extra_capacity": extra, "price_premium": 0.5}}},
+        }
+
+    none = simulate(toy(D=D, L=L, horizon=E, policy=measure("ban", E), sources=sources(0.0)), engine)
+    assert (none.arrivals[0, :, 1, 0] <= 0.5 * D_DEMAND).all()
+    assert none.premium_cost.sum() == 0.0
+    # with extra capacity (2 t/day, at once) the alternative ships above its baseline, and what it
+    # ships on day t arrives on day t + L: the premium is 0.5 x price 1 x the volume above baseline
+    some = simulate(toy(D=D, L=L, horizon=E + 30, policy=measure("ban", E), sources=sources(2.0 * 365)), engine)
+    T = some.n_days
+    above = np.maximum(some.arrivals[0, L:, 1, 0] - 0.5 * D_DEMAND, 0.0).sum()
+    assert above > 0.0
+    assert some.premium_cost[0, : T - L].sum() == pytest.approx(0.5 * above, rel=1e-12)
 
 
 # ------------------------------------------------------------------ licence

@@ -396,17 +396,26 @@ class _Path:
         return q
 
     def ship_or_apply(self, k: int, m: int, qk: float, j: int) -> tuple[float, float]:
-        """Step 8: what of an order ``qk`` to source k ships and what needs a licence (measure j, or -1)."""
+        """Step 8: what of an order ``qk`` to source k ships and what needs a licence (measure j, or -1).
+
+        Under a measure with coverage c, the uncovered users buy as before, up
+        to their baseline flow, ``(1 - c) x min(qk, baseline)``; the covered
+        users' share ``c x qk`` is dropped under a ban or quota except for the
+        pass share of their baseline flow (quota plus leakage), or becomes a
+        licence application. What is dropped is not re-ordered through the
+        uncovered users: it stays unfilled.
+        """
         pp, p, d = self.pp, self.p, float(self.d[m])
         ship, apply = qk, 0.0
         if j >= 0:
             cov = float(pp.coverage[p, j])
+            base = pp.share[p, k, m] * d
             covered = qk * cov
-            ship = qk - covered
-            if pp.kind[j] == 1:  # quota
-                ship += min(covered, float(pp.quota[p, j]) * cov * (pp.share[p, k, m] * d))
-            elif pp.kind[j] == 2:  # licence
+            ship = min(qk, base) * (1.0 - cov)
+            if pp.kind[j] == 2:  # licence
                 apply = covered
+            else:  # ban, quota: the covered users' pass share of their baseline flow
+                ship += min(covered, float(pp.pass_share[p, j]) * cov * base)
         return ship, apply
 
     def importer(self) -> Generator[Any, Any, None]:
@@ -446,10 +455,11 @@ class _Path:
                 for k in range(self.K):
                     if q[k] <= 0.0:
                         continue
-                    if known:
-                        premium_cost += max(q[k] - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
                     j = j_of[k]
                     ship, apply = self.ship_or_apply(k, m, q[k], j)
+                    # extra cost on shipments above the source's baseline flow
+                    if pp.premium[p, k, m] > 0.0:
+                        premium_cost += max(ship - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
                     if ship > 0.0:
                         shipped += ship
                         self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))

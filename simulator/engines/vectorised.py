@@ -241,7 +241,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     start = np.ascontiguousarray(pp.start.T)  # (J, P)
     end = np.ascontiguousarray(pp.end.T)
     coverage = np.ascontiguousarray(pp.coverage.T)
-    quota = np.ascontiguousarray(pp.quota.T)
+    pass_share = np.ascontiguousarray(pp.pass_share.T)
     approval = np.ascontiguousarray(pp.approval.T)
     m_edges = [np.flatnonzero((ek == pp.msource[j]) & pp.mmat[j][em]) for j in range(J)]
     measured = np.unique(np.concatenate(m_edges)) if J else np.zeros(0, dtype=np.int64)
@@ -391,7 +391,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 rows = m_edges[j]
                 cov_e[rows] = np.where(act, coverage[j], cov_e[rows])
                 kind_e[rows] = np.where(act, pp.kind[j], kind_e[rows])
-                quo_e[rows] = np.where(act, quota[j], quo_e[rows])
+                quo_e[rows] = np.where(act, pass_share[j], quo_e[rows])
         kinds_on = {int(pp.kind[j]) for j in active}
         aff = kind_e >= 0
         alt = ~aff
@@ -425,9 +425,12 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             if not active:
                 return q, np.zeros_like(q)
             covered = q * cov_e
-            ship = np.where(aff, q - covered, q)
-            if 1 in kinds_on:
-                ship = np.where(kind_e == 1, ship + np.minimum(covered, quo_e * cov_e * share_d), ship)
+            # uncovered users buy as before, up to their baseline flow
+            ship = np.where(aff, np.minimum(q, share_d) * (1.0 - cov_e), q)
+            if kinds_on & {0, 1}:
+                # ban, quota: the covered users' pass share (quota plus leakage) of their baseline flow
+                passing = (kind_e == 0) | (kind_e == 1)
+                ship = np.where(passing, ship + np.minimum(covered, (quo_e * cov_e) * share_d), ship)
             apply = np.where(kind_e == 2, covered, 0.0) if 2 in kinds_on else np.zeros_like(q)
             return ship, apply
 
@@ -446,19 +449,17 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             # nobody knows of a disruption yet: orders split by baseline shares
             q = share * Qe
             q[~(Qe > 0.0)] = 0.0
-            st.premium.fill(0.0)
         else:
             q = split(Q)
             known = known_m[em]
             if not known_m.all():
                 q = np.where(known, q, share * Qe)
             q[~(Qe > 0.0)] = 0.0
-            extra_q = np.maximum(q[prem_rows] - share_d[prem_rows], 0.0)
-            if not known_m.all():
-                extra_q *= known[prem_rows]
-            st.premium[:] = (extra_q * price_e[prem_rows] * premium[prem_rows]).sum(axis=0)
-        # 8. ship, drop (ban, quota) or apply (licence)
+        # 8. ship, drop (ban, quota) or apply (licence); extra cost on shipments above baseline flow
         ship, apply = ship_or_apply(q)
+        if prem_rows.size:
+            extra_q = np.maximum(ship[prem_rows] - share_d[prem_rows], 0.0)
+            st.premium[:] = (extra_q * price_e[prem_rows] * premium[prem_rows]).sum(axis=0)
         st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
         if transit_same:
