@@ -47,12 +47,11 @@ class Draws:
         ``block * block_size``).
     params : dict of str to ndarray of shape (n_paths,), float64
         Prior path -> the value drawn for each path.
-    licence_days : dict of str to ndarray of shape (n_paths, n_days), int32, working days
-        ``"measure/material"`` -> processing time of the application submitted
-        on each day (at least 1).
-    licence_u : dict of str to ndarray of shape (n_paths, n_days), float64
-        ``"measure/material"`` -> uniform draw; the application is approved
-        when it is below the measure's approval probability.
+    licence_days : dict of str to ndarray of shape (n_paths, n_days), float64, working days
+        ``"measure/material"`` -> processing time (before rounding up) of the
+        applications that enter the licence queue on each day, filed or sent
+        back pending, drawn from the processing-time prior of the regime's
+        phase on that day.
     """
 
     seed: int
@@ -61,8 +60,7 @@ class Draws:
     block_size: int
     first_path: int = 0
     params: Mapping[str, FloatArray] = field(default_factory=dict)
-    licence_days: Mapping[str, IntArray] = field(default_factory=dict)
-    licence_u: Mapping[str, FloatArray] = field(default_factory=dict)
+    licence_days: Mapping[str, FloatArray] = field(default_factory=dict)
 
     def subset(self, index: slice) -> Draws:
         """The draws of a contiguous range of paths."""
@@ -75,13 +73,12 @@ class Draws:
             first_path=self.first_path + start,
             params={k: v[index] for k, v in self.params.items()},
             licence_days={k: v[index] for k, v in self.licence_days.items()},
-            licence_u={k: v[index] for k, v in self.licence_u.items()},
         )
 
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays, bytes."""
-        arrays: list[npt.NDArray[np.generic]] = [*self.params.values(), *self.licence_days.values(), *self.licence_u.values()]
+        arrays: list[npt.NDArray[np.generic]] = [*self.params.values(), *self.licence_days.values()]
         return int(sum(a.nbytes for a in arrays))
 
 
@@ -143,19 +140,21 @@ def sample_block(sc: Scenario, seed: int, block: int, n: int, *, block_size: int
     for path, prior in sc.uncertainty.items():
         u = _stream(seed, block, f"prior:{path}").random(n)
         params[path] = prior_ppf(prior, u)
-    days: dict[str, IntArray] = {}
-    us: dict[str, FloatArray] = {}
+    days: dict[str, FloatArray] = {}
     for j, mea in sc.policy.items():
         if not isinstance(mea, Licence):
             continue
+        phases = mea.phases()
         for m in mea.materials:
             key = f"{j}/{m}"
             u_t = _stream(seed, block, f"licence-time:{key}").random((n, T))
             x = prior_ppf(mea.processing_days, u_t)
-            days[key] = np.maximum(np.ceil(x - 1e-9), 1).astype(np.int32)
-            us[key] = _stream(seed, block, f"licence-approval:{key}").random((n, T))
+            for ph in phases[1:]:  # the phase in force on each day
+                if ph.day < T and ph.processing_days is not None:
+                    x[:, ph.day:] = prior_ppf(ph.processing_days, u_t[:, ph.day:])
+            days[key] = np.maximum(x, 0.0)
     return Draws(seed=seed, n_paths=n, n_days=T, block_size=block_size, first_path=block * block_size,
-                 params=params, licence_days=days, licence_u=us)
+                 params=params, licence_days=days)
 
 
 def sample_draws(sc: Scenario, n_paths: int, seed: int, *, block_size: int = DEFAULT_BLOCK_SIZE) -> Draws:
@@ -182,8 +181,8 @@ def sample_draws(sc: Scenario, n_paths: int, seed: int, *, block_size: int = DEF
     >>> d = sample_draws(sc, 3, seed=1)
     >>> d.licence_days["licence_heavy/dytb"].shape
     (3, 365)
-    >>> bool((sample_draws(sc, 5, seed=1).params["policy.licence_heavy.approval_probability"][:3]
-    ...       == d.params["policy.licence_heavy.approval_probability"]).all())
+    >>> bool((sample_draws(sc, 5, seed=1).params["policy.licence_heavy.approve_share"][:3]
+    ...       == d.params["policy.licence_heavy.approve_share"]).all())
     True
     """
     if n_paths < 1:
@@ -205,5 +204,4 @@ def sample_draws(sc: Scenario, n_paths: int, seed: int, *, block_size: int = DEF
         block_size=block_size,
         params={k: np.concatenate([p.params[k] for p in parts]) for k in parts[0].params},
         licence_days={k: np.concatenate([p.licence_days[k] for p in parts]) for k in parts[0].licence_days},
-        licence_u={k: np.concatenate([p.licence_u[k] for p in parts]) for k in parts[0].licence_u},
     )

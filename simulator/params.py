@@ -10,16 +10,17 @@ policy measures, in the scenario file's order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
-from simulator.scenario import Ban, Licence, Quota, Scenario, is_integer_field, prior_targets, share_groups
+from simulator.draws import prior_ppf
+from simulator.scenario import Ban, Licence, Prior, Quota, Scenario, is_integer_field, prior_targets, share_groups
 
-__all__ = ["KIND_CODES", "NEVER", "PathParams", "decision_day", "ramp_fraction", "resolve", "working_day_calendar"]
+__all__ = ["KIND_CODES", "NEVER", "LicenceRegime", "PathParams", "decision_day", "ramp_fraction", "resolve", "review_days", "working_day_calendar"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -29,6 +30,47 @@ DAYS_PER_YEAR = 365.0
 KIND_CODES = {"ban": 0, "quota": 1, "licence": 2}
 NEVER = 10**9
 """A day that never comes (trigger day of a material no measure touches)."""
+
+
+@dataclass(frozen=True)
+class LicenceRegime:
+    """A licence measure's phases, per path.
+
+    Phase ``h`` holds from day ``days[h]`` on (``days[0]`` is the measure's
+    start day). Shares are of the volume decided on a day.
+
+    Attributes
+    ----------
+    days : ndarray of shape (H,), int, days
+    approve, reject, pending : ndarray of shape (P, H)
+        ``pending = 1 - approve - reject``: decided again after another processing time.
+    exempt : ndarray of shape (P, H)
+        Share of the covered users' orders that general licences exempt.
+    capacity : ndarray of shape (P, H), t per working day
+        ``inf`` where the ministry has no capacity limit.
+    lead : ndarray of shape (P, H), calendar days
+        The wait importers plan for (``planned_days``, or acceptance plus the
+        expected processing time rounded up as decisions are, in calendar
+        days): they order this far ahead.
+    accept : ndarray of shape (P,), working days
+        Before the processing clock starts (first decision only).
+    limited : bool
+        Some phase has a capacity limit.
+    """
+
+    days: IntArray
+    approve: FloatArray
+    reject: FloatArray
+    pending: FloatArray
+    exempt: FloatArray
+    capacity: FloatArray
+    lead: FloatArray
+    accept: FloatArray
+    limited: bool
+
+    def phase(self, t: int) -> int:
+        """Index of the phase in force on day ``t``."""
+        return max(int(np.searchsorted(self.days, t, side="right")) - 1, 0)
 
 
 @dataclass(frozen=True)
@@ -75,11 +117,13 @@ class PathParams:
         Materials each measure covers.
     start, end : ndarray of shape (P, J), int, days
         Active on days ``start <= t < end``.
-    coverage, approval : ndarray of shape (P, J)
+    coverage : ndarray of shape (P, J)
     pass_share : ndarray of shape (P, J)
         Share of the covered users' baseline flow that still ships under a ban
         or quota: the quota share, plus leakage of the rest
         (``quota + leakage x (1 - quota)``; a ban has quota 0).
+    licences : tuple of LicenceRegime or None, length J
+        The regime of each licence measure (None for a ban or quota).
     trigger : ndarray of shape (P, M), int, days
         First day a measure on the material starts (``NEVER`` if none).
     first_start : ndarray of shape (P,), int, days
@@ -120,7 +164,7 @@ class PathParams:
     end: IntArray
     coverage: FloatArray
     pass_share: FloatArray
-    approval: FloatArray
+    licences: tuple[LicenceRegime | None, ...]
     trigger: IntArray
     first_start: IntArray
 
@@ -251,7 +295,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     end = np.zeros((P, J), dtype=np.int64)
     coverage = np.zeros((P, J))
     pass_share = np.zeros((P, J))
-    approval = np.ones((P, J))
+    licences: list[LicenceRegime | None] = []
     for ji, j in enumerate(meas):
         mea = sc.policy[j]
         for m in mea.materials:
@@ -262,8 +306,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         if isinstance(mea, (Ban, Quota)):
             q = get(f"policy.{j}.quota_share") if isinstance(mea, Quota) else np.zeros(P)
             pass_share[:, ji] = q + get(f"policy.{j}.leakage") * (1.0 - q)
-        if isinstance(mea, Licence):
-            approval[:, ji] = get(f"policy.{j}.approval_probability")
+        licences.append(_licence_regime(mea, j, get, P) if isinstance(mea, Licence) else None)
 
     trigger = np.full((P, M), NEVER, dtype=np.int64)
     for ji in range(J):
@@ -307,10 +350,69 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         end=end,
         coverage=coverage,
         pass_share=pass_share,
-        approval=approval,
+        licences=tuple(licences),
         trigger=trigger,
         first_start=first_start,
     )
+
+
+WORKING_TO_CALENDAR = 7.0 / 5.0
+"""Calendar days per working day (Monday to Friday; public holidays are not modelled)."""
+
+
+def _expected_review(prior: Prior, accept: FloatArray) -> FloatArray:
+    """Expected working days to a first decision, shape (P,): acceptance plus processing, rounded up.
+
+    By the midpoint rule on 4,096 quantiles of the processing-time prior.
+    """
+    u = (np.arange(4096) + 0.5) / 4096
+    x = prior_ppf(prior, u)
+    values, inverse = np.unique(accept, return_inverse=True)
+    means = np.array([review_days(x, float(a)).mean() for a in values], dtype=np.float64)
+    return np.asarray(means[inverse.reshape(-1)], dtype=np.float64)
+
+
+def _licence_regime(mea: Licence, j: str, get: Callable[[str], FloatArray], P: int) -> LicenceRegime:
+    phases = mea.phases()
+    names = [f"policy.{j}"] + [f"policy.{j}.schedule.{h}" for h in mea.schedule]
+    cols: dict[str, list[FloatArray]] = {f: [] for f in ("approve_share", "reject_share", "exempt_share", "capacity")}
+    owner = dict.fromkeys(cols, names[0])
+    for h, ph in enumerate(phases):
+        if h:
+            sched = list(mea.schedule.values())[h - 1]
+            for f in cols:
+                if getattr(sched, f) is not None:
+                    owner[f] = names[h]
+        for f in cols:
+            if f == "capacity" and getattr(ph, f) is None:
+                cols[f].append(np.full(P, np.inf))
+            else:
+                cols[f].append(get(f"{owner[f]}.{f}"))
+    approve = np.stack(cols["approve_share"], axis=1)
+    reject = np.stack(cols["reject_share"], axis=1)
+    accept = get(f"policy.{j}.acceptance_days")
+    if mea.planned_days is not None:
+        lead = np.full((P, len(phases)), get(f"policy.{j}.planned_days")[:, None] * WORKING_TO_CALENDAR)
+    else:
+        lead = np.stack([_expected_review(ph.processing_days, accept) for ph in phases if ph.processing_days is not None],
+                        axis=1) * WORKING_TO_CALENDAR
+    capacity = np.stack(cols["capacity"], axis=1)
+    return LicenceRegime(
+        days=np.array([ph.day for ph in phases], dtype=np.int64),
+        approve=approve,
+        reject=reject,
+        pending=np.maximum((1.0 - approve) - reject, 0.0),
+        exempt=np.stack(cols["exempt_share"], axis=1),
+        capacity=capacity,
+        lead=lead,
+        accept=accept,
+        limited=bool(np.isfinite(capacity).any()),
+    )
+
+
+def review_days(work: FloatArray | float, accept: FloatArray | float) -> IntArray:
+    """Whole working days to a decision: a drawn processing time plus acceptance, rounded up, at least 1."""
+    return np.maximum(np.ceil((np.asarray(work) + accept) - 1e-9), 1).astype(np.int64)
 
 
 def ramp_fraction(t: float, start: FloatArray | float, ramp: FloatArray | float) -> FloatArray:

@@ -30,6 +30,7 @@ __all__ = [
     "Economy",
     "IOTable",
     "Licence",
+    "LicencePhase",
     "Material",
     "Measure",
     "Prior",
@@ -318,17 +319,65 @@ class Quota(_MeasureBase):
     leakage: Annotated[float, Ge(0), Le(1)] = 0.0
 
 
-class Licence(_MeasureBase):
-    """The covered share of each order needs a licence.
+class LicencePhase(_Frozen):
+    """A change to a licence regime from a given day on (a step of its schedule).
 
-    ``processing_days`` is the distribution of processing time in working days
-    (rounded up, at least one); ``approval_probability`` the chance that an
-    application is approved.
+    Fields left out keep the value of the phase before. ``day`` is a day of the
+    run (day 0 is the run's first day), after the measure's ``start_day``.
+    """
+
+    day: Annotated[int, Ge(0)]
+    processing_days: Prior | None = None
+    approve_share: Annotated[float, Ge(0), Le(1)] | None = None
+    reject_share: Annotated[float, Ge(0), Le(1)] | None = None
+    exempt_share: Annotated[float, Ge(0), Le(1)] | None = None
+    capacity: Annotated[float, Gt(0)] | None = None
+    description: str = ""
+    refs: Refs = {}
+
+
+class Licence(_MeasureBase):
+    """The covered share of each order needs a licence: a queue of applications.
+
+    An application is filed for the covered users' order (less the share
+    ``exempt_share`` that general licences exempt, which ships as uncovered
+    users' orders do). The ministry accepts the file after
+    ``acceptance_days`` working days, then decides it after a processing time
+    drawn from ``processing_days`` (working days, rounded up, at least one):
+    ``approve_share`` of the volume decided is approved and ships,
+    ``reject_share`` is rejected and returns to unfilled demand, and the rest
+    stays pending and is decided again after another processing time. With
+    ``capacity`` (t per working day) the ministry decides at most that much a
+    working day and the rest waits, first come, first served. ``schedule``
+    changes any of these from given days on. When the regime ends, every
+    application still pending ships.
+
+    Importers order ahead of the licence by the working days they plan for:
+    ``planned_days`` if given, else acceptance plus the expected processing
+    time (rounded up as decisions are) of the phase in force.
     """
 
     kind: Literal["licence"]
     processing_days: Prior
-    approval_probability: Annotated[float, Ge(0), Le(1)]
+    approve_share: Annotated[float, Ge(0), Le(1)]
+    reject_share: Annotated[float, Ge(0), Le(1)] = 0.0
+    exempt_share: Annotated[float, Ge(0), Le(1)] = 0.0
+    acceptance_days: Annotated[float, Ge(0)] = 0.0
+    capacity: Annotated[float, Gt(0)] | None = None
+    planned_days: Annotated[float, Ge(0)] | None = None
+    schedule: dict[str, LicencePhase] = {}
+
+    def phases(self) -> list[LicencePhase]:
+        """The regime's phases in order, each with every field filled in (the first from the measure's own)."""
+        cur = LicencePhase(day=self.start_day, processing_days=self.processing_days, approve_share=self.approve_share,
+                           reject_share=self.reject_share, exempt_share=self.exempt_share, capacity=self.capacity)
+        out = [cur]
+        for ph in self.schedule.values():
+            upd = {f: getattr(ph, f) for f in ("processing_days", "approve_share", "reject_share", "exempt_share",
+                                               "capacity") if getattr(ph, f) is not None}
+            cur = cur.model_copy(update={"day": ph.day, **upd})
+            out.append(cur)
+        return out
 
 
 Measure = Annotated[Ban | Quota | Licence, Field(discriminator="kind")]
@@ -384,13 +433,15 @@ class Scenario(_Frozen):
 # Numeric fields that may not take a prior (structure, not quantity).
 _NOT_UNCERTAIN = {"priority"}
 # Integer fields: drawn values are rounded to the nearest integer.
-_INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day"}
+_INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day", "day"}
 
 
 def _bounds(model: type[BaseModel], field: str) -> tuple[float, float, bool, bool]:
     """(low, high, low_open, high_open) of a numeric field from its metadata."""
     lo, hi, lo_open, hi_open = -math.inf, math.inf, False, False
-    for m in model.model_fields[field].metadata:
+    info = model.model_fields[field]
+    inner = _optional_number(info.annotation)
+    for m in (inner.__metadata__ if inner is not None else info.metadata):
         if isinstance(m, Ge):
             lo = float(m.ge)  # type: ignore[arg-type]
         elif isinstance(m, Gt):
@@ -406,9 +457,19 @@ def _numeric_fields(model: type[BaseModel]) -> list[str]:
     out = []
     for name, info in model.model_fields.items():
         ann = info.annotation
-        if ann in (int, float) and name not in _NOT_UNCERTAIN:
+        if name in _NOT_UNCERTAIN:
+            continue
+        if ann in (int, float) or _optional_number(ann) is not None:
             out.append(name)
     return out
+
+
+def _optional_number(ann: Any) -> Any:
+    """The ``Annotated[float, ...]`` inside ``Annotated[float, ...] | None``, or None."""
+    args = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
+    if len(args) == 1 and getattr(args[0], "__origin__", None) in (int, float) and hasattr(args[0], "__metadata__"):
+        return args[0]
+    return None
 
 
 def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]:
@@ -424,7 +485,8 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
     def add(prefix: str, obj: BaseModel) -> None:
         cls = type(obj)
         for f in _numeric_fields(cls):
-            out[f"{prefix}.{f}"] = (cls, f, float(getattr(obj, f)))
+            if getattr(obj, f) is not None:  # an optional number left out cannot take a prior
+                out[f"{prefix}.{f}"] = (cls, f, float(getattr(obj, f)))
 
     add("economy", sc.economy)
     for m, mat in sc.materials.items():
@@ -440,6 +502,9 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
             add(f"sectors.{s}.materials.{m}", sm)
     for j, meas in sc.policy.items():
         add(f"policy.{j}", meas)
+        if isinstance(meas, Licence):
+            for h, ph in meas.schedule.items():
+                add(f"policy.{j}.schedule.{h}", ph)
     return out
 
 
@@ -511,6 +576,9 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
     ctx = err.get("ctx", {}) or {}
     value = err.get("input")
     path = _path(loc)
+    if typ == "extra_forbidden" and loc[-1] == "approval_probability":
+        return InputError("", path, "is no longer a field: a licence is a queue; give approve_share (and reject_share; "
+                          "the rest of each decision stays pending)", value)
     if typ == "extra_forbidden":
         owner = _model_at(loc[:-1])
         options = [f for f in owner.model_fields if f != "table"] if owner else []
@@ -653,13 +721,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             elif m not in sc.sources[meas.source].supply:
                 p.append((f"policy.{j}.materials", f"names a material that source {meas.source!r} does not supply", m))
         if isinstance(meas, Licence):
-            chk = meas.processing_days.check()
-            if chk is not None:
-                p.append((f"policy.{j}.processing_days.{chk[0]}", chk[1], chk[2]))
-            elif meas.processing_days.support()[0] < 0:
-                pd_ = meas.processing_days
-                p.append((f"policy.{j}.processing_days", "must not produce negative working days (a normal needs low >= 0)",
-                          pd_.model_dump(exclude_none=True, exclude={"source"})))
+            _licence_checks(sc, j, meas, p)
     # priors
     targets = prior_targets(sc)
     for path, prior in sc.uncertainty.items():
@@ -732,3 +794,47 @@ def _share_group_check(sc: Scenario, m: str, p: list[tuple[str, str, Any]]) -> N
             p.append((f"uncertainty.{drawn[-1]}", f"priors on the shares of {m!r} can sum to more than 1 (the other shares are scaled to fill the rest)", round(hi, 9)))
         elif rest and rest_base <= 0.0:
             p.append((f"uncertainty.{drawn[-1]}", f"the other shares of {m!r} are all zero, so they cannot be scaled to fill 1 minus the drawn shares", rest_base))
+
+
+def _licence_checks(sc: Scenario, j: str, meas: Licence, p: list[tuple[str, str, Any]]) -> None:
+    """A licence regime: processing-time priors, decision shares, schedule order."""
+    where = f"policy.{j}"
+    priors = [(f"{where}.processing_days", meas.processing_days)]
+    priors += [(f"{where}.schedule.{h}.processing_days", ph.processing_days)
+               for h, ph in meas.schedule.items() if ph.processing_days is not None]
+    for path, pr in priors:
+        chk = pr.check()
+        if chk is not None:
+            p.append((f"{path}.{chk[0]}", chk[1], chk[2]))
+        elif pr.support()[0] < 0:
+            p.append((path, "must not produce negative working days (a normal needs low >= 0)",
+                      pr.model_dump(exclude_none=True, exclude={"source"})))
+    last = meas.start_day
+    end_hi = _prior_range(sc, f"{where}.end_day", meas.end_day)[1]
+    for h, ph in meas.schedule.items():
+        if f"{where}.schedule.{h}.day" in sc.uncertainty:
+            p.append((f"uncertainty.{where}.schedule.{h}.day", "a schedule's change days are fixed (no prior)", h))
+        if ph.day <= last:
+            rule = (f"must be after the previous change day ({last})" if last != meas.start_day
+                    else f"must be after start_day ({meas.start_day})")
+            p.append((f"{where}.schedule.{h}.day", rule + "; changes are listed in order of their days", ph.day))
+        elif ph.day >= end_hi:
+            p.append((f"{where}.schedule.{h}.day", f"must be before end_day ({end_hi:g})", ph.day))
+        last = max(last, ph.day)
+    # approve + reject <= 1 in every phase, with the widest range their priors allow
+    names = {0: where, **{i + 1: f"{where}.schedule.{h}" for i, h in enumerate(meas.schedule)}}
+    a_path, r_path = f"{where}.approve_share", f"{where}.reject_share"
+    for i, ph in enumerate(meas.phases()):
+        own = names[i]
+        if i and list(meas.schedule.values())[i - 1].approve_share is not None:
+            a_path = f"{own}.approve_share"
+        if i and list(meas.schedule.values())[i - 1].reject_share is not None:
+            r_path = f"{own}.reject_share"
+        a_hi = _prior_range(sc, a_path, float(ph.approve_share or 0.0))[1]
+        r_hi = _prior_range(sc, r_path, float(ph.reject_share or 0.0))[1]
+        if a_hi + r_hi > 1.0 + SHARE_TOLERANCE:
+            p.append((f"{own}.reject_share" if i == 0 or list(meas.schedule.values())[i - 1].reject_share is not None
+                      else f"{own}.approve_share",
+                      "approve_share + reject_share must be <= 1 (the rest stays pending)"
+                      + (" with the widest values their priors allow" if a_path in sc.uncertainty or r_path in sc.uncertainty else ""),
+                      round(a_hi + r_hi, 9)))

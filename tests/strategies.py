@@ -268,11 +268,12 @@ def scenario_dicts(
             "end_day": end,
             "coverage": draw(st.one_of(st.just(1.0), num(0.05, 1.0))),
         }
+        if kind in ("ban", "quota") and draw(st.booleans()):
+            meas["leakage"] = draw(num(0.0, 1.0))
         if kind == "quota":
             meas["quota_share"] = draw(num(0.0, 1.0))
         elif kind == "licence":
-            meas["processing_days"] = _processing_prior(draw)
-            meas["approval_probability"] = draw(num(0.0, 1.0))
+            meas.update(_licence_regime(draw, start, math.floor(end_prior["high"]) if end_prior else end))
         policy[j] = meas
         if end_prior is not None:
             priors[f"policy.{j}.end_day"] = end_prior
@@ -314,8 +315,8 @@ def scenario_dicts(
                 k, m = draw(st.sampled_from(cands))
                 priors[f"sources.{k}.supply.{m}.share"] = _uniform(draw, 0.0, 1.0, min_width=0.01)
         for j, meas in policy.items():
-            if meas["kind"] == "licence" and draw(st.booleans()):
-                priors[f"policy.{j}.approval_probability"] = _uniform(draw, 0.0, 1.0)
+            if meas["kind"] == "licence" and meas["reject_share"] < 0.9 and draw(st.booleans()):
+                priors[f"policy.{j}.approve_share"] = _uniform(draw, 0.0, 1.0 - meas.get("reject_share", 0.0) - 1e-9)
             if draw(st.booleans()):
                 priors[f"policy.{j}.coverage"] = _uniform(draw, 0.01, 1.0)
 
@@ -329,6 +330,40 @@ def scenario_dicts(
         "uncertainty": priors,
         "run": {"horizon_days": H, "paths": 3, "seed": draw(st.integers(0, 2**32 - 1))},
     }
+
+
+def _licence_regime(draw: st.DrawFn, start: int, end: int) -> dict[str, Any]:
+    """A licence queue: decision shares, acceptance, general-licence exemption, capacity, a schedule."""
+    approve = draw(num(0.0, 1.0))
+    out: dict[str, Any] = {
+        "processing_days": _processing_prior(draw),
+        "approve_share": approve,
+        "reject_share": draw(num(0.0, 1.0 - approve)),
+    }
+    if draw(st.booleans()):
+        out["acceptance_days"] = draw(num(0.0, 10.0))
+    if draw(st.booleans()):
+        out["exempt_share"] = draw(num(0.0, 1.0))
+    if draw(st.booleans()):
+        out["capacity"] = draw(num(0.5, 50.0))
+    if end - start >= 3 and draw(st.booleans()):
+        days = sorted(draw(st.sets(st.integers(start + 1, end - 1), min_size=1, max_size=2)))
+        sched: dict[str, Any] = {}
+        for n, day in enumerate(days):
+            ph: dict[str, Any] = {"day": day}
+            if draw(st.booleans()):
+                a = draw(num(0.0, 1.0))
+                ph["approve_share"] = a
+                ph["reject_share"] = draw(num(0.0, 1.0 - a))
+            if draw(st.booleans()):
+                ph["processing_days"] = _processing_prior(draw)
+            if draw(st.booleans()):
+                ph["exempt_share"] = draw(num(0.0, 1.0))
+            if draw(st.booleans()):
+                ph["capacity"] = draw(num(0.5, 50.0))
+            sched[f"p{n}"] = ph
+        out["schedule"] = sched
+    return out
 
 
 def scenarios(**kw: Any) -> st.SearchStrategy[Scenario]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -346,7 +347,18 @@ def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
     assert lines[0].startswith("japan-licence, seed ")
     categories = [ln.split()[2] for ln in lines if re.match(r"day +\d+ ", ln)]
     assert "application" in categories and "decision" in categories
-    assert categories.count("decision") <= categories.count("application")
+    # the life of the first application: each decision splits what is still pending into approved,
+    # rejected and pending, and the pending part is decided again on the day it names
+    life = [ln for ln in lines if "decision" in ln and "licence_heavy #1 " in ln]
+    assert len(life) >= 2
+    pending = float(re.search(r"#1 \(filed day 0, ([\d,.]+) t\)", life[0]).group(1).replace(",", ""))
+    for a, b in itertools.pairwise(life):
+        approved, rejected, left, nxt = re.search(
+            r"([\d,.]+) t approved.*?([\d,.]+) t rejected; ([\d,.]+) t still pending, next decision day (\d+)", a).groups()
+        split = sum(float(x.replace(",", "")) for x in (approved, rejected, left))
+        assert split == pytest.approx(pending, abs=0.02)
+        pending = float(left.replace(",", ""))
+        assert re.match(rf"day +{nxt} ", b)
     assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn \([\d.]+ % of GDP\); extra procurement cost JPY [\d,.]+ bn",
                         lines[-1]), lines[-1]
 

@@ -93,8 +93,8 @@ def test_sample_draws_is_the_concatenation_of_its_blocks(sc: simulator.Scenario)
     draws = sample_draws(sc, N, SEED, block_size=BLOCK)
     blocks = [sample_block(sc, SEED, b, n, block_size=BLOCK) for b, n in enumerate((50, 50, 20))]
     assert [b.first_path for b in blocks] == [0, 50, 100]
-    assert draws.n_paths == N and draws.params and draws.licence_days and draws.licence_u
-    for attr in ("params", "licence_days", "licence_u"):
+    assert draws.n_paths == N and draws.params and draws.licence_days
+    for attr in ("params", "licence_days"):
         whole, parts = getattr(draws, attr), [getattr(b, attr) for b in blocks]
         assert whole.keys() == parts[0].keys(), attr
         for k in whole:

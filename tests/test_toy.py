@@ -29,14 +29,15 @@ licence decisions, ordering, shipping):
   end of day L + n - 1, n = D / (1-s) (an integer here). From day L + n to
   E+L-1 A gets s of its need: output fraction 1 - kappa (1-s), output lost
   kappa (1-s) x 1000 x (E - n) (none if E <= n).
-- A licence with approval 1 and a fixed processing time of tau working days:
+- A licence with approve share 1 and a fixed processing time of tau working days:
   the application of day t is decided on the tau-th working day after t
   (Monday-Friday; day 0 is weekday ``start_weekday``) and arrives L days
   later. Its extra delay is g(t) = decision(t) - t calendar days. Nothing
   arrives on days L .. L + g(0) - 1, so with D < g(0) A first stops on day
   D + L and stays at 1 - kappa until day L + g(0) - 1; with D >= max g
-  nothing is ever lost (inventory + pipeline is held at (D + L) d, and the
-  pipeline never holds more than L + max g days of demand).
+  nothing is ever lost. Importers order ahead by the processing time they
+  plan for (1.4 tau calendar days of the licensed flow on top of the usual
+  target), which only adds to their position.
 - A stockpile of S days that tops inventory up towards one day of demand, at
   up to d a day, opens lam days after the ban is announced (day 0). With
   lam <= D + L it covers days D+L .. D+L+S-1, so A first stops on day
@@ -282,7 +283,7 @@ def decision_day(t: int, tau: int, start_weekday: int) -> int:
 
 
 def licence(E: int, tau: float) -> dict[str, Any]:
-    return measure("licence", E, processing_days={"dist": "fixed", "value": tau}, approval_probability=1.0)
+    return measure("licence", E, processing_days={"dist": "fixed", "value": tau}, approve_share=1.0)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -312,9 +313,11 @@ def test_licence_delay_is_the_working_days_to_decision(engine: str, weekday: int
     assert tr.arrivals[0, :, 0, 0].tolist() == expected.tolist()
     assert (tr.denied == 0.0).all()
     assert (tr.arrivals[0, L : L + g0, 0, 0] == 0.0).all()
-    # cover of the longest delay: nothing is ever lost, and the inventory does touch zero
+    # cover of the longest delay: nothing is ever lost
     assert (tr.output_fraction == 1.0).all() and (tr.lost_output == 0.0).all()
-    assert tr.inventory[0, :, 0].min() == 0.0
+    # importers order ahead by the processing time they plan for (tau working days = 1.4 tau calendar
+    # days of the licensed flow): on day 0 they replace the day's use and apply for that much more
+    assert tr.placed[0, 0, 0] == pytest.approx(D_DEMAND * (1.0 + 1.4 * tau), rel=1e-12)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

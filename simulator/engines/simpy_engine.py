@@ -32,7 +32,7 @@ import numpy as np
 import simpy
 
 from simulator.draws import Draws
-from simulator.params import NEVER, PathParams, decision_day, ramp_fraction, working_day_calendar
+from simulator.params import NEVER, PathParams, decision_day, ramp_fraction, review_days, working_day_calendar
 from simulator.scenario import Scenario
 from simulator.trajectories import Event, Trajectories
 
@@ -46,6 +46,33 @@ STOPPAGE = 0.99
 
 _ARRIVE, _RECEIVE, _STOCKPILE, _PRODUCE, _DECIDE, _LIFT, _ORDER, _RECORD, _RAMP = (
     0.10, 0.15, 0.20, 0.50, 0.70, 0.65, 0.80, 0.90, 0.05)
+
+
+class _Lot:
+    """One licence application, for the event log."""
+
+    __slots__ = ("filed", "n", "vol")
+
+    def __init__(self, n: int, filed: int, vol: float) -> None:
+        self.n, self.filed, self.vol = n, filed, vol
+
+
+class _Office:
+    """The licence queue of one licensed (measure, source, material).
+
+    ``due`` maps a decision day to the volume due for decision that day (added
+    in the order applications enter the queue); ``waiting`` is the volume
+    waiting for the ministry's capacity. ``lots`` and ``queued`` follow each
+    application's share for the event log only.
+    """
+
+    def __init__(self, j: int, k: int, m: int, key: str, name: str) -> None:
+        self.j, self.k, self.m, self.key, self.name = j, k, m, key, name
+        self.due: dict[int, float] = {}
+        self.waiting = 0.0
+        self.lots: list[_Lot] = []
+        self.queued: dict[int, list[tuple[_Lot, float]]] = {}
+        self.waiting_lots: list[tuple[_Lot, float]] = []
 
 
 class _Path:
@@ -90,10 +117,19 @@ class _Path:
                         self.env.process(self.shipment(k, m, q, day, initial=True))
         out.pipeline0[p] = self.pipeline
         self.released = [0.0] * self.M
-        self.measure_end = [self.env.event() for _ in range(len(pp.kind))]
-        for j in range(len(pp.kind)):
+        # one licence queue per licensed (measure, source, material), in the vectorised engine's order
+        self.offices: list[_Office] = []
+        self.office_of: dict[tuple[int, int], _Office] = {}
+        for j, name in enumerate(sc.measure_ids):
             if pp.kind[j] == 2:
-                self.env.process(self.lift(j))
+                k = int(pp.msource[j])
+                for m in range(self.M):
+                    if pp.mmat[j, m]:
+                        office = _Office(j, k, m, f"{name}/{self.mats[m]}", name)
+                        self.offices.append(office)
+                        self.office_of[(j, m)] = office
+        if self.offices:
+            self.env.process(self.licensing())
         self.env.process(self.receiving())
         self.env.process(self.stockpile_agency())
         for k in range(self.K):
@@ -148,42 +184,107 @@ class _Path:
                     yield self.inv[m].put(total)
                     self.pipeline[m] -= total
 
-    def lift(self, j: int) -> Generator[Any, Any, None]:
-        """A licence regime ends: its pending applications are moot and their goods ship."""
-        end = int(self.pp.end[self.p, j])
-        if end >= self.T:
-            return
-        yield self.wait_until(end + _LIFT)
-        self.measure_end[j].succeed()
+    def licensing(self) -> Generator[Any, Any, None]:
+        """The licensing ministry: ends regimes and takes each day's decisions, office by office."""
+        for t in range(self.T):
+            yield self.wait_until(t + _LIFT)
+            for office in self.offices:
+                if int(self.pp.end[self.p, office.j]) == t:
+                    self.end_regime(office, t)
+            yield self.wait_until(t + _DECIDE)
+            for office in self.offices:
+                self.decide(office, t)
 
-    def application(self, j: int, k: int, m: int, vol: float, submitted: int) -> Generator[Any, Any, None]:
-        """A licence application: decided after its processing time; approved, it ships.
+    def file(self, office: _Office, vol: float, t: int) -> None:
+        """Step 8 (licence): an application for ``vol`` t enters the queue on day t."""
+        pp, p = self.pp, self.p
+        reg = pp.licences[office.j]
+        if reg is None:
+            raise RuntimeError("filing under a measure that is not a licence")
+        tau = int(review_days(self.draws.licence_days[office.key][p, t], float(reg.accept[p])))
+        due = int(decision_day(t, tau, self.cum, self.nth))
+        office.due[due] = office.due.get(due, 0.0) + vol
+        if self.log is not None:
+            lot = _Lot(len(office.lots) + 1, t, vol)
+            office.lots.append(lot)
+            office.queued.setdefault(due, []).append((lot, 1.0))
+            self.note(t, "application", f"{office.name} #{lot.n}: apply for {vol:,.2f} t of {self.mats[office.m]} from "
+                      f"{self.srcs[office.k]}; {tau} working days, first decision on day {due}")
 
-        Still pending when the licence regime ends, it ships on the end day.
+    def decide(self, office: _Office, t: int) -> None:
+        """Step 7a: the applications due today (and any waiting for capacity) are decided.
+
+        Of the volume decided, the approve share ships, the reject share
+        returns to unfilled demand and the rest stays pending: it is decided
+        again after another processing time. With a capacity, at most that
+        much is decided a working day and the rest waits.
         """
         pp, p = self.pp, self.p
-        key = f"{self.sc.measure_ids[j]}/{self.mats[m]}"
-        tau = int(self.draws.licence_days[key][p, submitted])
-        approved = bool(self.draws.licence_u[key][p, submitted] < pp.approval[p, j])
-        decided = int(decision_day(submitted, tau, self.cum, self.nth))
-        self.note(submitted, "application", f"apply for {vol:,.2f} t of {self.mats[m]} from {self.srcs[k]} "
-                  f"({self.sc.measure_ids[j]}): {tau} working days, decision on day {decided}")
-        decide = self.wait_until(decided + _DECIDE) if decided < self.T else self.env.event()
-        fired = yield decide | self.measure_end[j]
-        if decide not in fired:
-            end = int(pp.end[p, j])
-            self.note(end, "decision", f"licence regime over: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) "
-                      f"ship, arrive day {end + int(pp.transit[p, k])}")
-            self.env.process(self.shipment(k, m, vol, end + int(pp.transit[p, k])))
+        reg = pp.licences[office.j]
+        if reg is None:
             return
-        if approved:
-            self.note(decided, "decision", f"approved: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) ship, "
-                      f"arrive day {decided + int(pp.transit[p, k])}")
-            self.env.process(self.shipment(k, m, vol, decided + int(pp.transit[p, k])))
+        due = office.due.pop(t, 0.0) + office.waiting
+        if due <= 0.0:
+            return
+        h = reg.phase(t)
+        if reg.limited:
+            decided = min(due, float(reg.capacity[p, h])) if (pp.start_weekday + t) % 7 < 5 else 0.0
+            office.waiting = due - decided
         else:
-            self.out.denied[p, decided, m] += vol  # leaves the pipeline when the importer next orders
-            self.note(decided, "decision", f"denied: {vol:,.2f} t of {self.mats[m]} (applied day {submitted}) "
-                      "return to unfilled demand")
+            decided = due
+        approved = decided * float(reg.approve[p, h])
+        rejected = decided * float(reg.reject[p, h])
+        pending = decided * float(reg.pending[p, h])
+        k, m = office.k, office.m
+        arrive = t + int(pp.transit[p, k])
+        if approved > 0.0:
+            self.env.process(self.shipment(k, m, approved, arrive))
+        if rejected > 0.0:
+            self.out.denied[p, t, m] += rejected  # leaves the pipeline when the importer next orders
+        again = t
+        if pending > 0.0:
+            tau = int(review_days(self.draws.licence_days[office.key][p, t], 0.0))
+            again = int(decision_day(t, tau, self.cum, self.nth))
+            office.due[again] = office.due.get(again, 0.0) + pending
+        if self.log is not None:
+            self.log_decisions(office, t, due, decided, h, arrive, again)
+
+    def log_decisions(self, office: _Office, t: int, due: float, decided: float, h: int, arrive: int, again: int) -> None:
+        """Event log: each application's share of today's decisions."""
+        reg = self.pp.licences[office.j]
+        if reg is None:
+            return
+        p = self.p
+        lots = office.queued.pop(t, []) + office.waiting_lots
+        office.waiting_lots = []
+        s = decided / due if due > 0.0 else 0.0
+        a, r, q = float(reg.approve[p, h]), float(reg.reject[p, h]), float(reg.pending[p, h])
+        for lot, share in lots:
+            part = share * s
+            text = (f"{office.name} #{lot.n} (filed day {lot.filed}, {lot.vol:,.2f} t): "
+                    f"{lot.vol * part * a:,.2f} t approved, arrive day {arrive}; {lot.vol * part * r:,.2f} t rejected")
+            if part * q > 0.0:
+                office.queued.setdefault(again, []).append((lot, part * q))
+                text += f"; {lot.vol * part * q:,.2f} t still pending, next decision day {again}"
+            if share - part > 0.0:
+                office.waiting_lots.append((lot, share - part))
+                text += f"; {lot.vol * (share - part):,.2f} t wait for the ministry's capacity"
+            self.note(t, "decision", text)
+
+    def end_regime(self, office: _Office, t: int) -> None:
+        """A licence regime ends: every application still pending ships."""
+        total = office.waiting
+        for day in sorted(office.due):
+            total += office.due[day]
+        office.due.clear()
+        office.waiting = 0.0
+        if total > 0.0:
+            arrive = t + int(self.pp.transit[self.p, office.k])
+            self.env.process(self.shipment(office.k, office.m, total, arrive))
+            self.note(t, "decision", f"{office.name}: licence regime over; {total:,.2f} t of {self.mats[office.m]} "
+                      f"still pending ship, arrive day {arrive}")
+        office.queued.clear()
+        office.waiting_lots = []
 
     def stockpile_agency(self) -> Generator[Any, Any, None]:
         """Releases the national stockpile.
@@ -395,15 +496,16 @@ class _Path:
                 q[k] += rest * pp.share[p, k, m]
         return q
 
-    def ship_or_apply(self, k: int, m: int, qk: float, j: int) -> tuple[float, float]:
+    def ship_or_apply(self, k: int, m: int, qk: float, j: int, t: int) -> tuple[float, float]:
         """Step 8: what of an order ``qk`` to source k ships and what needs a licence (measure j, or -1).
 
         Under a measure with coverage c, the uncovered users buy as before, up
         to their baseline flow, ``(1 - c) x min(qk, baseline)``; the covered
         users' share ``c x qk`` is dropped under a ban or quota except for the
         pass share of their baseline flow (quota plus leakage), or becomes a
-        licence application. What is dropped is not re-ordered through the
-        uncovered users: it stays unfilled.
+        licence application (less the share exempted by general licences,
+        whose users buy as uncovered users do). What is dropped is not
+        re-ordered through the uncovered users: it stays unfilled.
         """
         pp, p, d = self.pp, self.p, float(self.d[m])
         ship, apply = qk, 0.0
@@ -412,8 +514,11 @@ class _Path:
             base = pp.share[p, k, m] * d
             covered = qk * cov
             ship = min(qk, base) * (1.0 - cov)
-            if pp.kind[j] == 2:  # licence
-                apply = covered
+            reg = pp.licences[j]
+            if reg is not None:  # licence: users exempted by general licences buy as uncovered users do
+                ex = float(reg.exempt[p, reg.phase(t)])
+                ship += min(qk, base) * (cov * ex)
+                apply = covered * (1.0 - ex)
             else:  # ban, quota: the covered users' pass share of their baseline flow
                 ship += min(covered, float(pp.pass_share[p, j]) * cov * base)
         return ship, apply
@@ -441,6 +546,17 @@ class _Path:
                     for k in range(self.K):
                         lead += q_ref[k] * float(pp.transit[p, k])
                     target = pp.cover[p, m] * d + lead
+                    # under a licence, importers also order ahead by the processing time they plan for
+                    ahead, licensed = 0.0, False
+                    for k in range(self.K):
+                        reg = pp.licences[j_of[k]] if j_of[k] >= 0 else None
+                        if reg is not None:
+                            h = reg.phase(t)
+                            ahead += q_ref[k] * ((float(pp.coverage[p, j_of[k]]) * (1.0 - float(reg.exempt[p, h])))
+                                                 * float(reg.lead[p, h]))
+                            licensed = True
+                    if licensed:
+                        target = target + ahead
                 else:
                     target = float(self.target[m])
                 position = self.inv[m].level + self.pipeline[m]
@@ -456,16 +572,16 @@ class _Path:
                     if q[k] <= 0.0:
                         continue
                     j = j_of[k]
-                    ship, apply = self.ship_or_apply(k, m, q[k], j)
-                    # extra cost on shipments above the source's baseline flow
-                    if pp.premium[p, k, m] > 0.0:
+                    ship, apply = self.ship_or_apply(k, m, q[k], j, t)
+                    # extra cost on shipments above the source's baseline flow, once a disruption is known
+                    if known and pp.premium[p, k, m] > 0.0:
                         premium_cost += max(ship - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
                     if ship > 0.0:
                         shipped += ship
                         self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))
                     if apply > 0.0:
                         applied += apply
-                        self.env.process(self.application(j, k, m, apply, t))
+                        self.file(self.office_of[(j, m)], apply, t)
                 placed = shipped + applied
                 self.pipeline[m] += placed
                 out.placed[p, t, m] = placed
@@ -509,7 +625,8 @@ def simulate_simpy(sc: Scenario, pp: PathParams, draws: Draws, *, events: bool =
         currency=sc.economy.currency,
         engine="simpy",
     )
-    longest = max((int(v.max()) for v in draws.licence_days.values()), default=0)
+    accept = max((float(reg.accept.max()) for reg in pp.licences if reg is not None), default=0.0)
+    longest = max((int(review_days(float(v.max()), accept)) for v in draws.licence_days.values()), default=0)
     cal = working_day_calendar(T + 2 * longest + 14, pp.start_weekday)
     for p in range(P):
         log: list[Event] | None = [] if events else None

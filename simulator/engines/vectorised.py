@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.draws import Draws
-from simulator.params import NEVER, PathParams, working_day_calendar
+from simulator.params import NEVER, LicenceRegime, PathParams, review_days, working_day_calendar
 from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
 
@@ -242,17 +242,17 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     end = np.ascontiguousarray(pp.end.T)
     coverage = np.ascontiguousarray(pp.coverage.T)
     pass_share = np.ascontiguousarray(pp.pass_share.T)
-    approval = np.ascontiguousarray(pp.approval.T)
     m_edges = [np.flatnonzero((ek == pp.msource[j]) & pp.mmat[j][em]) for j in range(J)]
     measured = np.unique(np.concatenate(m_edges)) if J else np.zeros(0, dtype=np.int64)
 
-    licensed: list[tuple[int, int, npt.NDArray[np.int32], FloatArray]] = []
+    # licence queues: one per licensed (measure, edge), with the regime and the drawn processing times
+    licensed: list[tuple[int, int, LicenceRegime, FloatArray]] = []
     for j, name in enumerate(sc.measure_ids):
-        if pp.kind[j] == 2:
+        reg = pp.licences[j]
+        if reg is not None:
             for row in m_edges[j]:
-                key = f"{name}/{mats[em[row]]}"
-                licensed.append((j, int(row), draws.licence_days[key], draws.licence_u[key]))
-    longest = max((int(v[2].max()) for v in licensed), default=0)
+                licensed.append((j, int(row), reg, draws.licence_days[f"{name}/{mats[em[row]]}"]))
+    longest = max((int(review_days(float(x.max()), float(reg.accept.max()))) for _, _, reg, x in licensed), default=0)
     cum, nth = working_day_calendar(T + 2 * longest + 14, pp.start_weekday)
     max_transit = int(pp.transit.max())
     transit_same = bool((transit_e == transit_e[:, :1]).all())
@@ -265,9 +265,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     st.inv[:] = np.ascontiguousarray(pp.cover.T) * d
     st.stock[:] = np.ascontiguousarray(pp.stock0.T)
     arr_buf = np.zeros((B, E, P))
-    # licence applications by decision day, per licensed (measure, edge): approved and denied volumes
-    appr_buf = [np.zeros((B, P)) for _ in licensed]
-    deny_buf = [np.zeros((B, P)) for _ in licensed]
+    # licence queues by decision day, per licensed (measure, edge); volume waiting for capacity
+    due_buf = [np.zeros((B, P)) for _ in licensed]
+    waiting = [np.zeros(P) for _ in licensed]
+    working = ((pp.start_weekday + np.arange(T)) % 7) < 5
     released = np.zeros((M, P))  # stockpile released so far: a bridge, not a substitute for imports
     for day in range(max_transit):
         has = day < transit_e
@@ -282,6 +283,8 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     cov_e = np.zeros((E, P))
     kind_e = np.full((E, P), -1, dtype=np.int64)
     quo_e = np.zeros((E, P))
+    ex_e = np.zeros((E, P))  # share of covered orders exempted by general licences
+    ahead_e = np.zeros((E, P))  # calendar days importers order ahead per unit of a day's order
     caps = share_d.copy()
     ratio_l = np.ones((len(levels), M, P))
     cover_d = np.ascontiguousarray(pp.cover.T) * d  # normal inventory, t
@@ -361,22 +364,36 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         backlog = np.maximum(backlog + catch_share * loss - made_up, 0.0)
         st.output[:] = st.f + made_up
         st.lost[:] = (loss - made_up) * daily_output
-        # 7a. licence decisions due today: approved volume ships, denied volume leaves the pipeline;
-        # a licence regime ending today lets every application still pending ship
+        # 7a. a licence regime ending today lets every application still pending ship; the applications
+        # due today (and any waiting for capacity) are decided: the approve share ships, the reject share
+        # returns to unfilled demand, the rest is decided again after another processing time
         st.denied.fill(0.0)
-        for i, (j, e_l, _tau, _u) in enumerate(licensed):
+        for i, (j, e_l, reg, x_all) in enumerate(licensed):
+            buf, wait = due_buf[i], waiting[i]
             ending = end[j] == t
             if ending.any():
-                pending = np.where(ending, appr_buf[i].sum(axis=0) + deny_buf[i].sum(axis=0), 0.0)
-                arr_buf[(t + transit_e[e_l]) % B, e_l, ar] += pending
-                appr_buf[i][:, ending] = 0.0
-                deny_buf[i][:, ending] = 0.0
-            approved, denied = appr_buf[i][slot], deny_buf[i][slot]
-            if approved.any():
-                arr_buf[(t + transit_e[e_l]) % B, e_l, ar] += approved
-            st.denied[em[e_l]] += denied
-            approved.fill(0.0)
-            denied.fill(0.0)
+                total = wait.copy()
+                for dd in range(B):  # in order of decision day
+                    total += buf[(t + dd) % B]
+                arr_buf[(t + transit_e[e_l]) % B, e_l, ar] += np.where(ending, total, 0.0)
+                buf[:, ending] = 0.0
+                wait[ending] = 0.0
+            due = buf[slot] + wait
+            buf[slot] = 0.0
+            if not due.any():
+                continue
+            h = reg.phase(t)
+            if reg.limited:
+                decided = np.minimum(due, reg.capacity[:, h]) if working[t] else np.zeros(P)
+                wait[:] = due - decided
+            else:
+                decided = due
+            approved = decided * reg.approve[:, h]
+            arr_buf[(t + transit_e[e_l]) % B, e_l, ar] += approved
+            st.denied[em[e_l]] += decided * reg.reject[:, h]
+            pending = decided * reg.pending[:, h]
+            again = nth[cum[t] + review_days(x_all[:, t], 0.0)] % B
+            buf[again, ar] += pending
         st.pipe -= st.denied
         # 7b. order up to target, split over sources
         known_m = t >= trigger  # (M, P)
@@ -386,12 +403,19 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             cov_e[measured] = 0.0
             kind_e[measured] = -1
             quo_e[measured] = 0.0
+            ex_e[measured] = 0.0
+            ahead_e[measured] = 0.0
             for j in active:
                 act = (start[j] <= t) & (t < end[j])
                 rows = m_edges[j]
                 cov_e[rows] = np.where(act, coverage[j], cov_e[rows])
                 kind_e[rows] = np.where(act, pp.kind[j], kind_e[rows])
                 quo_e[rows] = np.where(act, pass_share[j], quo_e[rows])
+                reg = pp.licences[j]
+                if reg is not None:
+                    h = reg.phase(t)
+                    ex_e[rows] = np.where(act, reg.exempt[:, h], ex_e[rows])
+                    ahead_e[rows] = np.where(act, (coverage[j] * (1.0 - reg.exempt[:, h])) * reg.lead[:, h], ahead_e[rows])
         kinds_on = {int(pp.kind[j]) for j in active}
         aff = kind_e >= 0
         alt = ~aff
@@ -431,13 +455,24 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 # ban, quota: the covered users' pass share (quota plus leakage) of their baseline flow
                 passing = (kind_e == 0) | (kind_e == 1)
                 ship = np.where(passing, ship + np.minimum(covered, (quo_e * cov_e) * share_d), ship)
-            apply = np.where(kind_e == 2, covered, 0.0) if 2 in kinds_on else np.zeros_like(q)
+            if 2 in kinds_on:
+                # licence: users exempted by general licences buy as uncovered users do; the rest applies
+                lic = kind_e == 2
+                ship = np.where(lic, ship + np.minimum(q, share_d) * (cov_e * ex_e), ship)
+                apply = np.where(lic, covered * (1.0 - ex_e), 0.0)
+            else:
+                apply = np.zeros_like(q)
             return ship, apply
 
         tgt = target
         if any_known:
             # the pipeline the current supply mix needs: a day's demand split as today's order would be
-            tgt = np.where(known_m, cover_d + msum(split(d) * transit_f, e_bounds), target)
+            qd = split(d)
+            tgt = np.where(known_m, cover_d + msum(qd * transit_f, e_bounds), target)
+            if 2 in kinds_on:
+                # under a licence, importers also order ahead by the processing time they plan for
+                licensed_m = msum((kind_e == 2).astype(np.float64), e_bounds) > 0.0
+                tgt = np.where(known_m & licensed_m, tgt + msum(qd * ahead_e, e_bounds), tgt)
         # released stockpile is a bridge, not a substitute for imports; material to make up the
         # sectors' backlog of lost output is ordered on top of the usual target
         if backlog.any():
@@ -457,8 +492,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             q[~(Qe > 0.0)] = 0.0
         # 8. ship, drop (ban, quota) or apply (licence); extra cost on shipments above baseline flow
         ship, apply = ship_or_apply(q)
-        if prem_rows.size:
+        if prem_rows.size and any_known:  # once a disruption is known
             extra_q = np.maximum(ship[prem_rows] - share_d[prem_rows], 0.0)
+            if not known_m.all():
+                extra_q *= known_m[em[prem_rows]]
             st.premium[:] = (extra_q * price_e[prem_rows] * premium[prem_rows]).sum(axis=0)
         st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
@@ -467,15 +504,13 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 arr_buf[(t + int(transit_e[e, 0])) % B, e] += ship[e]
         else:
             arr_buf[(t + transit_e) % B, np.arange(E)[:, None], ar[None, :]] += ship
-        for i, (j, e_l, tau_all, u_all) in enumerate(licensed):
+        for i, (j, e_l, reg, x_all) in enumerate(licensed):
             act = (start[j] <= t) & (t < end[j])
             if not act.any():
                 continue
-            vol = np.where(act, apply[e_l], 0.0)
-            dslot = nth[cum[t] + tau_all[:, t]] % B
-            ok = u_all[:, t] < approval[j]
-            appr_buf[i][dslot, ar] += np.where(ok, vol, 0.0)
-            deny_buf[i][dslot, ar] += np.where(ok, 0.0, vol)
+            # applications enter the queue: first decision after acceptance plus a processing time
+            dslot = nth[cum[t] + review_days(x_all[:, t], reg.accept)] % B
+            due_buf[i][dslot, ar] += np.where(act, apply[e_l], 0.0)
         # 9. end of day
         rec.record(t, st)
 
