@@ -530,3 +530,61 @@ def test_bad_value_in_base_file_names_the_base_file(tmp_path: Path) -> None:
         simulator.load_scenario(child)
     assert exc.value.file == str(base)
     assert exc.value.value == -1
+
+
+# ------------------------------------------------------------ licence queues, partial measures
+
+LICENCE = measure(kind="licence", materials='["dytb"]', end=200) + """processing_days = { dist = "uniform", low = 30, high = 45 }
+approve_share = 0.3
+"""
+
+
+def _load(tmp_path: Path, body: str) -> pytest.ExceptionInfo[InputError]:
+    path = write(tmp_path, "s.toml", body)
+    with pytest.raises(InputError) as exc:
+        simulator.load_scenario(path)
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "rule", "value"),
+    [
+        ("reject_share = 0.8\n", "policy.curb.reject_share",
+         "approve_share + reject_share must be <= 1 (the rest stays pending)", 1.1),
+        ("capacity = 0\n", "policy.curb.capacity", "must be > 0", 0),
+        ("capacity = -5.0\n", "policy.curb.capacity", "must be > 0", -5.0),
+        ("approval_probability = 0.25\n", "policy.curb.approval_probability",
+         "is no longer a field: a licence is a queue; give approve_share (and reject_share; "
+         "the rest of each decision stays pending)", 0.25),
+        ("[policy.curb.schedule.a]\nday = 50\n[policy.curb.schedule.b]\nday = 40\n", "policy.curb.schedule.b.day",
+         "must be after the previous change day (50); changes are listed in order of their days", 40),
+        ("[policy.curb.schedule.a]\nday = 50\n[policy.curb.schedule.b]\nday = 50\n", "policy.curb.schedule.b.day",
+         "must be after the previous change day (50); changes are listed in order of their days", 50),
+        ("[policy.curb.schedule.a]\nday = 0\n", "policy.curb.schedule.a.day",
+         "must be after start_day (0); changes are listed in order of their days", 0),
+        ("[policy.curb.schedule.a]\nday = 250\n", "policy.curb.schedule.a.day", "must be before end_day (200)", 250),
+        ("[policy.curb.schedule.a]\nday = 50\napprove_share = 0.5\nreject_share = 0.6\n",
+         "policy.curb.schedule.a.reject_share", "approve_share + reject_share must be <= 1 (the rest stays pending)", 1.1),
+        ("[policy.curb.schedule.a]\nday = 50\ncapacity = 0.0\n", "policy.curb.schedule.a.capacity", "must be > 0", 0.0),
+    ],
+)
+def test_licence_regime_rules(tmp_path: Path, extra: str, field: str, rule: str, value: Any) -> None:
+    exc = _load(tmp_path, LICENCE + extra)
+    check(exc, tmp_path / "s.toml", field, rule, value)
+
+
+@pytest.mark.parametrize("leak", ["-0.1", "1.5"])
+def test_leakage_is_a_share(tmp_path: Path, leak: str) -> None:
+    exc = _load(tmp_path, measure() + f"coverage = 0.5\nleakage = {leak}\n")
+    rule = "must be >= 0" if leak.startswith("-") else "must be <= 1"
+    check(exc, tmp_path / "s.toml", "policy.curb.leakage", rule, float(leak))
+
+
+def test_a_licence_schedule_loads_with_its_phases(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.toml", LICENCE + "[policy.curb.schedule.green]\nday = 60\napprove_share = 0.5\n"
+                 "[policy.curb.schedule.general]\nday = 120\nexempt_share = 0.4\n")
+    sc = simulator.load_scenario(path)
+    phases = sc.policy["curb"].phases()  # type: ignore[union-attr]
+    assert [p.day for p in phases] == [0, 60, 120]
+    assert [p.approve_share for p in phases] == [0.3, 0.5, 0.5]
+    assert [p.exempt_share for p in phases] == [0.0, 0.0, 0.4]
