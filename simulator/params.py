@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
+from scipy import stats
 
 from simulator.draws import prior_ppf
 from simulator.scenario import Ban, Licence, Prior, Quota, Scenario, is_integer_field, prior_targets, share_groups
@@ -84,7 +85,13 @@ class PathParams:
         Baseline daily demand.
     price : ndarray of shape (P, M), currency/t
     cover : ndarray of shape (P, M), days
-        Corporate inventory cover at the start (and the ordering target).
+        Average corporate inventory cover at the start (and the ordering target).
+    cohort_w : ndarray of shape (C,)
+        Each firm cohort's share of every sector's output (and of each material's use).
+    cohort_cover : ndarray of shape (P, M, C), days
+        Each cohort's normal cover: ``cover`` times its quantile of the
+        material's cover distribution, normalised so that ``sum_c w_c x
+        cohort_cover = cover``.
     stock0 : ndarray of shape (P, M), t
         National stockpile at the start.
     stock_trigger : ndarray of shape (P, M), t
@@ -136,6 +143,8 @@ class PathParams:
     demand: FloatArray
     price: FloatArray
     cover: FloatArray
+    cohort_w: FloatArray
+    cohort_cover: FloatArray
     stock0: FloatArray
     stock_trigger: FloatArray
     stock_lag: IntArray
@@ -234,6 +243,8 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     demand = np.stack([get(f"materials.{m}.annual_demand") for m in mats], axis=1) / DAYS_PER_YEAR
     price = np.stack([get(f"materials.{m}.price") for m in mats], axis=1)
     cover = np.stack([get(f"materials.{m}.inventory_days") for m in mats], axis=1)
+    spread = np.stack([get(f"materials.{m}.inventory_spread") for m in mats], axis=1)
+    cohort_w, cohort_cover = cohort_covers(cover, spread, sc.firms.cohorts)
     stock0 = np.stack([get(f"materials.{m}.stockpile.days") for m in mats], axis=1) * demand
     stock_trigger = np.stack([get(f"materials.{m}.stockpile.trigger_cover_days") for m in mats], axis=1) * demand
     stock_lag = np.stack([get(f"materials.{m}.stockpile.decision_lag_days") for m in mats], axis=1).astype(np.int64)
@@ -322,6 +333,8 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         demand=demand,
         price=price,
         cover=cover,
+        cohort_w=cohort_w,
+        cohort_cover=cohort_cover,
         stock0=stock0,
         stock_trigger=stock_trigger,
         stock_lag=stock_lag,
@@ -354,6 +367,42 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         trigger=trigger,
         first_start=first_start,
     )
+
+
+def cohort_covers(cover: FloatArray, spread: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
+    """Cohort weights and covers: quantiles of a lognormal cover distribution with mean ``cover``.
+
+    Parameters
+    ----------
+    cover : ndarray of shape (P, M), days
+        Average cover.
+    spread : ndarray of shape (P, M)
+        Sigma of the lognormal (0: every cohort holds the average cover).
+    n : int
+        Number of cohorts.
+
+    Returns
+    -------
+    w : ndarray of shape (n,)
+        Equal shares ``1 / n``.
+    covers : ndarray of shape (P, M, n), days
+        Cover of cohort ``i`` at quantile ``(i + 0.5) / n``, scaled so the
+        share-weighted mean is exactly ``cover`` before rounding.
+
+    Examples
+    --------
+    >>> w, c = cohort_covers(np.array([[60.0]]), np.array([[0.0]]), 4)
+    >>> w.tolist(), c[0, 0].tolist()
+    ([0.25, 0.25, 0.25, 0.25], [60.0, 60.0, 60.0, 60.0])
+    >>> w, c = cohort_covers(np.array([[60.0]]), np.array([[0.8]]), 5)
+    >>> bool(c[0, 0, 0] < 30.0 < 120.0 < c[0, 0, 4]), round(float((w * c[0, 0]).sum()), 9)
+    (True, 60.0)
+    """
+    w = np.full(n, 1.0 / n)
+    z = stats.norm.ppf((np.arange(n) + 0.5) / n)  # (n,)
+    raw = np.exp(spread[..., None] * z)  # (P, M, n)
+    mean = (raw * w).sum(axis=-1, keepdims=True)
+    return w, cover[..., None] * (raw / mean)
 
 
 WORKING_TO_CALENDAR = 7.0 / 5.0

@@ -28,6 +28,7 @@ from simulator.errors import InputError
 __all__ = [
     "Ban",
     "Economy",
+    "Firms",
     "IOTable",
     "Licence",
     "LicencePhase",
@@ -214,12 +215,19 @@ class Stockpile(_Frozen):
 
 
 class Material(_Frozen):
-    """A critical input: demand, price, corporate inventory, national stockpile."""
+    """A critical input: demand, price, corporate inventory, national stockpile.
+
+    ``inventory_days`` is the average corporate cover (days of demand);
+    ``inventory_spread`` the spread of cover across firms (the sigma of a
+    lognormal with that mean): each firm cohort holds cover at its quantile
+    of that distribution (see :class:`Firms`).
+    """
 
     name: str = ""
     annual_demand: Annotated[float, Gt(0)]
     price: Annotated[float, Ge(0)] = 0.0
     inventory_days: Annotated[float, Ge(0)]
+    inventory_spread: Annotated[float, Ge(0), Le(3)] = 0.0
     stockpile: Stockpile = Stockpile()
     refs: Refs = {}
 
@@ -383,6 +391,24 @@ class Licence(_MeasureBase):
 Measure = Annotated[Ban | Quota | Licence, Field(discriminator="kind")]
 
 
+class Firms(_Frozen):
+    """Firm cohorts: who holds the corporate stock.
+
+    Each material's corporate stock is held by ``cohorts`` cohorts of firms,
+    each supplying an equal share of every sector's output. Cohort ``i``
+    holds the cover at quantile ``(i + 0.5) / cohorts`` of its material's
+    cover distribution (the same quantile for every material: a firm short
+    of one input is likely short of others). Cohorts do not pool stocks: a
+    cohort that runs dry stops its share of production; only deliveries
+    (shared out by how far each cohort is below its normal stock) and the
+    national stockpile's releases (by how far each is below the release
+    trigger) move material between them.
+    """
+
+    cohorts: Annotated[int, Ge(1), Le(20)] = 1
+    refs: Refs = {}
+
+
 class RunSettings(_Frozen):
     """Horizon, default number of paths and seed, calendar."""
 
@@ -406,6 +432,7 @@ class Scenario(_Frozen):
     sources: dict[str, Source]
     sectors: dict[str, Sector]
     policy: dict[str, Measure] = {}
+    firms: Firms = Firms()
     uncertainty: dict[str, Prior] = {}
     run: RunSettings = RunSettings()
     origin: str = ""
@@ -431,7 +458,7 @@ class Scenario(_Frozen):
 # ------------------------------------------------------------ prior registry
 
 # Numeric fields that may not take a prior (structure, not quantity).
-_NOT_UNCERTAIN = {"priority"}
+_NOT_UNCERTAIN = {"priority", "cohorts"}
 # Integer fields: drawn values are rounded to the nearest integer.
 _INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day", "day"}
 

@@ -194,6 +194,8 @@ def scenario_dicts(
             "price": draw(num(0.0, 1e3)),
             "inventory_days": draw(num(0.0, 60.0)),
         }
+        if draw(st.booleans()):
+            mat["inventory_spread"] = draw(num(0.0, 1.5))
         if require_stockpile or (stockpiles and draw(st.booleans())):
             mat["stockpile"] = {
                 "days": draw(num(1.0 if require_stockpile else 0.0, 60.0)),
@@ -286,6 +288,9 @@ def scenario_dicts(
             priors[f"materials.{m}.inventory_days"] = {
                 "dist": "triangular", "low": low, "mode": mode, "high": draw(num(mode + 1.0, mode + 30.0)),
             }
+        if draw(st.booleans()):
+            m = draw(st.sampled_from(mats))
+            priors[f"materials.{m}.inventory_spread"] = _uniform(draw, 0.0, 1.5)
         if stockpiles and draw(st.booleans()):
             m = draw(st.sampled_from(mats))
             priors[f"materials.{m}.stockpile.days"] = _uniform(draw, 0.0, 60.0, min_width=1.0)
@@ -328,6 +333,7 @@ def scenario_dicts(
         "sectors": sectors,
         "policy": policy,
         "uncertainty": priors,
+        "firms": {"cohorts": draw(st.integers(1, 4))},
         "run": {"horizon_days": H, "paths": 3, "seed": draw(st.integers(0, 2**32 - 1))},
     }
 

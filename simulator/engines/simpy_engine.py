@@ -96,7 +96,13 @@ class _Path:
         self.mats, self.srcs, self.secs = sc.material_ids, sc.source_ids, sc.sector_ids
         d = pp.demand[p]
         self.d = d
-        self.inv = [simpy.Container(self.env, init=float(pp.cover[p, m] * d[m])) for m in range(self.M)]
+        # corporate inventory: one container per material and firm cohort (cohorts do not pool stocks)
+        self.w = [float(x) for x in pp.cohort_w]
+        self.C = len(self.w)
+        self.normal = [[float(pp.cohort_cover[p, m, c] * (self.w[c] * d[m])) for c in range(self.C)]
+                       for m in range(self.M)]
+        self.inv = [[simpy.Container(self.env, init=self.normal[m][c]) for c in range(self.C)] for m in range(self.M)]
+        self.cohort_stopped = [[False] * self.C for _ in range(self.S)]
         self.stock = [simpy.Container(self.env, init=float(pp.stock0[p, m])) for m in range(self.M)]
         self.pipeline = [0.0] * self.M
         self.backlog = [0.0] * self.S
@@ -105,7 +111,7 @@ class _Path:
         self.stopped = [False] * self.S
         self.empty = [False] * self.M
         self.target = pp.target[p]
-        out.inventory0[p] = [c.level for c in self.inv]
+        out.inventory0[p] = [self.level(m) for m in range(self.M)]
         out.stockpile0[p] = [c.level for c in self.stock]
         # goods already at sea on day 0: the baseline flow of each source over its transit time
         for k in range(self.K):
@@ -150,6 +156,13 @@ class _Path:
         if self.log is not None:
             self.log.append(Event(day, category, text))
 
+    def level(self, m: int) -> float:
+        """Corporate inventory of material m over all cohorts, t (summed in cohort order)."""
+        total = self.inv[m][0].level
+        for c in range(1, self.C):
+            total += self.inv[m][c].level
+        return float(total)
+
     def wait_until(self, time: float) -> simpy.Timeout:
         return self.env.timeout(max(time - self.env.now, 0.0))
 
@@ -181,8 +194,26 @@ class _Path:
                 for k in range(self.K):
                     total += out.arrivals[p, t, k, m]
                 if total > 0.0:
-                    yield self.inv[m].put(total)
+                    if self.C == 1:
+                        yield self.inv[m][0].put(total)
+                    else:
+                        for c, amount in enumerate(self.share_out(m, total)):
+                            if amount > 0.0:
+                                yield self.inv[m][c].put(amount)
                     self.pipeline[m] -= total
+
+    def share_out(self, m: int, total: float) -> list[float]:
+        """Deliveries of material m over cohorts: pro rata to how far each is below its normal stock.
+
+        What exceeds the total gap is shared by the cohorts' shares of use.
+        """
+        below = [max(self.normal[m][c] - self.inv[m][c].level, 0.0) for c in range(self.C)]
+        gap = below[0]
+        for c in range(1, self.C):
+            gap += below[c]
+        if gap > 0.0 and total <= gap:
+            return [total * (below[c] / gap) for c in range(self.C)]
+        return [below[c] + (total - gap) * self.w[c] for c in range(self.C)]
 
     def licensing(self) -> Generator[Any, Any, None]:
         """The licensing ministry: ends regimes and takes each day's decisions, office by office."""
@@ -291,9 +322,9 @@ class _Path:
 
         The agency opens the stockpile ``decision_lag_days`` after a disruption
         of the material is known (a measure's start day). From then on, on any
-        day corporate inventory is below the trigger cover, it tops inventory
-        up towards the trigger, at most ``max_release_per_day``, until the
-        stockpile is empty.
+        day some firm cohort's inventory is below the trigger cover, it tops
+        the cohorts up towards the trigger (pro rata to their gaps), at most
+        ``max_release_per_day`` in all, until the stockpile is empty.
         """
         pp, p = self.pp, self.p
         opened = [False] * self.M
@@ -306,12 +337,22 @@ class _Path:
                     opened[m] = True
                     self.note(t, "stockpile", f"{self.mats[m]}: stockpile open; tops cover up to "
                               f"{pp.stock_trigger[p, m] / self.d[m]:.0f} days")
-                level = self.inv[m].level
-                if level < pp.stock_trigger[p, m]:
-                    rel = min(self.stock[m].level, float(pp.stock_rate[p, m]), float(pp.stock_trigger[p, m]) - level)
+                # each cohort's gap to the trigger cover
+                need = [max(float(pp.stock_trigger[p, m] * self.w[c]) - self.inv[m][c].level, 0.0) for c in range(self.C)]
+                total_need = need[0]
+                for c in range(1, self.C):
+                    total_need += need[c]
+                if total_need > 0.0:
+                    rel = min(min(self.stock[m].level, float(pp.stock_rate[p, m])), total_need)
                     if rel > 0.0:
                         yield self.stock[m].get(rel)
-                        yield self.inv[m].put(rel)
+                        if self.C == 1:
+                            yield self.inv[m][0].put(rel)
+                        else:
+                            for c in range(self.C):
+                                part = rel * (need[c] / total_need)
+                                if part > 0.0:
+                                    yield self.inv[m][c].put(part)
                         self.out.release[p, t, m] = rel
                         self.released[m] += rel
                         self.note(t, "release", f"stockpile releases {rel:,.2f} t of {self.mats[m]} "
@@ -377,72 +418,97 @@ class _Path:
         for t in range(self.T):
             yield self.wait_until(t + _PRODUCE)
             # 3. requirements: the baseline plan, and catch-up on top
+            # each cohort needs its share w of every sector's use: (w x baseline) x (1 - thrift)
             extra = [0.0] * self.S
-            req = np.zeros((self.S, self.M))
-            cu_req = np.zeros((self.S, self.M))
+            base = np.zeros((self.S, self.M))
+            keep = np.ones((self.S, self.M))
             for s in range(self.S):
                 if t > window_end[s]:
                     self.backlog[s] = 0.0
                 extra[s] = min(float(pp.overtime[p, s]), self.backlog[s])
                 for m in range(self.M):
-                    base = pp.use[p, s, m] * self.d[m]
-                    keep = 1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m]
-                    req[s, m] = base * keep
-                    cu_req[s, m] = (base * extra[s]) * keep
-            # 4. allocation by priority, pro rata within a level; catch-up from the surplus
-            ratio = np.ones((self.S, self.M))
-            cu_ratio = np.ones(self.M)
+                    base[s, m] = pp.use[p, s, m] * self.d[m]
+                    keep[s, m] = 1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m]
+            # 4. allocation by priority, pro rata within a level, within each cohort's own stock;
+            # catch-up from the cohort's surplus over its normal stock
+            C = self.C
+            ratio = np.ones((self.S, self.M, C))
+            cu_ratio = np.ones((self.M, C))
             for m in range(self.M):
-                have = self.inv[m].level
-                avail = have
-                unmet = 0.0
-                for lev in levels:
-                    members = [s for s in range(self.S) if pp.priority[s, m] == lev]
-                    need = 0.0
-                    for s in members:
-                        need += req[s, m]
-                    if need <= avail + ENOUGH * need:
-                        avail = max(avail - need, 0.0)
-                    else:
-                        share = avail / need
+                required, used_all, unmet_all = 0.0, 0.0, 0.0
+                for c in range(C):
+                    w = self.w[c]
+                    have = self.inv[m][c].level
+                    avail = have
+                    unmet = 0.0
+                    for lev in levels:
+                        members = [s for s in range(self.S) if pp.priority[s, m] == lev]
+                        need = 0.0
                         for s in members:
-                            ratio[s, m] = share
-                        unmet += need - avail
-                        avail = 0.0
-                cu_need = 0.0
-                for s in range(self.S):
-                    cu_need += cu_req[s, m]
-                surplus = max(avail - pp.cover[p, m] * self.d[m], 0.0)
-                if cu_need <= surplus + ENOUGH * cu_need:
-                    avail = max(avail - cu_need, 0.0)
-                else:
-                    cu_ratio[m] = surplus / cu_need
-                    unmet += cu_need - surplus
-                    avail = avail - surplus
-                used = have - avail
-                if used > 0.0:
-                    yield self.inv[m].get(used)
-                total_req = 0.0
-                for s in range(self.S):
-                    total_req += req[s, m]
-                out.requirement[p, t, m] = total_req + cu_need
-                out.consumption[p, t, m] = used
-                out.shortfall[p, t, m] = unmet
-                if self.inv[m].level == 0.0 and total_req > 0.0 and not self.empty[m]:
+                            need += (w * base[s, m]) * keep[s, m]
+                        if need <= avail + ENOUGH * need:
+                            avail = max(avail - need, 0.0)
+                        else:
+                            share = avail / need
+                            for s in members:
+                                ratio[s, m, c] = share
+                            unmet += need - avail
+                            avail = 0.0
+                    cu_need = 0.0
+                    for s in range(self.S):
+                        cu_need += ((w * base[s, m]) * extra[s]) * keep[s, m]
+                    surplus = max(avail - self.normal[m][c], 0.0)
+                    if cu_need <= surplus + ENOUGH * cu_need:
+                        avail = max(avail - cu_need, 0.0)
+                    else:
+                        cu_ratio[m, c] = surplus / cu_need
+                        unmet += cu_need - surplus
+                        avail = avail - surplus
+                    used = have - avail
+                    if used > 0.0:
+                        yield self.inv[m][c].get(used)
+                    total_req = 0.0
+                    for s in range(self.S):
+                        total_req += (w * base[s, m]) * keep[s, m]
+                    if c == 0:
+                        required, used_all, unmet_all = total_req + cu_need, used, unmet
+                    else:
+                        required += total_req + cu_need
+                        used_all += used
+                        unmet_all += unmet
+                out.requirement[p, t, m] = required
+                out.consumption[p, t, m] = used_all
+                out.shortfall[p, t, m] = unmet_all
+                level = self.level(m)
+                if level == 0.0 and required > 0.0 and not self.empty[m]:
                     self.empty[m] = True
-                    self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted; "
-                              f"{out.shortfall[p, t, m]:,.2f} t short")
-                elif self.inv[m].level > 0.0:
+                    self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted in every cohort; "
+                              f"{unmet_all:,.2f} t short")
+                elif level > 0.0:
                     self.empty[m] = False
-            # 5-6. output, lost output, catch-up
+            # 5-6. output (the cohorts' shares of it), lost output, catch-up
             for s in range(self.S):
-                f = 1.0
-                g = 1.0
-                for m in range(self.M):
-                    if pp.use[p, s, m] > 0.0:
-                        f = min(f, 1.0 - pp.crit[p, s, m] * (1.0 - ratio[s, m]))
-                        g = min(g, 1.0 - pp.crit[p, s, m] * (1.0 - cu_ratio[m]))
-                made_up = extra[s] * g if f == 1.0 else 0.0
+                f, made_up = 0.0, 0.0
+                for c in range(C):
+                    fc = 1.0
+                    g = 1.0
+                    for m in range(self.M):
+                        if pp.use[p, s, m] > 0.0:
+                            fc = min(fc, 1.0 - pp.crit[p, s, m] * (1.0 - ratio[s, m, c]))
+                            g = min(g, 1.0 - pp.crit[p, s, m] * (1.0 - cu_ratio[m, c]))
+                    mu = extra[s] * g if fc == 1.0 else 0.0
+                    if c == 0:
+                        f, made_up = self.w[c] * fc, self.w[c] * mu
+                    else:
+                        f += self.w[c] * fc
+                        made_up += self.w[c] * mu
+                    if C > 1 and fc < STOPPAGE and not self.cohort_stopped[s][c]:
+                        self.cohort_stopped[s][c] = True
+                        self.note(t, "firms stop", f"{self.secs[s]}: cohort {c + 1} of {C} (covers "
+                                  f"{self.cover_text(c)}) at {fc:.0%} of plan")
+                    elif C > 1 and fc >= STOPPAGE and self.cohort_stopped[s][c]:
+                        self.cohort_stopped[s][c] = False
+                        self.note(t, "firms resume", f"{self.secs[s]}: cohort {c + 1} of {C} back to {fc:.0%}")
                 loss = 1.0 - f
                 self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
                 out.output_fraction[p, t, s] = f
@@ -450,10 +516,15 @@ class _Path:
                 out.lost_output[p, t, s] = (loss - made_up) * pp.daily_output[p, s]
                 if f < STOPPAGE and not self.stopped[s]:
                     self.stopped[s] = True
-                    self.note(t, "stoppage", f"{self.secs[s]} output at {f:.0%} of plan")
+                    self.note(t, "output cut", f"{self.secs[s]} output at {f:.0%} of plan")
                 elif f >= STOPPAGE and self.stopped[s]:
                     self.stopped[s] = False
                     self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan")
+
+    def cover_text(self, c: int) -> str:
+        """The cohort's normal cover of each material, days (for the event log)."""
+        return ", ".join(f"{self.mats[m]} {self.normal[m][c] / (self.w[c] * float(self.d[m])):.0f} d"
+                         for m in range(self.M))
 
     def split(self, m: int, Q: float, j_of: list[int]) -> np.ndarray:
         """Split an order of ``Q`` t of material m over sources once a disruption is known.
@@ -559,7 +630,7 @@ class _Path:
                         target = target + ahead
                 else:
                     target = float(self.target[m])
-                position = self.inv[m].level + self.pipeline[m]
+                position = self.level(m) + self.pipeline[m]
                 Q = max(((target + self.released[m]) + for_backlog) - position, 0.0)
                 q = np.zeros(self.K)
                 if Q > 0.0 and not known:
@@ -592,7 +663,7 @@ class _Path:
         for t in range(self.T):
             yield self.wait_until(t + _RECORD)
             for m in range(self.M):
-                out.inventory[p, t, m] = self.inv[m].level
+                out.inventory[p, t, m] = self.level(m)
                 out.stockpile[p, t, m] = self.stock[m].level
                 out.pipeline[p, t, m] = self.pipeline[m]
 

@@ -259,10 +259,44 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     span = (int(nth[cum[T - 1] + longest]) - (T - 1) if licensed else 0) + max_transit + 2
     B = max(span, max_transit + 2)
 
+    # ---- firm cohorts: steps 1-6 run on a combined (cohort, path) axis of length C x P, cohort-major,
+    # so the allocation and output code is the same for one cohort or many
+    C = len(pp.cohort_w)
+    CP = C * P
+    w_cp = np.repeat(pp.cohort_w, P)  # (CP,) each cohort's share of every sector's output
+
+    def tile(x: FloatArray) -> FloatArray:
+        """(..., P) -> (..., C x P): the same value for every cohort."""
+        return x if C == 1 else np.concatenate([x] * C, axis=-1)
+
+    def csum(x: FloatArray) -> FloatArray:
+        """(..., C x P) -> (..., P): sum over cohorts, in cohort order (as the SimPy engine adds them)."""
+        if C == 1:
+            return x
+        acc = x[..., :P].copy()
+        for c in range(1, C):
+            acc += x[..., c * P : (c + 1) * P]
+        return acc
+
+    def share_out(amount: FloatArray, below: FloatArray) -> FloatArray:
+        """Deliveries over cohorts (M, CP): pro rata to how far each is below its normal stock.
+
+        ``amount`` holds the same value for every cohort of a path; what exceeds
+        the total gap is shared by the cohorts' shares of use.
+        """
+        gap = tile(csum(below))
+        frac = np.divide(below, gap, out=np.zeros_like(below), where=gap > 0.0)
+        return np.where((amount <= gap) & (gap > 0.0), amount * frac, below + (amount - gap) * w_cp)
+
+    d_c = w_cp * tile(d)  # (M, CP) each cohort's daily demand, t/day
+    normal_c = np.ascontiguousarray(pp.cohort_cover.transpose(1, 2, 0)).reshape(M, CP) * d_c  # normal stock, t
+    trig_c = tile(stock_trigger) * w_cp  # stockpile release trigger per cohort, t
+
     # ---- state
     E, _U = len(edges), len(pairs)
     st = DayState(M, K, S, P, ek, em)
-    st.inv[:] = np.ascontiguousarray(pp.cover.T) * d
+    inv_c = normal_c.copy()  # (M, CP) corporate inventory of each cohort
+    st.inv[:] = csum(inv_c)
     st.stock[:] = np.ascontiguousarray(pp.stock0.T)
     arr_buf = np.zeros((B, E, P))
     # licence queues by decision day, per licensed (measure, edge); volume waiting for capacity
@@ -286,81 +320,97 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     ex_e = np.zeros((E, P))  # share of covered orders exempted by general licences
     ahead_e = np.zeros((E, P))  # calendar days importers order ahead per unit of a day's order
     caps = share_d.copy()
-    ratio_l = np.ones((len(levels), M, P))
+    ratio_l = np.ones((len(levels), M, CP))
     cover_d = np.ascontiguousarray(pp.cover.T) * d  # normal inventory, t
     transit_f = np.ascontiguousarray(pp.transit.T)[ek].astype(np.float64)  # (E, P) days
-    enough_l = np.ones((len(levels), M, P), dtype=bool)
+    enough_l = np.ones((len(levels), M, CP), dtype=bool)
     crit_lm = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
     for i, (s_, m_) in enumerate(pairs):
         crit_lm[lev_u[i], s_, m_] = crit_u[i]
-    crit_sm = crit_lm.sum(axis=0)  # criticality where the sector uses the material (one level per pair)
+    crit_sm = tile(crit_lm.sum(axis=0))  # criticality where the sector uses the material (one level per pair)
+    crit_lm = tile(crit_lm)
+    base_u_c = w_cp * tile(base_u)  # (U, CP) each cohort's baseline use, t/day
     rec.start(st)
 
     for t in range(T):
         slot = t % B
-        # 1. arrivals
+        # 1. arrivals, shared out over cohorts by how far each is below its normal stock
         st.arrivals_e[:] = arr_buf[slot]
         arr_buf[slot] = 0.0
         arrived = msum(st.arrivals_e, e_bounds)
-        st.inv += arrived
+        if C == 1:
+            inv_c += arrived
+        else:
+            inv_c += share_out(tile(arrived), np.maximum(normal_c - inv_c, 0.0))
         st.pipe -= arrived
-        # 2. stockpile agency
-        can = (t >= stock_open) & (st.inv < stock_trigger)
-        rel = np.where(can, np.minimum(np.minimum(st.stock, stock_rate), stock_trigger - st.inv), 0.0)
+        # 2. stockpile agency: tops each cohort up towards the trigger cover
+        need_c = np.maximum(trig_c - inv_c, 0.0)
+        sneed = csum(need_c)
+        can = (t >= stock_open) & (sneed > 0.0)
+        rel = np.where(can, np.minimum(np.minimum(st.stock, stock_rate), sneed), 0.0)
         st.release[:] = rel
         st.stock -= rel
-        st.inv += rel
+        if C == 1:
+            inv_c += rel
+        else:
+            inv_c += tile(rel) * np.divide(need_c, tile(sneed), out=np.zeros_like(need_c), where=tile(sneed) > 0.0)
         released += rel
-        # 3. requirements: the baseline plan, and catch-up on top
+        # 3. requirements: the baseline plan, and catch-up on top (each cohort its share)
         backlog[t > window_end] = 0.0
         extra = np.minimum(overtime, backlog)  # (S, P) planned catch-up, share of baseline output
         catching_up = bool(extra.any())
         if thrift_rows.size and tramp.first_day <= t <= tramp.done_day + 1:
             factor_u[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
-        req = base_u * factor_u
-        # 4. allocation by priority, pro rata within a level
-        have = st.inv
+        factor_c = tile(factor_u)
+        req = base_u_c * factor_c
+        # 4. allocation by priority, pro rata within a level, within each cohort's own stock
+        have = inv_c
         avail = have.copy()
-        st.shortfall.fill(0.0)
+        short = np.zeros((M, CP))
         for li, mask in enumerate(lev_masks):
             need = msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds)
             enough = need <= avail + ENOUGH * need
             enough_l[li] = enough
             ratio_l[li] = np.divide(avail, need, out=np.ones_like(need), where=~enough)
-            st.shortfall += np.where(enough, 0.0, need - avail)
+            short += np.where(enough, 0.0, need - avail)
             avail = np.where(enough, np.maximum(avail - need, 0.0), 0.0)
-        st.requirement[:] = msum(req, u_bounds)
+        required = msum(req, u_bounds)
         if catching_up:
-            # catch-up only from material above the normal inventory cover
-            cu_need = msum((base_u * extra[us]) * factor_u, u_bounds)
-            surplus = np.maximum(avail - cover_d, 0.0)
+            # catch-up only from material above the cohort's normal stock
+            extra_c = tile(extra)
+            cu_need = msum((base_u_c * extra_c[us]) * factor_c, u_bounds)
+            surplus = np.maximum(avail - normal_c, 0.0)
             cu_ok = cu_need <= surplus + ENOUGH * cu_need
             cu_ratio = np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok)
-            st.shortfall += np.where(cu_ok, 0.0, cu_need - surplus)
+            short += np.where(cu_ok, 0.0, cu_need - surplus)
             avail = np.where(cu_ok, np.maximum(avail - cu_need, 0.0), avail - surplus)
-            st.requirement += cu_need
+            required = required + cu_need
         used = have - avail
-        st.consumption[:] = used
-        st.inv = have - used
+        inv_c = have - used
+        st.shortfall[:] = csum(short)
+        st.requirement[:] = csum(required)
+        st.consumption[:] = csum(used)
+        st.inv = csum(inv_c)
         # 5-6. output, lost output, catch-up
-        # output fraction: min over materials of 1 - criticality x (1 - share received);
-        # a material no path is short of today leaves every sector at 1
-        st.f.fill(1.0)
+        # each cohort's output fraction: min over materials of 1 - criticality x (1 - share received);
+        # a material no cohort of any path is short of today leaves every sector at 1
+        f_c = np.ones((S, CP))
         short_lm = np.logical_not(enough_l.all(axis=2))  # (L, M)
         for m in np.flatnonzero(short_lm.any(axis=0)):
             lv = np.flatnonzero(short_lm[:, m])
             term = crit_lm[lv[0]][:, m] * (1.0 - ratio_l[lv[0], m])
             for li in lv[1:]:
                 term += crit_lm[li][:, m] * (1.0 - ratio_l[li, m])
-            np.minimum(st.f, 1.0 - term, out=st.f)
-        loss = 1.0 - st.f
+            np.minimum(f_c, 1.0 - term, out=f_c)
         if catching_up:
-            g = np.ones((S, P))
+            g = np.ones((S, CP))
             for m in np.flatnonzero(np.logical_not(cu_ok.all(axis=1))):
                 np.minimum(g, 1.0 - crit_sm[:, m] * (1.0 - cu_ratio[m]), out=g)
-            made_up = np.where(st.f == 1.0, extra * g, 0.0)
+            made_up = csum(w_cp * np.where(f_c == 1.0, extra_c * g, 0.0))
         else:
             made_up = np.zeros((S, P))
+        st.f[:] = csum(w_cp * f_c)
+        loss = 1.0 - st.f
         backlog = np.maximum(backlog + catch_share * loss - made_up, 0.0)
         st.output[:] = st.f + made_up
         st.lost[:] = (loss - made_up) * daily_output
