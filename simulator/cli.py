@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator import __version__
+from simulator.curve import DEFAULT_DURATIONS, duration_curve
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics
 from simulator.errors import InputError
@@ -291,6 +292,65 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
     cur = sc.economy.currency
     con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn "
               f"({impact.gdp_loss_pct[0]:.3f} % of GDP); extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn")
+
+
+@cli.command("curve")
+@click.argument("scenario", default="japan-1y-curb")
+@click.option("--measure", "measure", required=True, help="Id of the measure whose duration varies.")
+@click.option("--durations", default=",".join(str(d) for d in DEFAULT_DURATIONS), show_default=True,
+              help="Durations in days, comma-separated.")
+@click.option("--paths", "n_paths", type=int, default=5_000, show_default=True, help="Monte Carlo paths per duration.")
+@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, fmt: str, quiet: bool) -> None:
+    """Loss versus duration of one MEASURE of SCENARIO, on common random numbers."""
+    try:
+        days = [int(x) for x in durations.split(",") if x.strip()]
+    except ValueError:
+        raise _Fail(f"--durations: must be whole days separated by commas; got {durations!r}") from None
+    sc = _load(scenario)
+    try:
+        check_run_options(n_paths, sc.run.seed if seed is None else seed, DEFAULT_BLOCK_SIZE)
+    except InputError as exc:
+        raise _input_error(exc) from None
+    err = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=quiet or not err.is_terminal, transient=True) as prog:
+        task = prog.add_task(f"{sc.name}: {measure}", total=n_paths * max(len(days), 1))
+        try:
+            points = duration_curve(scenario, measure, days, n_paths=n_paths, seed=seed,
+                                    progress=lambda n: prog.advance(task, n))
+        except InputError as exc:
+            raise _input_error(exc) from None
+    cur = sc.economy.currency
+    rows = [{"duration_days": p.duration,
+             "gdp_loss_pct": dict(zip(("median", "p05", "p95"), p.gdp_loss_pct, strict=True)),
+             "value_added_loss": dict(zip(("median", "p05", "p95"), p.value_added_loss, strict=True)),
+             "first_output_cut_day_median": p.first_stoppage_day} for p in points]
+    if fmt == "json":
+        click.echo(json.dumps({"scenario": sc.name, "measure": measure, "seed": sc.run.seed if seed is None else seed,
+                               "paths": n_paths, "currency": cur, "points": rows}, indent=2))
+        return
+    if fmt == "csv":
+        buf = _io.StringIO()
+        wr = csv.writer(buf)
+        wr.writerow(["duration_days", "gdp_loss_pct_median", "gdp_loss_pct_p05", "gdp_loss_pct_p95",
+                     "value_added_loss_median", "value_added_loss_p05", "value_added_loss_p95"])
+        for p in points:
+            wr.writerow([p.duration, *p.gdp_loss_pct, *p.value_added_loss])
+        click.echo(buf.getvalue(), nl=False)
+        return
+    table = Table(title=f"{sc.name}: loss versus duration of {measure} ({n_paths:,} paths per duration, "
+                  f"median [5-95 %])")
+    table.add_column("duration, days", justify="right")
+    table.add_column("GDP loss, %", justify="right")
+    table.add_column(f"value added lost, {cur} bn", justify="right")
+    for p in points:
+        g, v = p.gdp_loss_pct, p.value_added_loss
+        table.add_row(str(p.duration), f"{g[0]:.3f} [{g[1]:.3f}-{g[2]:.3f}]",
+                      f"{v[0] / 1e9:,.0f} [{v[1] / 1e9:,.0f}-{v[2] / 1e9:,.0f}]")
+    Console().print(table)
 
 
 def main() -> None:

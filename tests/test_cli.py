@@ -365,3 +365,20 @@ def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
 
 def test_version() -> None:
     assert simulator.__version__ in ok("--version").stdout
+
+
+def test_curve_gives_a_loss_that_grows_with_the_duration_of_a_full_ban() -> None:
+    out = json.loads(ok("curve", "japan-1y-curb", "--measure", "china_stop", "--paths", "300", "--seed", "3",
+                        "--durations", "30,90,180", "--format", "json").stdout)
+    assert [p["duration_days"] for p in out["points"]] == [30, 90, 180]
+    med = [p["gdp_loss_pct"]["median"] for p in out["points"]]
+    assert med[0] < med[1] < med[2]
+    for p in out["points"]:
+        g = p["gdp_loss_pct"]
+        assert 0.0 <= g["p05"] <= g["median"] <= g["p95"]
+
+
+def test_curve_names_an_unknown_measure() -> None:
+    res = invoke("curve", "japan-1y-curb", "--measure", "china_sto", "--paths", "10")
+    assert res.exit_code == 2
+    assert "--measure: names no measure of the scenario; did you mean 'china_stop'?; got 'china_sto'" in res.output

@@ -85,8 +85,11 @@ def toy(
     kappa: float = KAPPA,
     start_weekday: int = 0,
     sources: dict[str, Any] | None = None,
+    cohorts: int = 1,
+    spread: float = 0.0,
 ) -> simulator.Scenario:
-    material: dict[str, Any] = {"annual_demand": 365 * D_DEMAND, "price": 1.0, "inventory_days": D}
+    material: dict[str, Any] = {"annual_demand": 365 * D_DEMAND, "price": 1.0, "inventory_days": D,
+                                "inventory_spread": spread}
     if stockpile is not None:
         material["stockpile"] = stockpile
     data = {
@@ -99,6 +102,7 @@ def toy(
             "B": {"io_sector": "B", "io_share": 1.0, "materials": {}},
         },
         "policy": policy or {},
+        "firms": {"cohorts": cohorts},
         "run": {"horizon_days": horizon, "paths": 1, "seed": 0, "start_weekday": start_weekday},
     }
     return build_scenario(data, file="<toy>", table=TOY_TABLE)
@@ -213,6 +217,37 @@ def test_quota_of_zero_is_a_ban(engine: str) -> None:
     b = simulate(toy(**kw, policy=measure("ban", 30)), engine)
     for name in simulator.trajectories.ARRAY_FIELDS:
         assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
+
+
+# ---------------------------------------------------------------- cohorts
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("cohorts", "spread"), [(2, 0.5), (3, 0.8), (5, 0.6), (4, 0.0)])
+def test_firm_cohorts_run_dry_one_by_one(engine: str, cohorts: int, spread: float) -> None:
+    """Under a full ban, cohort i (cover D_i) runs dry D_i days after the last arrival at sea lands.
+
+    Nothing arrives after day L - 1, each cohort uses its share w of the daily demand, and cohorts do
+    not pool stocks, so on day t >= L cohort i receives the share clip(D_i - (t - L), 0, 1) of its
+    need and A's output is sum_i w (1 - kappa (1 - that share)): the least-stocked firms stop first.
+    """
+    from simulator.params import cohort_covers
+
+    D, L, T = 20, 5, 80
+    tr = simulate(toy(D=D, L=L, horizon=T, policy=measure("ban", T), cohorts=cohorts, spread=spread), engine)
+    w, covers = cohort_covers(np.array([[float(D)]]), np.array([[spread]]), cohorts)
+    Di = covers[0, 0]
+    t = np.arange(T)
+    got = np.clip(Di[None, :] - (t[:, None] - L), 0.0, 1.0)
+    got[t < L] = 1.0
+    expected = (w[None, :] * (1.0 - KAPPA * (1.0 - got))).sum(axis=1)
+    np.testing.assert_allclose(fraction_a(tr), expected, rtol=0, atol=1e-12)
+    # the first firms stop on day L + floor(D_1); half of A's output goes only when most cohorts are dry
+    first = int(np.argmax(fraction_a(tr) < 1.0))
+    assert first == L + int(np.floor(Di.min()))
+    if spread > 0.0:
+        assert first < L + D  # before the average stock runs out
+    assert_b_never_stops(tr)
 
 
 # ----------------------------------------------------------- partial bans
