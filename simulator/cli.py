@@ -89,7 +89,8 @@ def validate_cmd(file: str) -> None:
 @click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write the results directory here.")
-@click.option("--multiplier", type=click.Choice(["type1", "direct", "type2"]), default="type1", show_default=True, help="Value-added multiplier.")
+@click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True,
+              help="Linkage for value added lost: own and domestic suppliers' (supply-chain), own only (direct), or with household consumption (household, a sensitivity).")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes running blocks at once.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -112,7 +113,10 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
         res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
                         progress=lambda n: prog.advance(task, n))
-    impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+    try:
+        impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+    except InputError as exc:
+        raise _input_error(exc) from None
     summary = _summary(res, impact)
     if out is not None:
         _write_results(out, res, impact, summary)

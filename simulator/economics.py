@@ -1,20 +1,37 @@
-"""Lost output -> value added (input-output multipliers) -> currency and % of GDP.
+"""Lost output -> value added (input-output) -> currency and % of GDP.
 
-Value added lost on a path is ``sum_s lost gross output_s x multiplier_s``.
-The multiplier of a model sector is that of its table sector:
+Value added lost on a path comes from a loss vector over the sectors of the
+input-output table, so that linked model sectors are not counted twice
+(:func:`loss_vector`). Each table sector loses the larger of
 
-``type1`` (default)
-    Domestic type I, output-based: ``sum_i v_i L_ij / L_jj`` with
-    ``L = (I - A_d)^-1``, ``A_d`` the technical coefficients with imports
-    removed in proportion to each product's domestic use, and ``v`` the
-    value-added ratios. A loss of gross output in sector j takes with it the
-    value added of j and of its domestic suppliers; dividing by ``L_jj``
-    avoids counting j's purchases from itself twice.
+* its own constrained loss: the gross output lost by the model sectors
+  mapped to it (the engines' output), and
+* the loss induced by the lost purchases of every sector: ``A ell``, with
+  ``A`` the coefficient matrix of the chosen linkage,
+
+solved as the fixed point ``ell = max(c, A ell)``; value added lost is
+``v . ell`` with ``v`` the value-added ratios. The linkage (``--multiplier``):
+
+``supply-chain`` (default)
+    ``A = A_d``, the domestic input coefficients: technical coefficients with
+    imports removed in proportion to each product's domestic use. A loss of
+    gross output takes with it the sector's own value added and that of its
+    domestic suppliers.
 ``direct``
-    ``v_j`` only: the value added of the sector itself.
-``type2``
-    As ``type1`` with households closed: compensation of employees is spent
-    on household consumption (domestic share), adding induced effects.
+    ``A = 0``: only the value added of the constrained sectors themselves.
+``household``
+    ``A_d`` closed for households (a sensitivity, never the headline): lost
+    compensation of employees cuts household consumption by the marginal
+    propensity to consume, spent on domestic products in the proportions of
+    the table's household consumption.
+
+With one constrained table sector ``j`` the fixed point is
+``ell = c_j L_{.j} / L_jj`` (``L = (I - A)^-1``), so value added lost is
+``c_j`` times the value added lost per unit of gross output lost
+``sum_i v_i L_ij / L_jj`` (own value added plus domestic suppliers'; dividing
+by ``L_jj`` because ``j``'s output is given, not driven by final demand): see
+:func:`table_multipliers`. With several, a sector that supplies another
+constrained sector loses the larger of the two, not their sum.
 
 The share of GDP divides by the economy's GDP base. Extra procurement cost
 paid to alternative suppliers is reported separately and not added to the
@@ -29,35 +46,118 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from simulator.errors import InputError
 from simulator.scenario import IOTable, Scenario
 from simulator.trajectories import Trajectories
 
 __all__ = [
+    "MULTIPLIERS",
     "STOPPAGE_THRESHOLD",
     "Impact",
     "PathMetrics",
     "assess",
+    "domestic_coefficients",
     "impact_from_metrics",
+    "linkage",
+    "loss_vector",
     "metrics_from_trajectories",
+    "sector_map",
     "summarise",
     "table_multipliers",
     "va_multipliers",
+    "value_added_lost",
 ]
 
 FloatArray = npt.NDArray[np.float64]
-Multiplier = Literal["type1", "direct", "type2"]
+Multiplier = Literal["supply-chain", "direct", "household"]
+MULTIPLIERS: tuple[str, ...] = ("supply-chain", "direct", "household")
 
 STOPPAGE_THRESHOLD = 0.99
 """A sector has stopped on the first day its output is more than 1 % below plan."""
 
 
-def table_multipliers(table: IOTable, kind: Multiplier = "type1") -> FloatArray:
-    """Value-added multipliers of every sector of an input-output table.
+def domestic_coefficients(table: IOTable) -> tuple[FloatArray, FloatArray]:
+    """Domestic input coefficients and import shares of a table.
+
+    Returns
+    -------
+    a_d : ndarray of shape (n, n), float64
+        ``(1 - m_i) z_ij / x_j``: domestic product i used per unit of j's output.
+    m : ndarray of shape (n,), float64
+        Import share of each product's domestic use (intermediate plus final
+        demand excluding exports), in [0, 1].
+    """
+    x = np.asarray(table.output, dtype=np.float64)
+    z = np.asarray(table.intermediate, dtype=np.float64)
+    n = x.size
+    a = z / x[np.newaxis, :]
+    domestic_use = z.sum(axis=1) + np.asarray(table.domestic_final_demand, dtype=np.float64)
+    imp = np.asarray(table.imports, dtype=np.float64)
+    m = np.divide(imp, domestic_use, out=np.zeros(n), where=domestic_use > 0)
+    m = np.clip(m, 0.0, 1.0)
+    return (1.0 - m)[:, np.newaxis] * a, m
+
+
+def linkage(table: IOTable, kind: Multiplier = "supply-chain", *, mpc: float | None = None) -> tuple[FloatArray, FloatArray]:
+    """Coefficient matrix and value-added ratios of a linkage.
 
     Parameters
     ----------
     table : IOTable
-    kind : {"type1", "direct", "type2"}
+    kind : {"supply-chain", "direct", "household"}
+    mpc : float, optional
+        Marginal propensity to consume out of compensation of employees
+        (``household`` only; required there).
+
+    Returns
+    -------
+    a : ndarray of shape (N, N), float64
+        ``N = n`` table sectors, plus one household row and column for
+        ``household``.
+    v : ndarray of shape (N,), float64
+        Value added per unit of gross output (0 for the household account,
+        whose income is not value added).
+    """
+    x = np.asarray(table.output, dtype=np.float64)
+    n = x.size
+    v = np.asarray(table.value_added, dtype=np.float64) / x
+    if kind == "direct":
+        return np.zeros((n, n)), v
+    a_d, m = domestic_coefficients(table)
+    if kind == "supply-chain":
+        return a_d, v
+    if kind == "household":
+        if mpc is None:
+            raise ValueError("household linkage needs a marginal propensity to consume (economy.mpc)")
+        comp = np.asarray(table.compensation, dtype=np.float64)
+        hh = np.asarray(table.household_consumption, dtype=np.float64)
+        if comp.sum() <= 0 or hh.sum() <= 0:
+            raise ValueError("household linkage needs compensation of employees and household consumption in the table")
+        big = np.zeros((n + 1, n + 1))
+        big[:n, :n] = a_d
+        big[:n, n] = mpc * (1.0 - m) * hh / hh.sum()  # domestic products bought per unit of compensation
+        big[n, :n] = comp / x  # compensation per unit of output
+        return big, np.concatenate([v, [0.0]])
+    raise ValueError(f"multiplier must be one of {MULTIPLIERS}; got {kind!r}")
+
+
+def table_multipliers(table: IOTable, kind: Multiplier = "supply-chain", *, mpc: float | None = None) -> FloatArray:
+    """Value added lost per unit of gross output lost, for each table sector alone.
+
+    ``sum_i v_i L_ij / L_jj`` with ``L = (I - A)^-1`` for the linkage's ``A``
+    (:func:`linkage`): the sector's own value added plus that of its domestic
+    suppliers (and, for ``household``, of the consumption its lost wages
+    would have bought), when its gross output is cut by one unit and nothing
+    else is constrained. This is an output-based value-added coefficient (a
+    level, per unit of gross output), not a type I multiplier (a ratio of
+    direct plus indirect to direct effects).
+
+    Parameters
+    ----------
+    table : IOTable
+    kind : {"supply-chain", "direct", "household"}
+    mpc : float, optional
+        For ``household``.
 
     Returns
     -------
@@ -80,44 +180,145 @@ def table_multipliers(table: IOTable, kind: Multiplier = "type1") -> FloatArray:
     >>> table_multipliers(t, "direct").tolist()
     [0.8, 1.0]
     """
-    x = np.asarray(table.output, dtype=np.float64)
-    z = np.asarray(table.intermediate, dtype=np.float64)
-    n = x.size
-    v = np.asarray(table.value_added, dtype=np.float64) / x
+    a, v = linkage(table, kind, mpc=mpc)
+    n = np.asarray(table.output).size
     if kind == "direct":
         return v
-    a = z / x[np.newaxis, :]
-    domestic_use = z.sum(axis=1) + np.asarray(table.domestic_final_demand, dtype=np.float64)
-    imp = np.asarray(table.imports, dtype=np.float64)
-    m = np.divide(imp, domestic_use, out=np.zeros(n), where=domestic_use > 0)
-    m = np.clip(m, 0.0, 1.0)
-    a_d = (1.0 - m)[:, np.newaxis] * a
-    if kind == "type1":
-        leontief = np.linalg.inv(np.eye(n) - a_d)
-        return (v @ leontief) / np.diag(leontief)
-    if kind == "type2":
-        comp = np.asarray(table.compensation, dtype=np.float64)
-        total_comp = comp.sum()
-        if total_comp <= 0:
-            raise ValueError("type II multipliers need compensation of employees in the table")
-        h = comp / x
-        c = (1.0 - m) * np.asarray(table.household_consumption, dtype=np.float64) / total_comp
-        big = np.zeros((n + 1, n + 1))
-        big[:n, :n] = a_d
-        big[:n, n] = c
-        big[n, :n] = h
-        leontief = np.linalg.inv(np.eye(n + 1) - big)
-        return (v @ leontief[:n, :n]) / np.diag(leontief)[:n]
-    raise ValueError(f"multiplier must be 'type1', 'direct' or 'type2'; got {kind!r}")
+    leontief = np.linalg.inv(np.eye(a.shape[0]) - a)
+    return (v @ leontief)[:n] / np.diag(leontief)[:n]
 
 
-def va_multipliers(sc: Scenario, kind: Multiplier = "type1") -> FloatArray:
-    """Value-added multiplier of each model sector, shape (S,)."""
+def loss_vector(a: FloatArray, constrained: FloatArray) -> FloatArray:
+    """Loss over the table's sectors: the fixed point ``ell = max(c, a ell)``.
+
+    Each sector loses the larger of its own constrained loss ``c`` and the
+    loss induced by every sector's lost purchases from it (``a ell``). The
+    fixed point is unique for ``a >= 0`` with spectral radius below 1 and
+    ``c >= 0``. It is solved exactly, vectorised over rows: sectors with no
+    constrained loss on any row are solved out (``ell_U = G ell_C``); on
+    the constrained ones, the set of sectors whose induced loss exceeds their
+    own grows from empty until it is consistent (policy iteration, at most
+    one step per constrained sector), each step a linear solve per distinct
+    set.
+
+    Parameters
+    ----------
+    a : ndarray of shape (N, N), float64
+        Non-negative coefficients; ``a[i, j]`` is i's sales per unit of j's output.
+    constrained : ndarray of shape (R, N), float64, >= 0
+        Own constrained loss of each sector, one row per path (or period).
+
+    Returns
+    -------
+    ndarray of shape (R, N), float64
+        Loss of every sector (same unit as ``constrained``).
+
+    Examples
+    --------
+    Sector 1 sells 0.5 per unit of sector 0's output. Constrained alone, 0
+    takes 1 with it; when 1 is itself constrained by more, it loses that,
+    not the sum:
+
+    >>> import numpy as np
+    >>> a = np.array([[0.0, 0.0], [0.5, 0.0]])
+    >>> loss_vector(a, np.array([[2.0, 0.0], [2.0, 0.4], [2.0, 3.0]])).tolist()
+    [[2.0, 1.0], [2.0, 1.0], [2.0, 3.0]]
+    """
+    c = np.asarray(constrained, dtype=np.float64)
+    R, N = c.shape
+    out = np.zeros((R, N))
+    cs = np.flatnonzero((c > 0).any(axis=0))
+    if cs.size == 0:
+        return out
+    us = np.setdiff1d(np.arange(N), cs)
+    k = cs.size
+    if us.size:
+        g = np.linalg.solve(np.eye(us.size) - a[np.ix_(us, us)], a[np.ix_(us, cs)])  # (U, k)
+        at = a[np.ix_(cs, cs)] + a[np.ix_(cs, us)] @ g
+    else:
+        g = np.zeros((0, k))
+        at = a[np.ix_(cs, cs)]
+    cc = c[:, cs]
+    ell = cc.copy()
+    free = np.zeros((R, k), dtype=bool)  # sectors whose induced loss binds
+    for _ in range(k + 1):
+        grown = free | (ell @ at.T > cc)
+        if np.array_equal(grown, free):
+            break
+        free = grown
+        patterns, which = np.unique(free, axis=0, return_inverse=True)
+        for pi, pat in enumerate(patterns):
+            if not pat.any():
+                continue
+            rows = np.flatnonzero(which.ravel() == pi)
+            f, b = np.flatnonzero(pat), np.flatnonzero(~pat)
+            rhs = cc[np.ix_(rows, b)] @ at[np.ix_(f, b)].T  # (r, |F|)
+            sol = np.linalg.solve(np.eye(f.size) - at[np.ix_(f, f)], rhs.T).T
+            blk = cc[rows].copy()
+            blk[:, f] = sol
+            ell[rows] = blk
+    out[:, cs] = ell
+    if us.size:
+        out[:, us] = ell @ g.T
+    return out
+
+
+def va_multipliers(sc: Scenario, kind: Multiplier = "supply-chain") -> FloatArray:
+    """Value added lost per unit of gross output lost of each model sector alone, shape (S,)."""
+    table = _table(sc)
+    mult = table_multipliers(table, kind, mpc=_mpc(sc, kind))
+    return np.array([mult[table.codes.index(sec.io_sector)] for sec in sc.sectors.values()])
+
+
+def _table(sc: Scenario) -> IOTable:
     table = sc.economy.table
     if table is None:
         raise ValueError("scenario has no input-output table loaded; use load_scenario")
-    mult = table_multipliers(table, kind)
-    return np.array([mult[table.codes.index(sec.io_sector)] for sec in sc.sectors.values()])
+    return table
+
+
+def _mpc(sc: Scenario, kind: Multiplier) -> float | None:
+    if kind != "household":
+        return None
+    if sc.economy.mpc is None:
+        raise InputError(sc.origin or "<scenario>", "economy.mpc",
+                         "is required for the household linkage (a marginal propensity to consume in [0, 1])", None)
+    return sc.economy.mpc
+
+
+def sector_map(sc: Scenario) -> FloatArray:
+    """0/1 matrix of shape (S, n): model sector s is part of table sector j."""
+    table = _table(sc)
+    out = np.zeros((len(sc.sectors), len(table.codes)))
+    for si, sec in enumerate(sc.sectors.values()):
+        out[si, table.codes.index(sec.io_sector)] = 1.0
+    return out
+
+
+def value_added_lost(sc: Scenario, output_loss: FloatArray, kind: Multiplier = "supply-chain") -> FloatArray:
+    """Value added lost from gross output lost by model sector, without double counting.
+
+    Parameters
+    ----------
+    sc : Scenario
+    output_loss : ndarray of shape (..., S), currency, >= 0
+        Gross output lost by each model sector (per path, or per path and period).
+    kind : {"supply-chain", "direct", "household"}
+
+    Returns
+    -------
+    ndarray of shape (...), currency
+        ``v . ell`` with ``ell`` the :func:`loss_vector` of the table sectors'
+        constrained losses.
+    """
+    table = _table(sc)
+    a, v = linkage(table, kind, mpc=_mpc(sc, kind))
+    lead = output_loss.shape[:-1]
+    c_tab = output_loss.reshape(-1, output_loss.shape[-1]) @ sector_map(sc)  # (R, n)
+    c = np.zeros((c_tab.shape[0], a.shape[0]))
+    c[:, : c_tab.shape[1]] = np.clip(c_tab, 0.0, None)
+    ell = loss_vector(a, c)
+    return np.asarray(ell @ v, dtype=np.float64).reshape(lead)
 
 
 @dataclass(frozen=True)
@@ -130,11 +331,19 @@ class Impact:
     currency : str
     multiplier : str
     multipliers : ndarray of shape (S,)
-        Value added per unit of gross output lost.
+        Value added lost per unit of gross output lost of each sector alone
+        (:func:`table_multipliers`).
     output_loss : ndarray of shape (P, S), currency
         Gross output lost over the horizon, net of catch-up.
+    value_added_loss_alone : ndarray of shape (P, S), currency
+        ``output_loss x multipliers``: each sector's loss as if no other
+        sector were constrained (these overlap: do not add them up).
     value_added_loss_by_sector : ndarray of shape (P, S), currency
+        ``value_added_loss`` shared out in proportion to ``value_added_loss_alone``
+        (sums to ``value_added_loss``).
     value_added_loss : ndarray of shape (P,), currency
+        From the loss vector over the table's sectors (:func:`value_added_lost`):
+        no value added counted twice.
     gdp_loss_pct : ndarray of shape (P,), % of annual GDP
     first_stoppage_day : ndarray of shape (P, S), float
         First day output fell more than 1 % below plan; ``inf`` if never.
@@ -154,6 +363,7 @@ class Impact:
     multiplier: str
     multipliers: FloatArray
     output_loss: FloatArray
+    value_added_loss_alone: FloatArray
     value_added_loss_by_sector: FloatArray
     value_added_loss: FloatArray
     gdp_loss_pct: FloatArray
@@ -203,6 +413,7 @@ def summarise(imp: Impact) -> dict[str, Any]:
         sectors[s] = {
             "output_loss": _stats(imp.output_loss[:, i]),
             "value_added_loss": _stats(imp.value_added_loss_by_sector[:, i]),
+            "value_added_loss_alone": _stats(imp.value_added_loss_alone[:, i]),
             "first_stoppage_day": _day_stats(imp.first_stoppage_day[:, i]),
             "stop_probability": float(np.mean(np.isfinite(imp.first_stoppage_day[:, i]))),
             "stoppage_days": _stats(imp.stoppage_days[:, i].astype(np.float64)),
@@ -214,6 +425,7 @@ def summarise(imp: Impact) -> dict[str, Any]:
         "multiplier": imp.multiplier,
         "gdp_loss_pct": _stats(imp.gdp_loss_pct),
         "value_added_loss": _stats(imp.value_added_loss),
+        "double_counting_removed": _stats(imp.value_added_loss_alone.sum(axis=1) - imp.value_added_loss),
         "premium_cost": _stats(imp.premium_cost),
         "sectors": sectors,
         "materials": {
@@ -296,11 +508,13 @@ def metrics_from_trajectories(tr: Trajectories) -> PathMetrics:
     )
 
 
-def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier = "type1") -> Impact:
+def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier = "supply-chain") -> Impact:
     """Value added lost, % of GDP, by sector, from per-path totals."""
     mult = va_multipliers(sc, multiplier)
-    va_by_sector = pm.output_loss * mult[np.newaxis, :]
-    va = va_by_sector.sum(axis=1)
+    alone = pm.output_loss * mult[np.newaxis, :]
+    va = value_added_lost(sc, pm.output_loss, multiplier)
+    total_alone = alone.sum(axis=1)
+    share = np.divide(va, total_alone, out=np.zeros_like(va), where=total_alone > 0)
     return Impact(
         sectors=list(pm.sectors),
         materials=list(pm.materials),
@@ -308,7 +522,8 @@ def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier
         multiplier=multiplier,
         multipliers=mult,
         output_loss=pm.output_loss,
-        value_added_loss_by_sector=va_by_sector,
+        value_added_loss_alone=alone,
+        value_added_loss_by_sector=alone * share[:, np.newaxis],
         value_added_loss=va,
         gdp_loss_pct=100.0 * va / pm.gdp,
         first_stoppage_day=pm.first_stoppage_day,
@@ -319,7 +534,7 @@ def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier
     )
 
 
-def assess(tr: Trajectories, sc: Scenario, *, multiplier: Multiplier = "type1") -> Impact:
+def assess(tr: Trajectories, sc: Scenario, *, multiplier: Multiplier = "supply-chain") -> Impact:
     """Value added lost, % of GDP, by sector, from a run's trajectories.
 
     Parameters
@@ -327,7 +542,7 @@ def assess(tr: Trajectories, sc: Scenario, *, multiplier: Multiplier = "type1") 
     tr : Trajectories
     sc : Scenario
         The scenario the trajectories were run on (for the input-output table).
-    multiplier : {"type1", "direct", "type2"}
+    multiplier : {"supply-chain", "direct", "household"}
 
     Returns
     -------

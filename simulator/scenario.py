@@ -180,13 +180,18 @@ class IOTable(_Frozen):
 
 
 class Economy(_Frozen):
-    """The importing economy: GDP, currency and its input-output table."""
+    """The importing economy: GDP, currency and its input-output table.
+
+    ``mpc``: marginal propensity to consume out of compensation of employees,
+    used only by the ``household`` linkage (a sensitivity).
+    """
 
     name: str
     currency: str = "JPY"
     gdp: Annotated[float, Gt(0)]
     io_table: str
     io_unit: Annotated[float, Gt(0)] = 1.0
+    mpc: Annotated[float, Ge(0), Le(1)] | None = None
     refs: Refs = {}
     table: IOTable | None = None
 
