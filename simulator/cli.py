@@ -201,22 +201,26 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
         cols[f"shortfall_days.{m}"] = impact.shortfall_days[:, i]
     for k, v in res.params.items():
         cols[f"param.{k}"] = v
-    return pd.DataFrame(cols)
+    frame = pd.DataFrame(cols)
+    frame.attrs["money"] = (f"value_added_loss, premium_cost and output_loss.* in {impact.currency}"
+                            + (f" of {impact.price_year}" if impact.price_year else " of the table's year"))
+    frame.attrs["price_year"] = impact.price_year
+    return frame
 
 
 def _csv(summary: dict[str, Any]) -> str:
     buf = _io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["quantity", "label", "mean", "median", "p05", "p95"])
+    w.writerow(["quantity", "label", "mean", "median", "p05", "p95", "price_year"])
     for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
         st = summary[q]
-        w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"]])
+        w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
     for name, sec in summary["sectors"].items():
         for q in ("output_loss", "value_added_loss"):
             st = sec[q]
-            w.writerow([q, name, st["mean"], st["median"], st["p05"], st["p95"]])
+            w.writerow([q, name, st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
         st = sec["first_stoppage_day"]
-        w.writerow(["first_stoppage_day", name, "", _blank(st["median"]), _blank(st["p05"]), _blank(st["p95"])])
+        w.writerow(["first_stoppage_day", name, "", _blank(st["median"]), _blank(st["p05"]), _blank(st["p95"]), ""])
     return buf.getvalue()
 
 
@@ -235,21 +239,22 @@ def _day(x: float | None) -> str:
 def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     con = Console()
     cur = s["currency"]
+    yr = f", {s['price_year']} money" if s.get("price_year") else ""
     g, v, pc = s["gdp_loss_pct"], s["value_added_loss"], s["premium_cost"]
     con.print(f"[bold]{s['scenario']}[/bold]: {sc.description.splitlines()[0] if sc.description else ''}")
     con.print(f"{s['paths']:,} paths, seed {s['seed']}, {s['engine']} engine, horizon {s['horizon_days']} days, "
-              f"{s['multiplier']} multipliers, GDP base {cur} {s['gdp_base'] / 1e12:,.1f}tn")
+              f"{s['multiplier']} linkage, GDP base {cur} {s['gdp_base'] / 1e12:,.1f}tn{yr}")
     head = Table(show_header=True, header_style="bold")
     for c in ("", "mean", "median", "5 %", "95 %"):
         head.add_column(c, justify="right" if c else "left")
-    head.add_row(f"value added lost ({cur} bn)", _bn(v["mean"]), _bn(v["median"]), _bn(v["p05"]), _bn(v["p95"]))
+    head.add_row(f"value added lost ({cur} bn{yr})", _bn(v["mean"]), _bn(v["median"]), _bn(v["p05"]), _bn(v["p95"]))
     head.add_row("share of GDP (%)", f"{g['mean']:.3f}", f"{g['median']:.3f}", f"{g['p05']:.3f}", f"{g['p95']:.3f}")
-    head.add_row(f"extra procurement cost ({cur} bn, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
+    head.add_row(f"extra procurement cost ({cur} bn{yr}, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
     t = Table(title="By sector", show_header=True, header_style="bold")
     t.add_column("sector", overflow="fold")
-    t.add_column(f"output lost, {cur} bn\nmedian [5-95 %]", justify="right")
-    t.add_column(f"value added lost, {cur} bn\nmean", justify="right")
+    t.add_column(f"output lost, {cur} bn{yr}\nmedian [5-95 %]", justify="right")
+    t.add_column(f"value added lost, {cur} bn{yr}\nmean", justify="right")
     t.add_column("first stoppage day\nmedian [5-95 %]", justify="right")
     t.add_column("P(stop)", justify="right")
     rows = sorted(s["sectors"].items(), key=lambda kv: -kv[1]["value_added_loss"]["mean"])

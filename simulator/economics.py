@@ -40,6 +40,7 @@ GDP loss: it is a transfer abroad, not lost production.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -61,6 +62,7 @@ __all__ = [
     "linkage",
     "loss_vector",
     "metrics_from_trajectories",
+    "price_scale",
     "sector_map",
     "summarise",
     "table_multipliers",
@@ -321,6 +323,33 @@ def value_added_lost(sc: Scenario, output_loss: FloatArray, kind: Multiplier = "
     return np.asarray(ell @ v, dtype=np.float64).reshape(lead)
 
 
+def price_scale(sc: Scenario, params: Mapping[str, FloatArray] | None = None, n_paths: int = 1) -> FloatArray:
+    """Factor taking the table's money to the price year's, per path.
+
+    ``price_index[price_year] / price_index[table_year]`` with each level the
+    path's draw where it has a prior (``params``, from the draws) and its
+    value in the scenario otherwise; 1 when the two years are the same or
+    not given.
+
+    Returns
+    -------
+    ndarray of shape (n_paths,), float64
+    """
+    econ = sc.economy
+    if econ.price_year is None or econ.table_year is None or econ.price_year == econ.table_year:
+        return np.ones(n_paths)
+    params = params or {}
+
+    def level(year: int) -> FloatArray:
+        key = str(year)
+        drawn = params.get(f"economy.price_index.{key}")
+        if drawn is not None:
+            return np.asarray(drawn, dtype=np.float64)
+        return np.full(n_paths, float(econ.price_index[key]))
+
+    return np.asarray(level(econ.price_year) / level(econ.table_year), dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class Impact:
     """The cost of a shock, per path.
@@ -329,12 +358,15 @@ class Impact:
     ----------
     sectors : list of str
     currency : str
+    price_year : int or None
+        Year of the money of every currency figure (``None``: the table's,
+        year not given).
     multiplier : str
     multipliers : ndarray of shape (S,)
         Value added lost per unit of gross output lost of each sector alone
         (:func:`table_multipliers`).
     output_loss : ndarray of shape (P, S), currency
-        Gross output lost over the horizon, net of catch-up.
+        Gross output lost over the horizon, net of catch-up (price-year money).
     value_added_loss_alone : ndarray of shape (P, S), currency
         ``output_loss x multipliers``: each sector's loss as if no other
         sector were constrained (these overlap: do not add them up).
@@ -360,6 +392,7 @@ class Impact:
     sectors: list[str]
     materials: list[str]
     currency: str
+    price_year: int | None
     multiplier: str
     multipliers: FloatArray
     output_loss: FloatArray
@@ -381,7 +414,7 @@ class Impact:
         """Headline statistics over paths (JSON-ready).
 
         ``gdp_loss_pct``, ``value_added_loss``, ``premium_cost``: mean, median,
-        p05, p95. ``sectors``: for each sector its ``output_loss`` and
+        p05, p95; every money figure also gives its ``price_year``. ``sectors``: for each sector its ``output_loss`` and
         ``value_added_loss`` (same statistics), ``first_stoppage_day`` (median,
         p05, p95 over all paths, ``None`` where that quantile never stops) and
         ``stop_probability``.
@@ -408,12 +441,16 @@ def _day_stats(x: FloatArray) -> dict[str, float | None]:
 
 def summarise(imp: Impact) -> dict[str, Any]:
     """See :meth:`Impact.summary`."""
+
+    def money(x: FloatArray) -> dict[str, Any]:
+        return {**_stats(x), "price_year": imp.price_year}
+
     sectors = {}
     for i, s in enumerate(imp.sectors):
         sectors[s] = {
-            "output_loss": _stats(imp.output_loss[:, i]),
-            "value_added_loss": _stats(imp.value_added_loss_by_sector[:, i]),
-            "value_added_loss_alone": _stats(imp.value_added_loss_alone[:, i]),
+            "output_loss": money(imp.output_loss[:, i]),
+            "value_added_loss": money(imp.value_added_loss_by_sector[:, i]),
+            "value_added_loss_alone": money(imp.value_added_loss_alone[:, i]),
             "first_stoppage_day": _day_stats(imp.first_stoppage_day[:, i]),
             "stop_probability": float(np.mean(np.isfinite(imp.first_stoppage_day[:, i]))),
             "stoppage_days": _stats(imp.stoppage_days[:, i].astype(np.float64)),
@@ -422,11 +459,12 @@ def summarise(imp: Impact) -> dict[str, Any]:
     return {
         "paths": imp.n_paths,
         "currency": imp.currency,
+        "price_year": imp.price_year,
         "multiplier": imp.multiplier,
         "gdp_loss_pct": _stats(imp.gdp_loss_pct),
-        "value_added_loss": _stats(imp.value_added_loss),
-        "double_counting_removed": _stats(imp.value_added_loss_alone.sum(axis=1) - imp.value_added_loss),
-        "premium_cost": _stats(imp.premium_cost),
+        "value_added_loss": money(imp.value_added_loss),
+        "double_counting_removed": money(imp.value_added_loss_alone.sum(axis=1) - imp.value_added_loss),
+        "premium_cost": money(imp.premium_cost),
         "sectors": sectors,
         "materials": {
             m: {
@@ -454,6 +492,12 @@ class PathMetrics:
         Largest daily shortfall as a share of baseline daily demand.
     shortfall_days : ndarray of shape (P, M), int
     gdp : ndarray of shape (P,), currency/yr
+    price_scale : ndarray of shape (P,), optional
+        Table's money to the price year's (:func:`price_scale`, with the
+        paths' draws); ``None``: from the scenario's values.
+
+    ``output_loss`` is in the table's money, as the engines book it; the
+    impact converts it to the price year's.
     """
 
     sectors: list[str]
@@ -466,11 +510,13 @@ class PathMetrics:
     peak_shortfall: FloatArray
     shortfall_days: npt.NDArray[np.int64]
     gdp: FloatArray
+    price_scale: FloatArray | None = None
 
     @staticmethod
     def concat(parts: list[PathMetrics]) -> PathMetrics:
         """Join the metrics of consecutive blocks of paths."""
         first = parts[0]
+        scales = [p.price_scale for p in parts]
         return PathMetrics(
             sectors=first.sectors,
             materials=first.materials,
@@ -480,6 +526,7 @@ class PathMetrics:
                 for name in ("output_loss", "first_stoppage_day", "stoppage_days", "premium_cost",
                              "peak_shortfall", "shortfall_days", "gdp")
             },
+            price_scale=None if any(x is None for x in scales) else np.concatenate(scales),  # type: ignore[arg-type]
         )
 
 
@@ -505,23 +552,27 @@ def metrics_from_trajectories(tr: Trajectories) -> PathMetrics:
         peak_shortfall=np.clip(share.max(axis=1), 0.0, None),
         shortfall_days=(share > SHORTFALL_TOLERANCE).sum(axis=1).astype(np.int64),
         gdp=tr.gdp.copy(),
+        price_scale=None if tr.price_scale is None else tr.price_scale.copy(),
     )
 
 
 def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier = "supply-chain") -> Impact:
     """Value added lost, % of GDP, by sector, from per-path totals."""
     mult = va_multipliers(sc, multiplier)
-    alone = pm.output_loss * mult[np.newaxis, :]
-    va = value_added_lost(sc, pm.output_loss, multiplier)
+    scale = pm.price_scale if pm.price_scale is not None else price_scale(sc, None, pm.output_loss.shape[0])
+    output_loss = pm.output_loss * scale[:, np.newaxis]
+    alone = output_loss * mult[np.newaxis, :]
+    va = value_added_lost(sc, output_loss, multiplier)
     total_alone = alone.sum(axis=1)
     share = np.divide(va, total_alone, out=np.zeros_like(va), where=total_alone > 0)
     return Impact(
         sectors=list(pm.sectors),
         materials=list(pm.materials),
         currency=pm.currency,
+        price_year=sc.economy.price_year,
         multiplier=multiplier,
         multipliers=mult,
-        output_loss=pm.output_loss,
+        output_loss=output_loss,
         value_added_loss_alone=alone,
         value_added_loss_by_sector=alone * share[:, np.newaxis],
         value_added_loss=va,

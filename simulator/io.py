@@ -136,6 +136,12 @@ def _read_with_extends(path: Path, shown: str, depth: int = 0,
     return _merge(base, own)
 
 
+OUTSIDE_ROW, OUTSIDE_COLUMN = "ohcr", "ohcc"
+"""Row and column of consumption expenditure outside households (business entertainment, ...):
+not value added in the national accounts but intermediate consumption, so the table is read with
+the column's purchases moved into intermediate use and the row left out of value added."""
+
+
 def read_io_table(path: Path, shown: str = "") -> IOTable:
     """Read an input-output table in the layout of ``data/io/*.csv``.
 
@@ -162,10 +168,17 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
             return np.array([num(body[name][col[c]]) for c in codes])
 
         z = np.array([[float(body[r][col[c]]) for c in codes] for r in codes])
-        va_rows = [r for r in body if r not in codes and r != "Total"]
+        va_rows = [r for r in body if r not in codes and r not in ("Total", OUTSIDE_ROW)]
         va = sum((row(r) for r in va_rows), np.zeros(n))
         comp = row("epin") if "epin" in body else np.zeros(n)
-        fd_cols = [c for c in header if c not in codes and c not in ("Total", "expo", "impo", "imta", "imtx")]
+        fd_cols = [c for c in header if c not in codes and c not in ("Total", "expo", "impo", "imta", "imtx", OUTSIDE_COLUMN)]
+        if OUTSIDE_ROW in body and OUTSIDE_COLUMN in col:
+            # consumption expenditure outside households is intermediate consumption in the national
+            # accounts: the column's purchases become inputs of each sector in proportion to its row entry
+            outside_in = row(OUTSIDE_ROW)
+            outside_out = np.array([num(body[r][col[OUTSIDE_COLUMN]]) for r in codes])
+            if outside_in.sum() > 0:
+                z = z + np.outer(outside_out, outside_in) / outside_in.sum()
         dfd = np.array([sum(num(body[r][col[c]]) for c in fd_cols) for r in codes])
         hh = np.array([float(body[r][col["hhco"]]) for r in codes]) if "hhco" in col else np.zeros(n)
         ex = np.array([float(body[r][col["expo"]]) for r in codes]) if "expo" in col else np.zeros(n)

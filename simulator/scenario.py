@@ -182,6 +182,12 @@ class IOTable(_Frozen):
 class Economy(_Frozen):
     """The importing economy: GDP, currency and its input-output table.
 
+    Money: ``gdp``, material prices and every money figure reported are in
+    ``price_year`` money. The table is in ``table_year`` money; its output is
+    scaled to the price year by ``price_index`` (year -> level, e.g. nominal
+    GDP), which must give both years when they differ. Without years, no
+    conversion is made and figures are in the table's money.
+
     ``mpc``: marginal propensity to consume out of compensation of employees,
     used only by the ``household`` linkage (a sensitivity).
     """
@@ -189,6 +195,9 @@ class Economy(_Frozen):
     name: str
     currency: str = "JPY"
     gdp: Annotated[float, Gt(0)]
+    price_year: Annotated[int, Ge(1800), Le(2200)] | None = None
+    table_year: Annotated[int, Ge(1800), Le(2200)] | None = None
+    price_index: dict[str, Annotated[float, Gt(0)]] = {}
     io_table: str
     io_unit: Annotated[float, Gt(0)] = 1.0
     mpc: Annotated[float, Ge(0), Le(1)] | None = None
@@ -375,7 +384,7 @@ class Scenario(_Frozen):
 # ------------------------------------------------------------ prior registry
 
 # Numeric fields that may not take a prior (structure, not quantity).
-_NOT_UNCERTAIN = {"priority"}
+_NOT_UNCERTAIN = {"priority": "an allocation rank", "price_year": "a calendar year", "table_year": "a calendar year"}
 # Integer fields: drawn values are rounded to the nearest integer.
 _INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day"}
 
@@ -404,6 +413,12 @@ def _numeric_fields(model: type[BaseModel]) -> list[str]:
     return out
 
 
+class _IndexLevel(_Frozen):
+    """Bounds of a price-index level (for priors on ``economy.price_index.<year>``)."""
+
+    level: Annotated[float, Gt(0)]
+
+
 def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]:
     """Every dotted path that may take a prior, with its model, field and base value.
 
@@ -420,6 +435,8 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
             out[f"{prefix}.{f}"] = (cls, f, float(getattr(obj, f)))
 
     add("economy", sc.economy)
+    for year, level in sc.economy.price_index.items():
+        out[f"economy.price_index.{year}"] = (_IndexLevel, "level", float(level))
     for m, mat in sc.materials.items():
         add(f"materials.{m}", mat)
         add(f"materials.{m}.stockpile", mat.stockpile)
@@ -602,6 +619,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
         p.append(("sources", "must define at least one source", {}))
     if not sc.sectors:
         p.append(("sectors", "must define at least one sector", {}))
+    p.extend(_money_checks(sc.economy))
     # sources
     supply_sum = {m: 0.0 for m in mats}
     for k, src in sc.sources.items():
@@ -659,7 +677,8 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
         where = f"uncertainty.{path}"
         if path not in targets:
             if path.rsplit(".", 1)[-1] in _NOT_UNCERTAIN:
-                p.append((where, f"{path.rsplit('.', 1)[-1]} cannot take a prior (an allocation rank, not a quantity)", path))
+                last = path.rsplit('.', 1)[-1]
+                p.append((where, f"{last} cannot take a prior ({_NOT_UNCERTAIN[last]}, not a quantity)", path))
             else:
                 p.append((where, "is not a numeric field of this scenario" + _suggest(path, list(targets)), path))
             continue
@@ -693,6 +712,27 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     # share groups with priors: drawn shares must leave room for the rest
     for m in mats:
         _share_group_check(sc, m, p)
+    return p
+
+
+def _money_checks(econ: Economy) -> list[tuple[str, str, Any]]:
+    """Price year, table year and the index linking them."""
+    p: list[tuple[str, str, Any]] = []
+    for year in econ.price_index:
+        if not (year.isdigit() and len(year) == 4):
+            p.append((f"economy.price_index.{year}", "keys must be years (four digits)", year))
+    if econ.price_year is None:
+        return p
+    if econ.table_year is None:
+        p.append(("economy.table_year", f"is required when price_year is set (the year of the table's money); price_year is {econ.price_year}", None))
+        return p
+    if econ.price_year != econ.table_year:
+        have = sorted(econ.price_index)
+        for field, y in (("price_year", econ.price_year), ("table_year", econ.table_year)):
+            if str(y) not in econ.price_index:
+                rule = (f"needs a value in economy.price_index to convert the {econ.table_year} table to {econ.price_year} money"
+                        f" (index has {', '.join(have) if have else 'no years'})")
+                p.append((f"economy.{field}", rule, y))
     return p
 
 

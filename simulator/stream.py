@@ -15,6 +15,7 @@ rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ import numpy.typing as npt
 import xarray as xr
 
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_block
-from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics
+from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics, price_scale
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
@@ -310,7 +311,8 @@ def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size:
             replay(simulate_simpy(sc, pp, draws), both)
         else:
             raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
-        out.append(BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
+        pm = dataclasses.replace(metrics.result(), price_scale=price_scale(sc, draws.params, n))
+        out.append(BlockResult(block, n, pm, hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
         if progress:
             progress(n)
     return out, counts

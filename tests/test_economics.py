@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction as F
 
 import numpy as np
 import pytest
 
 import simulator
-from simulator.economics import assess, linkage, loss_vector, table_multipliers, va_multipliers, value_added_lost
+from simulator.economics import (
+    assess,
+    impact_from_metrics,
+    linkage,
+    loss_vector,
+    metrics_from_trajectories,
+    price_scale,
+    table_multipliers,
+    va_multipliers,
+    value_added_lost,
+)
 from simulator.scenario import IOTable
 
 # ------------------------------------------------------------------ a 3x3 table
@@ -306,10 +317,22 @@ def test_japan_transport_equipment_value_added_ratio(japan: simulator.Scenario) 
     table = japan.economy.table
     assert table is not None
     j = table.codes.index("35")
-    assert round(float(table_multipliers(table, "direct")[j]), 3) == 0.242
-    # MIC 2015: gross value added 13,427.1 / domestic output 55,377.7 (billion yen)
-    assert float(table.value_added[j]) == pytest.approx(13427.099, abs=1e-3)
+    # MIC 2015: gross value added 13,427.1 / domestic output 55,377.7 (billion yen) = 0.242, of which
+    # 458.3 is consumption expenditure outside households: intermediate consumption in the national
+    # accounts, so value added as GDP counts it is 12,968.8 (0.234 of output)
+    assert float(table.value_added[j]) == pytest.approx(13427.099 - 458.348, abs=1e-3)
+    assert round(float(table_multipliers(table, "direct")[j]), 3) == 0.234
     assert float(table.output[j]) == pytest.approx(55377.713, abs=1e-3)
+
+
+def test_japan_value_added_is_gdp_without_consumption_outside_households(japan: simulator.Scenario) -> None:
+    """Value added of the table as read is JPY 533.2tn (548.2tn less 15.1tn outside households), and columns still balance."""
+    table = japan.economy.table
+    assert table is not None
+    assert float(table.value_added.sum()) == pytest.approx(533_183.214, abs=1e-2)
+    np.testing.assert_allclose(table.intermediate.sum(axis=0) + table.value_added, table.output, rtol=1e-12)
+    rows = table.intermediate.sum(axis=1) + table.domestic_final_demand + table.exports - table.imports
+    np.testing.assert_allclose(rows, table.output, rtol=1e-9)
 
 
 def test_model_sectors_take_their_table_sectors_multiplier(japan: simulator.Scenario) -> None:
@@ -331,12 +354,44 @@ def run(japan: simulator.Scenario) -> tuple[simulator.Trajectories, simulator.Im
     return tr, assess(tr, japan)
 
 
+# ------------------------------------------------------------------ money year
+
+
+def test_japan_money_is_2025_yen_by_nominal_gdp(japan: simulator.Scenario) -> None:
+    """Table output (2015 yen) is scaled by nominal GDP 2025 / 2015, the 2015 level drawn over 530-545tn."""
+    econ = japan.economy
+    assert (econ.price_year, econ.table_year) == (2025, 2015)
+    assert econ.gdp == 662.8e12 == econ.price_index["2025"]
+    assert econ.price_index["2015"] == 533.2e12
+    assert price_scale(japan).tolist() == pytest.approx([662.8 / 533.2], rel=1e-15)
+    draws = simulator.sample_draws(japan, 200, seed=3)
+    level = draws.params["economy.price_index.2015"]
+    assert level.min() >= 530e12 and level.max() <= 545e12 and level.std() > 1e12
+    np.testing.assert_allclose(price_scale(japan, draws.params, 200), 662.8e12 / level, rtol=1e-15)
+
+
+def test_money_is_converted_once_and_only_output(
+    run: tuple[simulator.Trajectories, simulator.Impact], japan: simulator.Scenario,
+) -> None:
+    tr, imp = run
+    assert imp.price_year == 2025
+    pm = metrics_from_trajectories(tr)
+    same_year = japan.model_copy(update={"economy": japan.economy.model_copy(update={"price_year": 2015})})
+    in_2015 = impact_from_metrics(dataclasses.replace(pm, price_scale=None), same_year)
+    assert in_2015.price_year == 2015
+    np.testing.assert_allclose(imp.value_added_loss, in_2015.value_added_loss * tr.price_scale, rtol=1e-12)
+    # the extra procurement cost is priced at the materials' (price-year) prices: not rescaled
+    np.testing.assert_allclose(imp.premium_cost, in_2015.premium_cost, rtol=0)
+    np.testing.assert_allclose(imp.gdp_loss_pct, 100 * imp.value_added_loss / 662.8e12, rtol=1e-12)
+
+
 def test_value_added_loss_counts_linked_sectors_once(
     run: tuple[simulator.Trajectories, simulator.Impact], japan: simulator.Scenario,
 ) -> None:
     tr, imp = run
     assert imp.output_loss.shape == (3, len(imp.sectors))
-    np.testing.assert_allclose(imp.output_loss, tr.lost_output.sum(axis=1), rtol=1e-12)
+    assert tr.price_scale is not None
+    np.testing.assert_allclose(imp.output_loss, tr.lost_output.sum(axis=1) * tr.price_scale[:, None], rtol=1e-12)
     alone = imp.output_loss * imp.multipliers
     np.testing.assert_allclose(imp.value_added_loss_alone, alone, rtol=1e-12)
     assert imp.value_added_loss.shape == (3,)
