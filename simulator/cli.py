@@ -190,10 +190,15 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
         "path": np.arange(res.n_paths),
         "gdp_loss_pct": impact.gdp_loss_pct,
         "value_added_loss": impact.value_added_loss,
+        "value_added_loss_gross": impact.value_added_loss_gross,
         "premium_cost": impact.premium_cost,
     }
+    for qi, quarter in enumerate(impact.quarters):
+        cols[f"value_added_loss.{quarter}"] = impact.value_added_loss_quarter[:, qi]
+        cols[f"value_added_loss_gross.{quarter}"] = impact.value_added_loss_gross_quarter[:, qi]
     for i, s in enumerate(impact.sectors):
         cols[f"output_loss.{s}"] = impact.output_loss[:, i]
+        cols[f"output_loss_gross.{s}"] = impact.output_loss_gross[:, i]
         cols[f"first_stoppage_day.{s}"] = np.where(np.isinf(impact.first_stoppage_day[:, i]), np.nan, impact.first_stoppage_day[:, i])
         cols[f"stoppage_days.{s}"] = impact.stoppage_days[:, i]
     for i, m in enumerate(impact.materials):
@@ -202,7 +207,7 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
     for k, v in res.params.items():
         cols[f"param.{k}"] = v
     frame = pd.DataFrame(cols)
-    frame.attrs["money"] = (f"value_added_loss, premium_cost and output_loss.* in {impact.currency}"
+    frame.attrs["money"] = (f"value_added_loss*, premium_cost and output_loss* in {impact.currency}"
                             + (f" of {impact.price_year}" if impact.price_year else " of the table's year"))
     frame.attrs["price_year"] = impact.price_year
     return frame
@@ -212,9 +217,13 @@ def _csv(summary: dict[str, Any]) -> str:
     buf = _io.StringIO()
     w = csv.writer(buf)
     w.writerow(["quantity", "label", "mean", "median", "p05", "p95", "price_year"])
-    for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
+    for q in ("gdp_loss_pct", "value_added_loss", "value_added_loss_gross", "premium_cost"):
         st = summary[q]
         w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
+    for qt in summary["quarters"]:
+        for q in ("value_added_loss", "value_added_loss_gross"):
+            st = qt[q]
+            w.writerow([f"{q}_quarter", qt["quarter"], st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
     for name, sec in summary["sectors"].items():
         for q in ("output_loss", "value_added_loss"):
             st = sec[q]
@@ -248,6 +257,8 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     for c in ("", "mean", "median", "5 %", "95 %"):
         head.add_column(c, justify="right" if c else "left")
     head.add_row(f"value added lost ({cur} bn{yr})", _bn(v["mean"]), _bn(v["median"]), _bn(v["p05"]), _bn(v["p95"]))
+    vg = s["value_added_loss_gross"]
+    head.add_row(f"  before catch-up ({cur} bn{yr})", _bn(vg["mean"]), _bn(vg["median"]), _bn(vg["p05"]), _bn(vg["p95"]))
     head.add_row("share of GDP (%)", f"{g['mean']:.3f}", f"{g['median']:.3f}", f"{g['p05']:.3f}", f"{g['p95']:.3f}")
     head.add_row(f"extra procurement cost ({cur} bn{yr}, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
@@ -267,6 +278,21 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
             f"{_day(fs['median'])} [{_day(fs['p05'])}-{_day(fs['p95'])}]",
             f"{sec['stop_probability']:.0%}",
         )
+    con.print(t)
+    _print_quarters(con, s, cur, yr)
+
+
+def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
+    t = Table(title="By quarter", show_header=True, header_style="bold")
+    t.add_column("quarter")
+    t.add_column("days", justify="right")
+    t.add_column(f"value added lost, {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
+    t.add_column(f"before catch-up, {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
+    t.add_column("% of the quarter's GDP\nmean", justify="right")
+    for q in s["quarters"]:
+        n, g = q["value_added_loss"], q["value_added_loss_gross"]
+        t.add_row(q["quarter"], str(q["days"]), f"{_bn(n['mean'])} [{_bn(n['p05'])}, {_bn(n['p95'])}]",
+                  f"{_bn(g['mean'])} [{_bn(g['p05'])}, {_bn(g['p95'])}]", f"{q['gdp_loss_pct_of_quarter']['mean']:.3f}")
     con.print(t)
 
 

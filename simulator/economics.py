@@ -40,6 +40,7 @@ GDP loss: it is a transfer abroad, not lost production.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -63,6 +64,8 @@ __all__ = [
     "loss_vector",
     "metrics_from_trajectories",
     "price_scale",
+    "quarter_calendar",
+    "scenario_quarters",
     "sector_map",
     "summarise",
     "table_multipliers",
@@ -71,6 +74,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 Multiplier = Literal["supply-chain", "direct", "household"]
 MULTIPLIERS: tuple[str, ...] = ("supply-chain", "direct", "household")
 
@@ -350,6 +354,54 @@ def price_scale(sc: Scenario, params: Mapping[str, FloatArray] | None = None, n_
     return np.asarray(level(econ.price_year) / level(econ.table_year), dtype=np.float64)
 
 
+RUN_QUARTER_DAYS = (91, 91, 91, 92)
+"""Lengths of the quarters of a run without a start date (a 365-day year)."""
+
+
+def quarter_calendar(start: datetime.date | None, n_days: int) -> tuple[list[str], IntArray]:
+    """Quarter of each day of the horizon.
+
+    Parameters
+    ----------
+    start : date or None
+        Calendar date of day 0: quarters are calendar quarters (``"2026Q1"``;
+        the first and last may be partial). ``None``: quarters of the run
+        (``"Q1"`` = days 0-90, then 91, 91 and 92 days, repeating).
+    n_days : int
+
+    Returns
+    -------
+    labels : list of str, length Q
+    index : ndarray of shape (n_days,), int
+        Position in ``labels`` of each day's quarter.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> labels, idx = quarter_calendar(datetime.date(2026, 3, 30), 5)
+    >>> labels, idx.tolist()
+    (['2026Q1', '2026Q2'], [0, 0, 1, 1, 1])
+    """
+    if start is None:
+        lengths = np.resize(np.array(RUN_QUARTER_DAYS), n_days // 91 + 2)
+        ends = np.cumsum(lengths)
+        index = np.searchsorted(ends, np.arange(n_days), side="right").astype(np.int64)
+        return [f"Q{q + 1}" for q in range(int(index[-1]) + 1)], index
+    keys = []
+    for t in range(n_days):
+        d = start + datetime.timedelta(days=t)
+        keys.append(d.year * 4 + (d.month - 1) // 3)
+    first = keys[0]
+    index = np.array([k - first for k in keys], dtype=np.int64)
+    labels = [f"{k // 4}Q{k % 4 + 1}" for k in range(first, keys[-1] + 1)]
+    return labels, index
+
+
+def scenario_quarters(sc: Scenario) -> tuple[list[str], IntArray]:
+    """:func:`quarter_calendar` of a scenario's start date and horizon."""
+    return quarter_calendar(sc.run.start_date, sc.run.horizon_days)
+
+
 @dataclass(frozen=True)
 class Impact:
     """The cost of a shock, per path.
@@ -374,8 +426,22 @@ class Impact:
         ``value_added_loss`` shared out in proportion to ``value_added_loss_alone``
         (sums to ``value_added_loss``).
     value_added_loss : ndarray of shape (P,), currency
-        From the loss vector over the table's sectors (:func:`value_added_lost`):
-        no value added counted twice.
+        Net (after catch-up), over the horizon: from the loss vector over the
+        table's sectors (:func:`value_added_lost`), no value added counted twice.
+    output_loss_gross : ndarray of shape (P, S), currency
+        Gross output lost before catch-up (the shortfall from plan).
+    value_added_loss_gross : ndarray of shape (P,), currency
+        Value added lost before catch-up, over the horizon.
+    quarters : list of str
+        Labels of the Q quarters the horizon touches.
+    quarter_days : ndarray of shape (Q,), int
+        Days of the horizon in each quarter.
+    value_added_loss_quarter : ndarray of shape (P, Q), currency
+        Net value added lost in each quarter: gross lost less value added of
+        the catch-up made in it (negative in a quarter of catch-up).
+    value_added_loss_gross_quarter : ndarray of shape (P, Q), currency
+    gdp_loss_pct_quarter : ndarray of shape (P, Q)
+        Net value added lost in a quarter, % of a quarter's GDP (annual / 4).
     gdp_loss_pct : ndarray of shape (P,), % of annual GDP
     first_stoppage_day : ndarray of shape (P, S), float
         First day output fell more than 1 % below plan; ``inf`` if never.
@@ -405,6 +471,13 @@ class Impact:
     premium_cost: FloatArray
     peak_shortfall: FloatArray
     shortfall_days: npt.NDArray[np.int64]
+    output_loss_gross: FloatArray
+    value_added_loss_gross: FloatArray
+    quarters: list[str]
+    quarter_days: IntArray
+    value_added_loss_quarter: FloatArray
+    value_added_loss_gross_quarter: FloatArray
+    gdp_loss_pct_quarter: FloatArray
 
     @property
     def n_paths(self) -> int:
@@ -449,6 +522,7 @@ def summarise(imp: Impact) -> dict[str, Any]:
     for i, s in enumerate(imp.sectors):
         sectors[s] = {
             "output_loss": money(imp.output_loss[:, i]),
+            "output_loss_gross": money(imp.output_loss_gross[:, i]),
             "value_added_loss": money(imp.value_added_loss_by_sector[:, i]),
             "value_added_loss_alone": money(imp.value_added_loss_alone[:, i]),
             "first_stoppage_day": _day_stats(imp.first_stoppage_day[:, i]),
@@ -463,6 +537,17 @@ def summarise(imp: Impact) -> dict[str, Any]:
         "multiplier": imp.multiplier,
         "gdp_loss_pct": _stats(imp.gdp_loss_pct),
         "value_added_loss": money(imp.value_added_loss),
+        "value_added_loss_gross": money(imp.value_added_loss_gross),
+        "quarters": [
+            {
+                "quarter": q,
+                "days": int(imp.quarter_days[k]),
+                "value_added_loss": money(imp.value_added_loss_quarter[:, k]),
+                "value_added_loss_gross": money(imp.value_added_loss_gross_quarter[:, k]),
+                "gdp_loss_pct_of_quarter": _stats(imp.gdp_loss_pct_quarter[:, k]),
+            }
+            for k, q in enumerate(imp.quarters)
+        ],
         "double_counting_removed": money(imp.value_added_loss_alone.sum(axis=1) - imp.value_added_loss),
         "premium_cost": money(imp.premium_cost),
         "sectors": sectors,
@@ -492,6 +577,13 @@ class PathMetrics:
         Largest daily shortfall as a share of baseline daily demand.
     shortfall_days : ndarray of shape (P, M), int
     gdp : ndarray of shape (P,), currency/yr
+    output_loss_gross : ndarray of shape (P, S), currency
+        Gross output lost before catch-up: ``(1 - output_fraction) x daily output``, summed.
+    quarters : list of str
+        Labels of the Q quarters of the horizon (:func:`quarter_calendar`).
+    quarter_days : ndarray of shape (Q,), int
+    output_loss_quarter, output_loss_gross_quarter : ndarray of shape (P, Q, S), currency
+        Net and gross output lost within each quarter.
     price_scale : ndarray of shape (P,), optional
         Table's money to the price year's (:func:`price_scale`, with the
         paths' draws); ``None``: from the scenario's values.
@@ -510,6 +602,11 @@ class PathMetrics:
     peak_shortfall: FloatArray
     shortfall_days: npt.NDArray[np.int64]
     gdp: FloatArray
+    output_loss_gross: FloatArray
+    quarters: list[str]
+    quarter_days: IntArray
+    output_loss_quarter: FloatArray
+    output_loss_gross_quarter: FloatArray
     price_scale: FloatArray | None = None
 
     @staticmethod
@@ -521,10 +618,13 @@ class PathMetrics:
             sectors=first.sectors,
             materials=first.materials,
             currency=first.currency,
+            quarters=first.quarters,
+            quarter_days=first.quarter_days,
             **{
                 name: np.concatenate([getattr(p, name) for p in parts])
                 for name in ("output_loss", "first_stoppage_day", "stoppage_days", "premium_cost",
-                             "peak_shortfall", "shortfall_days", "gdp")
+                             "peak_shortfall", "shortfall_days", "gdp", "output_loss_gross",
+                             "output_loss_quarter", "output_loss_gross_quarter")
             },
             price_scale=None if any(x is None for x in scales) else np.concatenate(scales),  # type: ignore[arg-type]
         )
@@ -534,8 +634,17 @@ SHORTFALL_TOLERANCE = 1e-9
 """A day counts as a shortfall day when unmet requirement exceeds this share of daily demand."""
 
 
-def metrics_from_trajectories(tr: Trajectories) -> PathMetrics:
-    """Per-path totals of full trajectories."""
+def metrics_from_trajectories(tr: Trajectories, sc: Scenario | None = None) -> PathMetrics:
+    """Per-path totals of full trajectories.
+
+    Quarters follow ``sc``'s calendar (:func:`scenario_quarters`); without a
+    scenario, quarters of the run.
+    """
+    labels, qidx = quarter_calendar(sc.run.start_date if sc is not None else None, tr.n_days)
+    Q = len(labels)
+    gross_daily = (1.0 - tr.output_fraction) * tr.daily_output[:, np.newaxis, :]  # (P, T, S)
+    onehot = np.zeros((tr.n_days, Q))
+    onehot[np.arange(tr.n_days), qidx] = 1.0
     stopped = tr.output_fraction < STOPPAGE_THRESHOLD
     any_stop = stopped.any(axis=1)
     first = np.where(any_stop, stopped.argmax(axis=1).astype(np.float64), np.inf)
@@ -552,6 +661,11 @@ def metrics_from_trajectories(tr: Trajectories) -> PathMetrics:
         peak_shortfall=np.clip(share.max(axis=1), 0.0, None),
         shortfall_days=(share > SHORTFALL_TOLERANCE).sum(axis=1).astype(np.int64),
         gdp=tr.gdp.copy(),
+        output_loss_gross=gross_daily.sum(axis=1),
+        quarters=labels,
+        quarter_days=np.bincount(qidx, minlength=Q).astype(np.int64),
+        output_loss_quarter=np.einsum("pts,tq->pqs", tr.lost_output, onehot),
+        output_loss_gross_quarter=np.einsum("pts,tq->pqs", gross_daily, onehot),
         price_scale=None if tr.price_scale is None else tr.price_scale.copy(),
     )
 
@@ -565,6 +679,11 @@ def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier
     va = value_added_lost(sc, output_loss, multiplier)
     total_alone = alone.sum(axis=1)
     share = np.divide(va, total_alone, out=np.zeros_like(va), where=total_alone > 0)
+    gross = pm.output_loss_gross * scale[:, np.newaxis]
+    gross_q = pm.output_loss_gross_quarter * scale[:, np.newaxis, np.newaxis]
+    caught_up_q = np.clip(gross_q - pm.output_loss_quarter * scale[:, np.newaxis, np.newaxis], 0.0, None)
+    va_gross_q = value_added_lost(sc, gross_q, multiplier)
+    va_net_q = va_gross_q - value_added_lost(sc, caught_up_q, multiplier)
     return Impact(
         sectors=list(pm.sectors),
         materials=list(pm.materials),
@@ -582,6 +701,13 @@ def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier
         premium_cost=pm.premium_cost,
         peak_shortfall=pm.peak_shortfall,
         shortfall_days=pm.shortfall_days,
+        output_loss_gross=gross,
+        value_added_loss_gross=value_added_lost(sc, gross, multiplier),
+        quarters=list(pm.quarters),
+        quarter_days=pm.quarter_days,
+        value_added_loss_quarter=va_net_q,
+        value_added_loss_gross_quarter=va_gross_q,
+        gdp_loss_pct_quarter=100.0 * va_net_q / (pm.gdp[:, np.newaxis] / 4.0),
     )
 
 
@@ -599,4 +725,4 @@ def assess(tr: Trajectories, sc: Scenario, *, multiplier: Multiplier = "supply-c
     -------
     Impact
     """
-    return impact_from_metrics(metrics_from_trajectories(tr), sc, multiplier=multiplier)
+    return impact_from_metrics(metrics_from_trajectories(tr, sc), sc, multiplier=multiplier)

@@ -12,6 +12,7 @@ time (working days for licence processing), shares as fractions in [0, 1].
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import itertools
 import math
@@ -337,11 +338,17 @@ Measure = Annotated[Ban | Quota | Licence, Field(discriminator="kind")]
 
 
 class RunSettings(_Frozen):
-    """Horizon, default number of paths and seed, calendar."""
+    """Horizon, default number of paths and seed, calendar.
+
+    ``start_date`` is the calendar date of day 0 (losses are reported by
+    calendar quarter from it; without it, by quarters of the run). When it is
+    given, ``start_weekday`` is its weekday (and must agree if also given).
+    """
 
     horizon_days: Annotated[int, Ge(1), Le(3650)] = 365
     paths: Annotated[int, Ge(1)] = 1000
     seed: Annotated[int, Ge(0)] = 20260107
+    start_date: datetime.date | None = None
     start_weekday: Annotated[int, Ge(0), Le(6)] = 0
 
 
@@ -578,6 +585,12 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     raw = dict(data)
     raw.pop("extends", None)
     raw["uncertainty"] = _flatten_priors(raw.get("uncertainty", {}), file)
+    run_in = raw.get("run")
+    if isinstance(run_in, Mapping) and isinstance(run_in.get("start_date"), str):  # JSON has no date type
+        try:
+            raw["run"] = {**run_in, "start_date": datetime.date.fromisoformat(run_in["start_date"])}
+        except ValueError:
+            raise InputError(file, "run.start_date", "must be a date (YYYY-MM-DD)", run_in["start_date"]) from None
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -587,6 +600,15 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     if table is not None:
         sc = sc.model_copy(update={"economy": sc.economy.model_copy(update={"table": table})})
     problems = list(_cross_checks(sc))
+    run_raw = raw.get("run")
+    start = sc.run.start_date
+    if start is not None:
+        weekday = start.weekday()
+        if not (isinstance(run_raw, Mapping) and "start_weekday" in run_raw):
+            sc = sc.model_copy(update={"run": sc.run.model_copy(update={"start_weekday": weekday})})
+        elif sc.run.start_weekday != weekday:
+            problems.append(("run.start_weekday", f"must be the weekday of run.start_date ({start.isoformat()} is {weekday}, "
+                             "0 Monday ... 6 Sunday)", sc.run.start_weekday))
     if problems:
         f, r, v = problems[0]
         raise InputError(file, f, r, v, [InputError(file, *p) for p in problems[1:]])
