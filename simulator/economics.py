@@ -535,6 +535,8 @@ def summarise(imp: Impact) -> dict[str, Any]:
         "currency": imp.currency,
         "price_year": imp.price_year,
         "multiplier": imp.multiplier,
+        **({"sensitivity": "household linkage (induced consumption out of lost wages at economy.mpc): a sensitivity, "
+                           "not the headline"} if imp.multiplier == "household" else {}),
         "gdp_loss_pct": _stats(imp.gdp_loss_pct),
         "value_added_loss": money(imp.value_added_loss),
         "value_added_loss_gross": money(imp.value_added_loss_gross),

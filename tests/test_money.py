@@ -112,3 +112,24 @@ def test_price_year_2024_scales_by_the_2024_index(tmp_path: Path) -> None:
     assert i24.price_year == 2024 and i25.price_year == 2025
     np.testing.assert_allclose(i24.value_added_loss * 662.8 / 609, i25.value_added_loss, rtol=1e-12)
     np.testing.assert_allclose(i25.output_loss, tr.lost_output.sum(axis=1) * (662.8e12 / draws.params["economy.price_index.2015"])[:, None], rtol=1e-12)
+
+
+def test_household_linkage_is_a_sensitivity_with_a_sourced_mpc(tmp_path: Path) -> None:
+    import json
+
+    sc = simulator.load_scenario("japan-3m-curb")
+    assert sc.economy.mpc == 0.738 and "Family Income and Expenditure Survey" in sc.economy.refs["mpc"]
+    path = write(tmp_path, "")
+    args = ["run", str(path), "--paths", "40", "--seed", "1", "--format", "json", "--quiet"]
+    base = json.loads(CliRunner().invoke(cli, args, catch_exceptions=False).stdout)
+    hh = json.loads(CliRunner().invoke(cli, [*args, "--multiplier", "household"], catch_exceptions=False).stdout)
+    assert "sensitivity" not in base and "not the headline" in hh["sensitivity"]
+    assert hh["value_added_loss"]["mean"] > base["value_added_loss"]["mean"] > 0
+    # without an mpc the household linkage is bad input
+    nompc = tmp_path / "nompc.toml"
+    text = (simulator.io.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
+            .replace("mpc = 0.738\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.io.data_path("io", "japan_io_2015_37.csv")}"'))
+    nompc.write_text(text + CURB, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["run", str(nompc), "--paths", "10", "--multiplier", "household", "--quiet"])
+    assert res.exit_code == 2
+    assert f"{nompc}: economy.mpc: is required for the household linkage" in res.stderr
