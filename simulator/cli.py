@@ -27,7 +27,7 @@ from simulator import __version__
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics
 from simulator.errors import InputError
-from simulator.io import list_scenarios, load_scenario, scenario_to_json, write_results_dir
+from simulator.io import list_scenarios, load_scenario, prior_origins, scenario_to_json, write_results_dir
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
@@ -74,12 +74,19 @@ def scenarios_cmd() -> None:
 @cli.command("validate")
 @click.argument("file")
 def validate_cmd(file: str) -> None:
-    """Check a scenario file (or built-in name); print a one-line summary."""
+    """Check a scenario file (or built-in name); print a summary and which fields are drawn, from which file's prior."""
     sc = _load(file)
     click.echo(
         f"{file}: ok: {len(sc.materials)} materials, {len(sc.sources)} sources, {len(sc.sectors)} sectors, "
         f"{len(sc.policy)} measures, {len(sc.uncertainty)} priors, horizon {sc.run.horizon_days} days"
     )
+    drawn, overridden = prior_origins(file)
+    if sc.uncertainty:
+        click.echo("drawn on every path (prior from):")
+        for path in sc.uncertainty:
+            click.echo(f"  {path}  ({drawn.get(path, '?')})")
+    for path, (value_file, prior_file) in overridden.items():
+        click.echo(f"not drawn: {path} is set in {value_file}, which removes the prior from {prior_file}")
 
 
 @cli.command("run")

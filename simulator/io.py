@@ -2,7 +2,9 @@
 
 Scenario files are TOML (or JSON, as written to a results directory). A file may
 start from a built-in economy or another file with ``extends = "NAME-or-PATH"``;
-its tables are merged over the base key by key.
+its tables are merged over the base key by key. A value a file sets removes
+any prior its bases put on that field (a value set in a more specific file
+always wins); a prior set in the same or a more specific file is kept.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "data_path",
     "list_scenarios",
     "load_scenario",
+    "prior_origins",
     "read_io_table",
     "write_results_dir",
 ]
@@ -116,24 +119,94 @@ def _origin(field: str, origins: Mapping[tuple[str, ...], str], default: str) ->
     return default
 
 
+def _flat_priors(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """``uncertainty`` with nested tables flattened to dotted paths (anything else kept for validation)."""
+    if not isinstance(tree, Mapping):
+        return {prefix: tree} if prefix else {}
+    out: dict[str, Any] = {}
+    for key, val in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(val, Mapping) and "dist" not in val:
+            out.update(_flat_priors(val, path))
+        else:
+            out[path] = val
+    return out
+
+
+def _value_paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """Dotted paths of every value a file sets (not its priors)."""
+    out: set[str] = set()
+    for k, v in data.items():
+        if not prefix and k in ("uncertainty", "extends"):
+            continue
+        path = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and "dist" not in v:
+            out |= _value_paths(v, path)
+        else:
+            out.add(path)
+    return out
+
+
+def _override_priors(base: Mapping[str, Any], own: Mapping[str, Any], shown: str,
+                     priors: dict[str, str] | None, overridden: dict[str, tuple[str, str]] | None) -> dict[str, Any]:
+    """Drop the base's priors on fields ``own`` sets a value for: a value in a more specific file wins."""
+    if "uncertainty" not in base:
+        return dict(base)
+    inherited = _flat_priors(base["uncertainty"])
+    values = _value_paths(own)
+    kept = {k: v for k, v in inherited.items() if k not in values}
+    for k in inherited.keys() - kept.keys():
+        if overridden is not None:
+            overridden[k] = (shown, priors.get(k, "") if priors is not None else "")
+        if priors is not None:
+            priors.pop(k, None)
+    return {**base, "uncertainty": kept}
+
+
 def _read_with_extends(path: Path, shown: str, depth: int = 0,
-                       origins: dict[tuple[str, ...], str] | None = None) -> dict[str, Any]:
+                       origins: dict[tuple[str, ...], str] | None = None,
+                       priors: dict[str, str] | None = None,
+                       overridden: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     data = _read_mapping(path, shown)
     ext = data.get("extends")
     if ext is None:
         if origins is not None:
             origins.update(_leaves(data, shown))
+        if priors is not None:
+            priors.update(dict.fromkeys(_flat_priors(data.get("uncertainty", {})), shown))
         return data
     if not isinstance(ext, str):
         raise InputError(shown, "extends", "must be a string", ext)
     if depth > 8:
         raise InputError(shown, "extends", "must not nest more than 8 levels (a cycle?)", ext)
     base_path = _resolve_base(ext, path, shown)
-    base = _read_with_extends(base_path, str(base_path), depth + 1, origins)
+    base = _read_with_extends(base_path, str(base_path), depth + 1, origins, priors, overridden)
     own = {k: v for k, v in data.items() if k != "extends"}
     if origins is not None:
         origins.update(_leaves(own, shown))
+    base = _override_priors(base, own, shown, priors, overridden)
+    if priors is not None:
+        priors.update(dict.fromkeys(_flat_priors(own.get("uncertainty", {})), shown))
     return _merge(base, own)
+
+
+def prior_origins(name_or_path: str | os.PathLike[str]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Which file each prior of a scenario comes from, and which inherited priors a value removed.
+
+    Returns
+    -------
+    drawn : dict
+        Dotted field path -> the file whose ``[uncertainty]`` set its prior.
+    overridden : dict
+        Dotted field path -> (file that set a value, file whose prior it removed).
+    """
+    path, shown = _locate(name_or_path)
+    priors: dict[str, str] = {}
+    overridden: dict[str, tuple[str, str]] = {}
+    _read_with_extends(path, shown, priors=priors, overridden=overridden)
+    for k in priors:
+        overridden.pop(k, None)  # a prior set again in a more specific file
+    return priors, overridden
 
 
 OUTSIDE_ROW, OUTSIDE_COLUMN = "ohcr", "ohcc"
@@ -212,6 +285,19 @@ def _table_path(ref: str, here: Path | None) -> Path:
     return Path(ref)
 
 
+def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """File of a built-in scenario name or a path, and how to name it in messages."""
+    text = str(name_or_path)
+    builtin = data_path("scenarios", f"{text}.toml")
+    if builtin.is_file() and not Path(text).exists():
+        return builtin, f"{text} (built-in)"
+    path = Path(text)
+    if not path.is_file():
+        names = ", ".join(list_scenarios())
+        raise InputError(text, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
+    return path, text
+
+
 def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load a built-in scenario by name, or a scenario file by path.
 
@@ -228,20 +314,11 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     InputError
         If the file cannot be read or breaks a rule.
     """
-    text = str(name_or_path)
-    builtin = data_path("scenarios", f"{text}.toml")
-    if builtin.is_file() and not Path(text).exists():
-        path, shown = builtin, f"{text} (built-in)"
-    else:
-        path = Path(text)
-        shown = text
-        if not path.is_file():
-            names = ", ".join(list_scenarios())
-            raise InputError(shown, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
+    path, shown = _locate(name_or_path)
     origins: dict[tuple[str, ...], str] = {}
     data = _read_with_extends(path, shown, origins=origins)
     if overrides:
-        data = _merge(data, overrides)
+        data = _merge(_override_priors(data, overrides, shown, None, None), overrides)
     table = None
     econ = data.get("economy")
     if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
