@@ -214,55 +214,126 @@ OUTSIDE_ROW, OUTSIDE_COLUMN = "ohcr", "ohcc"
 not value added in the national accounts but intermediate consumption, so the table is read with
 the column's purchases moved into intermediate use and the row left out of value added."""
 
+IMPORT_COLUMNS = ("impo", "imta", "imtx")
+"""Import columns (entered negative): imports, customs duties, commodity taxes on imports."""
+EXPORT_COLUMN, HOUSEHOLD_COLUMN, COMPENSATION_ROW, TOTAL = "expo", "hhco", "epin", "Total"
+BALANCE_TOLERANCE = 1e-3
+"""A sector's row total, column total and stated output must agree within 0.1 %."""
+
 
 def read_io_table(path: Path, shown: str = "") -> IOTable:
-    """Read an input-output table in the layout of ``data/io/*.csv``.
+    """Read an input-output table from a CSV file (layout in the README, "Bring your own table").
 
-    Rows are sector codes then value-added rows and ``Total``; columns are
-    sector codes, final-demand columns, ``impo`` (negative), and ``Total``.
+    Competitive-import form, one currency unit throughout (``economy.io_unit``
+    says how many currency units one table unit is). The first row names the
+    columns, the first column the rows; lines starting with ``#`` are
+    comments. Sector codes are the column names that are also row names.
+    Other rows (except ``Total`` and ``ohcr``) are value added; ``epin`` among
+    them is compensation of employees. Other columns (except ``Total``,
+    ``expo``, the import columns ``impo``, ``imta``, ``imtx`` and ``ohcc``)
+    are domestic final demand; ``hhco`` among them is household consumption.
+    ``Total`` (row and column) is domestic output. Empty cells are 0.
+
+    Parameters
+    ----------
+    path : Path
+    shown : str
+        Name of the file in messages (default: the path).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the row or column and the value: a missing ``Total``
+        row or column or ``impo`` column, a cell that is not a number, an
+        output that is not positive, a sector whose row total, column total
+        and stated output differ by more than 0.1 %.
     """
     shown = shown or str(path)
     try:
-        with path.open(newline="") as fh:
-            rows = list(csv.reader(fh))
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
     except OSError as exc:
         raise InputError(shown, "economy.io_table", "must be a readable CSV file", exc.strerror) from None
-    header = rows[0][1:]
-    body = {r[0]: r[1:] for r in rows[1:]}
-    try:
-        codes = [c for c in header if c in body and c != "Total"]
-        n = len(codes)
-        col = {c: i for i, c in enumerate(header)}
+    except UnicodeDecodeError:
+        raise InputError(shown, "economy.io_table", "must be UTF-8 text", "undecodable bytes") from None
+    if not rows:
+        raise InputError(shown, "(file)", "must hold a header row and sector rows", "an empty file")
+    header = [c.strip() for c in rows[0][1:]]
+    body: dict[str, list[str]] = {}
+    for r in rows[1:]:
+        name = r[0].strip()
+        if name in body:
+            raise InputError(shown, f"row {name}", "must appear once", "a second row")
+        body[name] = r[1:]
+    col = {c: i for i, c in enumerate(header)}
+    for need in (TOTAL, "impo"):
+        if need not in col:
+            what = "domestic output" if need == TOTAL else "imports, entered negative"
+            raise InputError(shown, f"column {need}", f"is required ({what})", "missing")
+    if TOTAL not in body:
+        raise InputError(shown, f"row {TOTAL}", "is required (domestic output)", "missing")
+    codes = [c for c in header if c in body and c != TOTAL]
+    if not codes:
+        raise InputError(shown, "(sectors)", "must have sector codes as both column and row names", "none in common")
+    n = len(codes)
 
-        def num(x: str) -> float:
-            return float(x) if x.strip() else 0.0
+    def num(r: str, c: str) -> float:
+        cells = body[r]
+        i = col[c]
+        x = cells[i].strip() if i < len(cells) else ""
+        if not x:
+            return 0.0
+        try:
+            v = float(x)
+        except ValueError:
+            raise InputError(shown, f"row {r}, column {c}", "must be a number", x) from None
+        if not np.isfinite(v):
+            raise InputError(shown, f"row {r}, column {c}", "must be finite", x)
+        return v
 
-        def row(name: str) -> np.ndarray:
-            return np.array([num(body[name][col[c]]) for c in codes])
+    def row(name: str, cols: list[str] | None = None) -> np.ndarray:
+        return np.array([num(name, c) for c in (cols or codes)])
 
-        z = np.array([[float(body[r][col[c]]) for c in codes] for r in codes])
-        va_rows = [r for r in body if r not in codes and r not in ("Total", OUTSIDE_ROW)]
-        va = sum((row(r) for r in va_rows), np.zeros(n))
-        comp = row("epin") if "epin" in body else np.zeros(n)
-        fd_cols = [c for c in header if c not in codes and c not in ("Total", "expo", "impo", "imta", "imtx", OUTSIDE_COLUMN)]
-        if OUTSIDE_ROW in body and OUTSIDE_COLUMN in col:
-            # consumption expenditure outside households is intermediate consumption in the national
-            # accounts: the column's purchases become inputs of each sector in proportion to its row entry
-            outside_in = row(OUTSIDE_ROW)
-            outside_out = np.array([num(body[r][col[OUTSIDE_COLUMN]]) for r in codes])
-            if outside_in.sum() > 0:
-                z = z + np.outer(outside_out, outside_in) / outside_in.sum()
-        dfd = np.array([sum(num(body[r][col[c]]) for c in fd_cols) for r in codes])
-        hh = np.array([float(body[r][col["hhco"]]) for r in codes]) if "hhco" in col else np.zeros(n)
-        ex = np.array([float(body[r][col["expo"]]) for r in codes]) if "expo" in col else np.zeros(n)
-        im_cols = [c for c in ("impo", "imta", "imtx") if c in col]
-        im = -np.array([sum(num(body[r][col[c]]) for c in im_cols) for r in codes])
-        out = np.array([float(body[r][col["Total"]]) for r in codes])
-    except (KeyError, ValueError, IndexError) as exc:
-        raise InputError(shown, "economy.io_table", "must be a table in the layout of the built-in one (sector rows/columns, value-added rows, final-demand columns, Total)", str(exc)) from None
-    if np.any(out <= 0):
-        bad = codes[int(np.argmax(out <= 0))]
-        raise InputError(shown, f"economy.io_table (sector {bad})", "domestic output must be > 0", float(out[codes.index(bad)]))
+    def column(name: str) -> np.ndarray:
+        return np.array([num(r, name) for r in codes])
+
+    z = np.array([row(r) for r in codes])
+    va_rows = [r for r in body if r not in codes and r not in (TOTAL, OUTSIDE_ROW)]
+    if not va_rows:
+        raise InputError(shown, "(value added)", "needs at least one value-added row (a row that is not a sector or Total)", "none")
+    va = sum((row(r) for r in va_rows), np.zeros(n))
+    comp = row(COMPENSATION_ROW) if COMPENSATION_ROW in body else np.zeros(n)
+    fd_cols = [c for c in header if c not in codes and c not in (TOTAL, EXPORT_COLUMN, *IMPORT_COLUMNS, OUTSIDE_COLUMN)]
+    dfd = sum((column(c) for c in fd_cols), np.zeros(n))
+    hh = column(HOUSEHOLD_COLUMN) if HOUSEHOLD_COLUMN in col else np.zeros(n)
+    ex = column(EXPORT_COLUMN) if EXPORT_COLUMN in col else np.zeros(n)
+    im = -sum((column(c) for c in IMPORT_COLUMNS if c in col), np.zeros(n))
+    out_col = column(TOTAL)
+    out_row = row(TOTAL)
+    for i, c in enumerate(codes):
+        if out_col[i] <= 0:
+            raise InputError(shown, f"row {c}, column {TOTAL}", "domestic output must be > 0", _g(out_col[i]))
+        if out_row[i] <= 0:
+            raise InputError(shown, f"row {TOTAL}, column {c}", "domestic output must be > 0", _g(out_row[i]))
+    outside_in = row(OUTSIDE_ROW) if OUTSIDE_ROW in body else np.zeros(n)
+    outside_out = column(OUTSIDE_COLUMN) if OUTSIDE_COLUMN in col else np.zeros(n)
+    row_sum = z.sum(axis=1) + dfd + outside_out + ex - im
+    col_sum = z.sum(axis=0) + va + outside_in
+    for i, c in enumerate(codes):
+        x = out_col[i]
+        for what, got in (("the Total row", out_row[i]), ("its row's entries", row_sum[i]), ("its column's entries", col_sum[i])):
+            if abs(got - x) > BALANCE_TOLERANCE * abs(x):
+                raise InputError(shown, f"sector {c}", f"must balance within 0.1 %: output (Total column) {_g(x)} "
+                                 f"vs sum of {what}", _g(got))
+    if outside_in.sum() > 0 and outside_out.sum() > 0:
+        # consumption expenditure outside households is intermediate consumption in the national
+        # accounts: the column's purchases become inputs of each sector in proportion to its row entry
+        z = z + np.outer(outside_out, outside_in) / outside_in.sum()
+    elif outside_out.sum() > 0:
+        dfd = dfd + outside_out  # no outside-households row: an ordinary final-demand column
+    elif outside_in.sum() > 0:
+        raise InputError(shown, f"column {OUTSIDE_COLUMN}", f"is required with row {OUTSIDE_ROW} "
+                         "(consumption expenditure outside households is reclassified as intermediate use)", "missing")
     return IOTable(
         codes=tuple(codes),
         intermediate=z,
@@ -272,8 +343,12 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
         domestic_final_demand=dfd,
         exports=ex,
         imports=im,
-        output=out,
+        output=out_col,
     )
+
+
+def _g(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
 
 
 def _table_path(ref: str, here: Path | None) -> Path:
@@ -322,10 +397,12 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     table = None
     econ = data.get("economy")
     if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
-        tpath = _table_path(econ["io_table"], path)
+        setter = _origin("economy.io_table", origins, shown)  # a relative path is relative to the file that set it
+        here = path if setter == shown else Path(setter)
+        tpath = _table_path(econ["io_table"], here)
         if not tpath.is_file():
-            raise InputError(shown, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
-        table = read_io_table(tpath, shown)
+            raise InputError(setter, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
+        table = read_io_table(tpath, str(tpath) if tpath.parent != data_path("io") else f"{tpath.name} (built-in)")
     try:
         return build_scenario(data, file=shown, table=table)
     except InputError as exc:
