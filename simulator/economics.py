@@ -88,7 +88,8 @@ def domestic_coefficients(table: IOTable) -> tuple[FloatArray, FloatArray]:
     Returns
     -------
     a_d : ndarray of shape (n, n), float64
-        ``(1 - m_i) z_ij / x_j``: domestic product i used per unit of j's output.
+        ``(1 - m_i) z_ij / x_j``: domestic product i used per unit of j's
+        output (the table's own domestic block over ``x_j`` where it has one).
     m : ndarray of shape (n,), float64
         Import share of each product's domestic use (intermediate plus final
         demand excluding exports), in [0, 1].
@@ -101,6 +102,8 @@ def domestic_coefficients(table: IOTable) -> tuple[FloatArray, FloatArray]:
     imp = np.asarray(table.imports, dtype=np.float64)
     m = np.divide(imp, domestic_use, out=np.zeros(n), where=domestic_use > 0)
     m = np.clip(m, 0.0, 1.0)
+    if table.domestic_intermediate is not None:  # known domestic block (one region of a multi-regional table)
+        return np.asarray(table.domestic_intermediate, dtype=np.float64) / x[np.newaxis, :], m
     return (1.0 - m)[:, np.newaxis] * a, m
 
 

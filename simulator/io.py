@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from simulator.errors import InputError
-from simulator.scenario import IOTable, Scenario, build_scenario
+from simulator.scenario import IOTable, MrioTable, Scenario, build_scenario
 
 __all__ = [
     "data_path",
@@ -31,6 +32,7 @@ __all__ = [
     "load_scenario",
     "prior_origins",
     "read_io_table",
+    "read_mrio_table",
     "write_results_dir",
 ]
 
@@ -347,6 +349,90 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
     )
 
 
+def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
+    """One region of a multi-regional table read by pymrio, as a competitive-import table.
+
+    For region r: intermediate use of each product by r's sectors from every
+    origin (``intermediate``) and from r itself (``domestic_intermediate``,
+    the domestic block, used as is); final demand of r from every origin
+    except export categories (``domestic_final_demand``); imports = r's
+    intermediate and final use of other regions' products; exports = sales
+    of r's products to other regions plus r's export categories; output = r's
+    row totals; value added = output less all intermediate inputs (so
+    columns balance whatever the source's factor-input rows). Sectors with
+    no output in r are left out. Compensation is not read (the household
+    linkage needs a CSV table).
+
+    Parameters
+    ----------
+    ref : MrioTable
+    path : Path
+        The table (file or folder) to pass to pymrio.
+    shown : str
+        File named in messages (the scenario file that set it).
+    """
+    try:
+        import pymrio
+    except ImportError:
+        raise InputError(shown, "economy.io_table.mrio", "needs the pymrio package (pip install 'supplyshock[mrio]')", ref.mrio) from None
+    try:
+        if ref.format == "pymrio":
+            mrio = pymrio.load_all(path)
+        else:
+            parser = getattr(pymrio, f"parse_{ref.format}")
+            mrio = parser(path, year=ref.year) if ref.format in ("oecd", "wiod", "eora26") else parser(path)
+    except Exception as exc:  # pymrio raises many kinds of errors on files it cannot read
+        raise InputError(shown, "economy.io_table.mrio", f"must be a table pymrio can read as format {ref.format!r} ({type(exc).__name__}: {exc})",
+                         ref.mrio) from None
+    z, y = mrio.Z, mrio.Y
+    if z is None or y is None:
+        raise InputError(shown, "economy.io_table.mrio", "must hold Z and Y (intermediate and final demand)", ref.mrio)
+    regions = [str(r) for r in z.index.get_level_values(0).unique()]
+    r = ref.region
+    if r not in regions:
+        raise InputError(shown, "economy.io_table.region", "must be a region of the table (" + ", ".join(regions) + ")", r)
+    zr = z.xs(r, axis=1, level=0)  # every origin -> r's sectors
+    sectors = [str(c) for c in zr.columns]
+    origin = z.index.get_level_values(0).astype(str)
+    product = z.index.get_level_values(1)
+    z_total = zr.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64)
+    z_dom = zr[origin == r].to_numpy(dtype=np.float64)
+    yr = y.xs(r, axis=1, level=0)
+    export_cat = np.array(["export" in str(c).lower() for c in yr.columns])
+    y_use = yr.loc[:, ~export_cat]
+    fd_total = y_use.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    hh_cols = [c for c in y_use.columns if "household" in str(c).lower()]
+    hh = y_use[hh_cols].groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    foreign = origin != r
+    imports = (zr[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+               + y_use[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1))
+    own_rows = origin == r
+    sales = z[own_rows].to_numpy(dtype=np.float64)
+    dest_z = z.columns.get_level_values(0).astype(str)
+    dest_y = y.columns.get_level_values(0).astype(str)
+    y_own = y[own_rows].to_numpy(dtype=np.float64)
+    y_export = np.array([d != r or "export" in str(c).lower() for d, c in zip(dest_y, y.columns.get_level_values(1), strict=True)])
+    exports = sales[:, dest_z != r].sum(axis=1) + y_own[:, y_export].sum(axis=1)
+    output = sales.sum(axis=1) + y_own.sum(axis=1)
+    va = output - z_total.sum(axis=0)
+    keep = output > 0
+    if not keep.any():
+        raise InputError(shown, "economy.io_table.region", "must have sectors with output > 0", r)
+    k = np.flatnonzero(keep)
+    return IOTable(
+        codes=tuple(sectors[i] for i in k),
+        intermediate=z_total[np.ix_(k, k)],
+        value_added=va[k] + z_total[np.ix_(np.flatnonzero(~keep), k)].sum(axis=0),
+        compensation=np.zeros(k.size),
+        household_consumption=hh[k],
+        domestic_final_demand=fd_total[k],
+        exports=exports[k],
+        imports=imports[k],
+        output=output[k],
+        domestic_intermediate=z_dom[np.ix_(k, k)],
+    )
+
+
 def _g(x: float) -> float | int:
     return int(x) if float(x).is_integer() else float(x)
 
@@ -396,7 +482,20 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
         data = _merge(_override_priors(data, overrides, shown, None, None), overrides)
     table = None
     econ = data.get("economy")
-    if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
+    if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), Mapping) and "mrio" in econ["io_table"]:
+        setter = _origin("economy.io_table", origins, shown)
+        try:
+            ref = MrioTable.model_validate(dict(econ["io_table"]))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InputError(setter, "economy.io_table." + ".".join(str(x) for x in err["loc"]), str(err["msg"]).lower(),
+                             err.get("input")) from None
+        base = Path(setter).parent if setter != shown else path.parent
+        mpath = Path(ref.mrio) if Path(ref.mrio).is_absolute() else base / ref.mrio
+        if not mpath.exists():
+            raise InputError(setter, "economy.io_table.mrio", "must be an existing file or folder", ref.mrio)
+        table = read_mrio_table(ref, mpath, setter)
+    elif isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
         setter = _origin("economy.io_table", origins, shown)  # a relative path is relative to the file that set it
         here = path if setter == shown else Path(setter)
         tpath = _table_path(econ["io_table"], here)

@@ -33,6 +33,7 @@ __all__ = [
     "Licence",
     "Material",
     "Measure",
+    "MrioTable",
     "Prior",
     "Quota",
     "RunSettings",
@@ -167,6 +168,10 @@ class IOTable(_Frozen):
         Imports as a positive number.
     output : ndarray of shape (n,), float64, table units
         Domestic output.
+    domestic_intermediate : ndarray of shape (n, n), float64, table units, optional
+        Intermediate use of domestic products only, where the source gives it
+        (one region of a multi-regional table); otherwise imports are removed
+        from ``intermediate`` in proportion to each product's domestic use.
     """
 
     codes: tuple[str, ...]
@@ -178,6 +183,24 @@ class IOTable(_Frozen):
     exports: Any
     imports: Any
     output: Any
+    domestic_intermediate: Any = None
+
+
+MRIO_FORMATS = ("pymrio", "oecd", "exiobase3", "wiod", "eora26")
+
+
+class MrioTable(_Frozen):
+    """One region of a multi-regional table that pymrio can read.
+
+    ``format``: ``pymrio`` (a system saved by pymrio), or the name of one of
+    pymrio's parsers (``oecd``, ``exiobase3``, ``wiod``, ``eora26``);
+    ``year`` is passed to the parsers that take one.
+    """
+
+    mrio: str
+    format: Literal["pymrio", "oecd", "exiobase3", "wiod", "eora26"]
+    region: str
+    year: int | None = None
 
 
 class Economy(_Frozen):
@@ -199,7 +222,7 @@ class Economy(_Frozen):
     price_year: Annotated[int, Ge(1800), Le(2200)] | None = None
     table_year: Annotated[int, Ge(1800), Le(2200)] | None = None
     price_index: dict[str, Annotated[float, Gt(0)]] = {}
-    io_table: str
+    io_table: str | MrioTable
     io_unit: Annotated[float, Gt(0)] = 1.0
     mpc: Annotated[float, Ge(0), Le(1)] | None = None
     refs: Refs = {}
