@@ -237,39 +237,55 @@ def loss_vector(a: FloatArray, constrained: FloatArray) -> FloatArray:
     R, N = c.shape
     out = np.zeros((R, N))
     cs = np.flatnonzero((c > 0).any(axis=0))
-    if cs.size == 0:
-        return out
-    us = np.setdiff1d(np.arange(N), cs)
-    k = cs.size
+    us, g, ell = _solve_constrained(a, cs, c[:, cs])
+    out[:, cs] = ell
+    if us.size:
+        out[:, us] = ell @ g.T
+    return out
+
+
+def _solve_constrained(a: FloatArray, cs: IntArray, cc: FloatArray) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The fixed point on sectors ``cs`` with own losses ``cc`` (R, k), all others solved out.
+
+    Returns the other sectors' indices, ``G`` (their loss per unit of each
+    constrained sector's loss, shape (U, k)) and the constrained sectors' loss (R, k).
+    """
+    R, k = cc.shape
+    us = np.setdiff1d(np.arange(a.shape[0]), cs).astype(np.int64)
+    if k == 0:
+        return us, np.zeros((us.size, 0)), np.zeros((R, 0))
     if us.size:
         g = np.linalg.solve(np.eye(us.size) - a[np.ix_(us, us)], a[np.ix_(us, cs)])  # (U, k)
         at = a[np.ix_(cs, cs)] + a[np.ix_(cs, us)] @ g
     else:
         g = np.zeros((0, k))
         at = a[np.ix_(cs, cs)]
-    cc = c[:, cs]
     ell = cc.copy()
     free = np.zeros((R, k), dtype=bool)  # sectors whose induced loss binds
     for _ in range(k + 1):
         grown = free | (ell @ at.T > cc)
-        if np.array_equal(grown, free):
+        changed = np.flatnonzero((grown != free).any(axis=1))
+        if changed.size == 0:
             break
         free = grown
-        patterns, which = np.unique(free, axis=0, return_inverse=True)
+        # rows whose set changed, grouped by their set (one linear solve per distinct set)
+        sub = free[changed]
+        if k <= 62:
+            keys = sub.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+            _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+            patterns = sub[first]
+        else:
+            patterns, which = np.unique(sub, axis=0, return_inverse=True)
+        which = which.ravel()
         for pi, pat in enumerate(patterns):
-            if not pat.any():
-                continue
-            rows = np.flatnonzero(which.ravel() == pi)
+            rows = changed[which == pi]
             f, b = np.flatnonzero(pat), np.flatnonzero(~pat)
             rhs = cc[np.ix_(rows, b)] @ at[np.ix_(f, b)].T  # (r, |F|)
             sol = np.linalg.solve(np.eye(f.size) - at[np.ix_(f, f)], rhs.T).T
             blk = cc[rows].copy()
             blk[:, f] = sol
             ell[rows] = blk
-    out[:, cs] = ell
-    if us.size:
-        out[:, us] = ell @ g.T
-    return out
+    return us, np.asarray(g, dtype=np.float64), ell
 
 
 def va_multipliers(sc: Scenario, kind: Multiplier = "supply-chain") -> FloatArray:
@@ -323,11 +339,12 @@ def value_added_lost(sc: Scenario, output_loss: FloatArray, kind: Multiplier = "
     table = _table(sc)
     a, v = linkage(table, kind, mpc=_mpc(sc, kind))
     lead = output_loss.shape[:-1]
-    c_tab = output_loss.reshape(-1, output_loss.shape[-1]) @ sector_map(sc)  # (R, n)
-    c = np.zeros((c_tab.shape[0], a.shape[0]))
-    c[:, : c_tab.shape[1]] = np.clip(c_tab, 0.0, None)
-    ell = loss_vector(a, c)
-    return np.asarray(ell @ v, dtype=np.float64).reshape(lead)
+    smap = sector_map(sc)
+    cs = np.flatnonzero(smap.any(axis=0))  # table sectors some model sector belongs to
+    cc = np.clip(output_loss.reshape(-1, output_loss.shape[-1]) @ smap[:, cs], 0.0, None)  # (R, k)
+    us, g, ell = _solve_constrained(a, cs, cc)
+    per_unit = v[cs] + g.T @ v[us]  # value added lost per unit of a constrained sector's loss, others induced
+    return np.asarray(ell @ per_unit, dtype=np.float64).reshape(lead)
 
 
 def price_scale(sc: Scenario, params: Mapping[str, FloatArray] | None = None, n_paths: int = 1) -> FloatArray:
