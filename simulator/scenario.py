@@ -186,9 +186,6 @@ class IOTable(_Frozen):
     domestic_intermediate: Any = None
 
 
-MRIO_FORMATS = ("pymrio", "oecd", "exiobase3", "wiod", "eora26")
-
-
 class MrioTable(_Frozen):
     """One region of a multi-regional table that pymrio can read.
 
