@@ -266,13 +266,14 @@ def test_loss_vector_is_the_fixed_point_of_plain_iteration() -> None:
     a, _ = linkage(table)
     rng = np.random.default_rng(7)
     cols = [table.codes.index(x) for x in ("35", "32", "33", "34", "30", "31", "20", "25")]
-    c = np.zeros((500, 37))
-    c[:, cols] = rng.random((500, 8)) * rng.random((500, 8)) ** 3
-    c[:50, cols[1:]] = 0.0  # some paths with one constrained sector
+    c = np.zeros((200, 37))
+    c[:, cols] = rng.random((200, 8)) * rng.random((200, 8)) ** 3
+    c[:20, cols[1:]] = 0.0  # some paths with one constrained sector
     ell = loss_vector(a, c)
     it = c.copy()
-    for _ in range(400):
-        it = np.maximum(c, it @ a.T)
+    at = np.ascontiguousarray(a.T)
+    for _ in range(150):  # the spectral radius of A_d is about 0.5: 150 steps converge to rounding
+        it = np.maximum(c, it @ at)
     np.testing.assert_allclose(ell, it, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(ell, np.maximum(c, ell @ a.T), rtol=1e-12, atol=1e-15)
     assert np.all(ell >= c)
