@@ -25,7 +25,7 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
-from simulator.economics import Impact, impact_from_metrics
+from simulator.economics import Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError
 from simulator.io import list_scenarios, load_scenario, prior_origins, scenario_to_json, write_results_dir
 from simulator.scenario import Scenario
@@ -111,6 +111,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
     try:
         check_run_options(n_paths, seed, block_size, workers)
         check_memory(sc, n_paths, block_size, workers)
+        va_multipliers(sc, multiplier)  # type: ignore[arg-type]  # the linkage's inputs (e.g. economy.mpc) before the run
     except InputError as exc:
         raise _input_error(exc) from None
     err = Console(stderr=True)
