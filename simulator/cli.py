@@ -332,8 +332,10 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
             continue
         con.print(f"day {ev.day:>4}  [cyan]{ev.category:<11}[/cyan] {ev.text}", highlight=False)
     cur = sc.economy.currency
-    con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn "
-              f"({impact.gdp_loss_pct[0]:.3f} % of GDP); extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn")
+    yr = f" of {impact.price_year}" if impact.price_year else ""
+    con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn{yr} "
+              f"({impact.gdp_loss_pct[0]:.3f} % of GDP; before catch-up {cur} {impact.value_added_loss_gross[0] / 1e9:,.1f} bn); "
+              f"extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn{yr}")
 
 
 def main() -> None:

@@ -356,8 +356,8 @@ def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
     categories = [ln.split()[2] for ln in lines if re.match(r"day +\d+ ", ln)]
     assert "application" in categories and "decision" in categories
     assert categories.count("decision") <= categories.count("application")
-    assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn \([\d.]+ % of GDP\); extra procurement cost JPY [\d,.]+ bn",
-                        lines[-1]), lines[-1]
+    assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn of 2025 \([\d.]+ % of GDP; before catch-up JPY [\d,.]+ bn\); "
+                        r"extra procurement cost JPY [\d,.]+ bn of 2025", lines[-1]), lines[-1]
 
 
 def test_version() -> None:
