@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from simulator.draws import Draws
+from simulator.economics import price_scale
 from simulator.params import resolve
 from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
@@ -39,11 +40,14 @@ def simulate(scenario: Scenario, draws: Draws, *, engine: Engine = "vectorised",
     if engine == "simpy":
         from simulator.engines.simpy_engine import simulate_simpy
 
-        return simulate_simpy(scenario, pp, draws, events=events)
-    if engine == "vectorised":
+        tr = simulate_simpy(scenario, pp, draws, events=events)
+    elif engine == "vectorised":
         if events:
             raise ValueError("event logs come from the SimPy engine: use engine='simpy'")
         from simulator.engines.vectorised import simulate_vectorised
 
-        return simulate_vectorised(scenario, pp, draws)
-    raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
+        tr = simulate_vectorised(scenario, pp, draws)
+    else:
+        raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
+    tr.price_scale = price_scale(scenario, draws.params, draws.n_paths)
+    return tr

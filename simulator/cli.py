@@ -26,9 +26,9 @@ from rich.table import Table
 from simulator import __version__
 from simulator.curve import DEFAULT_DURATIONS, duration_curve
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
-from simulator.economics import Impact, impact_from_metrics
+from simulator.economics import Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError
-from simulator.io import list_scenarios, load_scenario, scenario_to_json, write_results_dir
+from simulator.io import list_scenarios, load_scenario, prior_origins, scenario_to_json, write_results_dir
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
@@ -75,12 +75,19 @@ def scenarios_cmd() -> None:
 @cli.command("validate")
 @click.argument("file")
 def validate_cmd(file: str) -> None:
-    """Check a scenario file (or built-in name); print a one-line summary."""
+    """Check a scenario file (or built-in name); print a summary and which fields are drawn, from which file's prior."""
     sc = _load(file)
     click.echo(
         f"{file}: ok: {len(sc.materials)} materials, {len(sc.sources)} sources, {len(sc.sectors)} sectors, "
         f"{len(sc.policy)} measures, {len(sc.uncertainty)} priors, horizon {sc.run.horizon_days} days"
     )
+    drawn, overridden = prior_origins(file)
+    if sc.uncertainty:
+        click.echo("drawn on every path (prior from):")
+        for path in sc.uncertainty:
+            click.echo(f"  {path}  ({drawn.get(path, '?')})")
+    for path, (value_file, prior_file) in overridden.items():
+        click.echo(f"not drawn: {path} is set in {value_file}, which removes the prior from {prior_file}")
 
 
 @cli.command("run")
@@ -90,7 +97,8 @@ def validate_cmd(file: str) -> None:
 @click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write the results directory here.")
-@click.option("--multiplier", type=click.Choice(["type1", "direct", "type2"]), default="type1", show_default=True, help="Value-added multiplier.")
+@click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True,
+              help="Linkage for value added lost: own and domestic suppliers' (supply-chain), own only (direct), or with household consumption (household, a sensitivity).")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes running blocks at once.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -104,6 +112,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
     try:
         check_run_options(n_paths, seed, block_size, workers)
         check_memory(sc, n_paths, block_size, workers)
+        va_multipliers(sc, multiplier)  # type: ignore[arg-type]  # the linkage's inputs (e.g. economy.mpc) before the run
     except InputError as exc:
         raise _input_error(exc) from None
     err = Console(stderr=True)
@@ -113,7 +122,10 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
         res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
                         progress=lambda n: prog.advance(task, n))
-    impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+    try:
+        impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+    except InputError as exc:
+        raise _input_error(exc) from None
     summary = _summary(res, impact)
     if out is not None:
         _write_results(out, res, impact, summary)
@@ -187,10 +199,15 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
         "path": np.arange(res.n_paths),
         "gdp_loss_pct": impact.gdp_loss_pct,
         "value_added_loss": impact.value_added_loss,
+        "value_added_loss_gross": impact.value_added_loss_gross,
         "premium_cost": impact.premium_cost,
     }
+    for qi, quarter in enumerate(impact.quarters):
+        cols[f"value_added_loss.{quarter}"] = impact.value_added_loss_quarter[:, qi]
+        cols[f"value_added_loss_gross.{quarter}"] = impact.value_added_loss_gross_quarter[:, qi]
     for i, s in enumerate(impact.sectors):
         cols[f"output_loss.{s}"] = impact.output_loss[:, i]
+        cols[f"output_loss_gross.{s}"] = impact.output_loss_gross[:, i]
         cols[f"first_stoppage_day.{s}"] = np.where(np.isinf(impact.first_stoppage_day[:, i]), np.nan, impact.first_stoppage_day[:, i])
         cols[f"stoppage_days.{s}"] = impact.stoppage_days[:, i]
     for i, m in enumerate(impact.materials):
@@ -198,22 +215,30 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
         cols[f"shortfall_days.{m}"] = impact.shortfall_days[:, i]
     for k, v in res.params.items():
         cols[f"param.{k}"] = v
-    return pd.DataFrame(cols)
+    frame = pd.DataFrame(cols)
+    frame.attrs["money"] = (f"value_added_loss*, premium_cost and output_loss* in {impact.currency}"
+                            + (f" of {impact.price_year}" if impact.price_year else " of the table's year"))
+    frame.attrs["price_year"] = impact.price_year
+    return frame
 
 
 def _csv(summary: dict[str, Any]) -> str:
     buf = _io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["quantity", "label", "mean", "median", "p05", "p95"])
-    for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
+    w.writerow(["quantity", "label", "mean", "median", "p05", "p95", "price_year"])
+    for q in ("gdp_loss_pct", "value_added_loss", "value_added_loss_gross", "premium_cost"):
         st = summary[q]
-        w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"]])
+        w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
+    for qt in summary["quarters"]:
+        for q in ("value_added_loss", "value_added_loss_gross"):
+            st = qt[q]
+            w.writerow([f"{q}_quarter", qt["quarter"], st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
     for name, sec in summary["sectors"].items():
         for q in ("output_loss", "value_added_loss"):
             st = sec[q]
-            w.writerow([q, name, st["mean"], st["median"], st["p05"], st["p95"]])
+            w.writerow([q, name, st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
         st = sec["first_stoppage_day"]
-        w.writerow(["first_stoppage_day", name, "", _blank(st["median"]), _blank(st["p05"]), _blank(st["p95"])])
+        w.writerow(["first_stoppage_day", name, "", _blank(st["median"]), _blank(st["p05"]), _blank(st["p95"]), ""])
     return buf.getvalue()
 
 
@@ -232,21 +257,24 @@ def _day(x: float | None) -> str:
 def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     con = Console()
     cur = s["currency"]
+    yr = f", {s['price_year']} money" if s.get("price_year") else ""
     g, v, pc = s["gdp_loss_pct"], s["value_added_loss"], s["premium_cost"]
     con.print(f"[bold]{s['scenario']}[/bold]: {sc.description.splitlines()[0] if sc.description else ''}")
     con.print(f"{s['paths']:,} paths, seed {s['seed']}, {s['engine']} engine, horizon {s['horizon_days']} days, "
-              f"{s['multiplier']} multipliers, GDP base {cur} {s['gdp_base'] / 1e12:,.1f}tn")
+              f"{s['multiplier']} linkage, GDP base {cur} {s['gdp_base'] / 1e12:,.1f}tn{yr}")
     head = Table(show_header=True, header_style="bold")
     for c in ("", "mean", "median", "5 %", "95 %"):
         head.add_column(c, justify="right" if c else "left")
-    head.add_row(f"value added lost ({cur} bn)", _bn(v["mean"]), _bn(v["median"]), _bn(v["p05"]), _bn(v["p95"]))
+    head.add_row(f"value added lost ({cur} bn{yr})", _bn(v["mean"]), _bn(v["median"]), _bn(v["p05"]), _bn(v["p95"]))
+    vg = s["value_added_loss_gross"]
+    head.add_row(f"  before catch-up ({cur} bn{yr})", _bn(vg["mean"]), _bn(vg["median"]), _bn(vg["p05"]), _bn(vg["p95"]))
     head.add_row("share of GDP (%)", f"{g['mean']:.3f}", f"{g['median']:.3f}", f"{g['p05']:.3f}", f"{g['p95']:.3f}")
-    head.add_row(f"extra procurement cost ({cur} bn, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
+    head.add_row(f"extra procurement cost ({cur} bn{yr}, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
     t = Table(title="By sector", show_header=True, header_style="bold")
     t.add_column("sector", overflow="fold")
-    t.add_column(f"output lost, {cur} bn\nmedian [5-95 %]", justify="right")
-    t.add_column(f"value added lost, {cur} bn\nmean", justify="right")
+    t.add_column(f"output lost, {cur} bn{yr}\nmedian [5-95 %]", justify="right")
+    t.add_column(f"value added lost, {cur} bn{yr}\nmean", justify="right")
     t.add_column("first stoppage day\nmedian [5-95 %]", justify="right")
     t.add_column("P(stop)", justify="right")
     rows = sorted(s["sectors"].items(), key=lambda kv: -kv[1]["value_added_loss"]["mean"])
@@ -259,6 +287,21 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
             f"{_day(fs['median'])} [{_day(fs['p05'])}-{_day(fs['p95'])}]",
             f"{sec['stop_probability']:.0%}",
         )
+    con.print(t)
+    _print_quarters(con, s, cur, yr)
+
+
+def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
+    t = Table(title="By quarter", show_header=True, header_style="bold")
+    t.add_column("quarter")
+    t.add_column("days", justify="right")
+    t.add_column(f"value added lost, {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
+    t.add_column(f"before catch-up, {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
+    t.add_column("% of the quarter's GDP\nmean", justify="right")
+    for q in s["quarters"]:
+        n, g = q["value_added_loss"], q["value_added_loss_gross"]
+        t.add_row(q["quarter"], str(q["days"]), f"{_bn(n['mean'])} [{_bn(n['p05'])}, {_bn(n['p95'])}]",
+                  f"{_bn(g['mean'])} [{_bn(g['p05'])}, {_bn(g['p95'])}]", f"{q['gdp_loss_pct_of_quarter']['mean']:.3f}")
     con.print(t)
 
 
@@ -290,8 +333,10 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
             continue
         con.print(f"day {ev.day:>4}  [cyan]{ev.category:<11}[/cyan] {ev.text}", highlight=False)
     cur = sc.economy.currency
-    con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn "
-              f"({impact.gdp_loss_pct[0]:.3f} % of GDP); extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn")
+    yr = f" of {impact.price_year}" if impact.price_year else ""
+    con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn{yr} "
+              f"({impact.gdp_loss_pct[0]:.3f} % of GDP; before catch-up {cur} {impact.value_added_loss_gross[0] / 1e9:,.1f} bn); "
+              f"extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn{yr}")
 
 
 @cli.command("curve")

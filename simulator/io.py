@@ -2,7 +2,9 @@
 
 Scenario files are TOML (or JSON, as written to a results directory). A file may
 start from a built-in economy or another file with ``extends = "NAME-or-PATH"``;
-its tables are merged over the base key by key.
+its tables are merged over the base key by key. A value a file sets removes
+any prior its bases put on that field (a value set in a more specific file
+always wins); a prior set in the same or a more specific file is kept.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from simulator.errors import InputError
-from simulator.scenario import IOTable, Scenario, build_scenario
+from simulator.scenario import IOTable, MrioTable, Scenario, build_scenario
 
 __all__ = [
     "data_path",
     "list_scenarios",
     "load_scenario",
+    "prior_origins",
     "read_io_table",
+    "read_mrio_table",
     "write_results_dir",
 ]
 
@@ -116,67 +121,221 @@ def _origin(field: str, origins: Mapping[tuple[str, ...], str], default: str) ->
     return default
 
 
+def _flat_priors(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """``uncertainty`` with nested tables flattened to dotted paths (anything else kept for validation)."""
+    if not isinstance(tree, Mapping):
+        return {prefix: tree} if prefix else {}
+    out: dict[str, Any] = {}
+    for key, val in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(val, Mapping) and "dist" not in val:
+            out.update(_flat_priors(val, path))
+        else:
+            out[path] = val
+    return out
+
+
+def _value_paths(data: Mapping[str, Any], prefix: str = "") -> set[str]:
+    """Dotted paths of every value a file sets (not its priors)."""
+    out: set[str] = set()
+    for k, v in data.items():
+        if not prefix and k in ("uncertainty", "extends"):
+            continue
+        path = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and "dist" not in v:
+            out |= _value_paths(v, path)
+        else:
+            out.add(path)
+    return out
+
+
+def _override_priors(base: Mapping[str, Any], own: Mapping[str, Any], shown: str,
+                     priors: dict[str, str] | None, overridden: dict[str, tuple[str, str]] | None) -> dict[str, Any]:
+    """Drop the base's priors on fields ``own`` sets a value for: a value in a more specific file wins."""
+    if "uncertainty" not in base:
+        return dict(base)
+    inherited = _flat_priors(base["uncertainty"])
+    values = _value_paths(own)
+    kept = {k: v for k, v in inherited.items() if k not in values}
+    for k in inherited.keys() - kept.keys():
+        if overridden is not None:
+            overridden[k] = (shown, priors.get(k, "") if priors is not None else "")
+        if priors is not None:
+            priors.pop(k, None)
+    return {**base, "uncertainty": kept}
+
+
 def _read_with_extends(path: Path, shown: str, depth: int = 0,
-                       origins: dict[tuple[str, ...], str] | None = None) -> dict[str, Any]:
+                       origins: dict[tuple[str, ...], str] | None = None,
+                       priors: dict[str, str] | None = None,
+                       overridden: dict[str, tuple[str, str]] | None = None) -> dict[str, Any]:
     data = _read_mapping(path, shown)
     ext = data.get("extends")
     if ext is None:
         if origins is not None:
             origins.update(_leaves(data, shown))
+        if priors is not None:
+            priors.update(dict.fromkeys(_flat_priors(data.get("uncertainty", {})), shown))
         return data
     if not isinstance(ext, str):
         raise InputError(shown, "extends", "must be a string", ext)
     if depth > 8:
         raise InputError(shown, "extends", "must not nest more than 8 levels (a cycle?)", ext)
     base_path = _resolve_base(ext, path, shown)
-    base = _read_with_extends(base_path, str(base_path), depth + 1, origins)
+    base = _read_with_extends(base_path, str(base_path), depth + 1, origins, priors, overridden)
     own = {k: v for k, v in data.items() if k != "extends"}
     if origins is not None:
         origins.update(_leaves(own, shown))
+    base = _override_priors(base, own, shown, priors, overridden)
+    if priors is not None:
+        priors.update(dict.fromkeys(_flat_priors(own.get("uncertainty", {})), shown))
     return _merge(base, own)
 
 
-def read_io_table(path: Path, shown: str = "") -> IOTable:
-    """Read an input-output table in the layout of ``data/io/*.csv``.
+def prior_origins(name_or_path: str | os.PathLike[str]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Which file each prior of a scenario comes from, and which inherited priors a value removed.
 
-    Rows are sector codes then value-added rows and ``Total``; columns are
-    sector codes, final-demand columns, ``impo`` (negative), and ``Total``.
+    Returns
+    -------
+    drawn : dict
+        Dotted field path -> the file whose ``[uncertainty]`` set its prior.
+    overridden : dict
+        Dotted field path -> (file that set a value, file whose prior it removed).
+    """
+    path, shown = _locate(name_or_path)
+    priors: dict[str, str] = {}
+    overridden: dict[str, tuple[str, str]] = {}
+    _read_with_extends(path, shown, priors=priors, overridden=overridden)
+    for k in priors:
+        overridden.pop(k, None)  # a prior set again in a more specific file
+    return priors, overridden
+
+
+OUTSIDE_ROW, OUTSIDE_COLUMN = "ohcr", "ohcc"
+"""Row and column of consumption expenditure outside households (business entertainment, ...):
+not value added in the national accounts but intermediate consumption, so the table is read with
+the column's purchases moved into intermediate use and the row left out of value added."""
+
+IMPORT_COLUMNS = ("impo", "imta", "imtx")
+"""Import columns (entered negative): imports, customs duties, commodity taxes on imports."""
+EXPORT_COLUMN, HOUSEHOLD_COLUMN, COMPENSATION_ROW, TOTAL = "expo", "hhco", "epin", "Total"
+BALANCE_TOLERANCE = 1e-3
+"""A sector's row total, column total and stated output must agree within 0.1 %."""
+
+
+def read_io_table(path: Path, shown: str = "") -> IOTable:
+    """Read an input-output table from a CSV file (layout in the README, "Bring your own table").
+
+    Competitive-import form, one currency unit throughout (``economy.io_unit``
+    says how many currency units one table unit is). The first row names the
+    columns, the first column the rows; lines starting with ``#`` are
+    comments. Sector codes are the column names that are also row names.
+    Other rows (except ``Total`` and ``ohcr``) are value added; ``epin`` among
+    them is compensation of employees. Other columns (except ``Total``,
+    ``expo``, the import columns ``impo``, ``imta``, ``imtx`` and ``ohcc``)
+    are domestic final demand; ``hhco`` among them is household consumption.
+    ``Total`` (row and column) is domestic output. Empty cells are 0.
+
+    Parameters
+    ----------
+    path : Path
+    shown : str
+        Name of the file in messages (default: the path).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the row or column and the value: a missing ``Total``
+        row or column or ``impo`` column, a cell that is not a number, an
+        output that is not positive, a sector whose row total, column total
+        and stated output differ by more than 0.1 %.
     """
     shown = shown or str(path)
     try:
-        with path.open(newline="") as fh:
-            rows = list(csv.reader(fh))
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
     except OSError as exc:
         raise InputError(shown, "economy.io_table", "must be a readable CSV file", exc.strerror) from None
-    header = rows[0][1:]
-    body = {r[0]: r[1:] for r in rows[1:]}
-    try:
-        codes = [c for c in header if c in body and c != "Total"]
-        n = len(codes)
-        col = {c: i for i, c in enumerate(header)}
+    except UnicodeDecodeError:
+        raise InputError(shown, "economy.io_table", "must be UTF-8 text", "undecodable bytes") from None
+    if not rows:
+        raise InputError(shown, "(file)", "must hold a header row and sector rows", "an empty file")
+    header = [c.strip() for c in rows[0][1:]]
+    body: dict[str, list[str]] = {}
+    for r in rows[1:]:
+        name = r[0].strip()
+        if name in body:
+            raise InputError(shown, f"row {name}", "must appear once", "a second row")
+        body[name] = r[1:]
+    col = {c: i for i, c in enumerate(header)}
+    for need in (TOTAL, "impo"):
+        if need not in col:
+            what = "domestic output" if need == TOTAL else "imports, entered negative"
+            raise InputError(shown, f"column {need}", f"is required ({what})", "missing")
+    if TOTAL not in body:
+        raise InputError(shown, f"row {TOTAL}", "is required (domestic output)", "missing")
+    codes = [c for c in header if c in body and c != TOTAL]
+    if not codes:
+        raise InputError(shown, "(sectors)", "must have sector codes as both column and row names", "none in common")
+    n = len(codes)
 
-        def num(x: str) -> float:
-            return float(x) if x.strip() else 0.0
+    def num(r: str, c: str) -> float:
+        cells = body[r]
+        i = col[c]
+        x = cells[i].strip() if i < len(cells) else ""
+        if not x:
+            return 0.0
+        try:
+            v = float(x)
+        except ValueError:
+            raise InputError(shown, f"row {r}, column {c}", "must be a number", x) from None
+        if not np.isfinite(v):
+            raise InputError(shown, f"row {r}, column {c}", "must be finite", x)
+        return v
 
-        def row(name: str) -> np.ndarray:
-            return np.array([num(body[name][col[c]]) for c in codes])
+    def row(name: str, cols: list[str] | None = None) -> np.ndarray:
+        return np.array([num(name, c) for c in (cols or codes)])
 
-        z = np.array([[float(body[r][col[c]]) for c in codes] for r in codes])
-        va_rows = [r for r in body if r not in codes and r != "Total"]
-        va = sum((row(r) for r in va_rows), np.zeros(n))
-        comp = row("epin") if "epin" in body else np.zeros(n)
-        fd_cols = [c for c in header if c not in codes and c not in ("Total", "expo", "impo", "imta", "imtx")]
-        dfd = np.array([sum(num(body[r][col[c]]) for c in fd_cols) for r in codes])
-        hh = np.array([float(body[r][col["hhco"]]) for r in codes]) if "hhco" in col else np.zeros(n)
-        ex = np.array([float(body[r][col["expo"]]) for r in codes]) if "expo" in col else np.zeros(n)
-        im_cols = [c for c in ("impo", "imta", "imtx") if c in col]
-        im = -np.array([sum(num(body[r][col[c]]) for c in im_cols) for r in codes])
-        out = np.array([float(body[r][col["Total"]]) for r in codes])
-    except (KeyError, ValueError, IndexError) as exc:
-        raise InputError(shown, "economy.io_table", "must be a table in the layout of the built-in one (sector rows/columns, value-added rows, final-demand columns, Total)", str(exc)) from None
-    if np.any(out <= 0):
-        bad = codes[int(np.argmax(out <= 0))]
-        raise InputError(shown, f"economy.io_table (sector {bad})", "domestic output must be > 0", float(out[codes.index(bad)]))
+    def column(name: str) -> np.ndarray:
+        return np.array([num(r, name) for r in codes])
+
+    z = np.array([row(r) for r in codes])
+    va_rows = [r for r in body if r not in codes and r not in (TOTAL, OUTSIDE_ROW)]
+    if not va_rows:
+        raise InputError(shown, "(value added)", "needs at least one value-added row (a row that is not a sector or Total)", "none")
+    va = sum((row(r) for r in va_rows), np.zeros(n))
+    comp = row(COMPENSATION_ROW) if COMPENSATION_ROW in body else np.zeros(n)
+    fd_cols = [c for c in header if c not in codes and c not in (TOTAL, EXPORT_COLUMN, *IMPORT_COLUMNS, OUTSIDE_COLUMN)]
+    dfd = sum((column(c) for c in fd_cols), np.zeros(n))
+    hh = column(HOUSEHOLD_COLUMN) if HOUSEHOLD_COLUMN in col else np.zeros(n)
+    ex = column(EXPORT_COLUMN) if EXPORT_COLUMN in col else np.zeros(n)
+    im = -sum((column(c) for c in IMPORT_COLUMNS if c in col), np.zeros(n))
+    out_col = column(TOTAL)
+    out_row = row(TOTAL)
+    for i, c in enumerate(codes):
+        if out_col[i] <= 0:
+            raise InputError(shown, f"row {c}, column {TOTAL}", "domestic output must be > 0", _g(out_col[i]))
+        if out_row[i] <= 0:
+            raise InputError(shown, f"row {TOTAL}, column {c}", "domestic output must be > 0", _g(out_row[i]))
+    outside_in = row(OUTSIDE_ROW) if OUTSIDE_ROW in body else np.zeros(n)
+    outside_out = column(OUTSIDE_COLUMN) if OUTSIDE_COLUMN in col else np.zeros(n)
+    row_sum = z.sum(axis=1) + dfd + outside_out + ex - im
+    col_sum = z.sum(axis=0) + va + outside_in
+    for i, c in enumerate(codes):
+        x = out_col[i]
+        for what, got in (("the Total row", out_row[i]), ("its row's entries", row_sum[i]), ("its column's entries", col_sum[i])):
+            if abs(got - x) > BALANCE_TOLERANCE * abs(x):
+                raise InputError(shown, f"sector {c}", f"must balance within 0.1 %: output (Total column) {_g(x)} "
+                                 f"vs sum of {what}", _g(got))
+    if outside_in.sum() > 0 and outside_out.sum() > 0:
+        # consumption expenditure outside households is intermediate consumption in the national
+        # accounts: the column's purchases become inputs of each sector in proportion to its row entry
+        z = z + np.outer(outside_out, outside_in) / outside_in.sum()
+    elif outside_out.sum() > 0:
+        dfd = dfd + outside_out  # no outside-households row: an ordinary final-demand column
+    elif outside_in.sum() > 0:
+        raise InputError(shown, f"column {OUTSIDE_COLUMN}", f"is required with row {OUTSIDE_ROW} "
+                         "(consumption expenditure outside households is reclassified as intermediate use)", "missing")
     return IOTable(
         codes=tuple(codes),
         intermediate=z,
@@ -186,8 +345,96 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
         domestic_final_demand=dfd,
         exports=ex,
         imports=im,
-        output=out,
+        output=out_col,
     )
+
+
+def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
+    """One region of a multi-regional table read by pymrio, as a competitive-import table.
+
+    For region r: intermediate use of each product by r's sectors from every
+    origin (``intermediate``) and from r itself (``domestic_intermediate``,
+    the domestic block, used as is); final demand of r from every origin
+    except export categories (``domestic_final_demand``); imports = r's
+    intermediate and final use of other regions' products; exports = sales
+    of r's products to other regions plus r's export categories; output = r's
+    row totals; value added = output less all intermediate inputs (so
+    columns balance whatever the source's factor-input rows). Sectors with
+    no output in r are left out. Compensation is not read (the household
+    linkage needs a CSV table).
+
+    Parameters
+    ----------
+    ref : MrioTable
+    path : Path
+        The table (file or folder) to pass to pymrio.
+    shown : str
+        File named in messages (the scenario file that set it).
+    """
+    try:
+        import pymrio
+    except ImportError:
+        raise InputError(shown, "economy.io_table.mrio", "needs the pymrio package (pip install 'supplyshock[mrio]')", ref.mrio) from None
+    try:
+        if ref.format == "pymrio":
+            mrio = pymrio.load_all(path)
+        else:
+            parser = getattr(pymrio, f"parse_{ref.format}")
+            mrio = parser(path, year=ref.year) if ref.format in ("oecd", "wiod", "eora26") else parser(path)
+    except Exception as exc:  # pymrio raises many kinds of errors on files it cannot read
+        raise InputError(shown, "economy.io_table.mrio", f"must be a table pymrio can read as format {ref.format!r} ({type(exc).__name__}: {exc})",
+                         ref.mrio) from None
+    z, y = mrio.Z, mrio.Y
+    if z is None or y is None:
+        raise InputError(shown, "economy.io_table.mrio", "must hold Z and Y (intermediate and final demand)", ref.mrio)
+    regions = [str(r) for r in z.index.get_level_values(0).unique()]
+    r = ref.region
+    if r not in regions:
+        raise InputError(shown, "economy.io_table.region", "must be a region of the table (" + ", ".join(regions) + ")", r)
+    zr = z.xs(r, axis=1, level=0)  # every origin -> r's sectors
+    sectors = [str(c) for c in zr.columns]
+    origin = z.index.get_level_values(0).astype(str)
+    product = z.index.get_level_values(1)
+    z_total = zr.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64)
+    z_dom = zr[origin == r].to_numpy(dtype=np.float64)
+    yr = y.xs(r, axis=1, level=0)
+    export_cat = np.array(["export" in str(c).lower() for c in yr.columns])
+    y_use = yr.loc[:, ~export_cat]
+    fd_total = y_use.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    hh_cols = [c for c in y_use.columns if "household" in str(c).lower()]
+    hh = y_use[hh_cols].groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    foreign = origin != r
+    imports = (zr[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+               + y_use[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1))
+    own_rows = origin == r
+    sales = z[own_rows].to_numpy(dtype=np.float64)
+    dest_z = z.columns.get_level_values(0).astype(str)
+    dest_y = y.columns.get_level_values(0).astype(str)
+    y_own = y[own_rows].to_numpy(dtype=np.float64)
+    y_export = np.array([d != r or "export" in str(c).lower() for d, c in zip(dest_y, y.columns.get_level_values(1), strict=True)])
+    exports = sales[:, dest_z != r].sum(axis=1) + y_own[:, y_export].sum(axis=1)
+    output = sales.sum(axis=1) + y_own.sum(axis=1)
+    va = output - z_total.sum(axis=0)
+    keep = output > 0
+    if not keep.any():
+        raise InputError(shown, "economy.io_table.region", "must have sectors with output > 0", r)
+    k = np.flatnonzero(keep)
+    return IOTable(
+        codes=tuple(sectors[i] for i in k),
+        intermediate=z_total[np.ix_(k, k)],
+        value_added=va[k] + z_total[np.ix_(np.flatnonzero(~keep), k)].sum(axis=0),
+        compensation=np.zeros(k.size),
+        household_consumption=hh[k],
+        domestic_final_demand=fd_total[k],
+        exports=exports[k],
+        imports=imports[k],
+        output=output[k],
+        domestic_intermediate=z_dom[np.ix_(k, k)],
+    )
+
+
+def _g(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
 
 
 def _table_path(ref: str, here: Path | None) -> Path:
@@ -197,6 +444,19 @@ def _table_path(ref: str, here: Path | None) -> Path:
     if here is not None and (here.parent / ref).is_file():
         return here.parent / ref
     return Path(ref)
+
+
+def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """File of a built-in scenario name or a path, and how to name it in messages."""
+    text = str(name_or_path)
+    builtin = data_path("scenarios", f"{text}.toml")
+    if builtin.is_file() and not Path(text).exists():
+        return builtin, f"{text} (built-in)"
+    path = Path(text)
+    if not path.is_file():
+        names = ", ".join(list_scenarios())
+        raise InputError(text, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
+    return path, text
 
 
 def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -215,27 +475,33 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     InputError
         If the file cannot be read or breaks a rule.
     """
-    text = str(name_or_path)
-    builtin = data_path("scenarios", f"{text}.toml")
-    if builtin.is_file() and not Path(text).exists():
-        path, shown = builtin, f"{text} (built-in)"
-    else:
-        path = Path(text)
-        shown = text
-        if not path.is_file():
-            names = ", ".join(list_scenarios())
-            raise InputError(shown, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
+    path, shown = _locate(name_or_path)
     origins: dict[tuple[str, ...], str] = {}
     data = _read_with_extends(path, shown, origins=origins)
     if overrides:
-        data = _merge(data, overrides)
+        data = _merge(_override_priors(data, overrides, shown, None, None), overrides)
     table = None
     econ = data.get("economy")
-    if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
-        tpath = _table_path(econ["io_table"], path)
+    if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), Mapping) and "mrio" in econ["io_table"]:
+        setter = _origin("economy.io_table", origins, shown)
+        try:
+            ref = MrioTable.model_validate(dict(econ["io_table"]))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise InputError(setter, "economy.io_table." + ".".join(str(x) for x in err["loc"]), str(err["msg"]).lower(),
+                             err.get("input")) from None
+        base = Path(setter).parent if setter != shown else path.parent
+        mpath = Path(ref.mrio) if Path(ref.mrio).is_absolute() else base / ref.mrio
+        if not mpath.exists():
+            raise InputError(setter, "economy.io_table.mrio", "must be an existing file or folder", ref.mrio)
+        table = read_mrio_table(ref, mpath, setter)
+    elif isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
+        setter = _origin("economy.io_table", origins, shown)  # a relative path is relative to the file that set it
+        here = path if setter == shown else Path(setter)
+        tpath = _table_path(econ["io_table"], here)
         if not tpath.is_file():
-            raise InputError(shown, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
-        table = read_io_table(tpath, shown)
+            raise InputError(setter, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
+        table = read_io_table(tpath, str(tpath) if tpath.parent != data_path("io") else f"{tpath.name} (built-in)")
     try:
         return build_scenario(data, file=shown, table=table)
     except InputError as exc:

@@ -12,6 +12,7 @@ time (working days for licence processing), shares as fractions in [0, 1].
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import itertools
 import math
@@ -34,6 +35,7 @@ __all__ = [
     "LicencePhase",
     "Material",
     "Measure",
+    "MrioTable",
     "Prior",
     "Quota",
     "RunSettings",
@@ -168,6 +170,10 @@ class IOTable(_Frozen):
         Imports as a positive number.
     output : ndarray of shape (n,), float64, table units
         Domestic output.
+    domestic_intermediate : ndarray of shape (n, n), float64, table units, optional
+        Intermediate use of domestic products only, where the source gives it
+        (one region of a multi-regional table); otherwise imports are removed
+        from ``intermediate`` in proportion to each product's domestic use.
     """
 
     codes: tuple[str, ...]
@@ -179,16 +185,45 @@ class IOTable(_Frozen):
     exports: Any
     imports: Any
     output: Any
+    domestic_intermediate: Any = None
+
+
+class MrioTable(_Frozen):
+    """One region of a multi-regional table that pymrio can read.
+
+    ``format``: ``pymrio`` (a system saved by pymrio), or the name of one of
+    pymrio's parsers (``oecd``, ``exiobase3``, ``wiod``, ``eora26``);
+    ``year`` is passed to the parsers that take one.
+    """
+
+    mrio: str
+    format: Literal["pymrio", "oecd", "exiobase3", "wiod", "eora26"]
+    region: str
+    year: int | None = None
 
 
 class Economy(_Frozen):
-    """The importing economy: GDP, currency and its input-output table."""
+    """The importing economy: GDP, currency and its input-output table.
+
+    Money: ``gdp``, material prices and every money figure reported are in
+    ``price_year`` money. The table is in ``table_year`` money; its output is
+    scaled to the price year by ``price_index`` (year -> level, e.g. nominal
+    GDP), which must give both years when they differ. Without years, no
+    conversion is made and figures are in the table's money.
+
+    ``mpc``: marginal propensity to consume out of compensation of employees,
+    used only by the ``household`` linkage (a sensitivity).
+    """
 
     name: str
     currency: str = "JPY"
     gdp: Annotated[float, Gt(0)]
-    io_table: str
+    price_year: Annotated[int, Ge(1800), Le(2200)] | None = None
+    table_year: Annotated[int, Ge(1800), Le(2200)] | None = None
+    price_index: dict[str, Annotated[float, Gt(0)]] = {}
+    io_table: str | MrioTable
     io_unit: Annotated[float, Gt(0)] = 1.0
+    mpc: Annotated[float, Ge(0), Le(1)] | None = None
     refs: Refs = {}
     table: IOTable | None = None
 
@@ -410,11 +445,17 @@ class Firms(_Frozen):
 
 
 class RunSettings(_Frozen):
-    """Horizon, default number of paths and seed, calendar."""
+    """Horizon, default number of paths and seed, calendar.
+
+    ``start_date`` is the calendar date of day 0 (losses are reported by
+    calendar quarter from it; without it, by quarters of the run). When it is
+    given, ``start_weekday`` is its weekday (and must agree if also given).
+    """
 
     horizon_days: Annotated[int, Ge(1), Le(3650)] = 365
     paths: Annotated[int, Ge(1)] = 1000
     seed: Annotated[int, Ge(0)] = 20260107
+    start_date: datetime.date | None = None
     start_weekday: Annotated[int, Ge(0), Le(6)] = 0
 
 
@@ -458,7 +499,8 @@ class Scenario(_Frozen):
 # ------------------------------------------------------------ prior registry
 
 # Numeric fields that may not take a prior (structure, not quantity).
-_NOT_UNCERTAIN = {"priority", "cohorts"}
+_NOT_UNCERTAIN = {"priority": "an allocation rank", "price_year": "a calendar year", "table_year": "a calendar year",
+                  "cohorts": "a number of firm cohorts"}
 # Integer fields: drawn values are rounded to the nearest integer.
 _INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day", "day"}
 
@@ -499,6 +541,12 @@ def _optional_number(ann: Any) -> Any:
     return None
 
 
+class _IndexLevel(_Frozen):
+    """Bounds of a price-index level (for priors on ``economy.price_index.<year>``)."""
+
+    level: Annotated[float, Gt(0)]
+
+
 def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]:
     """Every dotted path that may take a prior, with its model, field and base value.
 
@@ -516,6 +564,8 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
                 out[f"{prefix}.{f}"] = (cls, f, float(getattr(obj, f)))
 
     add("economy", sc.economy)
+    for year, level in sc.economy.price_index.items():
+        out[f"economy.price_index.{year}"] = (_IndexLevel, "level", float(level))
     for m, mat in sc.materials.items():
         add(f"materials.{m}", mat)
         add(f"materials.{m}.stockpile", mat.stockpile)
@@ -663,6 +713,12 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     raw = dict(data)
     raw.pop("extends", None)
     raw["uncertainty"] = _flatten_priors(raw.get("uncertainty", {}), file)
+    run_in = raw.get("run")
+    if isinstance(run_in, Mapping) and isinstance(run_in.get("start_date"), str):  # JSON has no date type
+        try:
+            raw["run"] = {**run_in, "start_date": datetime.date.fromisoformat(run_in["start_date"])}
+        except ValueError:
+            raise InputError(file, "run.start_date", "must be a date (YYYY-MM-DD)", run_in["start_date"]) from None
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -672,6 +728,15 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     if table is not None:
         sc = sc.model_copy(update={"economy": sc.economy.model_copy(update={"table": table})})
     problems = list(_cross_checks(sc))
+    run_raw = raw.get("run")
+    start = sc.run.start_date
+    if start is not None:
+        weekday = start.weekday()
+        if not (isinstance(run_raw, Mapping) and "start_weekday" in run_raw):
+            sc = sc.model_copy(update={"run": sc.run.model_copy(update={"start_weekday": weekday})})
+        elif sc.run.start_weekday != weekday:
+            problems.append(("run.start_weekday", f"must be the weekday of run.start_date ({start.isoformat()} is {weekday}, "
+                             "0 Monday ... 6 Sunday)", sc.run.start_weekday))
     if problems:
         f, r, v = problems[0]
         raise InputError(file, f, r, v, [InputError(file, *p) for p in problems[1:]])
@@ -704,6 +769,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
         p.append(("sources", "must define at least one source", {}))
     if not sc.sectors:
         p.append(("sectors", "must define at least one sector", {}))
+    p.extend(_money_checks(sc.economy))
     # sources
     supply_sum = {m: 0.0 for m in mats}
     for k, src in sc.sources.items():
@@ -755,7 +821,8 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
         where = f"uncertainty.{path}"
         if path not in targets:
             if path.rsplit(".", 1)[-1] in _NOT_UNCERTAIN:
-                p.append((where, f"{path.rsplit('.', 1)[-1]} cannot take a prior (an allocation rank, not a quantity)", path))
+                last = path.rsplit('.', 1)[-1]
+                p.append((where, f"{last} cannot take a prior ({_NOT_UNCERTAIN[last]}, not a quantity)", path))
             else:
                 p.append((where, "is not a numeric field of this scenario" + _suggest(path, list(targets)), path))
             continue
@@ -789,6 +856,27 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     # share groups with priors: drawn shares must leave room for the rest
     for m in mats:
         _share_group_check(sc, m, p)
+    return p
+
+
+def _money_checks(econ: Economy) -> list[tuple[str, str, Any]]:
+    """Price year, table year and the index linking them."""
+    p: list[tuple[str, str, Any]] = []
+    for year in econ.price_index:
+        if not (year.isdigit() and len(year) == 4):
+            p.append((f"economy.price_index.{year}", "keys must be years (four digits)", year))
+    if econ.price_year is None:
+        return p
+    if econ.table_year is None:
+        p.append(("economy.table_year", f"is required when price_year is set (the year of the table's money); price_year is {econ.price_year}", None))
+        return p
+    if econ.price_year != econ.table_year:
+        have = sorted(econ.price_index)
+        for field, y in (("price_year", econ.price_year), ("table_year", econ.table_year)):
+            if str(y) not in econ.price_index:
+                rule = (f"needs a value in economy.price_index to convert the {econ.table_year} table to {econ.price_year} money"
+                        f" (index has {', '.join(have) if have else 'no years'})")
+                p.append((f"economy.{field}", rule, y))
     return p
 
 

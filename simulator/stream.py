@@ -15,6 +15,7 @@ rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ import numpy.typing as npt
 import xarray as xr
 
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_block
-from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics
+from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics, price_scale, scenario_quarters
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
@@ -57,12 +58,23 @@ class MetricsRecorder:
         self.peak = np.zeros((M, P))
         self.short_days = np.zeros((M, P), dtype=np.int64)
         self.inv_demand = 1.0 / np.ascontiguousarray(pp.demand.T)
+        self.daily_output = np.ascontiguousarray(pp.daily_output.T)  # (S, P)
+        self.quarters, self.qidx = scenario_quarters(sc)
+        Q = len(self.quarters)
+        self.gross = np.zeros((S, P))
+        self.q_lost = np.zeros((Q, S, P))
+        self.q_gross = np.zeros((Q, S, P))
 
     def start(self, state: DayState) -> None:
         pass
 
     def record(self, t: int, s: DayState) -> None:
         self.lost += s.lost
+        gross = (1.0 - s.f) * self.daily_output  # shortfall from plan, before catch-up
+        self.gross += gross
+        q = self.qidx[t]
+        self.q_lost[q] += s.lost
+        self.q_gross[q] += gross
         stopped = s.f < STOPPAGE_THRESHOLD
         self.first = np.where(stopped & np.isinf(self.first), float(t), self.first)
         self.stop_days += stopped
@@ -84,6 +96,11 @@ class MetricsRecorder:
             peak_shortfall=np.ascontiguousarray(self.peak.T),
             shortfall_days=np.ascontiguousarray(self.short_days.T),
             gdp=pp.gdp.copy(),
+            output_loss_gross=np.ascontiguousarray(self.gross.T),
+            quarters=list(self.quarters),
+            quarter_days=np.bincount(self.qidx, minlength=len(self.quarters)).astype(np.int64),
+            output_loss_quarter=np.ascontiguousarray(self.q_lost.transpose(2, 0, 1)),
+            output_loss_gross_quarter=np.ascontiguousarray(self.q_gross.transpose(2, 0, 1)),
         )
 
 
@@ -310,7 +327,8 @@ def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size:
             replay(simulate_simpy(sc, pp, draws), both)
         else:
             raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
-        out.append(BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
+        pm = dataclasses.replace(metrics.result(), price_scale=price_scale(sc, draws.params, n))
+        out.append(BlockResult(block, n, pm, hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
         if progress:
             progress(n)
     return out, counts
@@ -439,7 +457,8 @@ def estimate_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 
     per_block_path = 8 * (B * (K * M + M) + 60 * max(S * M, K * M) + 4 * len(sc.policy)) + 12 * T * len(licence) + 8 * 40
     n_in_flight = min(n_paths, block_size) * workers
     hist = 4 * T * (S + 3 * M) * HIST_BINS * (workers + 1)
-    per_path = 8 * (2 * S + 2 * M + 2 + S + M + len(sc.uncertainty)) + 8 * (3 * S)
+    Q = sc.run.horizon_days // 90 + 2
+    per_path = 8 * (2 * S + 2 * M + 2 + S + M + len(sc.uncertainty)) + 8 * (3 * S) + 8 * (2 * S + 2 * Q * S + 4 * Q + 2)
     return per_block_path * n_in_flight + hist, per_path
 
 

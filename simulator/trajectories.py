@@ -89,6 +89,9 @@ class Trajectories:
     demand : ndarray of shape (P, M), t/day
         Baseline daily demand.
     gdp : ndarray of shape (P,), currency/yr
+    price_scale : ndarray of shape (P,), optional
+        Factor from the table's money (that of ``lost_output``) to the price
+        year's, with the paths' draws (set by :func:`simulator.simulate`).
     currency : str
     engine : str
     events : list of list of Event, optional
@@ -118,6 +121,7 @@ class Trajectories:
     daily_output: FloatArray
     demand: FloatArray
     gdp: FloatArray
+    price_scale: FloatArray | None = None
     currency: str = "JPY"
     engine: str = ""
     events: list[list[Event]] = field(default_factory=list)

@@ -94,7 +94,7 @@ def test_run_without_scenario_runs_the_default_and_prints_a_table() -> None:
     out = res.stdout
     assert out.startswith("japan-3m-curb")
     assert "200 paths" in out
-    row = next(line for line in out.splitlines() if "value added lost (JPY bn)" in line)
+    row = next(line for line in out.splitlines() if "value added lost (JPY bn, 2025 money)" in line)
     cells = [c.strip() for c in row.strip("│ ").split("│")]
     assert len(cells) == 5, row  # label, mean, median, 5 %, 95 %
     assert float(cells[1].replace(",", "")) > 0  # a 90-day stop of all Chinese supply costs something
@@ -108,13 +108,18 @@ def test_json_has_the_documented_fields(summary: dict[str, Any], files: dict[str
     assert summary["scenario"] == "small-curb"
     assert summary["paths"] == 200 and summary["seed"] == 5 and summary["engine"] == "vectorised"
     assert summary["horizon_days"] == 120
+    assert summary["price_year"] == 2025
     for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
-        assert set(summary[q]) == set(STATS), q
+        money = q != "gdp_loss_pct"
+        assert set(summary[q]) == set(STATS) | ({"price_year"} if money else set()), q
         assert all(isinstance(summary[q][k], float) for k in STATS)
         assert summary[q]["p05"] <= summary[q]["median"] <= summary[q]["p95"]
+        if money:
+            assert summary[q]["price_year"] == 2025
     assert list(summary["sectors"]) == sc.sector_ids
     for name, sec in summary["sectors"].items():
-        assert set(sec["output_loss"]) == set(STATS), name
+        assert set(sec["output_loss"]) == {*STATS, "price_year"}, name
+        assert sec["output_loss"]["price_year"] == sec["value_added_loss"]["price_year"] == 2025
         assert set(sec["first_stoppage_day"]) == set(DAY_STATS), name
         for k in DAY_STATS:
             v = sec["first_stoppage_day"][k]
@@ -136,13 +141,17 @@ def test_json_numbers_are_consistent(summary: dict[str, Any]) -> None:
 def test_csv_parses_and_matches_json(files: dict[str, Path], summary: dict[str, Any]) -> None:
     res = ok("run", files["small"], "--paths", "200", "--seed", "5", "--block-size", "64", "--format", "csv", "--quiet")
     rows = list(csv.reader(io.StringIO(res.stdout)))
-    assert rows[0] == ["quantity", "label", "mean", "median", "p05", "p95"]
-    assert all(len(r) == 6 for r in rows)
-    by_key = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    assert rows[0] == ["quantity", "label", "mean", "median", "p05", "p95", "price_year"]
+    assert all(len(r) == 7 for r in rows)
+    by_key = {(r[0], r[1]): r[2:6] for r in rows[1:]}
+    year = {(r[0], r[1]): r[6] for r in rows[1:]}
     for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
         assert [float(x) for x in by_key[(q, "total")]] == [summary[q][k] for k in STATS]
+    assert year[("gdp_loss_pct", "total")] == ""
+    assert year[("value_added_loss", "total")] == year[("premium_cost", "total")] == "2025"
     for name, sec in summary["sectors"].items():
         assert [float(x) for x in by_key[("output_loss", name)]] == [sec["output_loss"][k] for k in STATS]
+        assert year[("output_loss", name)] == "2025"
         fs = by_key[("first_stoppage_day", name)]
         assert fs[0] == ""
         assert [None if x == "" else float(x) for x in fs[1:]] == [sec["first_stoppage_day"][k] for k in DAY_STATS]
@@ -359,8 +368,8 @@ def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
         assert split == pytest.approx(pending, abs=0.02)
         pending = float(left.replace(",", ""))
         assert re.match(rf"day +{nxt} ", b)
-    assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn \([\d.]+ % of GDP\); extra procurement cost JPY [\d,.]+ bn",
-                        lines[-1]), lines[-1]
+    assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn of 2025 \([\d.]+ % of GDP; before catch-up JPY [\d,.]+ bn\); "
+                        r"extra procurement cost JPY [\d,.]+ bn of 2025", lines[-1]), lines[-1]
 
 
 def test_version() -> None:

@@ -26,7 +26,7 @@ SEED = 7
 BLOCK = 50
 N = 120  # three blocks: 50, 50, 20
 
-ARRAY_METRICS = tuple(f.name for f in fields(PathMetrics) if f.name not in ("sectors", "materials", "currency"))
+ARRAY_METRICS = tuple(f.name for f in fields(PathMetrics) if f.name not in ("sectors", "materials", "currency", "quarters"))
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +110,12 @@ def test_sample_draws_is_the_concatenation_of_its_blocks(sc: simulator.Scenario)
         np.testing.assert_array_equal(short.licence_days[k], blocks[1].licence_days[k][:7])
 
 
-def test_streamed_metrics_equal_metrics_of_full_trajectories(result: RunResult, trajectories: simulator.Trajectories) -> None:
-    exact = metrics_from_trajectories(trajectories)
+def test_streamed_metrics_equal_metrics_of_full_trajectories(result: RunResult, trajectories: simulator.Trajectories,
+                                                             sc: simulator.Scenario) -> None:
+    exact = metrics_from_trajectories(trajectories, sc)
     got = result.metrics
     assert got.sectors == exact.sectors and got.materials == exact.materials
+    assert got.quarters == exact.quarters
     for name in ARRAY_METRICS:
         x, y = getattr(got, name), getattr(exact, name)
         assert x.shape == y.shape, name

@@ -24,8 +24,20 @@ def test_default_target_is_nri_three_months() -> None:
     assert t.reproduced_by(700e9) and not t.reproduced_by(400e9)
 
 
-def test_gdp_base_reconciles_nri_yen_and_share() -> None:
-    """NRI's ¥660bn and 0.11 % imply a ≈¥600tn base: the built-in economy must use it."""
+def test_gdp_base_is_the_price_years_and_nri_yen_and_share_differ_against_it() -> None:
+    """The GDP base is nominal GDP of the price year (2025: JPY 662.8tn).
+
+    NRI's JPY 660bn and 0.11 % imply a base of about JPY 600tn (about 2024's
+    JPY 609tn), so against 2025 GDP the yen target and the share target are
+    about 10 % apart: a fit can match one of them, and the default target is
+    the yen figure.
+    """
     sc = simulator.load_scenario("japan-3m-curb")
+    econ = sc.economy
+    assert econ.price_year == 2025
+    assert econ.gdp == econ.price_index["2025"] == 662.8e12
     share = load_targets()["nri-3m-gdp"].value / 100
-    assert sc.economy.gdp * share == pytest.approx(default_target().value, rel=0.01)
+    implied = default_target().value / share
+    assert implied == pytest.approx(600e12, rel=0.01)
+    assert econ.gdp / implied - 1 == pytest.approx(0.105, abs=0.01)
+    assert default_target().quantity == "value_added_loss"

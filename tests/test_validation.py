@@ -107,7 +107,7 @@ def test_unknown_builtin_name() -> None:
 
 def test_unknown_base_in_extends(tmp_path: Path) -> None:
     path = write(tmp_path, "ext.toml", "", base='extends = "japan-rare-earthz"\n')
-    rule = "must name a built-in economy (japan-rare-earths) or an existing file"
+    rule = "must name a built-in economy (japan-rare-earths, toy-gallium) or an existing file"
     with pytest.raises(InputError, match=line(path, "extends", rule, "'japan-rare-earthz'")) as exc:
         simulator.load_scenario(path)
     check(exc, path, "extends", rule, "japan-rare-earthz")
