@@ -359,22 +359,26 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         backlog[t > window_end] = 0.0
         extra = np.minimum(overtime, backlog)  # (S, P) planned catch-up, share of baseline output
         catching_up = bool(extra.any())
-        if thrift_rows.size and tramp.first_day <= t <= tramp.done_day + 1:
+        ramping = bool(thrift_rows.size) and tramp.first_day <= t <= tramp.done_day + 1
+        if ramping:
             factor_u[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
-        factor_c = tile(factor_u)
-        req = base_u_c * factor_c
+        if t == 0 or ramping:
+            # the requirements change only while thrifting ramps: recompute them then
+            factor_c = tile(factor_u)
+            req = base_u_c * factor_c
+            need_l = [msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds) for mask in lev_masks]
+            required_base = msum(req, u_bounds)
         # 4. allocation by priority, pro rata within a level, within each cohort's own stock
         have = inv_c
         avail = have.copy()
         short = np.zeros((M, CP))
-        for li, mask in enumerate(lev_masks):
-            need = msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds)
+        for li, need in enumerate(need_l):
             enough = need <= avail + ENOUGH * need
             enough_l[li] = enough
             ratio_l[li] = np.divide(avail, need, out=np.ones_like(need), where=~enough)
             short += np.where(enough, 0.0, need - avail)
             avail = np.where(enough, np.maximum(avail - need, 0.0), 0.0)
-        required = msum(req, u_bounds)
+        required = required_base
         if catching_up:
             # catch-up only from material above the cohort's normal stock
             extra_c = tile(extra)
