@@ -12,6 +12,7 @@ import io as _io
 import json
 import platform
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from rich.table import Table
 from simulator import __version__
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics
-from simulator.errors import InputError
+from simulator.errors import InputError, InputWarning
 from simulator.io import list_scenarios, load_scenario, scenario_to_json, write_results_dir
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
@@ -48,10 +49,19 @@ def _input_error(exc: InputError) -> _Fail:
 
 
 def _load(scenario: str) -> Scenario:
-    try:
-        return load_scenario(scenario)
-    except InputError as exc:
-        raise _input_error(exc) from None
+    """Load a scenario; unusual values are printed to stderr as ``warning: ...`` (the exit code stays 0)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            sc = load_scenario(scenario)
+        except InputError as exc:
+            raise _input_error(exc) from None
+    for w in caught:
+        if issubclass(w.category, InputWarning):
+            click.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return sc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import tomllib
+import warnings
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -20,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from simulator.errors import InputError
-from simulator.scenario import IOTable, Scenario, build_scenario
+from simulator.errors import InputError, InputWarning
+from simulator.scenario import IOTable, Scenario, build_scenario, scenario_warnings
 
 __all__ = [
     "data_path",
@@ -174,6 +175,10 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
         out = np.array([float(body[r][col["Total"]]) for r in codes])
     except (KeyError, ValueError, IndexError) as exc:
         raise InputError(shown, "economy.io_table", "must be a table in the layout of the built-in one (sector rows/columns, value-added rows, final-demand columns, Total)", str(exc)) from None
+    for label, arr in (("intermediate use", z), ("value added", va), ("final demand", dfd), ("exports", ex),
+                       ("imports", im), ("Total", out)):
+        if not np.all(np.isfinite(arr)):
+            raise InputError(shown, f"economy.io_table ({label})", "must hold finite numbers", "inf or nan")
     if np.any(out <= 0):
         bad = codes[int(np.argmax(out <= 0))]
         raise InputError(shown, f"economy.io_table (sector {bad})", "domestic output must be > 0", float(out[codes.index(bad)]))
@@ -237,7 +242,10 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
             raise InputError(shown, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
         table = read_io_table(tpath, shown)
     try:
-        return build_scenario(data, file=shown, table=table)
+        sc = build_scenario(data, file=shown, table=table, warn=False)
+        for f, r, v in scenario_warnings(sc):
+            warnings.warn(InputWarning(_origin(f, origins, shown), f, r, v), stacklevel=2)
+        return sc
     except InputError as exc:
         # name the file that set the offending value (a base file, for a value it set)
         raise InputError(_origin(exc.field, origins, shown), exc.field, exc.rule, exc.value,
