@@ -6,6 +6,7 @@ the rule and the value given; nothing is written), 1 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io as _io
@@ -28,7 +29,7 @@ from simulator import __version__
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics
 from simulator.errors import InputError, InputWarning
-from simulator.io import list_scenarios, load_scenario, scenario_to_json, write_results_dir
+from simulator.io import list_scenarios, load_scenario, scenario_to_json, staged_dir
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
@@ -98,13 +99,15 @@ def validate_cmd(file: str) -> None:
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write the results directory here.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the results directory here (must not exist or be empty).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
 @click.option("--multiplier", type=click.Choice(["type1", "direct", "type2"]), default="type1", show_default=True, help="Value-added multiplier.")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes running blocks at once.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
-            multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
+            overwrite: bool, multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
     sc = _load(scenario)
     if n_paths is None:
@@ -117,15 +120,22 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         raise _input_error(exc) from None
     err = Console(stderr=True)
     show = not quiet and err.is_terminal
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=not show, transient=True) as prog:
-        task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
-        res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
-                        progress=lambda n: prog.advance(task, n))
-    impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
-    summary = _summary(res, impact)
-    if out is not None:
-        _write_results(out, res, impact, summary)
+    # the results directory is staged before the run (a refused --out fails before the work) and renamed
+    # into place only once every file is written; an error or Ctrl-C removes it
+    try:
+        staged = staged_dir(out, overwrite=overwrite) if out is not None else contextlib.nullcontext(None)
+        with staged as tmp:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, disable=not show, transient=True) as prog:
+                task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
+                res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
+                                progress=lambda n: prog.advance(task, n))
+            impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+            summary = _summary(res, impact)
+            if tmp is not None:
+                _write_results(tmp, res, impact, summary)
+    except InputError as exc:
+        raise _input_error(exc) from None
     if fmt == "json":
         click.echo(json.dumps(summary, indent=2))
     elif fmt == "csv":
@@ -152,6 +162,7 @@ def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
 
 
 def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any]) -> None:
+    """Write the results files into the (staged) directory ``out``."""
     def text(content: str) -> Callable[[Path], None]:
         def write(p: Path) -> None:
             p.write_text(content)
@@ -179,16 +190,15 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
         "command": " ".join(sys.argv),
         "files": ["summary.json", "paths.parquet", "daily_quantiles.nc", "scenario.json", "manifest.json"],
     }
-    write_results_dir(
-        out,
-        {
-            "summary.json": text(json.dumps(summary, indent=2)),
-            "paths.parquet": lambda p: frame.to_parquet(p, index=False),
-            "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
-            "scenario.json": text(scen_json),
-            "manifest.json": text(json.dumps(manifest, indent=2)),
-        },
-    )
+    writers: dict[str, Callable[[Path], None]] = {
+        "summary.json": text(json.dumps(summary, indent=2)),
+        "paths.parquet": lambda p: frame.to_parquet(p, index=False),
+        "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
+        "scenario.json": text(scen_json),
+        "manifest.json": text(json.dumps(manifest, indent=2)),
+    }
+    for name, write in writers.items():
+        write(out / name)
 
 
 def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
@@ -304,12 +314,23 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Exit codes: 0 ok, 2 bad input, 130 interrupted (Ctrl-C; nothing is left
+    behind), 1 internal error.
+    """
     try:
-        cli.main(standalone_mode=True)
+        rv = cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted: nothing written", err=True)
+        sys.exit(130)
     except InputError as exc:  # anything not caught at the command level
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":
