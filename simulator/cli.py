@@ -29,7 +29,7 @@ from simulator import __version__
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics
 from simulator.errors import InputError, InputWarning
-from simulator.io import list_scenarios, load_scenario, scenario_to_json, staged_dir
+from simulator.io import list_economies, list_scenarios, load_scenario, scenario_to_json, staged_dir
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
@@ -73,19 +73,35 @@ def cli() -> None:
 
 @cli.command("scenarios")
 def scenarios_cmd() -> None:
-    """List the built-in scenarios."""
-    table = Table(title="Built-in scenarios", show_lines=False)
-    table.add_column("name", style="bold")
-    table.add_column("description")
-    for name, desc in list_scenarios().items():
-        table.add_row(name, desc)
-    Console().print(table)
+    """List the built-in scenarios and economies (a scenario file ``extends`` an economy)."""
+    con = Console()
+    for title, items in (("Built-in scenarios", list_scenarios()),
+                         ("Built-in economies (extends = \"NAME\"; no shock)", list_economies())):
+        table = Table(title=title, show_lines=False)
+        table.add_column("name", style="bold")
+        table.add_column("description")
+        for name, desc in items.items():
+            table.add_row(name, desc)
+        con.print(table)
+
+
+@cli.command("schema")
+@click.option("--markdown", "as_markdown", is_flag=True, help="The Markdown reference (docs/scenario-reference.md) instead of JSON Schema.")
+def schema_cmd(as_markdown: bool) -> None:
+    """Print the scenario file reference: JSON Schema, or Markdown with --markdown.
+
+    Regenerate the documentation page with
+    ``supplyshock schema --markdown > docs/scenario-reference.md``.
+    """
+    from simulator.reference import json_schema, markdown
+
+    click.echo(markdown() if as_markdown else json.dumps(json_schema(), indent=2, ensure_ascii=False), nl=not as_markdown)
 
 
 @cli.command("validate")
 @click.argument("file")
 def validate_cmd(file: str) -> None:
-    """Check a scenario file (or built-in name); print a one-line summary."""
+    """Check a scenario file (or built-in scenario or economy name); print a one-line summary."""
     sc = _load(file)
     click.echo(
         f"{file}: ok: {len(sc.materials)} materials, {len(sc.sources)} sources, {len(sc.sectors)} sectors, "

@@ -31,6 +31,7 @@ __all__ = [
     "check_out_dir",
     "clean_stale_temporaries",
     "data_path",
+    "list_economies",
     "list_scenarios",
     "load_scenario",
     "read_io_table",
@@ -48,8 +49,17 @@ def data_path(*parts: str) -> Path:
 
 def list_scenarios() -> dict[str, str]:
     """Built-in scenarios: name -> one-line description."""
+    return _first_lines("scenarios")
+
+
+def list_economies() -> dict[str, str]:
+    """Built-in economies (a scenario file ``extends`` one): name -> one-line description."""
+    return _first_lines("economies")
+
+
+def _first_lines(folder: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for f in sorted(data_path("scenarios").glob("*.toml")):
+    for f in sorted(data_path(folder).glob("*.toml")):
         with f.open("rb") as fh:
             raw = tomllib.load(fh)
         out[f.stem] = str(raw.get("description", "")).strip().splitlines()[0] if raw.get("description") else ""
@@ -137,6 +147,7 @@ def _read_with_extends(path: Path, shown: str, depth: int = 0,
         raise InputError(shown, "extends", "must not nest more than 8 levels (a cycle?)", ext)
     base_path = _resolve_base(ext, path, shown)
     base = _read_with_extends(base_path, str(base_path), depth + 1, origins)
+    base.pop("description", None)  # a description says what this file is: it is not inherited
     own = {k: v for k, v in data.items() if k != "extends"}
     if origins is not None:
         origins.update(_leaves(own, shown))
@@ -228,8 +239,11 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     """
     text = str(name_or_path)
     builtin = data_path("scenarios", f"{text}.toml")
+    economy = data_path("economies", f"{text}.toml")
     if builtin.is_file() and not Path(text).exists():
         path, shown = builtin, f"{text} (built-in)"
+    elif economy.is_file() and not Path(text).exists():
+        path, shown = economy, f"{text} (built-in economy)"
     else:
         path = Path(text)
         shown = text
