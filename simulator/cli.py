@@ -189,6 +189,13 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     scen_json = scenario_to_json(sc)
     frame = _path_frame(res, impact)
     ds = res.daily.to_xarray()
+    # what a file needs to be read on its own: which run, and in what units
+    about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
+                             "engine": res.engine, "multiplier": impact.multiplier, "currency": sc.economy.currency}
+    if summary.get("money_year") is not None:
+        about["money_year"] = summary["money_year"]
+    ds.attrs.update({k: v for k, v in about.items() if isinstance(v, (str, int, float))})
+    ds.attrs["day"] = "day 0 is the first simulated day"
     manifest = {
         "supplyshock": __version__,
         "python": platform.python_version(),
@@ -208,13 +215,48 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     }
     writers: dict[str, Callable[[Path], None]] = {
         "summary.json": text(json.dumps(summary, indent=2)),
-        "paths.parquet": lambda p: frame.to_parquet(p, index=False),
+        "paths.parquet": lambda p: _write_parquet(p, frame, {**about, "units": _path_units(frame, sc, about)}),
         "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
         "scenario.json": text(scen_json),
         "manifest.json": text(json.dumps(manifest, indent=2)),
     }
     for name, write in writers.items():
         write(out / name)
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> None:
+    """Parquet with the run's description as JSON under the schema metadata key ``supplyshock``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"supplyshock"] = json.dumps(about).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
+    """Unit of every column of ``paths.parquet``."""
+    from simulator.scenario import prior_targets, unit_of
+
+    money = about["currency"] + (f" ({about['money_year']} prices)" if "money_year" in about else "")
+    fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "premium_cost": money}
+    prefix = {"output_loss": money, "first_stoppage_day": "day (NaN: never)", "stoppage_days": "days",
+              "peak_shortfall": "share of the day's requirement", "shortfall_days": "days"}
+    targets = prior_targets(sc)
+    units: dict[str, str] = {}
+    for col in frame.columns:
+        head = col.split(".", 1)[0]
+        if col in fixed:
+            units[col] = fixed[col]
+        elif head in prefix:
+            units[col] = prefix[head]
+        elif head == "param" and col[6:] in targets:
+            u = unit_of(*targets[col[6:]][:2])
+            units[col] = u.unit if u is not None else ""
+        else:
+            units[col] = ""
+    return units
 
 
 def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
@@ -236,20 +278,44 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+_STAT_KEYS = ("mean", "median", "p05", "p95")
+
+
 def _csv(summary: dict[str, Any]) -> str:
+    """The JSON summary as CSV, every value of it (a test checks nothing is left out).
+
+    Columns ``quantity, label, mean, median, p05, p95, value``: statistics go in
+    the first four (blank where a quantile never happens, e.g. a stoppage day),
+    anything else in ``value``. ``label`` is the sector or material, ``total``
+    for the economy-wide statistics, empty for run settings.
+    """
     buf = _io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["quantity", "label", "mean", "median", "p05", "p95"])
-    for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
-        st = summary[q]
-        w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"]])
-    for name, sec in summary["sectors"].items():
-        for q in ("output_loss", "value_added_loss"):
-            st = sec[q]
-            w.writerow([q, name, st["mean"], st["median"], st["p05"], st["p95"]])
-        st = sec["first_stoppage_day"]
-        w.writerow(["first_stoppage_day", name, "", _blank(st["median"]), _blank(st["p05"]), _blank(st["p95"])])
+    w.writerow(["quantity", "label", *_STAT_KEYS, "value"])
+    for parts, v in _leaves(summary):
+        if parts[0] in ("sectors", "materials") and len(parts) >= 3:
+            quantity, label = ".".join(parts[2:]), parts[1]
+        else:
+            quantity, label = ".".join(parts), "total" if isinstance(v, dict) else ""
+        if isinstance(v, dict):
+            w.writerow([quantity, label, *(_blank(v.get(k)) for k in _STAT_KEYS), ""])
+        else:
+            w.writerow([quantity, label, "", "", "", "", json.dumps(v) if isinstance(v, (list, bool)) or v is None else v])
     return buf.getvalue()
+
+
+def _leaves(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """(key path, value) for every scalar, and for every table of statistics (kept whole)."""
+    out: list[tuple[tuple[str, ...], Any]] = []
+    for k, v in tree.items():
+        path = (*prefix, str(k))
+        if isinstance(v, dict) and v and set(v) <= set(_STAT_KEYS):
+            out.append((path, v))
+        elif isinstance(v, dict):
+            out.extend(_leaves(v, path))
+        else:
+            out.append((path, v))
+    return out
 
 
 def _blank(x: float | None) -> str | float:

@@ -68,7 +68,9 @@ class MetricsRecorder:
         self.stop_days += stopped
         self.premium += s.premium
         share = s.shortfall * self.inv_demand
-        np.maximum(self.peak, share, out=self.peak)
+        # peak share of the day's requirement (plan plus catch-up) not met: in [0, 1]
+        of_req = np.divide(s.shortfall, s.requirement, out=np.zeros_like(s.shortfall), where=s.requirement > 0)
+        np.maximum(self.peak, np.minimum(of_req, 1.0), out=self.peak)
         self.short_days += share > SHORTFALL_TOLERANCE
 
     def result(self) -> PathMetrics:
