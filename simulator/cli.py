@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io as _io
 import json
+import math
 import platform
 import sys
 import warnings
@@ -22,7 +23,7 @@ import click
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from simulator import __version__
@@ -30,12 +31,18 @@ from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, scenario_to_json, staged_dir
+from simulator.precision import median_rel_error
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
 __all__ = ["cli", "main"]
 
-DEFAULT_PATHS = 100_000
+DEFAULT_PATHS = 20_000
+"""Paths when neither ``--paths`` nor the scenario's ``run.paths`` says: the smallest round count at which the
+relative Monte Carlo error of the median GDP loss is below 1 % on the built-in scenarios
+(``benchmarks/mc_error.py``)."""
+DEFAULT_PATHS_SIMPY = 1_000
+"""The same for ``--engine simpy`` (the reference engine runs ~10^3 path-days a second; its error is printed)."""
 
 
 class _Fail(click.ClickException):
@@ -111,7 +118,8 @@ def validate_cmd(file: str) -> None:
 
 @cli.command("run")
 @click.argument("scenario", default="japan-3m-curb")
-@click.option("--paths", "n_paths", type=int, default=None, help=f"Monte Carlo paths [default: {DEFAULT_PATHS:,} vectorised, the scenario's run.paths for simpy].")
+@click.option("--paths", "n_paths", type=int, default=None,
+              help=f"Monte Carlo paths [default: the scenario's run.paths, else {DEFAULT_PATHS:,} ({DEFAULT_PATHS_SIMPY:,} for simpy)].")
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
@@ -126,8 +134,9 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             overwrite: bool, multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
     sc = _load(scenario)
-    if n_paths is None:
-        n_paths = DEFAULT_PATHS if engine == "vectorised" else sc.run.paths
+    if n_paths is None:  # the file's run.paths if it says, whatever the engine; else the measured default
+        n_paths = sc.run.paths if "paths" in sc.run.model_fields_set else (
+            DEFAULT_PATHS if engine == "vectorised" else DEFAULT_PATHS_SIMPY)
     seed = sc.run.seed if seed is None else seed
     try:
         check_run_options(n_paths, seed, block_size, workers)
@@ -142,7 +151,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         staged = staged_dir(out, overwrite=overwrite) if out is not None else contextlib.nullcontext(None)
         with staged as tmp:
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, disable=not show, transient=True) as prog:
+                          TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
                 res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
                                 progress=lambda n: prog.advance(task, n))
@@ -174,6 +183,8 @@ def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
         "gdp_base": sc.economy.gdp,
         **{k: v for k, v in s.items() if k != "paths"},
     }
+    err = median_rel_error(impact.gdp_loss_pct)  # relative standard error of the median, from order statistics
+    s["gdp_loss_median_rel_error"] = None if not math.isfinite(err) else err
     return s
 
 
@@ -344,6 +355,8 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     head.add_row("share of GDP (%)", f"{g['mean']:.3f}", f"{g['median']:.3f}", f"{g['p05']:.3f}", f"{g['p95']:.3f}")
     head.add_row(f"extra procurement cost ({cur} bn, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
+    if s.get("gdp_loss_median_rel_error") is not None:
+        con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} of it (one standard error)")
     t = Table(title="By sector", show_header=True, header_style="bold")
     t.add_column("sector", overflow="fold")
     t.add_column(f"output lost, {cur} bn\nmedian [5-95 %]", justify="right")

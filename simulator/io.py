@@ -275,6 +275,8 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
 def scenario_to_json(sc: Scenario) -> str:
     """The resolved scenario as JSON (loadable again with :func:`load_scenario`)."""
     data = sc.model_dump(mode="json", exclude={"origin": True, "economy": {"table"}})
+    if "paths" not in sc.run.model_fields_set:
+        del data["run"]["paths"]  # the file said nothing: the command line's default applies again
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

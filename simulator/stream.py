@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import xarray as xr
 
-from simulator.draws import DEFAULT_BLOCK_SIZE, sample_block
+from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, sample_block
 from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
@@ -243,7 +243,7 @@ class HistogramRecorder:
 
 
 class _Both:
-    def __init__(self, *recs: MetricsRecorder | HistogramRecorder) -> None:
+    def __init__(self, *recs: MetricsRecorder | HistogramRecorder | _DayProgress) -> None:
         self.recs = recs
 
     def start(self, state: DayState) -> None:
@@ -255,7 +255,7 @@ class _Both:
             r.record(t, state)
 
 
-def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder) -> None:
+def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder | _DayProgress) -> None:
     """Feed full trajectories (e.g. from the SimPy engine) to a recorder day by day."""
     P, T = tr.n_paths, tr.n_days
     st = DayState(len(tr.materials), len(tr.sources), len(tr.sectors), P)
@@ -294,7 +294,7 @@ class BlockResult:
 
 
 def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size: int, engine: str,
-               ranges: dict[str, tuple[float, float]], progress: Callable[[int], None] | None = None,
+               ranges: dict[str, tuple[float, float]], progress: Callable[[float], None] | None = None,
                ) -> tuple[list[BlockResult], dict[str, npt.NDArray[np.int32]]]:
     """Draw, simulate and summarise blocks ``(index, n_paths)``; histogram counts are shared."""
     counts = DailyHistograms.empty(sc, ranges).counts
@@ -304,18 +304,52 @@ def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size:
         pp = resolve(sc, draws.params, n)
         metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
         both = _Both(metrics, hist)
+        days = _DayProgress(n, sc.run.horizon_days, progress)
         if engine == "vectorised":
-            run_kernel(sc, pp, draws, both)
+            run_kernel(sc, pp, draws, _Both(metrics, hist, days) if progress is not None else both)
         elif engine == "simpy":
-            from simulator.engines.simpy_engine import simulate_simpy
-
-            replay(simulate_simpy(sc, pp, draws), both)
+            replay(_simpy_block(sc, pp, draws, days.path if progress is not None else None), both)
         else:
             raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
         out.append(BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
         if progress:
-            progress(n)
+            progress(n - days.reported)  # the rest of the block, so a finished run has reported exactly n_paths
     return out, counts
+
+
+class _DayProgress:
+    """Reports a block's progress: ``n / T`` paths per simulated day (vectorised), or per path (SimPy)."""
+
+    def __init__(self, n: int, T: int, progress: Callable[[float], None] | None) -> None:
+        self.step, self.T, self.progress = n / T, T, progress
+        self.reported = 0.0
+
+    def start(self, state: DayState) -> None:
+        pass
+
+    def record(self, t: int, state: DayState) -> None:
+        if self.progress is not None and t < self.T - 1:  # the last day is reported with the block
+            self.progress(self.step)
+            self.reported += self.step
+
+    def path(self, k: float) -> None:
+        if self.progress is not None:
+            self.progress(k)
+            self.reported += k
+
+
+def _simpy_block(sc: Scenario, pp: PathParams, draws: Draws, progress: Callable[[float], None] | None) -> Trajectories:
+    """A block through the SimPy engine; with ``progress``, one path at a time, reporting each path."""
+    from simulator.engines.simpy_engine import simulate_simpy
+
+    if progress is None or draws.n_paths == 1:
+        return simulate_simpy(sc, pp, draws)
+    parts = []
+    for i in range(draws.n_paths):
+        one = draws.subset(slice(i, i + 1))
+        parts.append(simulate_simpy(sc, resolve(sc, one.params, 1), one))
+        progress(1.0)
+    return Trajectories.concat(parts)
 
 
 @dataclass
@@ -345,7 +379,7 @@ def run_paths(
     engine: str = "vectorised",
     block_size: int = DEFAULT_BLOCK_SIZE,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Run ``n_paths`` paths in blocks and keep their summaries.
 
@@ -364,7 +398,10 @@ def run_paths(
     workers : int
         Processes running blocks at once (results are identical for any value).
     progress : callable, optional
-        Called with the number of paths finished after each block.
+        Called with a number of paths (a float) as the run advances: per
+        simulated day of a block for the vectorised engine (``block / T``),
+        per path for the SimPy engine, and per group of blocks with several
+        workers; the calls add up to ``n_paths``.
 
     Returns
     -------
