@@ -356,7 +356,7 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     head.add_row(f"extra procurement cost ({cur} bn, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
     if s.get("gdp_loss_median_rel_error") is not None:
-        con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} of it (one standard error)")
+        con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} (one standard error, relative to the median)")
     t = Table(title="By sector", show_header=True, header_style="bold")
     t.add_column("sector", overflow="fold")
     t.add_column(f"output lost, {cur} bn\nmedian [5-95 %]", justify="right")

@@ -154,3 +154,15 @@ def test_sigkill_leaves_a_temporary_that_the_next_run_cleans(tmp_path: Path) -> 
     assert _run(*SMALL, "--out", out)[0] == 0
     assert not tmp.exists()
     assert (out / "summary.json").is_file() and _beside(out) == []
+
+
+def test_two_runs_into_one_out_do_not_mix(tmp_path: Path) -> None:
+    from simulator.errors import InputError
+
+    out = tmp_path / "res"
+    with pytest.raises(InputError, match="written by another run meanwhile"), staged_dir(out) as second:
+        (second / "summary.json").write_text("second")
+        with staged_dir(out) as first:  # starts later, finishes first
+            (first / "summary.json").write_text("first")
+    assert (out / "summary.json").read_text() == "first"
+    assert _beside(out) == []
