@@ -134,14 +134,16 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             overwrite: bool, multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
     sc = _load(scenario)
+    from_file = n_paths is None and "paths" in sc.run.model_fields_set
     if n_paths is None:  # the file's run.paths if it says, whatever the engine; else the measured default
-        n_paths = sc.run.paths if "paths" in sc.run.model_fields_set else (
-            DEFAULT_PATHS if engine == "vectorised" else DEFAULT_PATHS_SIMPY)
+        n_paths = sc.run.paths if from_file else (DEFAULT_PATHS if engine == "vectorised" else DEFAULT_PATHS_SIMPY)
     seed = sc.run.seed if seed is None else seed
     try:
         check_run_options(n_paths, seed, block_size, workers)
         check_memory(sc, n_paths, block_size, workers)
     except InputError as exc:
+        if from_file and exc.field == "--paths":  # the number came from the file: name it there
+            exc = InputError(sc.origin, "run.paths", exc.rule + " (or give --paths)", exc.value)
         raise _input_error(exc) from None
     err = Console(stderr=True)
     show = not quiet and err.is_terminal

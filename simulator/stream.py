@@ -15,11 +15,16 @@ rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from queue import Empty
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -314,6 +319,8 @@ def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size:
         out.append(BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
         if progress:
             progress(n - days.reported)  # the rest of the block, so a finished run has reported exactly n_paths
+    if isinstance(progress, _QueueProgress):
+        progress.flush()
     return out, counts
 
 
@@ -366,6 +373,39 @@ class RunResult:
     daily: DailyHistograms
 
 
+class _QueueProgress:
+    """A picklable progress callback for a worker: sums reports and puts them on a queue at most every 0.2 s."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue, self.pending, self.last = queue, 0.0, 0.0
+
+    def __call__(self, n: float) -> None:
+        self.pending += n
+        now = time.monotonic()
+        if now - self.last >= 0.2:
+            self.flush()
+            self.last = now
+
+    def flush(self) -> None:
+        if self.pending:
+            self.queue.put(self.pending)
+            self.pending = 0.0
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"queue": self.queue}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.queue, self.pending, self.last = state["queue"], 0.0, 0.0
+
+
+def _drain(queue: Any, progress: Callable[[float], None]) -> None:
+    while True:
+        try:
+            progress(queue.get_nowait())
+        except Empty:
+            return
+
+
 def _blocks(n_paths: int, block_size: int) -> Iterator[tuple[int, int]]:
     for b in range(math.ceil(n_paths / block_size)):
         yield b, min(block_size, n_paths - b * block_size)
@@ -400,8 +440,8 @@ def run_paths(
     progress : callable, optional
         Called with a number of paths (a float) as the run advances: per
         simulated day of a block for the vectorised engine (``block / T``),
-        per path for the SimPy engine, and per group of blocks with several
-        workers; the calls add up to ``n_paths``.
+        per path for the SimPy engine (with several workers, the workers'
+        reports a few times a second); the calls add up to ``n_paths``.
 
     Returns
     -------
@@ -418,15 +458,24 @@ def run_paths(
         # consecutive groups of blocks, a few per worker, so progress is reported as groups finish
         size = max(1, math.ceil(len(jobs) / (4 * workers)))
         groups = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futs = {pool.submit(run_blocks, sc, seed, g, block_size, engine, ranges): g for g in groups}
-            for fut in as_completed(futs):
-                part, counts = fut.result()
-                for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
-                    hist.counts[f] += counts[f]
-                results.extend(part)
-                if progress:
-                    progress(sum(n for _, n in futs[fut]))
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            # workers report progress through a queue (batched, a few times a second); drained while waiting
+            queue = stack.enter_context(multiprocessing.Manager()).Queue() if progress else None
+            report = _QueueProgress(queue) if queue is not None else None
+            futs = {pool.submit(run_blocks, sc, seed, g, block_size, engine, ranges, report): g for g in groups}
+            pending = set(futs)
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                if queue is not None and progress is not None:
+                    _drain(queue, progress)
+                for fut in done:
+                    part, counts = fut.result()
+                    for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
+                        hist.counts[f] += counts[f]
+                    results.extend(part)
+            if queue is not None and progress is not None:
+                _drain(queue, progress)
     results.sort(key=lambda r: r.block)
     for r in results:  # float sums: added in block order, so any number of workers gives the same means
         for f in DailyHistograms.FAMILIES:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import simulator.cli
+import simulator.stream
 from simulator.cli import cli
 
 
@@ -37,3 +38,12 @@ def test_default_applies_when_the_file_says_nothing(tmp_path: Path, monkeypatch:
     assert _paths(str(f), "--engine", "simpy")[0] == 3
     res = CliRunner().invoke(cli, ["run", str(f), "--quiet"])
     assert "Monte Carlo error of the median: ±" in res.stdout
+
+
+def test_too_many_paths_from_the_file_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simulator.stream, "machine_memory", lambda: 300 * 2**20)
+    f = tmp_path / "s.toml"
+    f.write_text('name = "p"\nextends = "japan-3m-curb"\n[run]\npaths = 100000000\n')
+    res = CliRunner().invoke(cli, ["run", str(f), "--block-size", "100", "--quiet"])
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"error: {f}: run.paths: needs "), res.stderr

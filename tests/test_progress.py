@@ -40,3 +40,12 @@ def test_median_error_estimate_matches_theory_for_a_normal_sample() -> None:
     theory = 2.0 * math.sqrt(math.pi / (2 * n))
     assert 0.8 < se / theory < 1.25
     assert math.isnan(median_rel_error(np.zeros(100)))
+
+
+def test_workers_report_progress_too_and_change_nothing() -> None:
+    sc = _small()
+    calls: list[float] = []
+    two = run_paths(sc, 40, 3, block_size=10, workers=2, progress=calls.append)
+    one = run_paths(sc, 40, 3, block_size=10)
+    assert math.isclose(sum(calls), 40, rel_tol=1e-12) and len(calls) >= 2
+    np.testing.assert_array_equal(two.metrics.output_loss, one.metrics.output_loss)
