@@ -57,6 +57,9 @@ FloatArray = npt.NDArray[np.float64]
 SHARE_TOLERANCE = 1e-6
 """Shares that must sum to one may miss by at most this much."""
 
+MAX_PROCESSING_DAYS = 3650
+"""Hard upper end of a licence's processing time prior, working days."""
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -428,7 +431,7 @@ class Licence(_MeasureBase):
     kind: Literal["licence"]
     """``"licence"``."""
     processing_days: Prior
-    """Prior of the processing time of one application, working days (rounded up, at least 1)."""
+    """Prior of the processing time of one application, working days (rounded up, at least 1; at most 3650)."""
     approval_probability: Annotated[float, Ge(0), Le(1), Unit("probability")]
     """Chance that an application is approved."""
 
@@ -853,6 +856,9 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
                 pd_ = meas.processing_days
                 p.append((f"policy.{j}.processing_days", "must not produce negative working days (a normal needs low >= 0)",
                           pd_.model_dump(exclude_none=True, exclude={"source"})))
+            elif meas.processing_days.support()[1] > MAX_PROCESSING_DAYS:
+                p.append((f"policy.{j}.processing_days", f"must not produce more than {MAX_PROCESSING_DAYS} working days "
+                          "(a normal or lognormal needs high)", meas.processing_days.support()[1]))
     # priors
     targets = prior_targets(sc)
     for path, prior in sc.uncertainty.items():

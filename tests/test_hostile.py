@@ -135,6 +135,15 @@ def test_issue_cases_are_errors(tmp_path: Path, override: str, field: str, rule:
     assert not out.exists()
 
 
+def test_licence_processing_time_has_a_hard_upper_end(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text('name = "t"\nextends = "japan-licence"\n[policy.licence_heavy]\n'
+                 'processing_days = { dist = "uniform", low = 1, high = 1e15 }\n')
+    res = CliRunner().invoke(cli, ["validate", str(f)])
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"error: {f}: policy.licence_heavy.processing_days: must not produce more than 3650"), res.stderr
+
+
 @pytest.mark.parametrize(
     ("override", "field"),
     [
