@@ -79,7 +79,8 @@ def _named(field: str, leaf: str) -> bool:
     (``high: must be > low (1e+15)`` for a hostile ``low``).
     """
     field = re.sub(r" \(.*\)$", "", field)
-    if leaf.startswith("uncertainty.") and field.rsplit(".", 1)[0] == leaf.rsplit(".", 1)[0]:
+    prior_params = {"low", "high", "mode", "mean", "sd", "median", "sigma", "value"}
+    if leaf.rsplit(".", 1)[-1] in prior_params and field.rsplit(".", 1)[0] == leaf.rsplit(".", 1)[0]:
         return True
     return fnmatch.fnmatchcase(leaf, field) or leaf.startswith(field + ".") or fnmatch.fnmatchcase(leaf, field + ".*")
 
