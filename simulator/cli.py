@@ -13,6 +13,7 @@ import io as _io
 import json
 import math
 import platform
+import signal
 import sys
 import warnings
 from collections.abc import Callable
@@ -410,12 +411,22 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
               f"({impact.gdp_loss_pct[0]:.3f} % of GDP); extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn")
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks (the staged --out) run."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def main() -> None:
     """Console-script entry point.
 
-    Exit codes: 0 ok, 2 bad input, 130 interrupted (Ctrl-C; nothing is left
-    behind), 1 internal error.
+    Exit codes: 0 ok, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated
+    (SIGTERM), 1 internal error. Interrupted or terminated, nothing is left
+    behind.
     """
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         rv = cli.main(standalone_mode=False)
     except click.ClickException as exc:
@@ -424,6 +435,9 @@ def main() -> None:
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("interrupted: nothing written", err=True)
         sys.exit(130)
+    except _Terminated:
+        click.echo("terminated: nothing written", err=True)
+        sys.exit(143)
     except InputError as exc:  # anything not caught at the command level
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -145,6 +145,16 @@ def test_ctrl_c_mid_run_exits_130_and_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_sigterm_mid_run_exits_143_and_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    proc, _ = _start_long_run(out)
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err.decode()
+    assert err.decode().strip().endswith("terminated: nothing written")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sigkill_leaves_a_temporary_that_the_next_run_cleans(tmp_path: Path) -> None:
     out = tmp_path / "res"
     proc, tmp = _start_long_run(out)
