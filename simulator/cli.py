@@ -360,6 +360,8 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     con.print(head)
     if s.get("gdp_loss_median_rel_error") is not None:
         con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} (one standard error, relative to the median)")
+    elif g["median"] == 0.0:
+        con.print("Monte Carlo error of the median: none relative to it (the median path loses nothing)")
     t = Table(title="By sector", show_header=True, header_style="bold")
     t.add_column("sector", overflow="fold")
     t.add_column(f"output lost, {cur} bn\nmedian [5-95 %]", justify="right")
