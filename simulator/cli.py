@@ -6,12 +6,16 @@ the rule and the value given; nothing is written), 1 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io as _io
 import json
+import math
 import platform
+import signal
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,21 +24,27 @@ import click
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from simulator import __version__
 from simulator.curve import DEFAULT_DURATIONS, duration_curve
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import Impact, impact_from_metrics, va_multipliers
-from simulator.errors import InputError
-from simulator.io import list_scenarios, load_scenario, prior_origins, scenario_to_json, write_results_dir
+from simulator.errors import InputError, InputWarning
+from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
+from simulator.precision import median_rel_error
 from simulator.scenario import Scenario
 from simulator.stream import RunResult, check_memory, check_run_options, run_paths
 
 __all__ = ["cli", "main"]
 
-DEFAULT_PATHS = 100_000
+DEFAULT_PATHS = 20_000
+"""Paths when neither ``--paths`` nor the scenario's ``run.paths`` says: the smallest round count at which the
+relative Monte Carlo error of the median GDP loss is below 1 % on the built-in scenarios
+(``benchmarks/mc_error.py``)."""
+DEFAULT_PATHS_SIMPY = 1_000
+"""The same for ``--engine simpy`` (the reference engine runs ~10^3 path-days a second; its error is printed)."""
 
 
 class _Fail(click.ClickException):
@@ -49,10 +59,19 @@ def _input_error(exc: InputError) -> _Fail:
 
 
 def _load(scenario: str) -> Scenario:
-    try:
-        return load_scenario(scenario)
-    except InputError as exc:
-        raise _input_error(exc) from None
+    """Load a scenario; unusual values are printed to stderr as ``warning: ...`` (the exit code stays 0)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            sc = load_scenario(scenario)
+        except InputError as exc:
+            raise _input_error(exc) from None
+    for w in caught:
+        if issubclass(w.category, InputWarning):
+            click.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return sc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,19 +82,35 @@ def cli() -> None:
 
 @cli.command("scenarios")
 def scenarios_cmd() -> None:
-    """List the built-in scenarios."""
-    table = Table(title="Built-in scenarios", show_lines=False)
-    table.add_column("name", style="bold")
-    table.add_column("description")
-    for name, desc in list_scenarios().items():
-        table.add_row(name, desc)
-    Console().print(table)
+    """List the built-in scenarios and economies (a scenario file ``extends`` an economy)."""
+    con = Console()
+    for title, items in (("Built-in scenarios", list_scenarios()),
+                         ("Built-in economies (extends = \"NAME\"; no shock)", list_economies())):
+        table = Table(title=title, show_lines=False)
+        table.add_column("name", style="bold")
+        table.add_column("description")
+        for name, desc in items.items():
+            table.add_row(name, desc)
+        con.print(table)
+
+
+@cli.command("schema")
+@click.option("--markdown", "as_markdown", is_flag=True, help="The Markdown reference (docs/scenario-reference.md) instead of JSON Schema.")
+def schema_cmd(as_markdown: bool) -> None:
+    """Print the scenario file reference: JSON Schema, or Markdown with --markdown.
+
+    Regenerate the documentation page with
+    ``supplyshock schema --markdown > docs/scenario-reference.md``.
+    """
+    from simulator.reference import json_schema, markdown
+
+    click.echo(markdown() if as_markdown else json.dumps(json_schema(), indent=2, ensure_ascii=False), nl=not as_markdown)
 
 
 @cli.command("validate")
 @click.argument("file")
 def validate_cmd(file: str) -> None:
-    """Check a scenario file (or built-in name); print a summary and which fields are drawn, from which file's prior."""
+    """Check a scenario file (or built-in scenario or economy name); print a summary and which fields are drawn, from which file's prior."""
     sc = _load(file)
     click.echo(
         f"{file}: ok: {len(sc.materials)} materials, {len(sc.sources)} sources, {len(sc.sectors)} sectors, "
@@ -92,43 +127,53 @@ def validate_cmd(file: str) -> None:
 
 @cli.command("run")
 @click.argument("scenario", default="japan-3m-curb")
-@click.option("--paths", "n_paths", type=int, default=None, help=f"Monte Carlo paths [default: {DEFAULT_PATHS:,} vectorised, the scenario's run.paths for simpy].")
+@click.option("--paths", "n_paths", type=int, default=None,
+              help=f"Monte Carlo paths [default: the scenario's run.paths, else {DEFAULT_PATHS:,} ({DEFAULT_PATHS_SIMPY:,} for simpy)].")
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write the results directory here.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write the results directory here (must not exist or be empty).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
 @click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True,
               help="Linkage for value added lost: own and domestic suppliers' (supply-chain), own only (direct), or with household consumption (household, a sensitivity).")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes running blocks at once.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
-            multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
+            overwrite: bool, multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
     sc = _load(scenario)
-    if n_paths is None:
-        n_paths = DEFAULT_PATHS if engine == "vectorised" else sc.run.paths
+    from_file = n_paths is None and "paths" in sc.run.model_fields_set
+    if n_paths is None:  # the file's run.paths if it says, whatever the engine; else the measured default
+        n_paths = sc.run.paths if from_file else (DEFAULT_PATHS if engine == "vectorised" else DEFAULT_PATHS_SIMPY)
     seed = sc.run.seed if seed is None else seed
     try:
         check_run_options(n_paths, seed, block_size, workers)
         check_memory(sc, n_paths, block_size, workers)
         va_multipliers(sc, multiplier)  # type: ignore[arg-type]  # the linkage's inputs (e.g. economy.mpc) before the run
     except InputError as exc:
+        if from_file and exc.field == "--paths":  # the number came from the file: name it there
+            exc = InputError(sc.origin, "run.paths", exc.rule + " (or give --paths)", exc.value)
         raise _input_error(exc) from None
     err = Console(stderr=True)
     show = not quiet and err.is_terminal
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=not show, transient=True) as prog:
-        task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
-        res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
-                        progress=lambda n: prog.advance(task, n))
+    # the results directory is staged before the run (a refused --out fails before the work) and renamed
+    # into place only once every file is written; an error or Ctrl-C removes it
     try:
-        impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+        staged = staged_dir(out, overwrite=overwrite) if out is not None else contextlib.nullcontext(None)
+        with staged as tmp:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
+                task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
+                res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
+                                progress=lambda n: prog.advance(task, n))
+            impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
+            summary = _summary(res, impact)
+            if tmp is not None:
+                _write_results(tmp, res, impact, summary)
     except InputError as exc:
         raise _input_error(exc) from None
-    summary = _summary(res, impact)
-    if out is not None:
-        _write_results(out, res, impact, summary)
     if fmt == "json":
         click.echo(json.dumps(summary, indent=2))
     elif fmt == "csv":
@@ -151,10 +196,13 @@ def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
         "gdp_base": sc.economy.gdp,
         **{k: v for k, v in s.items() if k != "paths"},
     }
+    err = median_rel_error(impact.gdp_loss_pct)  # relative standard error of the median, from order statistics
+    s["gdp_loss_median_rel_error"] = None if not math.isfinite(err) else err
     return s
 
 
 def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any]) -> None:
+    """Write the results files into the (staged) directory ``out``."""
     def text(content: str) -> Callable[[Path], None]:
         def write(p: Path) -> None:
             p.write_text(content)
@@ -165,6 +213,13 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     scen_json = scenario_to_json(sc)
     frame = _path_frame(res, impact)
     ds = res.daily.to_xarray()
+    # what a file needs to be read on its own: which run, and in what units
+    about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
+                             "engine": res.engine, "multiplier": impact.multiplier, "currency": sc.economy.currency}
+    if summary.get("money_year") is not None:
+        about["money_year"] = summary["money_year"]
+    ds.attrs.update({k: v for k, v in about.items() if isinstance(v, (str, int, float))})
+    ds.attrs["day"] = "day 0 is the first simulated day"
     manifest = {
         "supplyshock": __version__,
         "python": platform.python_version(),
@@ -182,16 +237,52 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
         "command": " ".join(sys.argv),
         "files": ["summary.json", "paths.parquet", "daily_quantiles.nc", "scenario.json", "manifest.json"],
     }
-    write_results_dir(
-        out,
-        {
-            "summary.json": text(json.dumps(summary, indent=2)),
-            "paths.parquet": lambda p: frame.to_parquet(p, index=False),
-            "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
-            "scenario.json": text(scen_json),
-            "manifest.json": text(json.dumps(manifest, indent=2)),
-        },
-    )
+    writers: dict[str, Callable[[Path], None]] = {
+        "summary.json": text(json.dumps(summary, indent=2)),
+        "paths.parquet": lambda p: _write_parquet(p, frame, {**about, "units": _path_units(frame, sc, about)}),
+        "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
+        "scenario.json": text(scen_json),
+        "manifest.json": text(json.dumps(manifest, indent=2)),
+    }
+    for name, write in writers.items():
+        write(out / name)
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> None:
+    """Parquet with the run's description as JSON under the schema metadata key ``supplyshock``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"supplyshock"] = json.dumps(about).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
+    """Unit of every column of ``paths.parquet``."""
+    from simulator.scenario import prior_targets, unit_of
+
+    money = about["currency"] + (f" ({about['money_year']} prices)" if "money_year" in about else "")
+    fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
+             "premium_cost": money}
+    prefix = {"output_loss": money, "output_loss_gross": money, "value_added_loss": money,
+              "value_added_loss_gross": money, "first_stoppage_day": "day (NaN: never)", "stoppage_days": "days",
+              "peak_shortfall": "share of the day's requirement", "shortfall_days": "days"}
+    targets = prior_targets(sc)
+    units: dict[str, str] = {}
+    for col in frame.columns:
+        head = col.split(".", 1)[0]
+        if col in fixed:
+            units[col] = fixed[col]
+        elif head in prefix:
+            units[col] = prefix[head]
+        elif head == "param" and col[6:] in targets:
+            u = unit_of(*targets[col[6:]][:2])
+            units[col] = u.unit if u is not None else ""
+        else:
+            units[col] = ""
+    return units
 
 
 def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
@@ -222,24 +313,47 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
     return frame
 
 
+_STAT_KEYS = ("mean", "median", "p05", "p95")
+
+
 def _csv(summary: dict[str, Any]) -> str:
+    """The JSON summary as CSV, every value of it (a test checks nothing is left out).
+
+    Columns ``quantity, label, mean, median, p05, p95, value``: statistics go in
+    the first four (blank where a quantile never happens, e.g. a stoppage day),
+    anything else in ``value``. ``label`` is the sector or material, ``total``
+    for the economy-wide statistics, empty for run settings.
+    """
     buf = _io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["quantity", "label", "mean", "median", "p05", "p95", "price_year"])
-    for q in ("gdp_loss_pct", "value_added_loss", "value_added_loss_gross", "premium_cost"):
-        st = summary[q]
-        w.writerow([q, "total", st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
-    for qt in summary["quarters"]:
-        for q in ("value_added_loss", "value_added_loss_gross"):
-            st = qt[q]
-            w.writerow([f"{q}_quarter", qt["quarter"], st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
-    for name, sec in summary["sectors"].items():
-        for q in ("output_loss", "value_added_loss"):
-            st = sec[q]
-            w.writerow([q, name, st["mean"], st["median"], st["p05"], st["p95"], _blank(st.get("price_year"))])
-        st = sec["first_stoppage_day"]
-        w.writerow(["first_stoppage_day", name, "", _blank(st["median"]), _blank(st["p05"]), _blank(st["p95"]), ""])
+    w.writerow(["quantity", "label", *_STAT_KEYS, "price_year", "value"])
+    for parts, v in _leaves(summary):
+        if parts[0] in ("sectors", "materials", "quarters") and len(parts) >= 3:
+            quantity, label = ".".join(parts[2:]), parts[1]
+        else:
+            quantity, label = ".".join(parts), "total" if isinstance(v, dict) else ""
+        if isinstance(v, dict):
+            w.writerow([quantity, label, *(_blank(v.get(k)) for k in _STAT_KEYS), _blank(v.get("price_year")), ""])
+        else:
+            w.writerow([quantity, label, "", "", "", "", "", json.dumps(v) if isinstance(v, (list, bool)) or v is None else v])
     return buf.getvalue()
+
+
+def _leaves(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """(key path, value) for every scalar, and for every table of statistics (kept whole)."""
+    out: list[tuple[tuple[str, ...], Any]] = []
+    for k, v in tree.items():
+        path = (*prefix, str(k))
+        if isinstance(v, dict) and "median" in v and set(v) <= {*_STAT_KEYS, "price_year"}:
+            out.append((path, v))
+        elif isinstance(v, dict):
+            out.extend(_leaves(v, path))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) and "quarter" in x for x in v):
+            for x in v:  # one row per quarter, labelled by it
+                out.extend(_leaves({str(x["quarter"]): {q: y for q, y in x.items() if q != "quarter"}}, path))
+        else:
+            out.append((path, v))
+    return out
 
 
 def _blank(x: float | None) -> str | float:
@@ -271,6 +385,10 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     head.add_row("share of GDP (%)", f"{g['mean']:.3f}", f"{g['median']:.3f}", f"{g['p05']:.3f}", f"{g['p95']:.3f}")
     head.add_row(f"extra procurement cost ({cur} bn{yr}, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
+    if s.get("gdp_loss_median_rel_error") is not None:
+        con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} (one standard error, relative to the median)")
+    elif g["median"] == 0.0:
+        con.print("Monte Carlo error of the median: none relative to it (the median path loses nothing)")
     t = Table(title="By sector", show_header=True, header_style="bold")
     t.add_column("sector", overflow="fold")
     t.add_column(f"output lost, {cur} bn{yr}\nmedian [5-95 %]", justify="right")
@@ -398,13 +516,37 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
     Console().print(table)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks (the staged --out) run."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Exit codes: 0 ok, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated
+    (SIGTERM), 1 internal error. Interrupted or terminated, nothing is left
+    behind.
+    """
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        cli.main(standalone_mode=True)
+        rv = cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted: nothing written", err=True)
+        sys.exit(130)
+    except _Terminated:
+        click.echo("terminated: nothing written", err=True)
+        sys.exit(143)
     except InputError as exc:  # anything not caught at the command level
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)
 
 
 if __name__ == "__main__":

@@ -469,8 +469,8 @@ class Impact:
         Days with output more than 1 % below plan.
     premium_cost : ndarray of shape (P,), currency
         Extra procurement cost paid to alternative suppliers (not in the GDP loss).
-    peak_shortfall : ndarray of shape (P, M)
-        Largest daily shortfall as a share of baseline daily demand.
+    peak_shortfall : ndarray of shape (P, M), in [0, 1]
+        Largest share of a day's requirement (plan plus catch-up) not met.
     shortfall_days : ndarray of shape (P, M), int
         Days on which requirements were not met in full.
     """
@@ -595,8 +595,8 @@ class PathMetrics:
         ``inf`` where the sector never stopped.
     stoppage_days : ndarray of shape (P, S), int
     premium_cost : ndarray of shape (P,), currency
-    peak_shortfall : ndarray of shape (P, M)
-        Largest daily shortfall as a share of baseline daily demand.
+    peak_shortfall : ndarray of shape (P, M), in [0, 1]
+        Largest share of a day's requirement (plan plus catch-up) not met.
     shortfall_days : ndarray of shape (P, M), int
     gdp : ndarray of shape (P,), currency/yr
     output_loss_gross : ndarray of shape (P, S), currency
@@ -672,6 +672,7 @@ def metrics_from_trajectories(tr: Trajectories, sc: Scenario | None = None) -> P
     first = np.where(any_stop, stopped.argmax(axis=1).astype(np.float64), np.inf)
     base = tr.demand[:, np.newaxis, :]
     share = tr.shortfall / base
+    of_req = np.divide(tr.shortfall, tr.requirement, out=np.zeros_like(tr.shortfall), where=tr.requirement > 0)
     return PathMetrics(
         sectors=list(tr.sectors),
         materials=list(tr.materials),
@@ -680,7 +681,7 @@ def metrics_from_trajectories(tr: Trajectories, sc: Scenario | None = None) -> P
         first_stoppage_day=first,
         stoppage_days=stopped.sum(axis=1).astype(np.int64),
         premium_cost=tr.premium_cost.sum(axis=1),
-        peak_shortfall=np.clip(share.max(axis=1), 0.0, None),
+        peak_shortfall=np.clip(of_req.max(axis=1), 0.0, 1.0),
         shortfall_days=(share > SHORTFALL_TOLERANCE).sum(axis=1).astype(np.int64),
         gdp=tr.gdp.copy(),
         output_loss_gross=gross_daily.sum(axis=1),

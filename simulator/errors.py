@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "InputWarning"]
 
 
 class InputError(ValueError):
@@ -53,6 +53,19 @@ class InputError(ValueError):
     def with_file(self, file: str) -> InputError:
         """Return the same error attributed to ``file``."""
         return InputError(file, self.field, self.rule, self.value, [m.with_file(file) for m in self.more])
+
+
+class InputWarning(UserWarning):
+    """Input that is valid but unusual (outside a field's usual range).
+
+    Issued with :func:`warnings.warn`; the message has the template of
+    :class:`InputError` (``file: field: rule; got value``). The command line
+    prints it to stderr as ``warning: ...`` and still exits 0.
+    """
+
+    def __init__(self, file: str, field: str, rule: str, value: Any) -> None:
+        self.file, self.field, self.rule, self.value = file, field, rule, value
+        super().__init__(f"{file}: {field}: {rule}; got {_show(value)}")
 
 
 def _show(value: Any) -> str:

@@ -9,13 +9,17 @@ always wins); a prior set in the same or a more specific file is kept.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import secrets
 import shutil
+import socket
 import tempfile
 import tomllib
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,16 +27,20 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from simulator.errors import InputError
-from simulator.scenario import IOTable, MrioTable, Scenario, build_scenario
+from simulator.errors import InputError, InputWarning
+from simulator.scenario import IOTable, MrioTable, Scenario, build_scenario, scenario_warnings
 
 __all__ = [
+    "check_out_dir",
+    "clean_stale_temporaries",
     "data_path",
+    "list_economies",
     "list_scenarios",
     "load_scenario",
     "prior_origins",
     "read_io_table",
     "read_mrio_table",
+    "staged_dir",
     "write_results_dir",
 ]
 
@@ -46,8 +54,17 @@ def data_path(*parts: str) -> Path:
 
 def list_scenarios() -> dict[str, str]:
     """Built-in scenarios: name -> one-line description."""
+    return _first_lines("scenarios")
+
+
+def list_economies() -> dict[str, str]:
+    """Built-in economies (a scenario file ``extends`` one): name -> one-line description."""
+    return _first_lines("economies")
+
+
+def _first_lines(folder: str) -> dict[str, str]:
     out: dict[str, str] = {}
-    for f in sorted(data_path("scenarios").glob("*.toml")):
+    for f in sorted(data_path(folder).glob("*.toml")):
         with f.open("rb") as fh:
             raw = tomllib.load(fh)
         out[f.stem] = str(raw.get("description", "")).strip().splitlines()[0] if raw.get("description") else ""
@@ -183,6 +200,7 @@ def _read_with_extends(path: Path, shown: str, depth: int = 0,
         raise InputError(shown, "extends", "must not nest more than 8 levels (a cycle?)", ext)
     base_path = _resolve_base(ext, path, shown)
     base = _read_with_extends(base_path, str(base_path), depth + 1, origins, priors, overridden)
+    base.pop("description", None)  # a description says what this file is: it is not inherited
     own = {k: v for k, v in data.items() if k != "extends"}
     if origins is not None:
         origins.update(_leaves(own, shown))
@@ -450,8 +468,11 @@ def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
     """File of a built-in scenario name or a path, and how to name it in messages."""
     text = str(name_or_path)
     builtin = data_path("scenarios", f"{text}.toml")
+    economy = data_path("economies", f"{text}.toml")
     if builtin.is_file() and not Path(text).exists():
         return builtin, f"{text} (built-in)"
+    if economy.is_file() and not Path(text).exists():
+        return economy, f"{text} (built-in economy)"
     path = Path(text)
     if not path.is_file():
         names = ", ".join(list_scenarios())
@@ -503,7 +524,10 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
             raise InputError(setter, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
         table = read_io_table(tpath, str(tpath) if tpath.parent != data_path("io") else f"{tpath.name} (built-in)")
     try:
-        return build_scenario(data, file=shown, table=table)
+        sc = build_scenario(data, file=shown, table=table, warn=False)
+        for f, r, v in scenario_warnings(sc):
+            warnings.warn(InputWarning(_origin(f, origins, shown), f, r, v), stacklevel=2)
+        return sc
     except InputError as exc:
         # name the file that set the offending value (a base file, for a value it set)
         raise InputError(_origin(exc.field, origins, shown), exc.field, exc.rule, exc.value,
@@ -513,32 +537,168 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
 def scenario_to_json(sc: Scenario) -> str:
     """The resolved scenario as JSON (loadable again with :func:`load_scenario`)."""
     data = sc.model_dump(mode="json", exclude={"origin": True, "economy": {"table"}})
+    if "paths" not in sc.run.model_fields_set:
+        del data["run"]["paths"]  # the file said nothing: the command line's default applies again
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def write_results_dir(out: Path, writers: Mapping[str, Callable[[Path], None]]) -> None:
-    """Write a results directory atomically.
+TMP_TAG = ".supplyshock-tmp-"
+"""Part of the name of a results directory being written: ``.<out>.supplyshock-tmp-<pid>-<random>``."""
+OLD_TAG = ".supplyshock-old-"
+"""Part of the name of a replaced results directory, until the new one is in place."""
+MARKER = ".supplyshock-partial"
+"""File inside a directory being written: who is writing it (JSON: pid, host, out)."""
 
-    Every file is first written into a temporary folder beside ``out``; only
-    when all have been written are they moved into ``out`` (each with an
-    atomic rename). An error while writing leaves ``out`` untouched.
+
+def check_out_dir(out: Path, overwrite: bool = False) -> None:
+    """Refuse a ``--out`` that is a file, or a non-empty directory without ``overwrite``.
+
+    Raises
+    ------
+    InputError
+        Naming the option ``--out``.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError("option", "--out", "must be a directory or not exist (it is a file)", str(out))
+    if out.is_dir() and not overwrite and any(out.iterdir()):
+        raise InputError("option", "--out", "is a directory that is not empty; use --overwrite to replace it", str(out))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _pid_of(name: str, tag: str) -> int | None:
+    try:
+        return int(name.split(tag, 1)[1].split("-", 1)[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def clean_stale_temporaries(out: Path) -> list[Path]:
+    """Remove what killed runs left beside ``out``; return what was removed or restored.
+
+    Only directories this module made are touched: a temporary is removed only
+    if its name is ``.<out>.supplyshock-tmp-<pid>-...``, it holds the marker
+    file naming this host and that pid, and that process is gone. A replaced
+    directory (``.<out>.supplyshock-old-<pid>-...``) whose process is gone is
+    put back as ``out`` if ``out`` is missing (the run was killed between the
+    two renames), else removed (the new results are in place).
+    """
+    out = Path(out)
+    parent = out.absolute().parent
+    done: list[Path] = []
+    if not parent.is_dir():
+        return done
+    host = socket.gethostname()
+    for p in parent.glob(f".{out.name}{TMP_TAG}*"):
+        pid = _pid_of(p.name, TMP_TAG)
+        marker = p / MARKER
+        if pid is None or not p.is_dir() or not marker.is_file():
+            continue
+        try:
+            info = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            continue
+        if info.get("pid") == pid and info.get("host") == host and not _alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+            done.append(p)
+    for p in parent.glob(f".{out.name}{OLD_TAG}*"):
+        pid = _pid_of(p.name, OLD_TAG)
+        if pid is None or not p.is_dir() or _alive(pid):
+            continue
+        if not out.exists():
+            os.rename(p, out)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+        done.append(p)
+    return done
+
+
+@contextlib.contextmanager
+def staged_dir(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """A temporary directory beside ``out`` that becomes ``out`` in one rename when the block ends.
+
+    On entry: ``out`` is checked (:func:`check_out_dir`), stale temporaries of
+    killed runs are cleaned (:func:`clean_stale_temporaries`) and a marked
+    temporary directory is made. Write files into the yielded path. On a
+    normal exit the directory is renamed to ``out``; with ``overwrite`` an
+    existing ``out`` is first renamed aside and removed only once the new one
+    is in place. On any exception (including ``KeyboardInterrupt``) the
+    temporary is removed and ``out`` is untouched.
 
     Parameters
     ----------
     out : Path
-        Target directory (created if missing).
-    writers : mapping
-        File name -> function that writes that file at the given path.
+        Target directory (must not exist, or be empty, unless ``overwrite``).
+    overwrite : bool
+        Replace an existing non-empty ``out``.
+
+    Raises
+    ------
+    InputError
+        If ``out`` is refused, or another run wrote it meanwhile.
     """
     out = Path(out)
-    parent = out.resolve().parent
+    check_out_dir(out, overwrite)
+    parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    clean_stale_temporaries(out)
+    pid = os.getpid()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{TMP_TAG}{pid}-", dir=parent))
     try:
-        for name, write in writers.items():
-            write(tmp / name)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in writers:
-            os.replace(tmp / name, out / name)
+        (tmp / MARKER).write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "out": str(out)}))
+        yield tmp
+        (tmp / MARKER).unlink()
+        _into_place(tmp, out, overwrite)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _into_place(tmp: Path, out: Path, overwrite: bool) -> None:
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:  # another run finished first
+            raise InputError("option", "--out", "was written by another run meanwhile; use --overwrite to replace it", str(out))
+        old = tmp.parent / f".{out.name}{OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}"
+        os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            os.rename(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        try:
+            os.rename(tmp, out)  # replaces a missing or empty directory in one step
+        except OSError as exc:
+            raise InputError("option", "--out", "could not be renamed into place (written by another run meanwhile?)",
+                             f"{out}: {exc.strerror}") from None
+
+
+def write_results_dir(out: Path, writers: Mapping[str, Callable[[Path], None]], *, overwrite: bool = False) -> None:
+    """Write a results directory atomically.
+
+    Every file is written into a temporary directory beside ``out``
+    (:func:`staged_dir`), which is then renamed to ``out`` in one step. An
+    error or an interrupt while writing leaves ``out`` as it was and nothing
+    beside it.
+
+    Parameters
+    ----------
+    out : Path
+        Target directory (must not exist, or be empty, unless ``overwrite``).
+    writers : mapping
+        File name -> function that writes that file at the given path.
+    overwrite : bool
+        Replace an existing non-empty ``out``.
+    """
+    with staged_dir(Path(out), overwrite=overwrite) as tmp:
+        for name, write in writers.items():
+            write(tmp / name)

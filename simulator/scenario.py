@@ -16,15 +16,19 @@ import datetime
 import difflib
 import itertools
 import math
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, ValidationError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from simulator.errors import InputError
+from simulator.errors import InputError, InputWarning
 
 __all__ = [
     "Ban",
@@ -45,8 +49,11 @@ __all__ = [
     "Source",
     "Stockpile",
     "Supply",
+    "Unit",
     "build_scenario",
+    "numeric_fields",
     "prior_targets",
+    "scenario_warnings",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,10 +61,53 @@ FloatArray = npt.NDArray[np.float64]
 SHARE_TOLERANCE = 1e-6
 """Shares that must sum to one may miss by at most this much."""
 
+MAX_PROCESSING_DAYS = 3650
+"""Hard upper end of a licence's processing time prior, working days."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Field metadata: the unit of a numeric field and the range of values that are usual.
+
+    Every numeric field of a scenario model carries one (a test checks this),
+    next to its hard range (``Ge``/``Gt``/``Le``/``Lt``). The two ranges mean:
+
+    - outside the **hard range** a value is impossible, or would overflow the
+      arithmetic (``annual_demand = 1e308`` makes ``demand x price``
+      infinite): an :class:`~simulator.errors.InputError`, exit 2;
+    - outside the **usual range** a value is possible but unusual
+      (``overtime_rate = 1.5``: output 2.5 times the plan while catching up):
+      the scenario is accepted and an :class:`~simulator.errors.InputWarning`
+      names the field, so a typo does not pass silently.
+
+    Non-finite numbers (``inf``, ``nan``) are refused for every field by the
+    models' configuration (``allow_inf_nan=False``).
+
+    Parameters
+    ----------
+    unit : str
+        E.g. ``"t/yr"``, ``"days"``, ``"share"``, ``"currency/t"``.
+    usual : (float or None, float or None)
+        Usual range, ``None`` for no bound on that side.
+    """
+
+    unit: str
+    usual: tuple[float | None, float | None] = (None, None)
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        out = handler(schema)
+        out["unit"] = self.unit
+        if self.usual != (None, None):
+            out["usual"] = list(self.usual)
+        return out
+
 
 class _Frozen(BaseModel):
-    # strict: no silent coercion (``true`` is not 1 day, ``"5"`` is not 5); ints are accepted for floats
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, strict=True)
+    # strict: no silent coercion (``true`` is not 1 day, ``"5"`` is not 5); ints are accepted for floats.
+    # allow_inf_nan=False: no inf or nan in any float field (TOML and JSON can both spell them).
+    # use_attribute_docstrings: a field's docstring is its description (in the schema and the reference).
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True, strict=True,
+                              allow_inf_nan=False, use_attribute_docstrings=True)
 
 
 Refs = dict[str, str]
@@ -77,15 +127,25 @@ class Prior(_Frozen):
     """
 
     dist: Literal["uniform", "triangular", "normal", "lognormal", "loguniform", "fixed"]
+    """Distribution family."""
     low: float | None = None
+    """Lower end (uniform, triangular, loguniform; optional truncation for normal and lognormal), field's unit."""
     high: float | None = None
+    """Upper end (as ``low``), field's unit."""
     mode: float | None = None
+    """Most likely value (triangular), field's unit."""
     mean: float | None = None
+    """Mean (normal), field's unit; must be a value the field can take."""
     sd: Annotated[float, Gt(0)] | None = None
+    """Standard deviation (normal), field's unit."""
     median: Annotated[float, Gt(0)] | None = None
-    sigma: Annotated[float, Gt(0)] | None = None
+    """Median (lognormal), field's unit; must be a value the field can take."""
+    sigma: Annotated[float, Gt(0), Le(5)] | None = None
+    """Standard deviation of the logarithm (lognormal)."""
     value: float | None = None
+    """The value (fixed), field's unit."""
     source: str = ""
+    """Where the range comes from, with a date."""
 
     _REQUIRED: dict[str, tuple[str, ...]] = {
         "uniform": ("low", "high"),
@@ -177,6 +237,7 @@ class IOTable(_Frozen):
     """
 
     codes: tuple[str, ...]
+    """Sector codes."""
     intermediate: Any
     value_added: Any
     compensation: Any
@@ -216,16 +277,27 @@ class Economy(_Frozen):
     """
 
     name: str
+    """Name of the economy."""
     currency: str = "JPY"
-    gdp: Annotated[float, Gt(0)]
-    price_year: Annotated[int, Ge(1800), Le(2200)] | None = None
-    table_year: Annotated[int, Ge(1800), Le(2200)] | None = None
+    """Currency code of every money figure (prices, GDP, the table after ``io_unit``)."""
+    gdp: Annotated[float, Gt(0), Le(1e18), Unit("currency/yr")]
+    """GDP base that losses are divided by for the share of GDP (that of ``price_year``)."""
+    price_year: Annotated[int, Ge(1800), Le(2200), Unit("year")] | None = None
+    """Year whose money every figure is in (table output is scaled to it by ``price_index``)."""
+    table_year: Annotated[int, Ge(1800), Le(2200), Unit("year")] | None = None
+    """Year of the input-output table's money."""
     price_index: dict[str, Annotated[float, Gt(0)]] = {}
+    """Year -> nominal index level (e.g. nominal GDP) for scaling table output from ``table_year`` to ``price_year``."""
     io_table: str | MrioTable
-    io_unit: Annotated[float, Gt(0)] = 1.0
-    mpc: Annotated[float, Ge(0), Le(1)] | None = None
+    """Input-output table: a built-in file name (``japan_io_2015_37.csv``), a CSV path relative to the scenario file, or one region of a multi-regional table (``{ mrio = PATH, format = ..., region = ... }``)."""
+    io_unit: Annotated[float, Gt(0), Le(1e12), Unit("currency per table unit")] = 1.0
+    """Money per unit of the table (1e9 for a table in billions)."""
+    mpc: Annotated[float, Ge(0), Le(1), Unit("share of compensation")] | None = None
+    """Marginal propensity to consume out of compensation of employees (household linkage, a sensitivity only)."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
     table: IOTable | None = None
+    """The loaded table (set by the loader, never in a file)."""
 
 
 # ------------------------------------------------------------------ materials
@@ -242,11 +314,16 @@ class Stockpile(_Frozen):
     empty.
     """
 
-    days: Annotated[float, Ge(0)] = 0.0
-    trigger_cover_days: Annotated[float, Ge(0)] = 0.0
-    decision_lag_days: Annotated[int, Ge(0)] = 0
-    max_release_per_day: Annotated[float, Ge(0)] = 0.0
+    days: Annotated[float, Ge(0), Le(3650), Unit("days of demand", (None, 365))] = 0.0
+    """Stockpile at the start, in days of the material's baseline demand."""
+    trigger_cover_days: Annotated[float, Ge(0), Le(3650), Unit("days of demand", (None, 365))] = 0.0
+    """The agency releases while corporate inventory cover is below this."""
+    decision_lag_days: Annotated[int, Ge(0), Le(3650), Unit("days", (None, 365))] = 0
+    """Days from the disruption being known to the first release."""
+    max_release_per_day: Annotated[float, Ge(0), Le(100), Unit("days of demand per day", (None, 5))] = 0.0
+    """Largest release in a day, as a share of a day's baseline demand."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 class Material(_Frozen):
@@ -259,12 +336,19 @@ class Material(_Frozen):
     """
 
     name: str = ""
-    annual_demand: Annotated[float, Gt(0)]
-    price: Annotated[float, Ge(0)] = 0.0
-    inventory_days: Annotated[float, Ge(0)]
-    inventory_spread: Annotated[float, Ge(0), Le(3)] = 0.0
+    """Readable name."""
+    annual_demand: Annotated[float, Ge(1e-6), Le(1e11), Unit("t/yr")]
+    """The importer's baseline use of the material (at least a gram a year: smaller values overflow days of cover)."""
+    price: Annotated[float, Ge(0), Le(1e15), Unit("currency/t")] = 0.0
+    """Baseline price (alternative suppliers charge a premium on it)."""
+    inventory_days: Annotated[float, Ge(0), Le(3650), Unit("days of demand", (None, 365))]
+    """Average corporate inventory at the start, in days of baseline demand; also the cover the importer orders up to."""
+    inventory_spread: Annotated[float, Ge(0), Le(3), Unit("lognormal sigma", (None, 1.5))] = 0.0
+    """Spread of inventory cover across firm cohorts (sigma of a lognormal with mean ``inventory_days``; 0: all alike)."""
     stockpile: Stockpile = Stockpile()
+    """The national stockpile and its release rule."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 # -------------------------------------------------------------------- sources
@@ -273,21 +357,31 @@ class Material(_Frozen):
 class Supply(_Frozen):
     """What one source supplies of one material to the importer."""
 
-    share: Annotated[float, Ge(0), Le(1)]
-    extra_capacity: Annotated[float, Ge(0)] = 0.0
-    ramp_lag_days: Annotated[float, Ge(0)] = 0.0
-    ramp_days: Annotated[float, Ge(0)] = 0.0
-    price_premium: Annotated[float, Ge(0)] = 0.0
+    share: Annotated[float, Ge(0), Le(1), Unit("share")]
+    """Baseline share of the material's supply (the shares of a material sum to 1 over sources)."""
+    extra_capacity: Annotated[float, Ge(0), Le(1e11), Unit("t/yr")] = 0.0
+    """Supply that can be added on top of the baseline share once a disruption is known, at full ramp."""
+    ramp_lag_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
+    """Days from the disruption being known to the start of the ramp-up."""
+    ramp_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 1825))] = 0.0
+    """Days of linear ramp-up to the full extra capacity."""
+    price_premium: Annotated[float, Ge(0), Le(100), Unit("share of price", (None, 5))] = 0.0
+    """Extra price paid on extra supply, as a share of the baseline price (0.5 = 50 % more)."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 class Source(_Frozen):
     """An exporting country or supplier (or domestic recycling)."""
 
     name: str = ""
-    transit_days: Annotated[int, Ge(1)]
+    """Readable name."""
+    transit_days: Annotated[int, Ge(1), Le(365), Unit("days", (None, 120))]
+    """Days from shipment to arrival."""
     supply: dict[str, Supply]
+    """Material id -> what this source supplies of it."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 # -------------------------------------------------------------------- sectors
@@ -296,13 +390,20 @@ class Source(_Frozen):
 class SectorMaterial(_Frozen):
     """How one sector uses one material."""
 
-    use_share: Annotated[float, Ge(0), Le(1)]
-    criticality: Annotated[float, Ge(0), Le(1)]
-    thrift: Annotated[float, Ge(0), Lt(1)] = 0.0
-    thrift_lag_days: Annotated[float, Ge(0)] = 0.0
-    thrift_ramp_days: Annotated[float, Ge(0)] = 0.0
-    priority: Annotated[int, Ge(1)] = 1
+    use_share: Annotated[float, Ge(0), Le(1), Unit("share")]
+    """This sector's share of the material's use (the shares of a material sum to 1 over sectors)."""
+    criticality: Annotated[float, Ge(0), Le(1), Unit("share")]
+    """Share of the sector's output that cannot be made without the material."""
+    thrift: Annotated[float, Ge(0), Lt(1), Unit("share")] = 0.0
+    """Cut in use per unit of output once thrifting has ramped up."""
+    thrift_lag_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
+    """Days from the disruption being known to the start of thrifting."""
+    thrift_ramp_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 1825))] = 0.0
+    """Days of linear ramp-up to the full thrift."""
+    priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] = 1
+    """Allocation rank when material is scarce: 1 is served first; equal ranks share pro rata."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 class Sector(_Frozen):
@@ -315,13 +416,21 @@ class Sector(_Frozen):
     """
 
     name: str = ""
+    """Readable name."""
     io_sector: str
-    io_share: Annotated[float, Gt(0), Le(1)]
-    catch_up_share: Annotated[float, Ge(0), Le(1)] = 0.0
-    overtime_rate: Annotated[float, Ge(0)] = 0.0
-    catch_up_window_days: Annotated[float, Ge(0)] = 0.0
+    """Code of the input-output table sector this is a share of (a row and column code of the table)."""
+    io_share: Annotated[float, Gt(0), Le(1), Unit("share")]
+    """Share of that table sector's output (the shares of one table sector sum to at most 1)."""
+    catch_up_share: Annotated[float, Ge(0), Le(1), Unit("share")] = 0.0
+    """Share of lost output that joins the backlog to be made up later."""
+    overtime_rate: Annotated[float, Ge(0), Le(2), Unit("share of daily output", (None, 0.5))] = 0.0
+    """Extra output per day while catching up, as a share of baseline daily output (at most 2: three times the plan)."""
+    catch_up_window_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
+    """Catch-up ends this many days after the disruption starts; the backlog left is lost."""
     materials: dict[str, SectorMaterial]
+    """Material id -> how the sector uses it."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 # --------------------------------------------------------------------- policy
@@ -329,12 +438,19 @@ class Sector(_Frozen):
 
 class _MeasureBase(_Frozen):
     source: str
+    """Id of the exporting source the measure applies to."""
     materials: list[str] = Field(min_length=1)
-    start_day: Annotated[int, Ge(0)] = 0
-    end_day: Annotated[int, Ge(1)]
-    coverage: Annotated[float, Gt(0), Le(1)] = 1.0
+    """Material ids covered."""
+    start_day: Annotated[int, Ge(0), Le(3650), Unit("day")] = 0
+    """First day the measure is active (day 0 is the first simulated day)."""
+    end_day: Annotated[int, Ge(1), Le(36500), Unit("day")]
+    """First day it is no longer active (active on start_day <= day < end_day)."""
+    coverage: Annotated[float, Gt(0), Le(1), Unit("share")] = 1.0
+    """Share of the source's flows of the covered materials the measure applies to."""
     description: str = ""
+    """What the measure is."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 class Ban(_MeasureBase):
@@ -347,7 +463,9 @@ class Ban(_MeasureBase):
     """
 
     kind: Literal["ban"]
-    leakage: Annotated[float, Ge(0), Le(1)] = 0.0
+    """``"ban"``."""
+    leakage: Annotated[float, Ge(0), Le(1), Unit("share of the covered baseline flow")] = 0.0
+    """Share of the covered users' baseline flow that gets through anyway (re-routed via uncovered buyers or third countries)."""
 
 
 class Quota(_MeasureBase):
@@ -358,8 +476,11 @@ class Quota(_MeasureBase):
     """
 
     kind: Literal["quota"]
-    quota_share: Annotated[float, Ge(0), Le(1)]
-    leakage: Annotated[float, Ge(0), Le(1)] = 0.0
+    """``"quota"``."""
+    quota_share: Annotated[float, Ge(0), Le(1), Unit("share of baseline flow")]
+    """Covered shipments are capped at this share of their baseline flow."""
+    leakage: Annotated[float, Ge(0), Le(1), Unit("share of the covered baseline flow")] = 0.0
+    """Share of the blocked rest of the covered users' baseline flow that gets through anyway."""
 
 
 class LicencePhase(_Frozen):
@@ -369,14 +490,22 @@ class LicencePhase(_Frozen):
     run (day 0 is the run's first day), after the measure's ``start_day``.
     """
 
-    day: Annotated[int, Ge(0)]
+    day: Annotated[int, Ge(0), Le(3650), Unit("day of the run")]
+    """Day of the run from which the change holds."""
     processing_days: Prior | None = None
-    approve_share: Annotated[float, Ge(0), Le(1)] | None = None
-    reject_share: Annotated[float, Ge(0), Le(1)] | None = None
-    exempt_share: Annotated[float, Ge(0), Le(1)] | None = None
-    capacity: Annotated[float, Gt(0)] | None = None
+    """Prior of the processing time from this day, working days."""
+    approve_share: Annotated[float, Ge(0), Le(1), Unit("share of the volume decided")] | None = None
+    """Share of the volume decided that is approved, from this day."""
+    reject_share: Annotated[float, Ge(0), Le(1), Unit("share of the volume decided")] | None = None
+    """Share of the volume decided that is rejected, from this day."""
+    exempt_share: Annotated[float, Ge(0), Le(1), Unit("share of the covered orders")] | None = None
+    """Share of the covered users' orders exempted by general licences, from this day."""
+    capacity: Annotated[float, Gt(0), Le(1e12), Unit("t per working day")] | None = None
+    """Most the ministry decides a working day from this day, t."""
     description: str = ""
+    """What changed."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 class Licence(_MeasureBase):
@@ -401,14 +530,23 @@ class Licence(_MeasureBase):
     """
 
     kind: Literal["licence"]
+    """``"licence"``."""
     processing_days: Prior
-    approve_share: Annotated[float, Ge(0), Le(1)]
-    reject_share: Annotated[float, Ge(0), Le(1)] = 0.0
-    exempt_share: Annotated[float, Ge(0), Le(1)] = 0.0
-    acceptance_days: Annotated[float, Ge(0)] = 0.0
-    capacity: Annotated[float, Gt(0)] | None = None
-    planned_days: Annotated[float, Ge(0)] | None = None
+    """Prior of the processing time of one application, working days (rounded up, at least 1; at most 3650)."""
+    approve_share: Annotated[float, Ge(0), Le(1), Unit("share of the volume decided")]
+    """Share of the volume decided on a day that is approved and ships."""
+    reject_share: Annotated[float, Ge(0), Le(1), Unit("share of the volume decided")] = 0.0
+    """Share of the volume decided on a day that is rejected (returns to unfilled demand); the rest stays pending."""
+    exempt_share: Annotated[float, Ge(0), Le(1), Unit("share of the covered orders")] = 0.0
+    """Share of the covered users' orders that general licences exempt (they ship as uncovered users' orders do)."""
+    acceptance_days: Annotated[float, Ge(0), Le(3650), Unit("working days", (None, 60))] = 0.0
+    """Working days before the ministry accepts a file and the processing clock starts (first decision only)."""
+    capacity: Annotated[float, Gt(0), Le(1e12), Unit("t per working day")] | None = None
+    """Most the ministry decides a working day, t (none: no limit)."""
+    planned_days: Annotated[float, Ge(0), Le(3650), Unit("working days")] | None = None
+    """Working days importers plan for and order ahead by (default: acceptance plus the expected processing time)."""
     schedule: dict[str, LicencePhase] = {}
+    """Change name -> a change of the regime from a given day, in order of their days."""
 
     def phases(self) -> list[LicencePhase]:
         """The regime's phases in order, each with every field filled in (the first from the measure's own)."""
@@ -440,8 +578,10 @@ class Firms(_Frozen):
     trigger) move material between them.
     """
 
-    cohorts: Annotated[int, Ge(1), Le(20)] = 1
+    cohorts: Annotated[int, Ge(1), Le(20), Unit("cohorts")] = 1
+    """Number of firm cohorts holding each material's corporate stock (cost grows in proportion)."""
     refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
 
 
 class RunSettings(_Frozen):
@@ -452,11 +592,16 @@ class RunSettings(_Frozen):
     given, ``start_weekday`` is its weekday (and must agree if also given).
     """
 
-    horizon_days: Annotated[int, Ge(1), Le(3650)] = 365
-    paths: Annotated[int, Ge(1)] = 1000
-    seed: Annotated[int, Ge(0)] = 20260107
+    horizon_days: Annotated[int, Ge(1), Le(3650), Unit("days")] = 365
+    """Days simulated."""
+    paths: Annotated[int, Ge(1), Le(100_000_000), Unit("paths")] = 1000
+    """Monte Carlo paths when the command line does not say (``--paths``)."""
+    seed: Annotated[int, Ge(0), Le(2**63 - 1), Unit("seed")] = 20260107
+    """Seed when the command line does not say (``--seed``)."""
     start_date: datetime.date | None = None
-    start_weekday: Annotated[int, Ge(0), Le(6)] = 0
+    """Calendar date of day 0 (losses are reported by calendar quarter from it)."""
+    start_weekday: Annotated[int, Ge(0), Le(6), Unit("weekday")] = 0
+    """Weekday of day 0 (0 = Monday), for working-day licence processing; follows ``start_date`` when that is given."""
 
 
 class Scenario(_Frozen):
@@ -467,16 +612,27 @@ class Scenario(_Frozen):
     """
 
     name: str
+    """Scenario name (shown in results)."""
     description: str = ""
+    """What the scenario is; its first line is printed above the results. Not inherited through ``extends``."""
     economy: Economy
+    """The importing economy."""
     materials: dict[str, Material]
+    """Material id -> material."""
     sources: dict[str, Source]
+    """Source id -> exporting source."""
     sectors: dict[str, Sector]
+    """Sector id -> producing sector."""
     policy: dict[str, Measure] = {}
+    """Measure id -> export measure (``kind`` = ban, quota or licence)."""
     firms: Firms = Firms()
+    """Firm cohorts that hold the corporate stock."""
     uncertainty: dict[str, Prior] = {}
+    """Dotted path of a numeric field -> its prior (e.g. ``"materials.ndpr.inventory_days"``)."""
     run: RunSettings = RunSettings()
+    """Horizon, default paths and seed, calendar."""
     origin: str = ""
+    """The file the scenario was read from (set by the loader, never in a file)."""
 
     # convenient index lists (orders are the file's orders)
     @property
@@ -544,7 +700,7 @@ def _optional_number(ann: Any) -> Any:
 class _IndexLevel(_Frozen):
     """Bounds of a price-index level (for priors on ``economy.price_index.<year>``)."""
 
-    level: Annotated[float, Gt(0)]
+    level: Annotated[float, Gt(0), Unit("index level (nominal)")]
 
 
 def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]:
@@ -583,6 +739,76 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
             for h, ph in meas.schedule.items():
                 add(f"policy.{j}.schedule.{h}", ph)
     return out
+
+
+def unit_of(model: type[BaseModel], field: str) -> Unit | None:
+    """The :class:`Unit` metadata of a field, if it has one."""
+    info = model.model_fields[field]
+    inner = _optional_number(info.annotation)
+    meta = inner.__metadata__ if inner is not None else info.metadata
+    return next((m for m in meta if isinstance(m, Unit)), None)
+
+
+def numeric_fields(obj: BaseModel, prefix: str = "") -> Iterator[tuple[str, type[BaseModel], str, float]]:
+    """Every numeric field in a validated model tree: ``(dotted path, model class, field, value)``.
+
+    Walks nested models and mappings of models (priors excluded), so a field
+    added to any model is covered without listing it here.
+    """
+    cls = type(obj)
+    for name, info in cls.model_fields.items():
+        val = getattr(obj, name)
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(val, Prior) or name == "uncertainty":
+            continue
+        if isinstance(val, BaseModel):
+            yield from numeric_fields(val, path)
+        elif isinstance(val, Mapping):
+            for k, v in val.items():
+                if isinstance(v, BaseModel) and not isinstance(v, Prior):
+                    yield from numeric_fields(v, f"{path}.{k}")
+        elif info.annotation in (int, float) and isinstance(val, (int, float)) and not isinstance(val, bool):
+            yield path, cls, name, float(val)
+
+
+def scenario_warnings(sc: Scenario) -> list[tuple[str, str, Any]]:
+    """Valid but unusual values: (field, rule, value) triples, reported as warnings."""
+    w: list[tuple[str, str, Any]] = []
+    for path, cls, name, val in numeric_fields(sc):
+        u = unit_of(cls, name)
+        if u is None:
+            continue
+        lo, hi = u.usual
+        if lo is not None and val < lo:
+            w.append((path, f"is unusually small (usually >= {lo:g} {u.unit}); check the unit", val))
+        elif hi is not None and val > hi:
+            w.append((path, f"is unusually large (usually <= {hi:g} {u.unit}); check the unit", val))
+    targets = prior_targets(sc)
+    for path, prior in sc.uncertainty.items():
+        shi = prior.support()[1]
+        cls_field = targets.get(path)
+        if cls_field is None:
+            continue
+        u = unit_of(cls_field[0], cls_field[1])
+        if u is not None and u.usual[1] is not None and math.isfinite(shi) and shi > u.usual[1]:
+            w.append((f"uncertainty.{path}", f"prior can draw unusually large values (usually <= {u.usual[1]:g} {u.unit})", shi))
+    for j, meas in sc.policy.items():
+        if meas.start_day >= sc.run.horizon_days and f"policy.{j}.start_day" not in sc.uncertainty:
+            w.append((f"policy.{j}.start_day", f"starts on or after the horizon (run.horizon_days = {sc.run.horizon_days}), so it has no effect",
+                      meas.start_day))
+    for k, src in sc.sources.items():
+        for m, sup in src.supply.items():
+            mat = sc.materials.get(m)
+            if mat is not None and sup.extra_capacity > 10 * mat.annual_demand:
+                w.append((f"sources.{k}.supply.{m}.extra_capacity",
+                          f"is more than 10 times the material's annual demand ({mat.annual_demand:g} t/yr)", sup.extra_capacity))
+    table = sc.economy.table
+    if table is not None:
+        va = float(np.sum(np.asarray(table.value_added, dtype=np.float64))) * sc.economy.io_unit
+        if va > 0 and not 0.5 <= sc.economy.gdp / va <= 2.0:
+            w.append(("economy.gdp", f"differs by more than a factor 2 from the table's value added x io_unit ({va:.4g}); check io_unit",
+                      sc.economy.gdp))
+    return w
 
 
 def is_integer_field(field: str) -> bool:
@@ -663,7 +889,8 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
     if typ == "missing":
         return InputError("", path, "is required", None)
     if typ in ("greater_than_equal",):
-        return InputError("", path, f"must be >= {_num(ctx.get('ge'))}", value)
+        note = " (a gram a year)" if loc[-1] == "annual_demand" else ""
+        return InputError("", path, f"must be >= {_num(ctx.get('ge'))}{note}", value)
     if typ in ("greater_than",):
         return InputError("", path, f"must be > {_num(ctx.get('gt'))}", value)
     if typ in ("less_than_equal",):
@@ -674,6 +901,8 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
         return InputError("", path, "must be a whole number", value)
     if typ in ("float_type", "float_parsing"):
         return InputError("", path, "must be a number", value)
+    if typ == "finite_number":
+        return InputError("", path, "must be a finite number", value)
     if typ in ("list_type", "tuple_type"):
         return InputError("", path, "must be a list", value)
     if typ == "bool_type":
@@ -693,7 +922,8 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
     return InputError("", path, str(err.get("msg", typ)).lower(), value)
 
 
-def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: IOTable | None = None) -> Scenario:
+def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: IOTable | None = None,
+                   warn: bool = True) -> Scenario:
     """Validate a parsed scenario mapping into a frozen :class:`Scenario`.
 
     Parameters
@@ -704,6 +934,9 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
         Name used in error messages.
     table : IOTable, optional
         The economy's input-output table (loaded by :mod:`simulator.io`).
+    warn : bool
+        Issue an :class:`~simulator.errors.InputWarning` for every unusual
+        value (:func:`scenario_warnings`).
 
     Raises
     ------
@@ -740,6 +973,9 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     if problems:
         f, r, v = problems[0]
         raise InputError(file, f, r, v, [InputError(file, *p) for p in problems[1:]])
+    if warn:
+        for f, r, v in scenario_warnings(sc):
+            warnings.warn(InputWarning(file, f, r, v), stacklevel=2)
     return sc.model_copy(update={"origin": file})
 
 
@@ -832,6 +1068,10 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             continue
         model, field, _ = targets[path]
         lo, hi, lo_open, hi_open = _bounds(model, field)
+        for centre in ("mean", "median"):
+            c = getattr(prior, centre)
+            if c is not None and not lo <= c <= hi:
+                p.append((f"{where}.{centre}", f"must be a value {field} can take, in [{lo:g}, {hi:g}]", c))
         slo, shi = prior.support()
         if slo < lo or (lo_open and slo <= lo):
             p.append((where, f"prior can draw {slo:g}, but {field} must be {'>' if lo_open else '>='} {lo:g}", slo))
@@ -924,6 +1164,9 @@ def _licence_checks(sc: Scenario, j: str, meas: Licence, p: list[tuple[str, str,
         elif pr.support()[0] < 0:
             p.append((path, "must not produce negative working days (a normal needs low >= 0)",
                       pr.model_dump(exclude_none=True, exclude={"source"})))
+        elif pr.support()[1] > MAX_PROCESSING_DAYS:
+            p.append((path, f"must not produce more than {MAX_PROCESSING_DAYS} working days "
+                      "(a normal or lognormal needs high)", pr.support()[1]))
     last = meas.start_day
     end_hi = _prior_range(sc, f"{where}.end_day", meas.end_day)[1]
     for h, ph in meas.schedule.items():

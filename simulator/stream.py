@@ -15,18 +15,23 @@ rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from queue import Empty
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import xarray as xr
 
-from simulator.draws import DEFAULT_BLOCK_SIZE, sample_block
+from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, sample_block
 from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics, price_scale, scenario_quarters
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
@@ -80,7 +85,9 @@ class MetricsRecorder:
         self.stop_days += stopped
         self.premium += s.premium
         share = s.shortfall * self.inv_demand
-        np.maximum(self.peak, share, out=self.peak)
+        # peak share of the day's requirement (plan plus catch-up) not met: in [0, 1]
+        of_req = np.divide(s.shortfall, s.requirement, out=np.zeros_like(s.shortfall), where=s.requirement > 0)
+        np.maximum(self.peak, np.minimum(of_req, 1.0), out=self.peak)
         self.short_days += share > SHORTFALL_TOLERANCE
 
     def result(self) -> PathMetrics:
@@ -258,7 +265,7 @@ class HistogramRecorder:
 
 
 class _Both:
-    def __init__(self, *recs: MetricsRecorder | HistogramRecorder) -> None:
+    def __init__(self, *recs: MetricsRecorder | HistogramRecorder | _DayProgress) -> None:
         self.recs = recs
 
     def start(self, state: DayState) -> None:
@@ -270,7 +277,7 @@ class _Both:
             r.record(t, state)
 
 
-def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder) -> None:
+def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder | _DayProgress) -> None:
     """Feed full trajectories (e.g. from the SimPy engine) to a recorder day by day."""
     P, T = tr.n_paths, tr.n_days
     st = DayState(len(tr.materials), len(tr.sources), len(tr.sectors), P)
@@ -309,7 +316,7 @@ class BlockResult:
 
 
 def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size: int, engine: str,
-               ranges: dict[str, tuple[float, float]], progress: Callable[[int], None] | None = None,
+               ranges: dict[str, tuple[float, float]], progress: Callable[[float], None] | None = None,
                ) -> tuple[list[BlockResult], dict[str, npt.NDArray[np.int32]]]:
     """Draw, simulate and summarise blocks ``(index, n_paths)``; histogram counts are shared."""
     counts = DailyHistograms.empty(sc, ranges).counts
@@ -319,19 +326,55 @@ def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size:
         pp = resolve(sc, draws.params, n)
         metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
         both = _Both(metrics, hist)
+        days = _DayProgress(n, sc.run.horizon_days, progress)
         if engine == "vectorised":
-            run_kernel(sc, pp, draws, both)
+            run_kernel(sc, pp, draws, _Both(metrics, hist, days) if progress is not None else both)
         elif engine == "simpy":
-            from simulator.engines.simpy_engine import simulate_simpy
-
-            replay(simulate_simpy(sc, pp, draws), both)
+            replay(_simpy_block(sc, pp, draws, days.path if progress is not None else None), both)
         else:
             raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
         pm = dataclasses.replace(metrics.result(), price_scale=price_scale(sc, draws.params, n))
         out.append(BlockResult(block, n, pm, hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
         if progress:
-            progress(n)
+            progress(n - days.reported)  # the rest of the block, so a finished run has reported exactly n_paths
+    if isinstance(progress, _QueueProgress):
+        progress.flush()
     return out, counts
+
+
+class _DayProgress:
+    """Reports a block's progress: ``n / T`` paths per simulated day (vectorised), or per path (SimPy)."""
+
+    def __init__(self, n: int, T: int, progress: Callable[[float], None] | None) -> None:
+        self.step, self.T, self.progress = n / T, T, progress
+        self.reported = 0.0
+
+    def start(self, state: DayState) -> None:
+        pass
+
+    def record(self, t: int, state: DayState) -> None:
+        if self.progress is not None and t < self.T - 1:  # the last day is reported with the block
+            self.progress(self.step)
+            self.reported += self.step
+
+    def path(self, k: float) -> None:
+        if self.progress is not None:
+            self.progress(k)
+            self.reported += k
+
+
+def _simpy_block(sc: Scenario, pp: PathParams, draws: Draws, progress: Callable[[float], None] | None) -> Trajectories:
+    """A block through the SimPy engine; with ``progress``, one path at a time, reporting each path."""
+    from simulator.engines.simpy_engine import simulate_simpy
+
+    if progress is None or draws.n_paths == 1:
+        return simulate_simpy(sc, pp, draws)
+    parts = []
+    for i in range(draws.n_paths):
+        one = draws.subset(slice(i, i + 1))
+        parts.append(simulate_simpy(sc, resolve(sc, one.params, 1), one))
+        progress(1.0)
+    return Trajectories.concat(parts)
 
 
 @dataclass
@@ -348,6 +391,39 @@ class RunResult:
     daily: DailyHistograms
 
 
+class _QueueProgress:
+    """A picklable progress callback for a worker: sums reports and puts them on a queue at most every 0.2 s."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue, self.pending, self.last = queue, 0.0, 0.0
+
+    def __call__(self, n: float) -> None:
+        self.pending += n
+        now = time.monotonic()
+        if now - self.last >= 0.2:
+            self.flush()
+            self.last = now
+
+    def flush(self) -> None:
+        if self.pending:
+            self.queue.put(self.pending)
+            self.pending = 0.0
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"queue": self.queue}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.queue, self.pending, self.last = state["queue"], 0.0, 0.0
+
+
+def _drain(queue: Any, progress: Callable[[float], None]) -> None:
+    while True:
+        try:
+            progress(queue.get_nowait())
+        except Empty:
+            return
+
+
 def _blocks(n_paths: int, block_size: int) -> Iterator[tuple[int, int]]:
     for b in range(math.ceil(n_paths / block_size)):
         yield b, min(block_size, n_paths - b * block_size)
@@ -361,7 +437,7 @@ def run_paths(
     engine: str = "vectorised",
     block_size: int = DEFAULT_BLOCK_SIZE,
     workers: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Run ``n_paths`` paths in blocks and keep their summaries.
 
@@ -380,7 +456,10 @@ def run_paths(
     workers : int
         Processes running blocks at once (results are identical for any value).
     progress : callable, optional
-        Called with the number of paths finished after each block.
+        Called with a number of paths (a float) as the run advances: per
+        simulated day of a block for the vectorised engine (``block / T``),
+        per path for the SimPy engine (with several workers, the workers'
+        reports a few times a second); the calls add up to ``n_paths``.
 
     Returns
     -------
@@ -397,15 +476,24 @@ def run_paths(
         # consecutive groups of blocks, a few per worker, so progress is reported as groups finish
         size = max(1, math.ceil(len(jobs) / (4 * workers)))
         groups = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futs = {pool.submit(run_blocks, sc, seed, g, block_size, engine, ranges): g for g in groups}
-            for fut in as_completed(futs):
-                part, counts = fut.result()
-                for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
-                    hist.counts[f] += counts[f]
-                results.extend(part)
-                if progress:
-                    progress(sum(n for _, n in futs[fut]))
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+            # workers report progress through a queue (batched, a few times a second); drained while waiting
+            queue = stack.enter_context(multiprocessing.Manager()).Queue() if progress else None
+            report = _QueueProgress(queue) if queue is not None else None
+            futs = {pool.submit(run_blocks, sc, seed, g, block_size, engine, ranges, report): g for g in groups}
+            pending = set(futs)
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                if queue is not None and progress is not None:
+                    _drain(queue, progress)
+                for fut in done:
+                    part, counts = fut.result()
+                    for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
+                        hist.counts[f] += counts[f]
+                    results.extend(part)
+            if queue is not None and progress is not None:
+                _drain(queue, progress)
     results.sort(key=lambda r: r.block)
     for r in results:  # float sums: added in block order, so any number of workers gives the same means
         for f in DailyHistograms.FAMILIES:

@@ -7,11 +7,14 @@ the day's totals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import xarray as xr
 
 __all__ = ["ARRAY_FIELDS", "Event", "Trajectories"]
 
@@ -34,6 +37,9 @@ ARRAY_FIELDS = (
     "premium_cost",
 )
 """Names of the daily arrays both engines fill (the engine-agreement test compares these)."""
+
+_PATH_FIELDS = ("inventory0", "stockpile0", "pipeline0", "daily_output", "demand", "gdp")
+"""Per-path arrays that are not daily."""
 
 
 @dataclass(frozen=True)
@@ -156,40 +162,96 @@ class Trajectories:
         arrays = {name: np.zeros(shapes.get(name, (P, T, M))) for name in ARRAY_FIELDS}
         return cls(materials=materials, sources=sources, sectors=sectors, **arrays, **kw)  # type: ignore[arg-type]
 
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy frame: one row per path, day and label, one column per variable.
+    @classmethod
+    def concat(cls, parts: Sequence[Trajectories]) -> Trajectories:
+        """Join the trajectories of consecutive groups of paths (same scenario and horizon)."""
+        first = parts[0]
+        arrays = {name: np.concatenate([getattr(p, name) for p in parts]) for name in (*ARRAY_FIELDS, *_PATH_FIELDS)}
+        return cls(materials=first.materials, sources=first.sources, sectors=first.sectors, currency=first.currency,
+                   engine=first.engine, events=[e for p in parts for e in p.events], **arrays)
 
-        Columns: ``path, day, dimension, label, variable, value``; ``dimension``
-        is ``material``, ``source/material``, ``sector`` or ``total``.
+    def _labels(self, name: str) -> tuple[str, list[str]]:
+        """(dimension, labels) of the last axes of a daily array."""
+        arr = getattr(self, name)
+        if arr.ndim == 2:
+            return "total", ["total"]
+        if arr.ndim == 4:
+            return "source/material", [f"{k}/{m}" for k in self.sources for m in self.materials]
+        if name in ("output_fraction", "output", "lost_output"):
+            return "sector", list(self.sectors)
+        return "material", list(self.materials)
+
+    def to_frame(self, variables: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Tidy frame: one row per path, day, variable and label.
+
+        Columns: ``path`` (int32), ``day`` (int16), ``dimension``, ``label``,
+        ``variable`` (categoricals) and ``value`` (float64); ``dimension`` is
+        ``material``, ``source/material``, ``sector`` or ``total``. About 18
+        bytes a row, built without Python objects per row: every variable of
+        1,000 paths over 365 days of the built-in economy is ~32 M rows,
+        ~0.6 GB; pass ``variables`` for fewer, or use :meth:`to_xarray`
+        (no copy).
+
+        Parameters
+        ----------
+        variables : str or sequence of str, optional
+            Names from :data:`ARRAY_FIELDS` (default: all).
         """
+        names = list(ARRAY_FIELDS) if variables is None else [variables] if isinstance(variables, str) else list(variables)
+        unknown = [n for n in names if n not in ARRAY_FIELDS]
+        if unknown:
+            raise ValueError(f"variables must be among {ARRAY_FIELDS}; got {unknown}")
         P, T = self.n_paths, self.n_days
-        frames = []
-        path_idx, day_idx = np.meshgrid(np.arange(P), np.arange(T), indexing="ij")
-        for name in ARRAY_FIELDS:
-            arr = getattr(self, name)
-            if arr.ndim == 2:
-                labels, dim, flat = ["total"], "total", arr.reshape(P, T, 1)
-            elif arr.ndim == 4:
-                labels = [f"{k}/{m}" for k in self.sources for m in self.materials]
-                dim, flat = "source/material", arr.reshape(P, T, -1)
-            elif arr.shape[2] == len(self.sectors) and name in ("output_fraction", "output", "lost_output"):
-                labels, dim, flat = self.sectors, "sector", arr
-            else:
-                labels, dim, flat = self.materials, "material", arr
+        dims = {n: self._labels(n) for n in names}
+        all_labels = list(dict.fromkeys(lab for _, labs in dims.values() for lab in labs))
+        dim_names = list(dict.fromkeys(d for d, _ in dims.values()))
+        lab_index = {lab: i for i, lab in enumerate(all_labels)}
+        rows = sum(P * T * len(dims[n][1]) for n in names)
+        path = np.empty(rows, dtype=np.int32)
+        day = np.empty(rows, dtype=np.int16 if T < 2**15 else np.int32)
+        dim_code = np.empty(rows, dtype=np.int8)
+        lab_code: npt.NDArray[np.integer[Any]] = np.empty(rows, dtype=np.int16 if len(all_labels) < 2**15 else np.int32)
+        var_code = np.empty(rows, dtype=np.int8)
+        value = np.empty(rows, dtype=np.float64)
+        at = 0
+        for vi, name in enumerate(names):
+            dim, labels = dims[name]
             n = len(labels)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "path": np.repeat(path_idx.ravel(), n),
-                        "day": np.repeat(day_idx.ravel(), n),
-                        "dimension": dim,
-                        "label": np.tile(np.asarray(labels, dtype=object), P * T),
-                        "variable": name,
-                        "value": flat.reshape(-1),
-                    }
-                )
-            )
-        return pd.concat(frames, ignore_index=True)
+            size = P * T * n
+            sl = slice(at, at + size)
+            path[sl] = np.repeat(np.arange(P, dtype=np.int32), T * n)
+            day[sl] = np.tile(np.repeat(np.arange(T, dtype=day.dtype), n), P)
+            dim_code[sl] = dim_names.index(dim)
+            lab_code[sl] = np.tile(np.array([lab_index[lab] for lab in labels], dtype=lab_code.dtype), P * T)
+            var_code[sl] = vi
+            value[sl] = getattr(self, name).reshape(-1)
+            at += size
+        return pd.DataFrame({
+            "path": path,
+            "day": day,
+            "dimension": pd.Categorical.from_codes(dim_code, dtype=pd.CategoricalDtype(dim_names)),
+            "label": pd.Categorical.from_codes(lab_code, dtype=pd.CategoricalDtype(all_labels)),
+            "variable": pd.Categorical.from_codes(var_code, dtype=pd.CategoricalDtype(names)),
+            "value": value,
+        }, copy=False)
+
+    def to_xarray(self) -> xr.Dataset:
+        """Every daily array as a labelled dataset, without copying.
+
+        Dimensions ``path, day`` and ``material``, ``source``, ``sector`` as
+        each array has them (``arrivals`` is ``path, day, source, material``).
+        """
+        coords = {"path": np.arange(self.n_paths), "day": np.arange(self.n_days), "material": list(self.materials),
+                  "source": list(self.sources), "sector": list(self.sectors)}
+        data = {}
+        for name in ARRAY_FIELDS:
+            dim, _ = self._labels(name)
+            last = {"total": (), "source/material": ("source", "material"), "sector": ("sector",),
+                    "material": ("material",)}[dim]
+            data[name] = (("path", "day", *last), getattr(self, name))
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs.update(currency=self.currency, engine=self.engine)
+        return ds
 
     def array_names(self) -> list[str]:
         """Names of all array attributes (daily and initial)."""

@@ -141,20 +141,56 @@ def test_json_numbers_are_consistent(summary: dict[str, Any]) -> None:
 def test_csv_parses_and_matches_json(files: dict[str, Path], summary: dict[str, Any]) -> None:
     res = ok("run", files["small"], "--paths", "200", "--seed", "5", "--block-size", "64", "--format", "csv", "--quiet")
     rows = list(csv.reader(io.StringIO(res.stdout)))
-    assert rows[0] == ["quantity", "label", "mean", "median", "p05", "p95", "price_year"]
-    assert all(len(r) == 7 for r in rows)
-    by_key = {(r[0], r[1]): r[2:6] for r in rows[1:]}
+    assert rows[0] == ["quantity", "label", "mean", "median", "p05", "p95", "price_year", "value"]
+    assert all(len(r) == 8 for r in rows)
+    by_key = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    assert len(by_key) == len(rows) - 1, "one row per quantity and label"
     year = {(r[0], r[1]): r[6] for r in rows[1:]}
     for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
-        assert [float(x) for x in by_key[(q, "total")]] == [summary[q][k] for k in STATS]
+        assert [float(x) for x in by_key[(q, "total")][:4]] == [summary[q][k] for k in STATS]
     assert year[("gdp_loss_pct", "total")] == ""
     assert year[("value_added_loss", "total")] == year[("premium_cost", "total")] == "2025"
     for name, sec in summary["sectors"].items():
-        assert [float(x) for x in by_key[("output_loss", name)]] == [sec["output_loss"][k] for k in STATS]
+        assert [float(x) for x in by_key[("output_loss", name)][:4]] == [sec["output_loss"][k] for k in STATS]
         assert year[("output_loss", name)] == "2025"
         fs = by_key[("first_stoppage_day", name)]
         assert fs[0] == ""
-        assert [None if x == "" else float(x) for x in fs[1:]] == [sec["first_stoppage_day"][k] for k in DAY_STATS]
+        assert [None if x == "" else float(x) for x in fs[1:4]] == [sec["first_stoppage_day"][k] for k in DAY_STATS]
+
+
+def test_csv_holds_everything_the_json_holds(files: dict[str, Path], summary: dict[str, Any]) -> None:
+    res = ok("run", files["small"], "--paths", "200", "--seed", "5", "--block-size", "64", "--format", "csv", "--quiet")
+    rows = list(csv.reader(io.StringIO(res.stdout)))[1:]
+    cells = {(r[0], r[1]): r[2:] for r in rows}
+
+    def leaves(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+        out = []
+        for k, v in tree.items():
+            if isinstance(v, dict):
+                out += leaves(v, (*prefix, k))
+            elif isinstance(v, list) and v and all(isinstance(x, dict) and "quarter" in x for x in v):
+                for x in v:  # one row per quarter, labelled by it
+                    out += leaves({q: y for q, y in x.items() if q != "quarter"}, (*prefix, k, str(x["quarter"])))
+            else:
+                out.append(((*prefix, k), v))
+        return out
+
+    n = 0
+    for path, v in leaves(summary):
+        stat = path[-1] if len(path) > 1 and path[-1] in ("mean", "median", "p05", "p95", "price_year") else None
+        head = path[:-1] if stat else path
+        grouped = head[0] in ("sectors", "materials", "quarters") and len(head) >= 3
+        key = (".".join(head[2:]), head[1]) if grouped else (".".join(head), "total" if stat else "")
+        row = cells[key]
+        got = row[("mean", "median", "p05", "p95", "price_year").index(stat)] if stat else row[5]
+        if v is None:
+            assert got in ("", "null"), (path, got)
+        elif isinstance(v, (int, float)):
+            assert float(got) == v, (path, got, v)
+        else:
+            assert got == str(v), (path, got, v)
+        n += 1
+    assert n > 50
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(files: dict[str, Path], summary: dict[str, Any]) -> None:
@@ -249,6 +285,23 @@ def test_out_netcdf_has_daily_output_quantiles(out_run: tuple[Path, Result], fil
         assert np.all(np.diff(v, axis=1) >= 0)
         assert v.min() < 0.9 and v.max() <= 2.0  # output falls during the curb
         assert "output_mean" in ds and ds["output_mean"].dims == ("day", "sector")
+
+
+def test_out_files_say_which_run_and_what_units(out_run: tuple[Path, Result]) -> None:
+    import pyarrow.parquet as pq
+
+    out, printed = _written(out_run)
+    meta = json.loads(pq.read_schema(out / "paths.parquet").metadata[b"supplyshock"])
+    assert meta["scenario"] == printed["scenario"] and meta["seed"] == printed["seed"]
+    assert meta["currency"] == printed["currency"]
+    cols = pq.read_schema(out / "paths.parquet").names
+    assert set(meta["units"]) == set(cols)
+    assert meta["units"]["gdp_loss_pct"] == "% of GDP"
+    assert all(meta["units"][c] for c in cols if c.startswith("param.")), "every drawn parameter has a unit"
+    with xr.open_dataset(out / "daily_quantiles.nc", engine="scipy") as ds:
+        assert ds.attrs["scenario"] == printed["scenario"] and int(ds.attrs["seed"]) == printed["seed"]
+        assert ds.attrs["currency"] == printed["currency"]
+        assert ds["output_quantile"].attrs["units"]
 
 
 def test_out_scenario_json_reruns_to_the_same_summary(out_run: tuple[Path, Result]) -> None:
@@ -391,3 +444,8 @@ def test_curve_names_an_unknown_measure() -> None:
     res = invoke("curve", "japan-1y-curb", "--measure", "china_sto", "--paths", "10")
     assert res.exit_code == 2
     assert "--measure: names no measure of the scenario; did you mean 'china_stop'?; got 'china_sto'" in res.output
+def test_peak_shortfall_share_never_exceeds_one() -> None:
+    # on japan-licence the shortfall including unmet catch-up reached 1.085 x baseline daily demand
+    s = run_json("japan-licence", "--paths", "40", "--block-size", "40")
+    for m, mat in s["materials"].items():
+        assert 0.0 <= mat["peak_shortfall_share"]["p05"] <= mat["peak_shortfall_share"]["p95"] <= 1.0, m

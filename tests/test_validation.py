@@ -504,7 +504,7 @@ def test_priors_on_shares_that_can_sum_above_one(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "two.toml", "[materials.dytb]\ninventory_days = -5\n[materials.ndpr]\nannual_demand = 0\n")
-    with pytest.raises(InputError, match=re.escape(f"{path}: materials.ndpr.annual_demand: must be > 0")) as exc:
+    with pytest.raises(InputError, match=re.escape(f"{path}: materials.ndpr.annual_demand: must be >= 1e-06 (a gram a year)")) as exc:
         simulator.load_scenario(path)
     lines = str(exc.value).splitlines()
     assert len(lines) == 2
