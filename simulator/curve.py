@@ -52,7 +52,7 @@ def duration_curve(
     n_paths: int = 5_000,
     seed: int | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> list[CurvePoint]:
     """Loss for each duration of one measure of a scenario.
 
