@@ -267,7 +267,7 @@ def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dic
     fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
              "premium_cost": money}
     prefix = {"output_loss": money, "output_loss_gross": money, "value_added_loss": money,
-              "value_added_loss_gross": money, "first_stoppage_day": "day (NaN: never)", "stoppage_days": "days",
+              "value_added_loss_gross": money, "first_stoppage_day": "day (NaN: never)", "half_output_lost_day": "day (NaN: never)", "stoppage_days": "days",
               "peak_shortfall": "share of the day's requirement", "shortfall_days": "days"}
     targets = prior_targets(sc)
     units: dict[str, str] = {}
@@ -301,6 +301,8 @@ def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
         cols[f"output_loss_gross.{s}"] = impact.output_loss_gross[:, i]
         cols[f"first_stoppage_day.{s}"] = np.where(np.isinf(impact.first_stoppage_day[:, i]), np.nan, impact.first_stoppage_day[:, i])
         cols[f"stoppage_days.{s}"] = impact.stoppage_days[:, i]
+        if impact.half_lost_day is not None:
+            cols[f"half_output_lost_day.{s}"] = np.where(np.isinf(impact.half_lost_day[:, i]), np.nan, impact.half_lost_day[:, i])
     for i, m in enumerate(impact.materials):
         cols[f"peak_shortfall.{m}"] = impact.peak_shortfall[:, i]
         cols[f"shortfall_days.{m}"] = impact.shortfall_days[:, i]

@@ -53,6 +53,7 @@ from simulator.scenario import IOTable, Scenario
 from simulator.trajectories import Trajectories
 
 __all__ = [
+    "HALF_LOST",
     "MULTIPLIERS",
     "STOPPAGE_THRESHOLD",
     "Impact",
@@ -79,6 +80,8 @@ Multiplier = Literal["supply-chain", "direct", "household"]
 MULTIPLIERS: tuple[str, ...] = ("supply-chain", "direct", "household")
 
 STOPPAGE_THRESHOLD = 0.99
+HALF_LOST = 0.5
+"""Output below this share of plan: half the sector's output is lost (most of its firms have stopped)."""
 """A sector has stopped on the first day its output is more than 1 % below plan."""
 
 
@@ -462,6 +465,8 @@ class Impact:
     value_added_loss_gross_quarter : ndarray of shape (P, Q), currency
     gdp_loss_pct_quarter : ndarray of shape (P, Q)
         Net value added lost in a quarter, % of a quarter's GDP (annual / 4).
+    half_lost_day : ndarray of shape (P, S), float, optional
+        First day output fell below half of plan; ``inf`` if never.
     gdp_loss_pct : ndarray of shape (P,), % of annual GDP
     first_stoppage_day : ndarray of shape (P, S), float
         First day output fell more than 1 % below plan; ``inf`` if never.
@@ -498,6 +503,7 @@ class Impact:
     value_added_loss_quarter: FloatArray
     value_added_loss_gross_quarter: FloatArray
     gdp_loss_pct_quarter: FloatArray
+    half_lost_day: FloatArray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -547,6 +553,7 @@ def summarise(imp: Impact) -> dict[str, Any]:
             "value_added_loss_alone": money(imp.value_added_loss_alone[:, i]),
             "first_stoppage_day": _day_stats(imp.first_stoppage_day[:, i]),
             "stop_probability": float(np.mean(np.isfinite(imp.first_stoppage_day[:, i]))),
+            **({} if imp.half_lost_day is None else {"half_output_lost_day": _day_stats(imp.half_lost_day[:, i])}),
             "stoppage_days": _stats(imp.stoppage_days[:, i].astype(np.float64)),
             "multiplier": float(imp.multipliers[i]),
         }
@@ -609,6 +616,8 @@ class PathMetrics:
     price_scale : ndarray of shape (P,), optional
         Table's money to the price year's (:func:`price_scale`, with the
         paths' draws); ``None``: from the scenario's values.
+    half_lost_day : ndarray of shape (P, S), float, optional
+        First day output fell below half of plan (``inf`` if never).
 
     ``output_loss`` is in the table's money, as the engines book it; the
     impact converts it to the price year's.
@@ -630,6 +639,7 @@ class PathMetrics:
     output_loss_quarter: FloatArray
     output_loss_gross_quarter: FloatArray
     price_scale: FloatArray | None = None
+    half_lost_day: FloatArray | None = None
 
     @staticmethod
     def concat(parts: list[PathMetrics]) -> PathMetrics:
@@ -649,6 +659,8 @@ class PathMetrics:
                              "output_loss_quarter", "output_loss_gross_quarter")
             },
             price_scale=None if any(x is None for x in scales) else np.concatenate(scales),  # type: ignore[arg-type]
+            half_lost_day=None if any(p.half_lost_day is None for p in parts)
+            else np.concatenate([p.half_lost_day for p in parts]),  # type: ignore[misc]
         )
 
 
@@ -670,6 +682,8 @@ def metrics_from_trajectories(tr: Trajectories, sc: Scenario | None = None) -> P
     stopped = tr.output_fraction < STOPPAGE_THRESHOLD
     any_stop = stopped.any(axis=1)
     first = np.where(any_stop, stopped.argmax(axis=1).astype(np.float64), np.inf)
+    halved = tr.output_fraction < HALF_LOST
+    half = np.where(halved.any(axis=1), halved.argmax(axis=1).astype(np.float64), np.inf)
     base = tr.demand[:, np.newaxis, :]
     share = tr.shortfall / base
     of_req = np.divide(tr.shortfall, tr.requirement, out=np.zeros_like(tr.shortfall), where=tr.requirement > 0)
@@ -679,6 +693,7 @@ def metrics_from_trajectories(tr: Trajectories, sc: Scenario | None = None) -> P
         currency=tr.currency,
         output_loss=tr.lost_output.sum(axis=1),
         first_stoppage_day=first,
+        half_lost_day=half,
         stoppage_days=stopped.sum(axis=1).astype(np.int64),
         premium_cost=tr.premium_cost.sum(axis=1),
         peak_shortfall=np.clip(of_req.max(axis=1), 0.0, 1.0),
@@ -731,6 +746,7 @@ def impact_from_metrics(pm: PathMetrics, sc: Scenario, *, multiplier: Multiplier
         value_added_loss_quarter=va_net_q,
         value_added_loss_gross_quarter=va_gross_q,
         gdp_loss_pct_quarter=100.0 * va_net_q / (pm.gdp[:, np.newaxis] / 4.0),
+        half_lost_day=pm.half_lost_day,
     )
 
 

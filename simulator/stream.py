@@ -32,7 +32,14 @@ import numpy.typing as npt
 import xarray as xr
 
 from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, sample_block
-from simulator.economics import SHORTFALL_TOLERANCE, STOPPAGE_THRESHOLD, PathMetrics, price_scale, scenario_quarters
+from simulator.economics import (
+    HALF_LOST,
+    SHORTFALL_TOLERANCE,
+    STOPPAGE_THRESHOLD,
+    PathMetrics,
+    price_scale,
+    scenario_quarters,
+)
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
@@ -58,6 +65,7 @@ class MetricsRecorder:
         self.sc, self.pp = sc, pp
         self.lost = np.zeros((S, P))
         self.first = np.full((S, P), np.inf)
+        self.half = np.full((S, P), np.inf)
         self.stop_days = np.zeros((S, P), dtype=np.int64)
         self.premium = np.zeros(P)
         self.peak = np.zeros((M, P))
@@ -82,6 +90,7 @@ class MetricsRecorder:
         self.q_gross[q] += gross
         stopped = s.f < STOPPAGE_THRESHOLD
         self.first = np.where(stopped & np.isinf(self.first), float(t), self.first)
+        self.half = np.where((s.f < HALF_LOST) & np.isinf(self.half), float(t), self.half)
         self.stop_days += stopped
         self.premium += s.premium
         share = s.shortfall * self.inv_demand
@@ -98,6 +107,7 @@ class MetricsRecorder:
             currency=sc.economy.currency,
             output_loss=np.ascontiguousarray(self.lost.T),
             first_stoppage_day=np.ascontiguousarray(self.first.T),
+            half_lost_day=np.ascontiguousarray(self.half.T),
             stoppage_days=np.ascontiguousarray(self.stop_days.T),
             premium_cost=self.premium.copy(),
             peak_shortfall=np.ascontiguousarray(self.peak.T),

@@ -394,3 +394,28 @@ def test_stockpile_longer_than_the_gap_costs_nothing(engine: str) -> None:
     tr = simulate(toy(D=D, L=L, horizon=E + 2 * L + 10, policy=measure("ban", E), stockpile=stock), engine)
     assert (tr.output_fraction == 1.0).all() and tr.lost_output.sum() == 0.0
     assert tr.stockpile[0, -1, 0] == 0.0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_run_metrics_give_the_first_firms_and_half_output_days(engine: str) -> None:
+    """The streamed metrics and the trajectories agree on the day the first firms stop and the day half is lost."""
+    from simulator.economics import metrics_from_trajectories
+    from simulator.params import cohort_covers
+    from simulator.stream import run_paths
+
+    D, L, T = 20, 5, 80
+    sc = toy(D=D, L=L, horizon=T, policy=measure("ban", T), cohorts=5, spread=0.8, kappa=1.0)
+    _, covers = cohort_covers(np.array([[float(D)]]), np.array([[0.8]]), 5)
+    Di = np.sort(covers[0, 0])
+    pm = metrics_from_trajectories(simulate(sc, engine), sc)
+    assert pm.first_stoppage_day[0, 0] == L + np.floor(Di[0])
+    # with criticality 1, output on day t >= L is sum_i w clip(D_i - (t - L), 0, 1): below half once
+    # the three least-stocked cohorts are (nearly) dry
+    t = np.arange(L, T)
+    out = (0.2 * np.clip(Di[None, :] - (t[:, None] - L), 0.0, 1.0)).sum(axis=1)
+    assert pm.half_lost_day is not None and pm.half_lost_day[0, 0] == t[np.argmax(out < 0.5)]
+    assert L + np.floor(Di[2]) <= pm.half_lost_day[0, 0] <= L + np.ceil(Di[2])
+    res = run_paths(sc, 1, seed=0, engine=engine)
+    assert res.metrics.half_lost_day is not None
+    assert res.metrics.half_lost_day[0, 0] == pm.half_lost_day[0, 0]
+    assert res.metrics.first_stoppage_day[0, 0] == pm.first_stoppage_day[0, 0]
