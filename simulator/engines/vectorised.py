@@ -9,7 +9,12 @@ submission (its processing time and outcome are in the draws) into a ring
 buffer of approved or denied volume by decision day, per licensed
 (measure, edge), so no per-application object exists.
 
-The kernel (:func:`run_kernel`) reports each day's state to a recorder: a
+The kernel (:func:`run_kernel`) sets up the state, then its day loop calls
+one function per phase, in the order of the SimPy engine's processes:
+``arrivals``, ``stockpile``, ``requirements``, ``allocate``, ``produce``,
+``decide_licences``, ``order``, ``dispatch``. Steps 1-6 run on a combined
+(firm cohort, path) axis, so allocation and output read the same for one
+cohort or many. It reports each day's state to a recorder: a
 :class:`FullRecorder` fills :class:`~simulator.trajectories.Trajectories`;
 streaming recorders (see :mod:`simulator.stream`) keep only summaries.
 """
@@ -330,11 +335,19 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     crit_sm = tile(crit_lm.sum(axis=0))  # criticality where the sector uses the material (one level per pair)
     crit_lm = tile(crit_lm)
     base_u_c = w_cp * tile(base_u)  # (U, CP) each cohort's baseline use, t/day
-    rec.start(st)
+    # requirements of each cohort, recomputed while thrifting ramps (see ``requirements``)
+    factor_c = tile(factor_u)
+    req = base_u_c * factor_c
+    need_l: list[FloatArray] = []
+    required_base = np.zeros((M, CP))
 
-    for t in range(T):
-        slot = t % B
+    # ---- the phases of a day, in the order of DESIGN.md section 2 and of the SimPy engine
+
+    def arrivals(t: int) -> None:
+        """Step 1: shipments due today arrive into corporate inventory."""
+        nonlocal inv_c
         # 1. arrivals, shared out over cohorts by how far each is below its normal stock
+        slot = t % B
         st.arrivals_e[:] = arr_buf[slot]
         arr_buf[slot] = 0.0
         arrived = msum(st.arrivals_e, e_bounds)
@@ -343,6 +356,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         else:
             inv_c += share_out(tile(arrived), np.maximum(normal_c - inv_c, 0.0))
         st.pipe -= arrived
+
+    def stockpile(t: int) -> None:
+        """Step 2: the stockpile agency releases (see the SimPy engine's ``stockpile_agency``)."""
+        nonlocal inv_c, released
         # 2. stockpile agency: tops each cohort up towards the trigger cover
         need_c = np.maximum(trig_c - inv_c, 0.0)
         sneed = csum(need_c)
@@ -355,10 +372,13 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         else:
             inv_c += tile(rel) * np.divide(need_c, tile(sneed), out=np.zeros_like(need_c), where=tile(sneed) > 0.0)
         released += rel
+
+    def requirements(t: int) -> FloatArray:
+        """Step 3: each cohort's requirement of each material; returns planned catch-up (S, P)."""
+        nonlocal factor_c, req, need_l, required_base
         # 3. requirements: the baseline plan, and catch-up on top (each cohort its share)
         backlog[t > window_end] = 0.0
         extra = np.minimum(overtime, backlog)  # (S, P) planned catch-up, share of baseline output
-        catching_up = bool(extra.any())
         ramping = bool(thrift_rows.size) and tramp.first_day <= t <= tramp.done_day + 1
         if ramping:
             factor_u[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
@@ -368,6 +388,12 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             req = base_u_c * factor_c
             need_l = [msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds) for mask in lev_masks]
             required_base = msum(req, u_bounds)
+        return extra
+
+    def allocate(t: int, extra: FloatArray) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray] | None:
+        """Step 4: allocation; returns the catch-up allocation ``(cu_ok, cu_ratio, extra_c)`` or None."""
+        nonlocal inv_c
+        catching_up = bool(extra.any())
         # 4. allocation by priority, pro rata within a level, within each cohort's own stock
         have = inv_c
         avail = have.copy()
@@ -395,6 +421,14 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.requirement[:] = csum(required)
         st.consumption[:] = csum(used)
         st.inv = csum(inv_c)
+        return (cu_ok, cu_ratio, extra_c) if catching_up else None
+
+    def produce(t: int, catch: tuple[npt.NDArray[np.bool_], FloatArray, FloatArray] | None) -> None:
+        """Steps 5-6: output of each cohort and sector, lost output, catch-up."""
+        nonlocal backlog
+        catching_up = catch is not None
+        if catch is not None:
+            cu_ok, cu_ratio, extra_c = catch
         # 5-6. output, lost output, catch-up
         # each cohort's output fraction: min over materials of 1 - criticality x (1 - share received);
         # a material no cohort of any path is short of today leaves every sector at 1
@@ -418,6 +452,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         backlog = np.maximum(backlog + catch_share * loss - made_up, 0.0)
         st.output[:] = st.f + made_up
         st.lost[:] = (loss - made_up) * daily_output
+
+    def decide_licences(t: int) -> None:
+        """Step 7a: licence regimes that end today, and the day's decisions."""
+        slot = t % B
         # 7a. a licence regime ending today lets every application still pending ship; the applications
         # due today (and any waiting for capacity) are decided: the approve share ships, the reject share
         # returns to unfilled demand, the rest is decided again after another processing time
@@ -449,6 +487,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             again = nth[cum[t] + review_days(x_all[:, t], 0.0)] % B
             buf[again, ar] += pending
         st.pipe -= st.denied
+
+    def order(t: int) -> tuple[FloatArray, FloatArray]:
+        """Step 7b and 8: order up to the target, split over sources; what ships and what applies."""
         # 7b. order up to target, split over sources
         known_m = t >= trigger  # (M, P)
         any_known = bool(known_m.any())
@@ -551,6 +592,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             if not known_m.all():
                 extra_q *= known_m[em[prem_rows]]
             st.premium[:] = (extra_q * price_e[prem_rows] * premium[prem_rows]).sum(axis=0)
+        return ship, apply
+
+    def dispatch(t: int, ship: FloatArray, apply: FloatArray) -> None:
+        """Step 8: shipments leave for their transit time, applications enter the licence queues."""
         st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
         if transit_same:
@@ -565,7 +610,17 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             # applications enter the queue: first decision after acceptance plus a processing time
             dslot = nth[cum[t] + review_days(x_all[:, t], reg.accept)] % B
             due_buf[i][dslot, ar] += np.where(act, apply[e_l], 0.0)
-        # 9. end of day
+
+    rec.start(st)
+    for t in range(T):
+        arrivals(t)
+        stockpile(t)
+        extra = requirements(t)
+        catch = allocate(t, extra)
+        produce(t, catch)
+        decide_licences(t)
+        ship, apply = order(t)
+        dispatch(t, ship, apply)
         rec.record(t, st)
 
 
