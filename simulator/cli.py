@@ -91,10 +91,11 @@ def validate_cmd(file: str) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Write the results directory here.")
 @click.option("--multiplier", type=click.Choice(["type1", "direct", "type2"]), default="type1", show_default=True, help="Value-added multiplier.")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes running blocks at once.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
+@click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
-            multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
+            multiplier: str, block_size: int, workers: int, scheduler: str | None, quiet: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
     sc = _load(scenario)
     if n_paths is None:
@@ -110,8 +111,11 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=not show, transient=True) as prog:
         task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
-        res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
-                        progress=lambda n: prog.advance(task, n))
+        try:
+            res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers, scheduler=scheduler,
+                            progress=lambda n: prog.advance(task, n))
+        except InputError as exc:
+            raise _input_error(exc) from None
     impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
     summary = _summary(res, impact)
     if out is not None:
@@ -291,6 +295,90 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
     cur = sc.economy.currency
     con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn "
               f"({impact.gdp_loss_pct[0]:.3f} % of GDP); extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn")
+
+
+# ------------------------------------------------------------------ sweep
+
+
+@cli.command("sweep")
+@click.argument("scenario", default="japan-3m-curb")
+@click.option("--grid", "grid", multiple=True, metavar="PATH=V1,V2,...",
+              help="A dotted scenario path and its values (or start:stop:step, stop included); repeat for more dimensions.")
+@click.option("--paths", "n_paths", type=int, default=DEFAULT_PATHS, show_default=True, help="Monte Carlo paths per variant.")
+@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sweep directory: every finished block is kept here, with the outputs.")
+@click.option("--resume", is_flag=True, help="Continue the sweep in --out, skipping finished blocks.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
+@click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
+@click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
+@click.option("--multiplier", type=click.Choice(["type1", "direct", "type2"]), default="type1", show_default=True, help="Value-added multiplier.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar and no resume line.")
+def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | None, out: Path | None, resume: bool,
+              workers: int, scheduler: str | None, block_size: int, multiplier: str, fmt: str, quiet: bool) -> None:
+    """Run SCENARIO over a grid of values of its fields (every combination), with common random numbers."""
+    from rich.progress import TimeRemainingColumn
+
+    from simulator.sweep import run_sweep
+
+    err = Console(stderr=True)
+    show = not quiet and err.is_terminal
+    state: dict[str, Any] = {}
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
+        task = prog.add_task(f"sweep {scenario} (variant x block)", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if "total" not in state:
+                state.update(total=total, resumed=done)
+                prog.reset(task, total=total, completed=done)  # the ETA counts only tasks run now
+            prog.update(task, completed=done)
+
+        try:
+            res = run_sweep(scenario, list(grid), n_paths=n_paths, seed=seed, block_size=block_size, out=out,
+                            resume=resume, workers=workers, scheduler=scheduler, multiplier=multiplier,  # type: ignore[arg-type]
+                            progress=progress)
+        except InputError as exc:
+            raise _input_error(exc) from None
+    if resume and not quiet:
+        click.echo(f"resumed {out}: {res.resumed} of {res.tasks} tasks (variant x block) were finished, "
+                   f"{res.tasks - res.resumed} run now", err=True)
+    head = res.headline()
+    if fmt == "json":
+        click.echo(json.dumps(res.to_json(), indent=2))
+    elif fmt == "csv":
+        click.echo(head.to_csv(index=False), nl=False)
+    else:
+        _print_sweep(res, head)
+        if out is not None:
+            err.print(f"sweep written to {out} (supplyshock report {out} makes its HTML report)")
+
+
+def _print_sweep(res: Any, head: pd.DataFrame) -> None:
+    con = Console()
+    cur = res.base.economy.currency
+    con.print(f"[bold]{res.base.name}[/bold]: {len(res.variants)} variant(s), {res.n_paths:,} paths each, seed {res.seed}, "
+              f"{res.engine} engine, {res.multiplier} multipliers; the same random numbers in every variant")
+    t = Table(show_header=True, header_style="bold")
+    t.add_column("#", justify="right")
+    for a in res.axes:
+        t.add_column(a.path, justify="right", overflow="fold")
+    t.add_column("share of GDP lost (%)\nmean [5-95 %]", justify="right")
+    t.add_column(f"value added lost ({cur} bn)\nmean [5-95 %]", justify="right")
+    t.add_column(f"extra procurement ({cur} bn)\nmean", justify="right")
+    t.add_column("earliest median\nstoppage day", justify="right")
+    for r in head.to_dict("records"):
+        first = r["earliest_median_stoppage_day"]
+        t.add_row(
+            str(r["variant"]),
+            *[str(r[a.path]) for a in res.axes],
+            f"{r['gdp_loss_pct_mean']:.3f} [{r['gdp_loss_pct_p05']:.3f}-{r['gdp_loss_pct_p95']:.3f}]",
+            f"{_bn(r['value_added_loss_mean'])} [{_bn(r['value_added_loss_p05'])}-{_bn(r['value_added_loss_p95'])}]",
+            _bn(r["premium_cost_mean"]),
+            "never" if pd.isna(first) else f"{first:.0f}",
+        )
+    con.print(t)
 
 
 def main() -> None:

@@ -15,11 +15,13 @@ rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
 
 from __future__ import annotations
 
+import io
 import math
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +35,20 @@ from simulator.params import PathParams, resolve
 from simulator.scenario import Licence, Scenario
 from simulator.trajectories import Trajectories
 
-__all__ = ["HIST_BINS", "QUANTILES", "DailyHistograms", "RunResult", "estimate_memory", "run_paths"]
+__all__ = [
+    "HIST_BINS",
+    "QUANTILES",
+    "BlockResult",
+    "DailyHistograms",
+    "RunResult",
+    "block_task",
+    "blocks_of",
+    "estimate_memory",
+    "merge_blocks",
+    "pack_block",
+    "run_paths",
+    "unpack_block",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -282,13 +297,17 @@ def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder) -
 
 @dataclass
 class BlockResult:
-    """One block's per-path totals, drawn parameters and per-day sums (for means)."""
+    """One block's per-path totals, drawn parameters, per-day sums (for means) and histogram counts.
+
+    ``counts`` is empty when the counts were added into a histogram shared by several blocks.
+    """
 
     block: int
     n_paths: int
     metrics: PathMetrics
     sums: dict[str, FloatArray]
     params: dict[str, FloatArray]
+    counts: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
 
 
 def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size: int, engine: str,
@@ -298,22 +317,87 @@ def run_blocks(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size:
     counts = DailyHistograms.empty(sc, ranges).counts
     out = []
     for block, n in jobs:
-        draws = sample_block(sc, seed, block, n, block_size=block_size)
-        pp = resolve(sc, draws.params, n)
-        metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
-        both = _Both(metrics, hist)
-        if engine == "vectorised":
-            run_kernel(sc, pp, draws, both)
-        elif engine == "simpy":
-            from simulator.engines.simpy_engine import simulate_simpy
-
-            replay(simulate_simpy(sc, pp, draws), both)
-        else:
-            raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
-        out.append(BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}))
+        out.append(_simulate_block(sc, seed, block, n, block_size, engine, ranges, counts))
         if progress:
             progress(n)
     return out, counts
+
+
+def _simulate_block(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,
+                    ranges: dict[str, tuple[float, float]], counts: dict[str, npt.NDArray[np.int32]] | None,
+                    ) -> BlockResult:
+    draws = sample_block(sc, seed, block, n, block_size=block_size)
+    pp = resolve(sc, draws.params, n)
+    metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
+    both = _Both(metrics, hist)
+    if engine == "vectorised":
+        run_kernel(sc, pp, draws, both)
+    elif engine == "simpy":
+        from simulator.engines.simpy_engine import simulate_simpy
+
+        replay(simulate_simpy(sc, pp, draws), both)
+    else:
+        raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
+    own = hist.h.counts if counts is None else {}
+    return BlockResult(block, n, metrics.result(), hist.h.sums, {k: v.copy() for k, v in draws.params.items()}, own)
+
+
+def block_task(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,
+               ranges: dict[str, tuple[float, float]]) -> bytes:
+    """Simulate one block and return it packed (:func:`pack_block`): the unit of work of every executor."""
+    return pack_block(_simulate_block(sc, seed, block, n, block_size, engine, ranges, None))
+
+
+_METRIC_ARRAYS = ("output_loss", "first_stoppage_day", "stoppage_days", "premium_cost", "peak_shortfall",
+                  "shortfall_days", "gdp")
+
+
+def pack_block(r: BlockResult) -> bytes:
+    """One block's results as bytes (an ``.npz`` archive; histogram counts deflated).
+
+    Counts are at most the block's number of paths, so they are stored as
+    ``uint16`` when that fits (exactly, then compressed: about 1 MB for a block
+    of 10,000 paths over a year, against 30 MB dense).
+    """
+    arrays: dict[str, npt.NDArray[Any]] = {"meta": np.array([r.block, r.n_paths], dtype=np.int64)}
+    for name in _METRIC_ARRAYS:
+        arrays[f"m/{name}"] = getattr(r.metrics, name)
+    for k, v in r.params.items():
+        arrays[f"p/{k}"] = v
+    for f, v in r.sums.items():
+        arrays[f"s/{f}"] = v
+    small = r.n_paths < 2**16
+    for f, c in r.counts.items():
+        raw = c.astype(np.uint16 if small else np.uint32).tobytes()
+        arrays[f"c/{f}"] = np.frombuffer(zlib.compress(raw, 1), dtype=np.uint8)
+        arrays[f"cshape/{f}"] = np.array([*c.shape, 16 if small else 32], dtype=np.int64)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def unpack_block(data: bytes, sc: Scenario) -> BlockResult:
+    """Inverse of :func:`pack_block` (``sc`` gives the sector and material labels)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        got = {k: z[k] for k in z.files}
+    block, n = (int(x) for x in got["meta"])
+    metrics = PathMetrics(sectors=sc.sector_ids, materials=sc.material_ids, currency=sc.economy.currency,
+                          **{name: got[f"m/{name}"] for name in _METRIC_ARRAYS})
+    counts = {}
+    for k in got:
+        if k.startswith("c/"):
+            f = k[2:]
+            *shape, bits = (int(x) for x in got[f"cshape/{f}"])
+            raw = zlib.decompress(got[k].tobytes())
+            counts[f] = np.frombuffer(raw, dtype=np.uint16 if bits == 16 else np.uint32).reshape(shape).astype(np.int32)
+    return BlockResult(
+        block=block,
+        n_paths=n,
+        metrics=metrics,
+        sums={k[2:]: v for k, v in got.items() if k.startswith("s/")},
+        params={k[2:]: v for k, v in got.items() if k.startswith("p/")},
+        counts=counts,
+    )
 
 
 @dataclass
@@ -330,9 +414,41 @@ class RunResult:
     daily: DailyHistograms
 
 
-def _blocks(n_paths: int, block_size: int) -> Iterator[tuple[int, int]]:
-    for b in range(math.ceil(n_paths / block_size)):
-        yield b, min(block_size, n_paths - b * block_size)
+def blocks_of(n_paths: int, block_size: int) -> list[tuple[int, int]]:
+    """The blocks ``(index, n_paths)`` of a run of ``n_paths`` paths."""
+    return [(b, min(block_size, n_paths - b * block_size)) for b in range(math.ceil(n_paths / block_size))]
+
+
+def merge_blocks(sc: Scenario, seed: int, block_size: int, engine: str, ranges: dict[str, tuple[float, float]],
+                 results: list[BlockResult], counts: dict[str, npt.NDArray[np.int32]] | None = None) -> RunResult:
+    """Join blocks into a run's result, in block order whatever order they finished in.
+
+    Histogram counts are integers (any order gives the same total); float sums
+    and per-path rows are taken in block order, so the result is the same bit
+    for bit however and wherever the blocks ran. ``counts``, if given, already
+    holds the counts of every block (added as they finished).
+    """
+    results = sorted(results, key=lambda r: r.block)
+    hist = DailyHistograms.empty(sc, ranges, with_counts=counts is None)
+    if counts is not None:
+        hist.counts = counts
+    for r in results:
+        for f in DailyHistograms.FAMILIES:
+            if counts is None:
+                hist.counts[f] += r.counts[f]
+            hist.sums[f] += r.sums[f]
+        hist.n_paths += r.n_paths
+    params = {k: np.concatenate([r.params[k] for r in results]) for k in results[0].params} if results else {}
+    return RunResult(
+        scenario=sc,
+        seed=seed,
+        n_paths=sum(r.n_paths for r in results),
+        block_size=block_size,
+        engine=engine,
+        metrics=PathMetrics.concat([r.metrics for r in results]),
+        params=params,
+        daily=hist,
+    )
 
 
 def run_paths(
@@ -343,6 +459,7 @@ def run_paths(
     engine: str = "vectorised",
     block_size: int = DEFAULT_BLOCK_SIZE,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run ``n_paths`` paths in blocks and keep their summaries.
@@ -360,7 +477,11 @@ def run_paths(
         streams (a path's draws depend on its block), so keep it fixed to
         reproduce a run.
     workers : int
-        Processes running blocks at once (results are identical for any value).
+        1 runs blocks here, one after another; K > 1 starts a local Dask
+        cluster of K worker processes (results are identical for any value).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:port``) to run the
+        blocks on instead (see :mod:`simulator.execute`).
     progress : callable, optional
         Called with the number of paths finished after each block.
 
@@ -368,43 +489,33 @@ def run_paths(
     -------
     RunResult
     """
+    from simulator.execute import executor
+
     check_run_options(n_paths, seed, block_size, workers)
     ranges = histogram_ranges(sc)
-    jobs = list(_blocks(n_paths, block_size))
-    hist = DailyHistograms.empty(sc, ranges)
-    results: list[BlockResult] = []
-    if workers == 1 or len(jobs) == 1:
-        results, hist.counts = run_blocks(sc, seed, jobs, block_size, engine, ranges, progress)
-    else:
-        # consecutive groups of blocks, a few per worker, so progress is reported as groups finish
-        size = max(1, math.ceil(len(jobs) / (4 * workers)))
-        groups = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futs = {pool.submit(run_blocks, sc, seed, g, block_size, engine, ranges): g for g in groups}
-            for fut in as_completed(futs):
-                part, counts = fut.result()
-                for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
-                    hist.counts[f] += counts[f]
-                results.extend(part)
+    jobs = blocks_of(n_paths, block_size)
+    with executor(workers=workers, scheduler=scheduler) as ex:
+        if ex.local:
+            # blocks one after another in this process, adding counts into one histogram
+            counts = DailyHistograms.empty(sc, ranges).counts
+            results = []
+            for b, n in jobs:
+                results.append(_simulate_block(sc, seed, b, n, block_size, engine, ranges, counts))
                 if progress:
-                    progress(sum(n for _, n in futs[fut]))
-    results.sort(key=lambda r: r.block)
-    for r in results:  # float sums: added in block order, so any number of workers gives the same means
-        for f in DailyHistograms.FAMILIES:
-            hist.sums[f] += r.sums[f]
-        hist.n_paths += r.n_paths
-    params = {k: np.concatenate([r.params[k] for r in results]) for k in results[0].params} if results else {}
-    return RunResult(
-        scenario=sc,
-        seed=seed,
-        n_paths=n_paths,
-        block_size=block_size,
-        engine=engine,
-        metrics=PathMetrics.concat([r.metrics for r in results]),
-        params=params,
-        daily=hist,
-    )
-
+                    progress(n)
+            return merge_blocks(sc, seed, block_size, engine, ranges, results, counts)
+        counts = DailyHistograms.empty(sc, ranges).counts
+        results = []
+        tasks = [(b, (sc, seed, b, n, block_size, engine, ranges)) for b, n in jobs]
+        for _, data in ex.map_unordered(block_task, tasks):
+            r = unpack_block(data, sc)
+            for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
+                counts[f] += r.counts[f]
+            r.counts = {}
+            results.append(r)
+            if progress:
+                progress(r.n_paths)
+    return merge_blocks(sc, seed, block_size, engine, ranges, results, counts)
 
 
 # ------------------------------------------------------------------ memory
