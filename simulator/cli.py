@@ -355,6 +355,21 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
             err.print(f"sweep written to {out} (supplyshock report {out} makes its HTML report)")
 
 
+@cli.command("report")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--carrying-rate", type=float, default=None,
+              help="Annual cost of holding stock, share of its value [default: 0.10, range 0.02-0.25; see the report].")
+def report_cmd(directory: Path, carrying_rate: float | None) -> None:
+    """Write DIRECTORY/report.html for a finished sweep (self-contained HTML with its figures)."""
+    from simulator.sweep_report import render_report
+
+    try:
+        path = render_report(directory, carrying_rate=carrying_rate)
+    except InputError as exc:
+        raise _input_error(exc) from None
+    click.echo(f"report written to {path}")
+
+
 def _print_sweep(res: Any, head: pd.DataFrame) -> None:
     con = Console()
     cur = res.base.economy.currency

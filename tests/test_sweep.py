@@ -10,8 +10,10 @@ separate processes); the outputs load in one call with pandas and xarray.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -312,3 +314,19 @@ def test_scheduler_and_worker_processes_give_the_same_numbers(scen: Path, grid_s
                                    "--scheduler", dask_cluster])
     here = CliRunner().invoke(cli, ["run", str(scen), "--paths", "60", "--seed", "3", "--block-size", "25", "--format", "json"])
     assert one.exit_code == 0 and json.loads(one.stdout) == json.loads(here.stdout)
+
+
+def test_report_is_one_self_contained_page(grid_sweep: SweepResult, tmp_path: Path) -> None:
+    out = grid_sweep.out
+    assert out is not None
+    res = CliRunner().invoke(cli, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text()
+    for heading in ("Loss against the duration of china_stop", "over time", f"Loss over {END} and {STOCK}", "Value of the dytb stockpile"):
+        assert heading in html, heading
+    images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', html)
+    assert len(images) == 4 and all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
+    assert "http://" not in html.replace("investorwords.com", "") and "<script" not in html
+    assert "break-even annual probability" in html and "Carrying rate 10%" in html
+    bad = CliRunner().invoke(cli, ["report", str(tmp_path)])
+    assert bad.exit_code == 2 and bad.stderr == f"error: option: DIR: must be a sweep directory (written by supplyshock sweep --out); no sweep.json; got '{tmp_path}'\n"
