@@ -121,7 +121,7 @@ def executor(*, workers: int = 1, scheduler: str | None = None, timeout: float |
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)
     try:
         client = Client(cluster, set_as_default=False)

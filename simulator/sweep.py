@@ -551,8 +551,11 @@ def run_sweep(
 
     Examples
     --------
-    >>> r = run_sweep("japan-3m-curb", ["policy.china_stop.end_day=30,60"], n_paths=4, block_size=2,
-    ...               seed=1, progress=None)  # doctest: +SKIP
+    >>> r = run_sweep("japan-3m-curb", ["policy.china_stop.end_day=30,90"], n_paths=4, block_size=2, seed=1)
+    >>> [s["grid"] for s in r.summaries]
+    [{'policy.china_stop.end_day': 30}, {'policy.china_stop.end_day': 90}]
+    >>> r.summaries[1]["value_added_loss"]["mean"] > r.summaries[0]["value_added_loss"]["mean"]
+    True
     """
     given = list(grid)
     axes_ok = ([a for a in given if isinstance(a, GridAxis)] if all(isinstance(a, GridAxis) for a in given)
@@ -580,6 +583,9 @@ def run_sweep(
             if not (outp / "sweep.json").exists():
                 _atomic_write(outp / "scenario.json", scenario_to_json(base).encode())
                 _atomic_write(outp / "sweep.json", json.dumps(manifest, indent=2).encode())
+        if outp is not None:
+            for f in outp.rglob(".tmp-*"):  # writes cut short by an interruption (never read: names start with a dot)
+                f.unlink()
         done = {k for k in store.done() if k[0] < len(variants) and k[1] < nb}
         total = len(variants) * nb
         resumed = len(done)
@@ -592,8 +598,18 @@ def run_sweep(
         results: dict[int, RunResult] = {}
 
         def finish(v: Variant) -> None:
-            blocks = [unpack_block(store.get(v.index, b), v.scenario) for b in range(nb)]
-            res = merge_blocks(v.scenario, seed, block_size, engine, ranges[v.index], blocks)
+            counts = None
+            blocks = []
+            for b in range(nb):  # one block's dense histogram counts at a time
+                r = unpack_block(store.get(v.index, b), v.scenario)
+                if counts is None:
+                    counts = r.counts
+                else:
+                    for f, c in r.counts.items():
+                        counts[f] += c
+                r.counts = {}
+                blocks.append(r)
+            res = merge_blocks(v.scenario, seed, block_size, engine, ranges[v.index], blocks, counts)
             store.release(v.index, nb)
             impact = impact_from_metrics(res.metrics, v.scenario, multiplier=multiplier)
             summaries[v.index] = _variant_summary(res, impact, v)
