@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -274,32 +275,43 @@ def test_two_local_dask_workers_give_the_same_numbers(scen: Path, grid_sweep: Sw
     _same_outputs(tmp_path / "o", grid_sweep.out)
 
 
-@pytest.fixture
-def dask_cluster(tmp_path: Path) -> Iterator[str]:
-    """A scheduler and a worker started as separate processes on localhost, stopped after the test."""
+@contextmanager
+def _cluster(tmp_path: Path, n_workers: int) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """A scheduler and ``n_workers`` workers started as separate processes on localhost, stopped afterwards."""
     bindir = Path(sys.executable).parent
     sched_file = tmp_path / "scheduler.json"
     env = os.environ | {"PYTHONWARNINGS": "ignore"}
     sched = subprocess.Popen([str(bindir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                               "--scheduler-file", str(sched_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    worker = None
+    workers: list[subprocess.Popen[bytes]] = []
     try:
         deadline = time.monotonic() + 60
         while not sched_file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         address = json.loads(sched_file.read_text())["address"]
-        worker = subprocess.Popen([str(bindir / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        yield address
+        for _ in range(n_workers):
+            workers.append(subprocess.Popen([str(bindir / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
+                                             "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        from distributed import Client
+
+        with Client(address, timeout="30s") as c:
+            c.wait_for_workers(n_workers, timeout=60)
+        yield address, workers
     finally:
-        for p in (worker, sched):
-            if p is not None and p.poll() is None:
+        for p in [*workers, sched]:
+            if p.poll() is None:
                 p.terminate()
                 try:
                     p.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    with _cluster(tmp_path, 1) as (address, _):
+        yield address
 
 
 @pytest.mark.slow
@@ -330,3 +342,25 @@ def test_report_is_one_self_contained_page(grid_sweep: SweepResult, tmp_path: Pa
     assert "break-even annual probability" in html and "Carrying rate 10%" in html
     bad = CliRunner().invoke(cli, ["report", str(tmp_path)])
     assert bad.exit_code == 2 and bad.stderr == f"error: option: DIR: must be a sweep directory (written by supplyshock sweep --out); no sweep.json; got '{tmp_path}'\n"
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_sweep_loses_no_task(scen: Path, grid_sweep: SweepResult, tmp_path: Path) -> None:
+    """SIGKILL one of two workers while the sweep runs: its tasks run on the other; the numbers are unchanged."""
+    out = tmp_path / "o"
+    with _cluster(tmp_path, 2) as (address, workers):
+        cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(scen), "--grid", f"{END}=20,45", "--grid", f"{STOCK}=0,40",
+               "--paths", str(N), "--seed", str(SEED), "--block-size", str(BLOCK), "--out", str(out), "--quiet",
+               "--scheduler", address]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            while proc.poll() is None and len(list(out.glob("blocks/*/*.npz"))) < 2:
+                time.sleep(0.005)
+            assert proc.poll() is None, "the sweep finished before a worker could be killed"
+            os.kill(workers[0].pid, signal.SIGKILL)
+            assert proc.wait(timeout=300) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    _same_outputs(out, grid_sweep.out)
