@@ -11,10 +11,14 @@ tasks run cannot change their results; callers merge results in block order.
 - ``scheduler="tcp://host:port"``: an existing Dask cluster. Start one with::
 
       dask scheduler                      # prints its address, e.g. tcp://10.0.0.5:8786
-      dask worker tcp://10.0.0.5:8786 --nthreads 1 --nworkers 4   # on each machine
+      OMP_NUM_THREADS=1 dask worker tcp://10.0.0.5:8786 --nthreads 1 --no-nanny   # one per core, on each machine
 
   Every worker needs the same version of supplyshock installed
   (``pip install supplyshock`` or ``pip install -e .`` from a clone).
+  ``--no-nanny``: Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
+  which also freezes the C library's mmap threshold, so every large NumPy
+  temporary is mapped and unmapped again and the engine runs 2-5x slower.
+  The local cluster of ``workers=K`` keeps its nannies but drops that setting.
 
 A task whose worker dies is run again on another worker (Dask reschedules
 tasks of lost workers; a task that raises is retried twice before its error
@@ -121,13 +125,19 @@ def executor(*, workers: int = 1, scheduler: str | None = None, timeout: float |
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR)
-    try:
-        client = Client(cluster, set_as_default=False)
+    import dask
+
+    # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also freezes glibc's mmap threshold:
+    # every large NumPy temporary is then mapped and unmapped, and the engine runs 2-5x slower. Keep glibc's default.
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               silence_logs=logging.ERROR)
         try:
-            yield Executor(client)
+            client = Client(cluster, set_as_default=False)
+            try:
+                yield Executor(client)
+            finally:
+                client.close()
         finally:
-            client.close()
-    finally:
-        cluster.close()
+            cluster.close()
