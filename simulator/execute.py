@@ -50,14 +50,11 @@ class Executor:
     ----------
     local : bool
         True when tasks run in this process, one after another, in order.
-    workers : int
-        Worker processes (threads of one process count as one).
     """
 
     def __init__(self, client: Any = None) -> None:
         self.client = client
         self.local = client is None
-        self.workers = 1 if client is None else max(len(client.scheduler_info().get("workers", {})), 1)
 
     def map_unordered(self, fn: Callable[..., R], tasks: Sequence[tuple[K, tuple[Any, ...]]]) -> Iterator[tuple[K, R]]:
         """Run ``fn(*args)`` for each ``(key, args)``; yield ``(key, result)`` as each finishes.

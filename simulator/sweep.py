@@ -58,6 +58,7 @@ from simulator.stream import (
     RunResult,
     block_task,
     blocks_of,
+    check_memory,
     check_run_options,
     histogram_ranges,
     merge_blocks,
@@ -366,6 +367,7 @@ class SweepResult:
         return headline(self.summaries, self.axes)
 
     def to_json(self) -> dict[str, Any]:
+        """The sweep as printed by ``--format json`` and written to ``summary.json``."""
         return {
             "scenario": self.base.name,
             "seed": self.seed,
@@ -563,6 +565,8 @@ def run_sweep(
     base, variants = build_variants(scenario, axes_ok)
     seed = base.run.seed if seed is None else seed
     check_run_options(n_paths, seed, block_size, workers)
+    check_memory(max((v.scenario for v in variants), key=lambda sc: sc.run.horizon_days), n_paths, block_size,
+                 workers if scheduler is None else 1)  # one variant's per-path totals are held at a time
     if resume and out is None:
         raise InputError("option", "--resume", "needs --out (the directory of the sweep to continue)", True)
     jobs = blocks_of(n_paths, block_size)
