@@ -35,7 +35,7 @@ from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
 from simulator.precision import median_rel_error
 from simulator.scenario import Scenario
-from simulator.stream import RunResult, check_memory, check_run_options, run_paths
+from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths
 
 __all__ = ["cli", "main"]
 
@@ -138,10 +138,11 @@ def validate_cmd(file: str) -> None:
 @click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True,
               help="Linkage for value added lost: own and domestic suppliers' (supply-chain), own only (direct), or with household consumption (household, a sensitivity).")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes running blocks at once.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
+@click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
-            overwrite: bool, multiplier: str, block_size: int, workers: int, quiet: bool) -> None:
+            overwrite: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None, quiet: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
     sc = _load(scenario)
     from_file = n_paths is None and "paths" in sc.run.model_fields_set
@@ -167,7 +168,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
                           TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
                 task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
                 res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
-                                progress=lambda n: prog.advance(task, n))
+                                scheduler=scheduler, progress=lambda n: prog.advance(task, n))
             impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
             summary = _summary(res, impact)
             if tmp is not None:
@@ -211,7 +212,7 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
 
     sc = res.scenario
     scen_json = scenario_to_json(sc)
-    frame = _path_frame(res, impact)
+    frame = path_frame(res, impact)
     ds = res.daily.to_xarray()
     # what a file needs to be read on its own: which run, and in what units
     about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
@@ -283,36 +284,6 @@ def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dic
         else:
             units[col] = ""
     return units
-
-
-def _path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
-    cols: dict[str, Any] = {
-        "path": np.arange(res.n_paths),
-        "gdp_loss_pct": impact.gdp_loss_pct,
-        "value_added_loss": impact.value_added_loss,
-        "value_added_loss_gross": impact.value_added_loss_gross,
-        "premium_cost": impact.premium_cost,
-    }
-    for qi, quarter in enumerate(impact.quarters):
-        cols[f"value_added_loss.{quarter}"] = impact.value_added_loss_quarter[:, qi]
-        cols[f"value_added_loss_gross.{quarter}"] = impact.value_added_loss_gross_quarter[:, qi]
-    for i, s in enumerate(impact.sectors):
-        cols[f"output_loss.{s}"] = impact.output_loss[:, i]
-        cols[f"output_loss_gross.{s}"] = impact.output_loss_gross[:, i]
-        cols[f"first_stoppage_day.{s}"] = np.where(np.isinf(impact.first_stoppage_day[:, i]), np.nan, impact.first_stoppage_day[:, i])
-        cols[f"stoppage_days.{s}"] = impact.stoppage_days[:, i]
-        if impact.half_lost_day is not None:
-            cols[f"half_output_lost_day.{s}"] = np.where(np.isinf(impact.half_lost_day[:, i]), np.nan, impact.half_lost_day[:, i])
-    for i, m in enumerate(impact.materials):
-        cols[f"peak_shortfall.{m}"] = impact.peak_shortfall[:, i]
-        cols[f"shortfall_days.{m}"] = impact.shortfall_days[:, i]
-    for k, v in res.params.items():
-        cols[f"param.{k}"] = v
-    frame = pd.DataFrame(cols)
-    frame.attrs["money"] = (f"value_added_loss*, premium_cost and output_loss* in {impact.currency}"
-                            + (f" of {impact.price_year}" if impact.price_year else " of the table's year"))
-    frame.attrs["price_year"] = impact.price_year
-    return frame
 
 
 _STAT_KEYS = ("mean", "median", "p05", "p95")
@@ -524,6 +495,105 @@ class _Terminated(BaseException):
 
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated
+
+
+# ------------------------------------------------------------------ sweep
+
+
+@cli.command("sweep")
+@click.argument("scenario", default="japan-3m-curb")
+@click.option("--grid", "grid", multiple=True, metavar="PATH=V1,V2,...",
+              help="A dotted scenario path and its values (or start:stop:step, stop included); repeat for more dimensions.")
+@click.option("--paths", "n_paths", type=int, default=DEFAULT_PATHS, show_default=True, help="Monte Carlo paths per variant.")
+@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sweep directory: every finished block is kept here, with the outputs.")
+@click.option("--resume", is_flag=True, help="Continue the sweep in --out, skipping finished blocks.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
+@click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
+@click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
+@click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True, help="Linkage for value added lost (see run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar and no resume line.")
+def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | None, out: Path | None, resume: bool,
+              workers: int, scheduler: str | None, block_size: int, multiplier: str, fmt: str, quiet: bool) -> None:
+    """Run SCENARIO over a grid of values of its fields (every combination), with common random numbers."""
+    from rich.progress import TimeRemainingColumn
+
+    from simulator.sweep import run_sweep
+
+    err = Console(stderr=True)
+    show = not quiet and err.is_terminal
+    state: dict[str, Any] = {}
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
+        task = prog.add_task(f"sweep {scenario} (variant x block)", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if "total" not in state:
+                state.update(total=total, resumed=done)
+                prog.reset(task, total=total, completed=done)  # the ETA counts only tasks run now
+            prog.update(task, completed=done)
+
+        try:
+            res = run_sweep(scenario, list(grid), n_paths=n_paths, seed=seed, block_size=block_size, out=out,
+                            resume=resume, workers=workers, scheduler=scheduler, multiplier=multiplier,  # type: ignore[arg-type]
+                            progress=progress)
+        except InputError as exc:
+            raise _input_error(exc) from None
+    if resume and not quiet:
+        click.echo(f"resumed {out}: {res.resumed} of {res.tasks} tasks (variant x block) were finished, "
+                   f"{res.tasks - res.resumed} run now", err=True)
+    head = res.headline()
+    if fmt == "json":
+        click.echo(json.dumps(res.to_json(), indent=2))
+    elif fmt == "csv":
+        click.echo(head.to_csv(index=False), nl=False)
+    else:
+        _print_sweep(res, head)
+        if out is not None:
+            err.print(f"sweep written to {out} (supplyshock report {out} makes its HTML report)")
+
+
+@cli.command("report")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--carrying-rate", type=float, default=None,
+              help="Annual cost of holding stock, share of its value [default: 0.10, range 0.02-0.25; see the report].")
+def report_cmd(directory: Path, carrying_rate: float | None) -> None:
+    """Write DIRECTORY/report.html for a finished sweep (self-contained HTML with its figures)."""
+    from simulator.sweep_report import render_report
+
+    try:
+        path = render_report(directory, carrying_rate=carrying_rate)
+    except InputError as exc:
+        raise _input_error(exc) from None
+    click.echo(f"report written to {path}")
+
+
+def _print_sweep(res: Any, head: pd.DataFrame) -> None:
+    con = Console()
+    cur = res.base.economy.currency
+    con.print(f"[bold]{res.base.name}[/bold]: {len(res.variants)} variant(s), {res.n_paths:,} paths each, seed {res.seed}, "
+              f"{res.engine} engine, {res.multiplier} multipliers; the same random numbers in every variant")
+    t = Table(show_header=True, header_style="bold")
+    t.add_column("#", justify="right")
+    for a in res.axes:
+        t.add_column(a.path, justify="right", overflow="fold")
+    t.add_column("share of GDP lost (%)\nmean [5-95 %]", justify="right")
+    t.add_column(f"value added lost ({cur} bn)\nmean [5-95 %]", justify="right")
+    t.add_column(f"extra procurement ({cur} bn)\nmean", justify="right")
+    t.add_column("earliest median\nstoppage day", justify="right")
+    for r in head.to_dict("records"):
+        first = r["earliest_median_stoppage_day"]
+        t.add_row(
+            str(r["variant"]),
+            *[str(r[a.path]) for a in res.axes],
+            f"{r['gdp_loss_pct_mean']:.3f} [{r['gdp_loss_pct_p05']:.3f}-{r['gdp_loss_pct_p95']:.3f}]",
+            f"{_bn(r['value_added_loss_mean'])} [{_bn(r['value_added_loss_p05'])}-{_bn(r['value_added_loss_p95'])}]",
+            _bn(r["premium_cost_mean"]),
+            "never" if pd.isna(first) else f"{first:.0f}",
+        )
+    con.print(t)
 
 
 def main() -> None:

@@ -63,6 +63,7 @@ def test_run_is_not_vacuous(result: RunResult, sc: simulator.Scenario) -> None:
     assert result.daily.n_paths == N
 
 
+@pytest.mark.slow  # starts a local Dask cluster; tests/test_cli.py and tests/test_sweep.py check 2 workers by default
 def test_workers_do_not_change_results(sc: simulator.Scenario, result: RunResult) -> None:
     two = run_paths(sc, N, SEED, block_size=BLOCK, workers=2)
     assert_metrics_identical(result.metrics, two.metrics)

@@ -1,0 +1,635 @@
+"""Sweeps: one scenario over a grid of values of its fields, many paths per variant.
+
+A grid is the product of value lists over dotted scenario paths
+(``policy.china_stop.end_day=30,60,90``, ``materials.dytb.stockpile.days=0:180:30``).
+Each combination is a *variant*: the value is set in the scenario's tables and
+the scenario is loaded and validated again, so a variant obeys every rule a
+scenario file does. A grid value replaces any prior on that field (the field
+is fixed in the variant). Every variant is built and checked before anything runs.
+
+Work is cut into tasks ``(variant, block of paths)``, run by
+:mod:`simulator.execute` (here, on a local Dask cluster, or on a given one).
+Block ``b`` of every variant draws from the same streams (keyed by seed, block
+and quantity name), so variants share their random numbers for the
+quantities they have in common and differences between them are not noise.
+
+With an output directory, each finished task is written at once, atomically,
+under ``blocks/``; a sweep that stops (even killed) is resumed with
+``resume=True`` and ends with exactly the numbers of an uninterrupted one,
+because each variant's blocks are merged in block order, whatever order they
+finished in. Directory layout::
+
+    sweep.json            what this sweep is (scenario hash, grid, seed, blocks, version)
+    scenario.json         the base scenario, resolved
+    blocks/vVVVVV/bBBBBBB.npz   one finished (variant, block)
+    paths/variant=VVVVV/part-0.parquet   per-path metrics with the grid values as columns
+    daily_quantiles.nc    daily quantiles and means per variant, grid paths as dimensions
+    summary.json          every variant's summary (as ``supplyshock run --format json``)
+    summary.csv           variant x headline metrics with 5-95 % bands
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import json
+import math
+import os
+import platform
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from simulator.draws import DEFAULT_BLOCK_SIZE
+from simulator.economics import Impact, Multiplier, impact_from_metrics
+from simulator.errors import InputError
+from simulator.execute import executor
+from simulator.io import load_scenario, scenario_to_json
+from simulator.scenario import Scenario
+from simulator.stream import (
+    RunResult,
+    block_task,
+    blocks_of,
+    check_memory,
+    check_run_options,
+    histogram_ranges,
+    merge_blocks,
+    path_frame,
+    unpack_block,
+)
+
+__all__ = ["MAX_VARIANTS", "GridAxis", "SweepResult", "Variant", "build_variants", "headline", "parse_grid", "run_sweep"]
+
+MAX_VARIANTS = 100_000
+"""Largest grid accepted (a guard against a mistyped range)."""
+
+Value = int | float | str | bool
+
+_IDENTITY = ("supplyshock", "scenario_sha256", "grid", "seed", "paths", "block_size", "engine")
+
+
+# --------------------------------------------------------------------- grid
+
+
+@dataclass(frozen=True)
+class GridAxis:
+    """One dimension of a grid: a dotted scenario path and its values, in the order given."""
+
+    path: str
+    values: tuple[Value, ...]
+
+
+def _scalar(text: str) -> Value:
+    t = text.strip()
+    if t.lower() in ("true", "false"):
+        return t.lower() == "true"
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        x = float(t)
+    except ValueError:
+        return t
+    return x if math.isfinite(x) else t
+
+
+def _range(spec: str, text: str) -> list[Value]:
+    parts = [_scalar(p) for p in text.split(":")]
+    if len(parts) != 3 or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
+        raise InputError("option", f"--grid {spec}", "a range must be start:stop:step with three numbers", text)
+    start, stop, step = (p for p in parts if isinstance(p, (int, float)))
+    if step == 0 or (stop - start) * step < 0:
+        raise InputError("option", f"--grid {spec}", "a range's step must be non-zero and go from start towards stop", text)
+    n = math.floor((stop - start) / step + 1e-9) + 1
+    if n > MAX_VARIANTS:
+        raise InputError("option", f"--grid {spec}", f"a range must have at most {MAX_VARIANTS:,} values", text)
+    if all(isinstance(p, int) for p in parts):
+        return [int(start + i * step) for i in range(n)]
+    return [round(start + i * step, 12) for i in range(n)]
+
+
+def parse_grid(specs: Sequence[str]) -> list[GridAxis]:
+    """Parse ``--grid`` options: ``PATH=v1,v2,...`` or ``PATH=start:stop:step``.
+
+    Values are numbers, ``true``/``false`` or text; a range includes its stop
+    when the steps land on it (``0:180:60`` is 0, 60, 120, 180). A list with
+    a decimal number makes every number of that list decimal.
+
+    Examples
+    --------
+    >>> [(a.path, a.values) for a in parse_grid(["policy.china_stop.end_day=30,60", "materials.dytb.stockpile.days=0:60:30"])]
+    [('policy.china_stop.end_day', (30, 60)), ('materials.dytb.stockpile.days', (0, 30, 60))]
+
+    Raises
+    ------
+    InputError
+        No ``=``, an empty or repeated value, a bad range, a path given twice.
+    """
+    axes: list[GridAxis] = []
+    for spec in specs:
+        path, eq, rhs = spec.partition("=")
+        path = path.strip()
+        if not eq or not path:
+            raise InputError("option", "--grid", "must be PATH=v1,v2,... or PATH=start:stop:step", spec)
+        if not rhs.strip():
+            raise InputError("option", f"--grid {path}", "must list at least one value", rhs)
+        items = [x.strip() for x in rhs.split(",")]
+        if any(not x for x in items):
+            raise InputError("option", f"--grid {path}", "must not have an empty value in its list", rhs)
+        values: list[Value] = []
+        for x in items:
+            if re.fullmatch(r"[-+.\deE]+:[-+.\deE]+:[-+.\deE]+", x):
+                values.extend(_range(path, x))
+            else:
+                values.append(_scalar(x))
+        numeric = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(numeric) == len(values) and any(isinstance(v, float) for v in values):
+            values = [float(v) for v in values]
+        if len(set(map(repr, values))) != len(values):
+            dup = next(v for i, v in enumerate(values) if repr(v) in map(repr, values[:i]))
+            raise InputError("option", f"--grid {path}", "values must be distinct", dup)
+        if any(a.path == path for a in axes):
+            raise InputError("option", f"--grid {path}", "a path may be given once (list all its values there)", spec)
+        axes.append(GridAxis(path, tuple(values)))
+    n = math.prod(len(a.values) for a in axes)
+    if n > MAX_VARIANTS:
+        raise InputError("option", "--grid", f"must make at most {MAX_VARIANTS:,} variants", n)
+    return axes
+
+
+def check_path(sc: Scenario, path: str) -> None:
+    """Raise unless ``path`` names one value of the scenario (with a 'did you mean' otherwise)."""
+    tree: Any = sc.model_dump(mode="python", exclude={"origin": True, "economy": {"table"}})
+    parts = path.split(".")
+    if parts[0] == "uncertainty":
+        raise InputError("option", f"--grid {path}", "must name a scenario field, not a prior (a grid value replaces the field's prior)", path)
+    done: list[str] = []
+    for p in parts:
+        if not isinstance(tree, Mapping) or p not in tree:
+            here = ".".join(done)
+            if not isinstance(tree, Mapping):
+                raise InputError("option", f"--grid {path}", f"{here} is a single value, it has no fields", path)
+            options = [f"{here}.{k}" if here else str(k) for k in tree]
+            want = ".".join([*done, p])
+            close = difflib.get_close_matches(want, options, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(repr(o) for o in options[:12]) + (
+                ", ..." if len(options) > 12 else "")
+            raise InputError("option", f"--grid {path}", "no such field in the scenario" + hint, path)
+        tree = tree[p]
+        done.append(p)
+    if isinstance(tree, Mapping):
+        raise InputError("option", f"--grid {path}", "must name a single value, not a table (give one of its fields)", path)
+    if isinstance(tree, (list, tuple)):
+        raise InputError("option", f"--grid {path}", "must name a single value, not a list", path)
+
+
+# ----------------------------------------------------------------- variants
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One point of the grid: its index (row-major over the axes), values and validated scenario."""
+
+    index: int
+    values: dict[str, Value]
+    scenario: Scenario
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.values.items()) or "base"
+
+
+def _nested(path: str, value: Value) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    node = out
+    parts = path.split(".")
+    for p in parts[:-1]:
+        node[p] = {}
+        node = node[p]
+    node[parts[-1]] = value
+    return out
+
+
+def _merge_all(trees: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for t in trees:
+        stack = [(out, t)]
+        while stack:
+            dst, src = stack.pop()
+            for k, v in src.items():
+                if isinstance(v, Mapping):
+                    stack.append((dst.setdefault(k, {}), v))
+                else:
+                    dst[k] = v
+    return out
+
+
+def build_variants(scenario: str | os.PathLike[str], axes: Sequence[GridAxis]) -> tuple[Scenario, list[Variant]]:
+    """Load the base scenario and every variant of the grid, validating each.
+
+    Returns
+    -------
+    base : Scenario
+    variants : list of Variant
+        Row-major over ``axes`` (the last axis varies fastest); one variant,
+        the base scenario itself, when there are no axes.
+
+    Raises
+    ------
+    InputError
+        An unknown path (with a 'did you mean'), or a variant that breaks a
+        rule of the scenario (the message names the variant).
+    """
+    base = load_scenario(scenario)
+    for a in axes:
+        check_path(base, a.path)
+    if not axes:
+        return base, [Variant(0, {}, base)]
+    variants = []
+    for i, combo in enumerate(itertools.product(*(a.values for a in axes))):
+        values = {a.path: v for a, v in zip(axes, combo, strict=True)}
+        label = ", ".join(f"{k}={v}" for k, v in values.items())
+        try:
+            sc = load_scenario(scenario, overrides=_merge_all([_nested(k, v) for k, v in values.items()]))
+        except InputError as exc:
+            where = "--grid" if any(exc.field == k or exc.field.startswith(k + ".") for k in values) else exc.file
+            more = [InputError(f"{where} (variant {i}: {label})", e.field, e.rule, e.value) for e in exc.more]
+            raise InputError(f"{where} (variant {i}: {label})", exc.field, exc.rule, exc.value, more) from None
+        fixed = {k: v for k, v in sc.uncertainty.items() if k not in values}
+        if len(fixed) != len(sc.uncertainty):
+            sc = sc.model_copy(update={"uncertainty": fixed})
+        variants.append(Variant(i, values, sc))
+    return base, variants
+
+
+# -------------------------------------------------------------------- store
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either absent or complete."""
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_file(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+class _Store:
+    """Finished blocks: on disk under ``out/blocks`` (crash-safe) or in memory."""
+
+    def __init__(self, out: Path | None) -> None:
+        self.out = out
+        self.mem: dict[tuple[int, int], bytes] = {}
+
+    def _file(self, v: int, b: int) -> Path:
+        return Path(self.out or ".") / "blocks" / f"v{v:05d}" / f"b{b:06d}.npz"
+
+    def done(self) -> set[tuple[int, int]]:
+        if self.out is None:
+            return set()
+        found = set()
+        for f in (self.out / "blocks").glob("v*/*"):
+            m = re.fullmatch(r"b(\d{6})\.npz", f.name)
+            mv = re.fullmatch(r"v(\d{5})", f.parent.name)
+            if m and mv:
+                found.add((int(mv.group(1)), int(m.group(1))))
+            elif f.name.startswith(".tmp-"):
+                f.unlink()  # an interrupted write: the task runs again
+        return found
+
+    def put(self, v: int, b: int, data: bytes) -> None:
+        if self.out is None:
+            self.mem[(v, b)] = data
+            return
+        f = self._file(v, b)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(f, data)
+
+    def get(self, v: int, b: int) -> bytes:
+        if self.out is None:
+            return self.mem[(v, b)]
+        return self._file(v, b).read_bytes()
+
+    def release(self, v: int, nb: int) -> None:
+        for b in range(nb):
+            self.mem.pop((v, b), None)
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass
+class SweepResult:
+    """What a sweep returns: the grid, each variant's summary and daily quantiles.
+
+    Attributes
+    ----------
+    summaries : list of dict
+        Per variant, the summary ``supplyshock run --format json`` prints for it.
+    daily : xarray.Dataset
+        Daily quantiles and means per variant, the grid paths as dimensions.
+    resumed : int
+        Tasks found finished in the output directory and not run again.
+    """
+
+    base: Scenario
+    axes: list[GridAxis]
+    variants: list[Variant]
+    seed: int
+    n_paths: int
+    block_size: int
+    engine: str
+    multiplier: str
+    summaries: list[dict[str, Any]]
+    daily: xr.Dataset
+    tasks: int
+    resumed: int
+    out: Path | None = None
+    results: dict[int, RunResult] = field(default_factory=dict)
+
+    def headline(self) -> pd.DataFrame:
+        """Variant x headline metrics (see :func:`headline`)."""
+        return headline(self.summaries, self.axes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The sweep as printed by ``--format json`` and written to ``summary.json``."""
+        return {
+            "scenario": self.base.name,
+            "seed": self.seed,
+            "paths": self.n_paths,
+            "block_size": self.block_size,
+            "engine": self.engine,
+            "multiplier": self.multiplier,
+            "grid": {a.path: list(a.values) for a in self.axes},
+            "variants": [
+                {"variant": v.index, "values": v.values, "summary": s} for v, s in zip(self.variants, self.summaries, strict=True)
+            ],
+        }
+
+
+def headline(summaries: Sequence[Mapping[str, Any]], axes: Sequence[GridAxis]) -> pd.DataFrame:
+    """One row per variant: grid values, GDP loss (% of GDP), value added lost and extra cost, with 5-95 % bands."""
+    rows = []
+    for i, s in enumerate(summaries):
+        row: dict[str, Any] = {"variant": i, **{a.path: s["grid"][a.path] for a in axes}}
+        for q in ("gdp_loss_pct", "value_added_loss", "premium_cost"):
+            for k in ("mean", "median", "p05", "p95"):
+                row[f"{q}_{k}"] = s[q][k]
+        first = [sec["first_stoppage_day"]["median"] for sec in s["sectors"].values()]
+        stops = [x for x in first if x is not None]
+        row["earliest_median_stoppage_day"] = min(stops) if stops else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _variant_summary(res: RunResult, impact: Impact, v: Variant) -> dict[str, Any]:
+    sc = res.scenario
+    s = impact.summary()
+    return {
+        "scenario": sc.name,
+        "engine": res.engine,
+        "seed": res.seed,
+        "paths": res.n_paths,
+        "horizon_days": sc.run.horizon_days,
+        "gdp_base": sc.economy.gdp,
+        **{k: val for k, val in s.items() if k != "paths"},
+        "variant": v.index,
+        "grid": dict(v.values),
+    }
+
+
+def _daily_dataset(dsets: list[xr.Dataset], axes: Sequence[GridAxis]) -> xr.Dataset:
+    for d in dsets:
+        for name in d.data_vars:
+            d[name].attrs.pop("range", None)  # ranges differ by variant; values are in the variables' units
+    ds = xr.concat(dsets, dim="variant", join="outer", combine_attrs="override")
+    ds = ds.assign_coords(variant=np.arange(len(dsets)))
+    if axes:
+        index = pd.MultiIndex.from_product([list(a.values) for a in axes], names=[a.path for a in axes])
+        ds = ds.assign_coords(variant_index=("variant", np.arange(len(dsets))))
+        ds = ds.drop_vars("variant").assign_coords(xr.Coordinates.from_pandas_multiindex(index, "variant")).unstack("variant")
+        ds = ds.transpose(*[a.path for a in axes], ...)
+    else:
+        ds = ds.isel(variant=0)
+    ds.attrs["paths"] = int(dsets[0].attrs["paths"])
+    ds.attrs["grid"] = json.dumps({a.path: list(a.values) for a in axes})
+    return ds
+
+
+# -------------------------------------------------------------------- sweep
+
+
+def _manifest(base: Scenario, axes: Sequence[GridAxis], variants: Sequence[Variant], seed: int, n_paths: int,
+              block_size: int, engine: str) -> dict[str, Any]:
+    from simulator import __version__
+
+    return {
+        "kind": "supplyshock sweep",
+        "supplyshock": __version__,
+        "scenario": base.name,
+        "scenario_sha256": hashlib.sha256(scenario_to_json(base).encode()).hexdigest(),
+        "grid": [[a.path, list(a.values)] for a in axes],
+        "seed": seed,
+        "paths": n_paths,
+        "block_size": block_size,
+        "engine": engine,
+        "blocks_per_variant": len(blocks_of(n_paths, block_size)),
+        "variants": [{"variant": v.index, "values": v.values} for v in variants],
+        "streams": "block b uses SeedSequence(seed, spawn_key=(b, crc32(name))) per random quantity, the same for every variant",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "command": " ".join(sys.argv),
+    }
+
+
+def _check_resume(out: Path, mine: Mapping[str, Any]) -> None:
+    f = out / "sweep.json"
+    try:
+        old = json.loads(f.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise InputError("option", "--out", "must be an empty or new directory, or a sweep directory with --resume "
+                         "(no readable sweep.json here)", str(out)) from None
+    if old.get("supplyshock") != mine["supplyshock"]:
+        raise InputError(str(f), "supplyshock", f"must be this version ({mine['supplyshock']}) to resume the sweep; "
+                         "rerun with the version that wrote it or start a new directory", old.get("supplyshock"))
+    for key in _IDENTITY[1:]:
+        if old.get(key) != json.loads(json.dumps(mine[key])):
+            raise InputError(str(f), key, f"--resume continues the sweep in this directory, which has {key} = "
+                             f"{json.dumps(old.get(key))}", mine[key])
+
+
+def run_sweep(
+    scenario: str | os.PathLike[str],
+    grid: Sequence[str] | Sequence[GridAxis] = (),
+    *,
+    n_paths: int = 100_000,
+    seed: int | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    workers: int = 1,
+    scheduler: str | None = None,
+    multiplier: Multiplier = "supply-chain",
+    engine: str = "vectorised",
+    progress: Callable[[int, int], None] | None = None,
+    keep_results: bool = False,
+) -> SweepResult:
+    """Run every variant of a grid over one scenario.
+
+    Parameters
+    ----------
+    scenario : str or path
+        A built-in scenario name or a scenario file.
+    grid : sequence of str or GridAxis
+        ``"PATH=v1,v2,..."`` / ``"PATH=start:stop:step"`` specs (see
+        :func:`parse_grid`); empty for the scenario alone, which gives exactly
+        the numbers of :func:`simulator.stream.run_paths` for the same seed.
+    n_paths : int
+        Paths per variant.
+    seed : int, optional
+        Default: the base scenario's ``run.seed``.
+    block_size : int
+        Paths per block (fixes the random streams).
+    out : path, optional
+        Directory for the results; every finished block is kept there.
+    resume : bool
+        Continue the sweep already in ``out`` (it must be the same sweep).
+    workers, scheduler
+        Where tasks run (see :func:`simulator.execute.executor`).
+    multiplier : {"supply-chain", "direct", "household"}
+    engine : {"vectorised", "simpy"}
+    progress : callable, optional
+        ``progress(done, total)`` in tasks, once at the start (``done`` = tasks
+        resumed) and after each task.
+    keep_results : bool
+        Keep every variant's :class:`~simulator.stream.RunResult` (per-path
+        totals) in :attr:`SweepResult.results`.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    InputError
+        Bad grid, a variant that breaks a rule, bad options, an ``out`` that is
+        not empty (without ``resume``) or holds another sweep, an unreachable
+        scheduler. Nothing is written or overwritten then.
+
+    Examples
+    --------
+    >>> r = run_sweep("japan-3m-curb", ["policy.china_stop.end_day=30,90"], n_paths=4, block_size=2, seed=1)
+    >>> [s["grid"] for s in r.summaries]
+    [{'policy.china_stop.end_day': 30}, {'policy.china_stop.end_day': 90}]
+    >>> r.summaries[1]["value_added_loss"]["mean"] > r.summaries[0]["value_added_loss"]["mean"]
+    True
+    """
+    given = list(grid)
+    axes_ok = ([a for a in given if isinstance(a, GridAxis)] if all(isinstance(a, GridAxis) for a in given)
+               else parse_grid([str(g) for g in given]))
+    base, variants = build_variants(scenario, axes_ok)
+    seed = base.run.seed if seed is None else seed
+    check_run_options(n_paths, seed, block_size, workers)
+    check_memory(max((v.scenario for v in variants), key=lambda sc: sc.run.horizon_days), n_paths, block_size,
+                 workers if scheduler is None else 1)  # one variant's per-path totals are held at a time
+    if resume and out is None:
+        raise InputError("option", "--resume", "needs --out (the directory of the sweep to continue)", True)
+    jobs = blocks_of(n_paths, block_size)
+    nb = len(jobs)
+    outp = Path(out) if out is not None else None
+    manifest = _manifest(base, axes_ok, variants, seed, n_paths, block_size, engine)
+    if outp is not None:
+        if outp.exists() and not outp.is_dir():
+            raise InputError("option", "--out", "must be a directory", str(outp))
+        if outp.is_dir() and any(outp.iterdir()):
+            if not resume:
+                raise InputError("option", "--out", "must be an empty or new directory (use --resume to continue the sweep in it)", str(outp))
+            _check_resume(outp, manifest)
+    store = _Store(outp)
+    with executor(workers=workers, scheduler=scheduler) as ex:  # an unreachable scheduler fails before anything is written
+        if outp is not None:
+            outp.mkdir(parents=True, exist_ok=True)
+            if not (outp / "sweep.json").exists():
+                _atomic_write(outp / "scenario.json", scenario_to_json(base).encode())
+                _atomic_write(outp / "sweep.json", json.dumps(manifest, indent=2).encode())
+        if outp is not None:
+            for f in outp.rglob(".tmp-*"):  # writes cut short by an interruption (never read: names start with a dot)
+                f.unlink()
+        done = {k for k in store.done() if k[0] < len(variants) and k[1] < nb}
+        total = len(variants) * nb
+        resumed = len(done)
+        if progress:
+            progress(resumed, total)
+        ranges = [histogram_ranges(v.scenario) for v in variants]
+        remaining = [nb - sum(1 for (vv, _) in done if vv == v.index) for v in variants]
+        summaries: dict[int, dict[str, Any]] = {}
+        dsets: dict[int, xr.Dataset] = {}
+        results: dict[int, RunResult] = {}
+
+        def finish(v: Variant) -> None:
+            counts = None
+            blocks = []
+            for b in range(nb):  # one block's dense histogram counts at a time
+                r = unpack_block(store.get(v.index, b), v.scenario)
+                if counts is None:
+                    counts = r.counts
+                else:
+                    for f, c in r.counts.items():
+                        counts[f] += c
+                r.counts = {}
+                blocks.append(r)
+            res = merge_blocks(v.scenario, seed, block_size, engine, ranges[v.index], blocks, counts)
+            store.release(v.index, nb)
+            impact = impact_from_metrics(res.metrics, v.scenario, multiplier=multiplier)
+            summaries[v.index] = _variant_summary(res, impact, v)
+            dsets[v.index] = res.daily.to_xarray()
+            if keep_results:
+                results[v.index] = res
+            if outp is not None:
+                frame = path_frame(res, impact)
+                for k, val in v.values.items():
+                    frame[k] = val
+                part = outp / "paths" / f"variant={v.index:05d}"
+                part.mkdir(parents=True, exist_ok=True)
+                _atomic_file(part / "part-0.parquet", lambda p: frame.to_parquet(p, index=False))
+
+        for v in variants:
+            if remaining[v.index] == 0:
+                finish(v)
+        tasks = [((v.index, b), (v.scenario, seed, b, n, block_size, engine, ranges[v.index]))
+                 for v in variants for b, n in jobs if (v.index, b) not in done]
+        finished = resumed
+        for (vi, b), data in ex.map_unordered(block_task, tasks):
+            store.put(vi, b, data)
+            finished += 1
+            remaining[vi] -= 1
+            if remaining[vi] == 0:
+                finish(variants[vi])
+            if progress:
+                progress(finished, total)
+    ordered = [summaries[v.index] for v in variants]
+    daily = _daily_dataset([dsets[v.index] for v in variants], axes_ok)
+    result = SweepResult(base=base, axes=axes_ok, variants=variants, seed=seed, n_paths=n_paths, block_size=block_size,
+                         engine=engine, multiplier=multiplier, summaries=ordered, daily=daily, tasks=total,
+                         resumed=resumed, out=outp, results=results)
+    if outp is not None:
+        _atomic_file(outp / "daily_quantiles.nc", lambda p: daily.to_netcdf(p, engine="scipy"))
+        _atomic_write(outp / "summary.json", json.dumps(result.to_json(), indent=2).encode())
+        _atomic_file(outp / "summary.csv", lambda p: result.headline().to_csv(p, index=False))
+    return result
