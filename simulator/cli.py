@@ -30,7 +30,7 @@ from rich.table import Table
 from simulator import __version__
 from simulator.curve import DEFAULT_DURATIONS, duration_curve
 from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
-from simulator.economics import Impact, impact_from_metrics, va_multipliers
+from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
 from simulator.precision import median_rel_error
@@ -197,6 +197,17 @@ def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
         "gdp_base": sc.economy.gdp,
         **{k: v for k, v in s.items() if k != "paths"},
     }
+    table = sc.economy.table
+    if table is not None:  # each sector's output lost as % of its planned output over the horizon (table money)
+        for i, name in enumerate(sc.sector_ids):
+            sec = sc.sectors[name]
+            plan = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit * sec.io_share
+            plan *= sc.run.horizon_days / 365.0
+            if plan > 0 and name in s["sectors"]:
+                pct = 100.0 * res.metrics.output_loss[:, i] / plan
+                s["sectors"][name]["output_loss_pct_of_plan"] = {
+                    "mean": float(pct.mean()), "median": float(np.median(pct)),
+                    "p05": float(np.quantile(pct, 0.05)), "p95": float(np.quantile(pct, 0.95))}
     err = median_rel_error(impact.gdp_loss_pct)  # relative standard error of the median, from order statistics
     s["gdp_loss_median_rel_error"] = None if not math.isfinite(err) else err
     return s
@@ -334,7 +345,11 @@ def _blank(x: float | None) -> str | float:
 
 
 def _bn(x: float) -> str:
-    return f"{x / 1e9:,.0f}"
+    """Billions with at least three significant figures (a loss of 0.4 bn is not printed as 0)."""
+    v = x / 1e9
+    if v == 0.0 or abs(v) >= 100.0:
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
 
 
 def _day(x: float | None) -> str:
@@ -362,22 +377,34 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
         con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} (one standard error, relative to the median)")
     elif g["median"] == 0.0:
         con.print("Monte Carlo error of the median: none relative to it (the median path loses nothing)")
-    t = Table(title="By sector", show_header=True, header_style="bold")
-    t.add_column("sector", overflow="fold")
-    t.add_column(f"output lost, {cur} bn{yr}\nmedian [5-95 %]", justify="right")
-    t.add_column(f"value added lost, {cur} bn{yr}\nmean", justify="right")
-    t.add_column("first stoppage day\nmedian [5-95 %]", justify="right")
-    t.add_column("P(stop)", justify="right")
+    t = Table(title=f"By sector ({cur} bn{yr}; output cut: output more than 1 % below plan; "
+                    f"half lost: below {HALF_LOST:.0%} of plan)", show_header=True, header_style="bold")
+    t.add_column("sector", overflow="fold", max_width=22)
+    t.add_column("output\nlost\nmean", justify="right")
+    t.add_column("% of plan\nmedian\n[5-95 %]", justify="right")
+    t.add_column("VA lost\nmean", justify="right")
+    t.add_column("output cut\nday, median", justify="right")
+    t.add_column("half lost\nday, median", justify="right")
+    t.add_column("P(cut)", justify="right")
     rows = sorted(s["sectors"].items(), key=lambda kv: -kv[1]["value_added_loss"]["mean"])
+    total_out = 0.0
     for name, sec in rows:
         ol, fs = sec["output_loss"], sec["first_stoppage_day"]
+        half = sec.get("half_output_lost_day", {}).get("median")
+        pct = sec.get("output_loss_pct_of_plan", {}).get("median")
+        total_out += ol["mean"]
+        pct_st = sec.get("output_loss_pct_of_plan")
         t.add_row(
-            name,
-            f"{_bn(ol['median'])} [{_bn(ol['p05'])}-{_bn(ol['p95'])}]",
+            name.replace("_", " "),
+            _bn(ol["mean"]),
+            "" if pct is None or pct_st is None else f"{pct:.2g} [{pct_st['p05']:.2g}-{pct_st['p95']:.2g}]",
             _bn(sec["value_added_loss"]["mean"]),
-            f"{_day(fs['median'])} [{_day(fs['p05'])}-{_day(fs['p95'])}]",
+            _day(fs["median"]),
+            _day(half),
             f"{sec['stop_probability']:.0%}",
         )
+    t.add_section()
+    t.add_row("total", _bn(total_out), "", _bn(s["value_added_loss"]["mean"]), "", "", "")
     con.print(t)
     _print_quarters(con, s, cur, yr)
 

@@ -100,7 +100,19 @@ def test_run_without_scenario_runs_the_default_and_prints_a_table() -> None:
     assert float(cells[1].replace(",", "")) > 0  # a 90-day stop of all Chinese supply costs something
     assert "share of GDP (%)" in out
     for sector in simulator.load_scenario("japan-3m-curb").sector_ids[:3]:
-        assert sector[:12] in out
+        assert sector.split("_")[0] in out
+    # the sector table says which statistic each column is, has a total row, and a total that is the headline
+    assert "mean" in out and "median" in out and "% of plan" in out
+    total = next(line for line in out.splitlines() if line.startswith("│ total"))
+    cells = [c.strip() for c in total.strip("│ ").split("│")]
+    assert cells[3] == [c.strip() for c in row.strip("│ ").split("│")][1]  # VA lost: the sectors add up to the total
+
+
+def test_small_losses_keep_three_significant_figures() -> None:
+    from simulator.cli import _bn
+
+    assert _bn(0.4e9) == "0.4" and _bn(4.237e9) == "4.24" and _bn(42.37e9) == "42.4" and _bn(1234.5e9) == "1,234"
+    assert _bn(0.0) == "0"
 
 
 def test_json_has_the_documented_fields(summary: dict[str, Any], files: dict[str, Path]) -> None:
