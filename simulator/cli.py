@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io as _io
 import json
-import math
 import platform
 import signal
 import sys
@@ -33,9 +32,8 @@ from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
-from simulator.precision import median_rel_error
 from simulator.scenario import Scenario
-from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths
+from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths, run_summary
 
 __all__ = ["cli", "main"]
 
@@ -186,31 +184,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
 
 
 def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
-    sc = res.scenario
-    s = impact.summary()
-    s = {
-        "scenario": sc.name,
-        "engine": res.engine,
-        "seed": res.seed,
-        "paths": res.n_paths,
-        "horizon_days": sc.run.horizon_days,
-        "gdp_base": sc.economy.gdp,
-        **{k: v for k, v in s.items() if k != "paths"},
-    }
-    table = sc.economy.table
-    if table is not None:  # each sector's output lost as % of its planned output over the horizon (table money)
-        for i, name in enumerate(sc.sector_ids):
-            sec = sc.sectors[name]
-            plan = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit * sec.io_share
-            plan *= sc.run.horizon_days / 365.0
-            if plan > 0 and name in s["sectors"]:
-                pct = 100.0 * res.metrics.output_loss[:, i] / plan
-                s["sectors"][name]["output_loss_pct_of_plan"] = {
-                    "mean": float(pct.mean()), "median": float(np.median(pct)),
-                    "p05": float(np.quantile(pct, 0.05)), "p95": float(np.quantile(pct, 0.95))}
-    err = median_rel_error(impact.gdp_loss_pct)  # relative standard error of the median, from order statistics
-    s["gdp_loss_median_rel_error"] = None if not math.isfinite(err) else err
-    return s
+    return run_summary(res, impact)
 
 
 def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any]) -> None:

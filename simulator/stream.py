@@ -42,6 +42,7 @@ from simulator.economics import (
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
+from simulator.precision import median_rel_error
 from simulator.scenario import Licence, Scenario
 from simulator.trajectories import Trajectories
 
@@ -624,6 +625,40 @@ def path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
     frame.attrs["price_year"] = impact.price_year
     return frame
 
+
+
+def run_summary(res: RunResult, impact: Impact) -> dict[str, Any]:
+    """The summary of a run that ``--format json`` prints and ``summary.json`` holds.
+
+    Run settings, the impact's statistics (:meth:`Impact.summary`), each
+    sector's output lost as % of its planned output over the horizon, and the
+    relative Monte Carlo error of the median GDP loss.
+    """
+    sc = res.scenario
+    s = impact.summary()
+    s = {
+        "scenario": sc.name,
+        "engine": res.engine,
+        "seed": res.seed,
+        "paths": res.n_paths,
+        "horizon_days": sc.run.horizon_days,
+        "gdp_base": sc.economy.gdp,
+        **{k: v for k, v in s.items() if k != "paths"},
+    }
+    table = sc.economy.table
+    if table is not None:  # each sector's output lost as % of its planned output over the horizon (table money)
+        for i, name in enumerate(sc.sector_ids):
+            sec = sc.sectors[name]
+            plan = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit * sec.io_share
+            plan *= sc.run.horizon_days / 365.0
+            if plan > 0 and name in s["sectors"]:
+                pct = 100.0 * res.metrics.output_loss[:, i] / plan
+                s["sectors"][name]["output_loss_pct_of_plan"] = {
+                    "mean": float(pct.mean()), "median": float(np.median(pct)),
+                    "p05": float(np.quantile(pct, 0.05)), "p95": float(np.quantile(pct, 0.95))}
+    err = median_rel_error(impact.gdp_loss_pct)  # relative standard error of the median, from order statistics
+    s["gdp_loss_median_rel_error"] = None if not math.isfinite(err) else err
+    return s
 
 
 # ------------------------------------------------------------------ memory

@@ -63,6 +63,7 @@ from simulator.stream import (
     histogram_ranges,
     merge_blocks,
     path_frame,
+    run_summary,
     unpack_block,
 )
 
@@ -399,19 +400,7 @@ def headline(summaries: Sequence[Mapping[str, Any]], axes: Sequence[GridAxis]) -
 
 
 def _variant_summary(res: RunResult, impact: Impact, v: Variant) -> dict[str, Any]:
-    sc = res.scenario
-    s = impact.summary()
-    return {
-        "scenario": sc.name,
-        "engine": res.engine,
-        "seed": res.seed,
-        "paths": res.n_paths,
-        "horizon_days": sc.run.horizon_days,
-        "gdp_base": sc.economy.gdp,
-        **{k: val for k, val in s.items() if k != "paths"},
-        "variant": v.index,
-        "grid": dict(v.values),
-    }
+    return {**run_summary(res, impact), "variant": v.index, "grid": dict(v.values)}
 
 
 def _daily_dataset(dsets: list[xr.Dataset], axes: Sequence[GridAxis]) -> xr.Dataset:
