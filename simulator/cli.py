@@ -605,6 +605,8 @@ def main() -> None:
     behind.
     """
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C means "stop": also when started from a shell that ignores SIGINT for background jobs
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         rv = cli.main(standalone_mode=False)
     except click.ClickException as exc:
