@@ -351,14 +351,15 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
         con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} (one standard error, relative to the median)")
     elif g["median"] == 0.0:
         con.print("Monte Carlo error of the median: none relative to it (the median path loses nothing)")
-    t = Table(title=f"By sector ({cur} bn{yr}; output cut: output more than 1 % below plan; "
-                    f"half lost: below {HALF_LOST:.0%} of plan)", show_header=True, header_style="bold")
-    t.add_column("sector", overflow="fold", max_width=22)
+    t = Table(title=f"By sector ({cur} bn{yr}; cut day: first day output is more than 1 % below plan, "
+                    f"the first firms stop; half lost: below {HALF_LOST:.0%} of plan)", show_header=True,
+              header_style="bold")
+    t.add_column("sector", overflow="fold", min_width=11, max_width=22)
     t.add_column("output\nlost\nmean", justify="right")
     t.add_column("% of plan\nmedian\n[5-95 %]", justify="right")
     t.add_column("VA lost\nmean", justify="right")
-    t.add_column("output cut\nday, median", justify="right")
-    t.add_column("half lost\nday, median", justify="right")
+    t.add_column("cut\nday\nmedian", justify="right")
+    t.add_column("half\nlost\nday\nmedian", justify="right")
     t.add_column("P(cut)", justify="right")
     rows = sorted(s["sectors"].items(), key=lambda kv: -kv[1]["value_added_loss"]["mean"])
     total_out = 0.0
