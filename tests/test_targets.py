@@ -1,43 +1,77 @@
-"""Calibration targets: every target names a built-in scenario, and the GDP base agrees with NRI."""
+"""Calibration targets: data with stated uncertainty; each builds its scenario and reads its quantity."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 import simulator
-from calibration.targets import default_target, load_targets
+from calibration.targets import default_targets, load_targets, pick, target_value
+from simulator.economics import impact_from_metrics
+from simulator.errors import InputError
+from simulator.stream import run_paths, run_summary
 
 
-def test_every_target_names_a_builtin_scenario_and_a_reported_quantity() -> None:
+def test_every_target_has_a_scenario_a_quantity_an_uncertainty_and_a_source() -> None:
     targets = load_targets()
-    assert {"nri-3m", "daiwa-1y", "mizuho-1y"} <= set(targets)
+    assert {"nri-3m", "nri-1y", "daiwa-1y", "daiwa-1y-transport", "mizuho-1y", "mizuho-halved"} <= set(targets)
     for t in targets.values():
-        assert t.scenario in simulator.list_scenarios()
-        assert t.quantity in ("value_added_loss", "gdp_loss_pct")
-        assert t.value > 0 and 0 < t.tolerance < 1
-        assert t.source
+        sc = t.build_scenario()  # the scenario, with its overrides, validates
+        assert sc.name
+        assert 0 < t.rel_sd < 5 and t.uncertainty_basis and t.source
+        if t.quantity == "value_added_loss":
+            assert t.money_year == sc.economy.price_year == 2025
+        for s in t.sector:
+            assert s in sc.sectors
 
 
-def test_default_target_is_nri_three_months() -> None:
-    t = default_target()
-    assert t.name == "nri-3m" and t.value == pytest.approx(660e9) and t.unit == "JPY"
-    assert t.reproduced_by(700e9) and not t.reproduced_by(400e9)
+def test_the_default_fitted_target_is_nri_three_months_in_2025_yen() -> None:
+    fitted = default_targets()
+    assert [t.name for t in fitted] == ["nri-3m"]
+    t = fitted[0]
+    assert t.value == pytest.approx(660e9) and t.unit == "JPY" and t.statistic == "median"
+    assert t.z(660e9 * 1.15) == pytest.approx(1.0)
+
+
+def test_reconciliation_scenarios_change_what_they_say() -> None:
+    targets = load_targets()
+    mizuho = targets["mizuho-1y"].build_scenario()
+    assert all(m.stockpile.days == 60.0 for m in mizuho.materials.values())
+    halved = targets["mizuho-halved"].build_scenario()
+    meas = halved.policy["china_stop"]
+    assert meas.kind == "quota" and meas.quota_share == 0.5  # type: ignore[union-attr]
 
 
 def test_gdp_base_is_the_price_years_and_nri_yen_and_share_differ_against_it() -> None:
-    """The GDP base is nominal GDP of the price year (2025: JPY 662.8tn).
-
-    NRI's JPY 660bn and 0.11 % imply a base of about JPY 600tn (about 2024's
-    JPY 609tn), so against 2025 GDP the yen target and the share target are
-    about 10 % apart: a fit can match one of them, and the default target is
-    the yen figure.
-    """
+    """NRI's JPY 660bn and 0.11 % imply a base of ~JPY 600tn: against 2025 GDP (662.8tn) they are ~10 % apart."""
     sc = simulator.load_scenario("japan-3m-curb")
     econ = sc.economy
     assert econ.price_year == 2025
     assert econ.gdp == econ.price_index["2025"] == 662.8e12
-    share = load_targets()["nri-3m-gdp"].value / 100
-    implied = default_target().value / share
+    targets = load_targets()
+    implied = targets["nri-3m"].value / (targets["nri-3m-gdp"].value / 100)
     assert implied == pytest.approx(600e12, rel=0.01)
     assert econ.gdp / implied - 1 == pytest.approx(0.105, abs=0.01)
-    assert default_target().quantity == "value_added_loss"
+
+
+def test_target_values_are_read_off_a_run() -> None:
+    t = load_targets()["daiwa-1y-transport"]
+    sc = t.build_scenario()
+    res = run_paths(sc, 40, seed=3, block_size=40)
+    s = run_summary(res, impact_from_metrics(res.metrics, sc))
+    got = target_value(t, s, sc)
+    parts = [s["sectors"][x]["output_loss_pct_of_plan"]["median"] for x in t.sector]
+    assert min(parts) <= got <= max(parts) and got > 0
+    assert target_value(load_targets()["daiwa-1y"], s, sc) == s["gdp_loss_pct"]["median"]
+
+
+def test_bad_targets_file_and_unknown_target_names(tmp_path: Path) -> None:
+    bad = tmp_path / "t.toml"
+    bad.write_text('[targets.x]\ndescription = "d"\nscenario = "japan-3m-curb"\nquantity = "gdp_loss_pct"\n'
+                   'value = -1\nunit = "%"\nrel_sd = 0.1\nuncertainty_basis = "b"\nsource = "s"\nconfidence = "H"\n')
+    with pytest.raises(InputError) as exc:
+        load_targets(bad)
+    assert exc.value.field == "targets.x.value" and exc.value.file == str(bad)
+    with pytest.raises(InputError, match="did you mean 'nri-3m'"):
+        pick(["nri-3n"])
