@@ -168,7 +168,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
                 res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
                                 scheduler=scheduler, progress=lambda n: prog.advance(task, n))
             impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
-            summary = _summary(res, impact)
+            summary = run_summary(res, impact)
             if tmp is not None:
                 _write_results(tmp, res, impact, summary)
     except InputError as exc:
@@ -181,10 +181,6 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         _print_table(summary, sc)
         if out is not None:
             err.print(f"results written to {out}")
-
-
-def _summary(res: RunResult, impact: Impact) -> dict[str, Any]:
-    return run_summary(res, impact)
 
 
 def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any]) -> None:

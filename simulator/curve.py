@@ -1,7 +1,8 @@
 """Loss versus duration: the same measure run for a range of durations on common random numbers.
 
 Each duration is a variant of the scenario with the measure's ``end_day`` set
-to ``start_day + duration`` (any prior on its ``end_day`` removed), run over a
+to ``start_day + duration`` (built as a sweep builds its variants, so any prior
+on that ``end_day`` is removed), run over a
 common horizon long enough to see the recovery after the longest one, with the
 same seed: every variant draws the same numbers for everything else, so the
 curve's steps are the measure's doing, not noise.
@@ -21,6 +22,7 @@ from simulator.errors import InputError
 from simulator.io import load_scenario
 from simulator.scenario import _suggest
 from simulator.stream import run_paths
+from simulator.sweep import GridAxis, build_variants
 
 __all__ = ["DEFAULT_DURATIONS", "RECOVERY_DAYS", "CurvePoint", "duration_curve"]
 
@@ -87,17 +89,14 @@ def duration_curve(
     start = base.policy[measure].start_day
     horizon = max(base.run.horizon_days, start + max(durations) + RECOVERY_DAYS)
     seed = base.run.seed if seed is None else seed
+    # the variants as a sweep builds them: validated, the grid's field freed of its prior
+    ends = GridAxis(f"policy.{measure}.end_day", tuple(start + int(d) for d in durations))
+    _, variants = build_variants(scenario, [ends, GridAxis("run.horizon_days", (horizon,))])
     out = []
-    for dur in durations:
-        over = {"policy": {measure: {"end_day": start + int(dur)}}, "run": {"horizon_days": horizon}}
-        sc = load_scenario(scenario, overrides=over)
-        if f"policy.{measure}.end_day" in sc.uncertainty:
-            priors = {k: v for k, v in sc.uncertainty.items() if k != f"policy.{measure}.end_day"}
-            sc = sc.model_copy(update={"uncertainty": priors})
-        res = run_paths(sc, n_paths, seed, block_size=block_size, progress=progress)
-        imp = impact_from_metrics(res.metrics, sc)
-        first = np.nanmin(np.where(np.isfinite(imp.first_stoppage_day), imp.first_stoppage_day, np.nan), axis=1,
-                          initial=np.inf) if imp.first_stoppage_day.size else np.array([np.inf])
+    for dur, v in zip(durations, variants, strict=True):
+        res = run_paths(v.scenario, n_paths, seed, block_size=block_size, progress=progress)
+        imp = impact_from_metrics(res.metrics, v.scenario)
+        first = imp.first_stoppage_day.min(axis=1)  # the first sector's output cut; inf if none
         med = float(np.median(first))
         out.append(CurvePoint(int(dur), _band(imp.gdp_loss_pct), _band(imp.value_added_loss),
                               med if np.isfinite(med) else None))
