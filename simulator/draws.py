@@ -140,6 +140,12 @@ def sample_block(sc: Scenario, seed: int, block: int, n: int, *, block_size: int
     for path, prior in sc.uncertainty.items():
         u = _stream(seed, block, f"prior:{path}").random(n)
         params[path] = prior_ppf(prior, u)
+    post = sc.calibration.posterior
+    if post is not None:  # a fitted joint sample: one row per path, replacing those fields' priors
+        rows = np.asarray(post.draws, dtype=np.float64)
+        pick = _stream(seed, block, "posterior").integers(0, rows.shape[0], n)
+        for c, col in enumerate(post.columns):
+            params[col] = rows[pick, c]
     days: dict[str, FloatArray] = {}
     for j, mea in sc.policy.items():
         if not isinstance(mea, Licence):

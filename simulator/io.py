@@ -480,7 +480,24 @@ def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
     return path, text
 
 
-def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None) -> Scenario:
+def _read_posterior(ref: str, here: Path, setter: str) -> dict[str, Any]:
+    """The fitted sample a ``calibration.posterior`` file name points at (relative to the file that named it)."""
+    builtin = data_path("economies", ref)
+    path = builtin if builtin.is_file() else Path(ref) if Path(ref).is_absolute() else here.parent / ref
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise InputError(setter, "calibration.posterior", "must name a readable JSON file (relative to the file naming it)",
+                         ref) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(setter, "calibration.posterior", f"must be valid UTF-8 JSON ({exc})", ref) from None
+    if not isinstance(data, dict):
+        raise InputError(setter, "calibration.posterior", "must hold a JSON object with columns, draws, provenance", ref)
+    return data
+
+
+def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None,
+                  calibrated: bool = True) -> Scenario:
     """Load a built-in scenario by name, or a scenario file by path.
 
     Parameters
@@ -490,6 +507,10 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     overrides : mapping, optional
         Nested tables merged over the file before validation
         (e.g. ``{"run": {"horizon_days": 120}}``).
+    calibrated : bool
+        Keep the fitted sample (``calibration.posterior``) the economy ships;
+        ``False`` runs on the uncalibrated priors (the scales stay at the
+        values the files give, 1 unless set).
 
     Raises
     ------
@@ -501,6 +522,15 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     data = _read_with_extends(path, shown, origins=origins)
     if overrides:
         data = _merge(_override_priors(data, overrides, shown, None, None), overrides)
+    cal = data.get("calibration")
+    if isinstance(cal, Mapping) and "posterior" in cal:
+        cal = dict(cal)
+        if not calibrated:
+            del cal["posterior"]
+        elif isinstance(cal["posterior"], str):
+            setter = _origin("calibration.posterior", origins, shown)
+            cal["posterior"] = _read_posterior(cal["posterior"], path if setter == shown else Path(setter), setter)
+        data = {**data, "calibration": cal}
     table = None
     econ = data.get("economy")
     if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), Mapping) and "mrio" in econ["io_table"]:

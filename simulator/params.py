@@ -242,7 +242,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
 
     demand = np.stack([get(f"materials.{m}.annual_demand") for m in mats], axis=1) / DAYS_PER_YEAR
     price = np.stack([get(f"materials.{m}.price") for m in mats], axis=1)
-    cover = np.stack([get(f"materials.{m}.inventory_days") for m in mats], axis=1)
+    cover = np.stack([get(f"materials.{m}.inventory_days") for m in mats], axis=1) * get("calibration.cover_scale")[:, None]
     spread = np.stack([get(f"materials.{m}.inventory_spread") for m in mats], axis=1)
     cohort_w, cohort_cover = cohort_covers(cover, spread, sc.firms.cohorts)
     stock0 = np.stack([get(f"materials.{m}.stockpile.days") for m in mats], axis=1) * demand
@@ -285,7 +285,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
             raise ValueError("scenario has no input-output table loaded; use load_scenario")
         annual = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit
         daily_output[:, si] = annual * get(f"sectors.{s}.io_share") / DAYS_PER_YEAR
-        catch_share[:, si] = get(f"sectors.{s}.catch_up_share")
+        catch_share[:, si] = np.minimum(get(f"sectors.{s}.catch_up_share") * get("calibration.catch_up_scale"), 1.0)
         overtime[:, si] = get(f"sectors.{s}.overtime_rate")
         window[:, si] = get(f"sectors.{s}.catch_up_window_days")
         for mi, m in enumerate(mats):
@@ -293,7 +293,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
                 continue
             base = f"sectors.{s}.materials.{m}"
             use[:, si, mi] = get(f"{base}.use_share")
-            crit[:, si, mi] = get(f"{base}.criticality")
+            crit[:, si, mi] = np.minimum(get(f"{base}.criticality") * get("calibration.criticality_scale"), 1.0)
             thrift[:, si, mi] = get(f"{base}.thrift")
             thrift_lag[:, si, mi] = get(f"{base}.thrift_lag_days")
             thrift_ramp[:, si, mi] = get(f"{base}.thrift_ramp_days")

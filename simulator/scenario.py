@@ -584,6 +584,43 @@ class Firms(_Frozen):
     """Sources of the figures above: field name -> source and date."""
 
 
+class PosteriorSample(_Frozen):
+    """A joint sample of fitted parameters (rows = draws), drawn one row per path.
+
+    Written by ``supplyshock calibrate``; each path of a run takes one row
+    (chosen at random from the seed), so the parameters keep the correlations
+    the fit found. A column's values replace the column's prior, if any.
+    """
+
+    columns: list[str]
+    """Dotted paths of the fitted fields (e.g. ``"calibration.cover_scale"``)."""
+    draws: list[list[float]]
+    """Rows of values, one value per column, in the columns' units."""
+    provenance: dict[str, str] = {}
+    """How the sample was made: targets, date, seed, package version, scenario hash, sampler."""
+
+
+class Calibration(_Frozen):
+    """Common scales on groups of judgement parameters (the calibration's levers), and the fitted sample.
+
+    The scales multiply a field everywhere in the economy, on top of each
+    path's own draw, so the relative judgements between materials and
+    sectors are kept and only their common level is fitted. At 1 (the
+    default) the scenario is as written.
+    """
+
+    criticality_scale: Annotated[float, Ge(0), Le(4), Unit("x")] = 1.0
+    """Multiplies every sector's criticality of every material (the product is capped at 1)."""
+    cover_scale: Annotated[float, Gt(0), Le(10), Unit("x")] = 1.0
+    """Multiplies every material's corporate inventory cover (``inventory_days``)."""
+    catch_up_scale: Annotated[float, Ge(0), Le(10), Unit("x")] = 1.0
+    """Multiplies every sector's catch-up share (the product is capped at 1)."""
+    posterior: PosteriorSample | None = None
+    """Joint fitted sample (in a file: the name of a JSON file beside it); drop it with ``--uncalibrated``."""
+    refs: Refs = {}
+    """Sources of the figures above: field name -> source and date."""
+
+
 class RunSettings(_Frozen):
     """Horizon, default number of paths and seed, calendar.
 
@@ -627,6 +664,8 @@ class Scenario(_Frozen):
     """Measure id -> export measure (``kind`` = ban, quota or licence)."""
     firms: Firms = Firms()
     """Firm cohorts that hold the corporate stock."""
+    calibration: Calibration = Calibration()
+    """Common scales fitted by ``supplyshock calibrate``, and the fitted joint sample."""
     uncertainty: dict[str, Prior] = {}
     """Dotted path of a numeric field -> its prior (e.g. ``"materials.ndpr.inventory_days"``)."""
     run: RunSettings = RunSettings()
@@ -733,6 +772,7 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
         add(f"sectors.{s}", sec)
         for m, sm in sec.materials.items():
             add(f"sectors.{s}.materials.{m}", sm)
+    add("calibration", sc.calibration)
     for j, meas in sc.policy.items():
         add(f"policy.{j}", meas)
         if isinstance(meas, Licence):
@@ -1096,7 +1136,39 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     # share groups with priors: drawn shares must leave room for the rest
     for m in mats:
         _share_group_check(sc, m, p)
+    if sc.calibration.posterior is not None:
+        _posterior_check(sc, sc.calibration.posterior, p)
     return p
+
+
+def _posterior_check(sc: Scenario, post: PosteriorSample, p: list[tuple[str, str, Any]]) -> None:
+    """Columns name fields that may take a prior, once each; rows are complete and inside each field's bounds."""
+    where = "calibration.posterior"
+    targets = prior_targets(sc)
+    if not post.columns:
+        p.append((f"{where}.columns", "must name at least one field", post.columns))
+        return
+    if len(set(post.columns)) != len(post.columns):
+        p.append((f"{where}.columns", "must name each field once", post.columns))
+    if not post.draws:
+        p.append((f"{where}.draws", "must hold at least one row", 0))
+    for c in post.columns:
+        if c not in targets:
+            close = difflib.get_close_matches(c, list(targets), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            p.append((f"{where}.columns", "must be numeric fields that may take a prior" + hint, c))
+            return
+    for i, row in enumerate(post.draws):
+        if len(row) != len(post.columns):
+            p.append((f"{where}.draws[{i}]", f"must hold one value per column ({len(post.columns)})", len(row)))
+            return
+    for j, c in enumerate(post.columns):
+        cls, f, _ = targets[c]
+        lo, hi, lo_open, hi_open = _bounds(cls, f)
+        vals = [row[j] for row in post.draws]
+        bad = [v for v in vals if v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi)]
+        if bad:
+            p.append((f"{where}.draws", f"column {c!r} must lie in [{lo:g}, {hi:g}]", bad[0]))
 
 
 def _money_checks(econ: Economy) -> list[tuple[str, str, Any]]:
