@@ -1,0 +1,251 @@
+"""The model as the calibration sees it: free parameters in, each target's statistic out.
+
+A :class:`FreeParam` is a lever the fit may move (a field that may take a
+prior, usually one of the common scales of ``[calibration]``) with its prior
+range and the reason for it (``calibration/data/free.toml``).
+:class:`TargetRuns` holds the draws of every target scenario once (common
+random numbers: every parameter vector is evaluated on the same paths) and
+evaluates a whole design of parameter vectors in one vectorised run per
+scenario, the design points stacked on the path axis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import simulator
+from calibration.targets import Target
+from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
+from simulator.economics import impact_from_metrics, price_scale
+from simulator.engines.vectorised import run_kernel
+from simulator.errors import InputError
+from simulator.params import resolve
+from simulator.precision import median_rel_error
+from simulator.scenario import Prior, Scenario, prior_targets
+from simulator.stream import MetricsRecorder
+
+__all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class FreeParam(BaseModel):
+    """A parameter the calibration may free, with its prior and the reason for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    path: str = Field(min_length=1)
+    """Dotted scenario path (e.g. ``calibration.cover_scale``)."""
+    label: str = Field(min_length=1)
+    dist: str = Field(pattern="^(uniform|loguniform)$")
+    low: float
+    high: float
+    basis: str = Field(min_length=1)
+    """Why this prior range (sources and judgement)."""
+
+    @property
+    def prior(self) -> Prior:
+        return Prior(dist=self.dist, low=self.low, high=self.high)  # type: ignore[arg-type]
+
+    def from_unit(self, u: FloatArray) -> FloatArray:
+        """Values at unit-cube coordinates ``u`` (the prior's inverse CDF)."""
+        return prior_ppf(self.prior, np.asarray(u, dtype=np.float64))
+
+    def to_unit(self, x: FloatArray) -> FloatArray:
+        """Unit-cube coordinates of values ``x`` (the prior's CDF)."""
+        x = np.asarray(x, dtype=np.float64)
+        if self.dist == "loguniform":
+            return (np.log(x) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
+        return (x - self.low) / (self.high - self.low)
+
+
+def load_free(path: Path | None = None) -> dict[str, FreeParam]:
+    """Candidate free parameters from ``calibration/data/free.toml``.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the parameter's field, the rule and the value given.
+    """
+    if path is None:
+        path = Path(str(resources.files("calibration") / "data" / "free.toml"))
+    shown = str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise InputError(shown, "(file)", "must be a readable TOML file", exc.strerror) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(shown, "(file)", "must be valid TOML", str(exc)) from None
+    out = {}
+    for name, p in raw.get("free", {}).items():
+        try:
+            fp = FreeParam(name=name, **p)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(x) for x in err["loc"])
+            raise InputError(shown, f"free.{name}.{field}", str(err["msg"]).lower(), err.get("input")) from None
+        if not fp.low < fp.high or (fp.dist == "loguniform" and fp.low <= 0):
+            raise InputError(shown, f"free.{name}.low", "must be below high (and > 0 for loguniform)", fp.low)
+        out[name] = fp
+    return out
+
+
+def pick_free(names: Sequence[str], free: Mapping[str, FreeParam] | None = None) -> list[FreeParam]:
+    """Free parameters by name, with a "did you mean" for an unknown one."""
+    import difflib
+
+    free = load_free() if free is None else free
+    out = []
+    for n in names:
+        if n not in free:
+            close = difflib.get_close_matches(n, list(free), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(sorted(free))
+            raise InputError("option", "--free", "names no candidate free parameter" + hint, n)
+        out.append(free[n])
+    if len({p.name for p in out}) != len(out):
+        raise InputError("option", "--free", "must name each parameter once", list(names))
+    return out
+
+
+def _key(t: Target) -> str:
+    return f"{t.scenario}|{sorted(t.overrides.items())!r}"
+
+
+@dataclass
+class _ScenarioRun:
+    sc: Scenario
+    draws: Draws
+    targets: list[Target]
+
+
+class TargetRuns:
+    """Every target's scenario with its draws fixed (common random numbers).
+
+    Parameters
+    ----------
+    targets : sequence of Target
+    free : sequence of FreeParam
+    n_paths : int
+        Paths per parameter vector (the same paths for every vector).
+    seed : int
+
+    Raises
+    ------
+    InputError
+        A free parameter that is not a field of a target's scenario.
+    """
+
+    def __init__(self, targets: Sequence[Target], free: Sequence[FreeParam], n_paths: int, seed: int) -> None:
+        self.targets = list(targets)
+        self.free = list(free)
+        self.n_paths = n_paths
+        self.seed = seed
+        groups: dict[str, _ScenarioRun] = {}
+        for t in self.targets:
+            k = _key(t)
+            if k not in groups:
+                sc = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
+                known = prior_targets(sc)
+                for p in self.free:
+                    if p.path not in known:
+                        raise InputError("option", "--free", f"must be a field of scenario {t.scenario!r}", p.path)
+                groups[k] = _ScenarioRun(sc, sample_draws(sc, n_paths, seed), [])
+            groups[k].targets.append(t)
+        self._groups = groups
+
+    def scenario(self, t: Target) -> Scenario:
+        """The (uncalibrated) scenario a target is evaluated on."""
+        return self._groups[_key(t)].sc
+
+    def per_path(self, theta: FloatArray) -> dict[str, FloatArray]:
+        """Each target's quantity on every path, for each parameter vector.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (J, k)
+            Parameter vectors (free parameters' values, in ``free`` order).
+
+        Returns
+        -------
+        dict of str to ndarray of shape (J, n_paths)
+            Target name -> its quantity (unit of the target) per vector and path.
+        """
+        theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
+        J, P = theta.shape[0], self.n_paths
+        out: dict[str, FloatArray] = {}
+        for g in self._groups.values():
+            vals = {t.name: np.empty(J * P) for t in g.targets}
+            per_chunk = max(1, DEFAULT_BLOCK_SIZE // P)
+            for a in range(0, J, per_chunk):
+                rows = theta[a:a + per_chunk]
+                m = rows.shape[0]
+                params = {k: np.tile(v, m) for k, v in g.draws.params.items()}
+                for i, p in enumerate(self.free):
+                    params[p.path] = np.repeat(rows[:, i], P)
+                draws = dataclasses.replace(
+                    g.draws, n_paths=m * P, params=params,
+                    licence_days={k: np.tile(v, (m, 1)) for k, v in g.draws.licence_days.items()})
+                q = _quantities(g.sc, draws, g.targets)
+                for name, v in q.items():
+                    vals[name][a * P:(a + m) * P] = v
+            for name, v in vals.items():
+                out[name] = v.reshape(J, P)
+        return out
+
+    def statistics(self, theta: FloatArray) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+        """Each target's statistic (the median over paths) and its Monte Carlo standard error.
+
+        Returns
+        -------
+        stat, se : dict of str to ndarray of shape (J,)
+            Target name -> median per parameter vector, and the standard error
+            of that median (order statistics), both in the target's unit.
+        """
+        pp = self.per_path(theta)
+        stat = {k: np.median(v, axis=1) for k, v in pp.items()}
+        se = {k: np.array([abs(s) * _rel_err(row) for s, row in zip(stat[k], v, strict=True)]) for k, v in pp.items()}
+        return stat, se
+
+
+def _rel_err(x: FloatArray) -> float:
+    e = median_rel_error(x)
+    return float(e) if np.isfinite(e) else 0.0
+
+
+def _quantities(sc: Scenario, draws: Draws, targets: Sequence[Target]) -> dict[str, FloatArray]:
+    """Run the vectorised kernel on ``draws`` and read each target's quantity per path."""
+    n = draws.n_paths
+    pp = resolve(sc, draws.params, n)
+    rec = MetricsRecorder(sc, pp)
+    run_kernel(sc, pp, draws, rec)
+    pm = dataclasses.replace(rec.result(), price_scale=price_scale(sc, draws.params, n))
+    imp = impact_from_metrics(pm, sc)
+    out: dict[str, FloatArray] = {}
+    table = sc.economy.table
+    for t in targets:
+        if t.quantity == "value_added_loss":
+            out[t.name] = np.asarray(imp.value_added_loss, dtype=np.float64)
+        elif t.quantity == "gdp_loss_pct":
+            out[t.name] = np.asarray(imp.gdp_loss_pct, dtype=np.float64)
+        else:  # the sectors' output lost, % of their planned output over the horizon (table money, as in run's summary)
+            assert table is not None
+            num = np.zeros(n)
+            den = 0.0
+            for s in t.sector:
+                sec = sc.sectors[s]
+                plan = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit * sec.io_share
+                num += pm.output_loss[:, sc.sector_ids.index(s)]
+                den += plan * sc.run.horizon_days / 365.0
+            out[t.name] = 100.0 * num / den
+    return out
