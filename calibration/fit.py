@@ -241,7 +241,7 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
     diag = _diagnostics(sampler, chain, [p.name for p in free])
 
     say("identifiability")
-    profiles = _profiles(free, emu_obj, values)
+    profiles = _profiles(free, emu_obj, u_point)
     corr = np.corrcoef(u_post.T) if k > 1 else np.ones((1, 1))
     directions = _directions(free, u_post)
 
@@ -288,14 +288,19 @@ def _diagnostics(sampler: object, chain: FloatArray, names: list[str]) -> dict[s
     }
 
 
-def _profiles(free: Sequence[FreeParam], emu_obj: object, values: object, n: int = 21) -> dict[str, dict[str, list[float]]]:
-    """Objective profile of each free parameter: the emulated objective minimised over the others."""
+def _profiles(free: Sequence[FreeParam], emu_obj: object, u_point: FloatArray, n: int = 21) -> dict[str, dict[str, list[float]]]:
+    """Objective profile of each free parameter: the emulated objective minimised over the others
+    (``objective``), and with the others held at the point fit (``conditional``)."""
     k = len(free)
     out: dict[str, dict[str, list[float]]] = {}
     grid = np.linspace(0.0, 1.0, n)
     for i, p in enumerate(free):
         prof = []
+        cond = []
         for g in grid:
+            uc = u_point.copy()
+            uc[i] = g
+            cond.append(float(emu_obj(uc[None, :])[0]))  # type: ignore[operator]
             if k == 1:
                 prof.append(float(emu_obj(np.array([[g]]))[0]))  # type: ignore[operator]
                 continue
@@ -310,7 +315,7 @@ def _profiles(free: Sequence[FreeParam], emu_obj: object, values: object, n: int
             r = min((optimize.minimize(f, np.full(k - 1, s), method="L-BFGS-B", bounds=[(0, 1)] * (k - 1))
                      for s in (0.2, 0.5, 0.8)), key=lambda r: r.fun)
             prof.append(float(r.fun))
-        out[p.name] = {"value": p.from_unit(grid).tolist(), "objective": prof}
+        out[p.name] = {"value": p.from_unit(grid).tolist(), "objective": prof, "conditional": cond}
     return out
 
 

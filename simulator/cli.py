@@ -56,12 +56,16 @@ def _input_error(exc: InputError) -> _Fail:
     return _Fail(str(exc))
 
 
-def _load(scenario: str) -> Scenario:
+UNCALIBRATED = click.option("--uncalibrated", is_flag=True,
+                            help="Run on the uncalibrated priors (ignore the economy's fitted sample).")
+
+
+def _load(scenario: str, calibrated: bool = True) -> Scenario:
     """Load a scenario; unusual values are printed to stderr as ``warning: ...`` (the exit code stays 0)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         try:
-            sc = load_scenario(scenario)
+            sc = load_scenario(scenario, calibrated=calibrated)
         except InputError as exc:
             raise _input_error(exc) from None
     for w in caught:
@@ -139,10 +143,12 @@ def validate_cmd(file: str) -> None:
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
 @click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@UNCALIBRATED
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
-            overwrite: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None, quiet: bool) -> None:
+            overwrite: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None, quiet: bool,
+            uncalibrated: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
-    sc = _load(scenario)
+    sc = _load(scenario, calibrated=not uncalibrated)
     from_file = n_paths is None and "paths" in sc.run.model_fields_set
     if n_paths is None:  # the file's run.paths if it says, whatever the engine; else the measured default
         n_paths = sc.run.paths if from_file else (DEFAULT_PATHS if engine == "vectorised" else DEFAULT_PATHS_SIMPY)
@@ -399,12 +405,13 @@ def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--path", "path_index", type=int, default=0, show_default=True, help="Which path of the seed's first block.")
 @click.option("--all", "show_all", is_flag=True, help="Also list every shipment from an alternative supplier.")
-def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool) -> None:
+@UNCALIBRATED
+def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool, uncalibrated: bool) -> None:
     """Print one path's event log from the SimPy engine."""
     from simulator.api import simulate
     from simulator.economics import assess
 
-    sc = _load(scenario)
+    sc = _load(scenario, calibrated=not uncalibrated)
     seed = sc.run.seed if seed is None else seed
     if seed < 0:
         raise _Fail(str(InputError("option", "--seed", "must be >= 0", seed)))
@@ -437,13 +444,15 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, fmt: str, quiet: bool) -> None:
+@UNCALIBRATED
+def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, fmt: str, quiet: bool,
+              uncalibrated: bool) -> None:
     """Loss versus duration of one MEASURE of SCENARIO, on common random numbers."""
     try:
         days = [int(x) for x in durations.split(",") if x.strip()]
     except ValueError:
         raise _Fail(f"--durations: must be whole days separated by commas; got {durations!r}") from None
-    sc = _load(scenario)
+    sc = _load(scenario, calibrated=not uncalibrated)
     try:
         check_run_options(n_paths, sc.run.seed if seed is None else seed, DEFAULT_BLOCK_SIZE)
     except InputError as exc:
@@ -454,7 +463,7 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
         task = prog.add_task(f"{sc.name}: {measure}", total=n_paths * max(len(days), 1))
         try:
             points = duration_curve(scenario, measure, days, n_paths=n_paths, seed=seed,
-                                    progress=lambda n: prog.advance(task, n))
+                                    progress=lambda n: prog.advance(task, n), calibrated=not uncalibrated)
         except InputError as exc:
             raise _input_error(exc) from None
     cur = sc.economy.currency
@@ -513,8 +522,10 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 @click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True, help="Linkage for value added lost (see run).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar and no resume line.")
+@UNCALIBRATED
 def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | None, out: Path | None, resume: bool,
-              workers: int, scheduler: str | None, block_size: int, multiplier: str, fmt: str, quiet: bool) -> None:
+              workers: int, scheduler: str | None, block_size: int, multiplier: str, fmt: str, quiet: bool,
+              uncalibrated: bool) -> None:
     """Run SCENARIO over a grid of values of its fields (every combination), with common random numbers."""
     from rich.progress import TimeRemainingColumn
 
@@ -535,6 +546,7 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
 
         try:
             res = run_sweep(scenario, list(grid), n_paths=n_paths, seed=seed, block_size=block_size, out=out,
+                            calibrated=not uncalibrated,
                             resume=resume, workers=workers, scheduler=scheduler, multiplier=multiplier,  # type: ignore[arg-type]
                             progress=progress)
         except InputError as exc:
@@ -558,9 +570,19 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
 @click.option("--carrying-rate", type=float, default=None,
               help="Annual cost of holding stock, share of its value [default: 0.10, range 0.02-0.25; see the report].")
 def report_cmd(directory: Path, carrying_rate: float | None) -> None:
-    """Write DIRECTORY/report.html for a finished sweep (self-contained HTML with its figures)."""
+    """Write DIRECTORY/report.html for a finished sweep or calibration (self-contained HTML with its figures)."""
     from simulator.sweep_report import render_report
 
+    for plugin in _plugins("supplyshock.reports"):  # e.g. calibration results (supplyshock calibrate --out)
+        if plugin.is_calibration(directory):
+            if carrying_rate is not None:
+                raise _Fail("--carrying-rate: applies to sweep reports only")
+            try:
+                path = plugin.render_report(directory)
+            except InputError as exc:
+                raise _input_error(exc) from None
+            click.echo(f"report written to {path} (and report.md)")
+            return
     try:
         path = render_report(directory, carrying_rate=carrying_rate)
     except InputError as exc:
@@ -592,6 +614,17 @@ def _print_sweep(res: Any, head: pd.DataFrame) -> None:
             "never" if pd.isna(first) else f"{first:.0f}",
         )
     con.print(t)
+
+
+def _plugins(group: str) -> list[Any]:
+    """Objects other installed packages offer under entry-point ``group`` (the command module stays thin)."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in entry_points(group=group)]
+
+
+for _cmd in _plugins("supplyshock.commands"):  # e.g. `calibrate`, from the calibration package
+    cli.add_command(_cmd)
 
 
 def main() -> None:

@@ -55,6 +55,7 @@ def duration_curve(
     seed: int | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     progress: Callable[[float], None] | None = None,
+    calibrated: bool = True,
 ) -> list[CurvePoint]:
     """Loss for each duration of one measure of a scenario.
 
@@ -69,6 +70,8 @@ def duration_curve(
     n_paths : int
     seed : int, optional
         Default: the scenario's ``run.seed``.
+    calibrated : bool
+        Run on the economy's fitted sample (``False``: the uncalibrated priors).
 
     Returns
     -------
@@ -79,7 +82,7 @@ def duration_curve(
     InputError
         Unknown measure (with a suggestion) or a duration below 1 day.
     """
-    base = load_scenario(scenario)
+    base = load_scenario(scenario, calibrated=calibrated)
     if measure not in base.policy:
         raise InputError(str(scenario), "--measure", "names no measure of the scenario"
                          + _suggest(measure, list(base.policy)), measure)
@@ -91,7 +94,7 @@ def duration_curve(
     seed = base.run.seed if seed is None else seed
     # the variants as a sweep builds them: validated, the grid's field freed of its prior
     ends = GridAxis(f"policy.{measure}.end_day", tuple(start + int(d) for d in durations))
-    _, variants = build_variants(scenario, [ends, GridAxis("run.horizon_days", (horizon,))])
+    _, variants = build_variants(scenario, [ends, GridAxis("run.horizon_days", (horizon,))], calibrated=calibrated)
     out = []
     for dur, v in zip(durations, variants, strict=True):
         res = run_paths(v.scenario, n_paths, seed, block_size=block_size, progress=progress)

@@ -530,6 +530,18 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
         elif isinstance(cal["posterior"], str):
             setter = _origin("calibration.posterior", origins, shown)
             cal["posterior"] = _read_posterior(cal["posterior"], path if setter == shown else Path(setter), setter)
+        post = cal.get("posterior")
+        if overrides and isinstance(post, Mapping) and isinstance(post.get("columns"), list):
+            # a value set by an override (a sweep's grid value, say) replaces that field's fitted column, as it does a prior
+            setv = _value_paths({k: v for k, v in overrides.items() if k != "calibration"}) | {
+                f"calibration.{k}" for k in (overrides.get("calibration") or {}) if k != "posterior"}
+            drop = [i for i, c in enumerate(post["columns"]) if c in setv]
+            if drop:
+                keep = [i for i in range(len(post["columns"])) if i not in drop]
+                rows = post.get("draws") if isinstance(post.get("draws"), list) else []
+                cal["posterior"] = None if not keep else {
+                    **post, "columns": [post["columns"][i] for i in keep],
+                    "draws": [[r[i] for i in keep] for r in rows if isinstance(r, list) and len(r) == len(post["columns"])]}
         data = {**data, "calibration": cal}
     table = None
     econ = data.get("economy")

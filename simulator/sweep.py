@@ -234,7 +234,8 @@ def _merge_all(trees: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def build_variants(scenario: str | os.PathLike[str], axes: Sequence[GridAxis]) -> tuple[Scenario, list[Variant]]:
+def build_variants(scenario: str | os.PathLike[str], axes: Sequence[GridAxis], *,
+                   calibrated: bool = True) -> tuple[Scenario, list[Variant]]:
     """Load the base scenario and every variant of the grid, validating each.
 
     Returns
@@ -250,7 +251,7 @@ def build_variants(scenario: str | os.PathLike[str], axes: Sequence[GridAxis]) -
         An unknown path (with a 'did you mean'), or a variant that breaks a
         rule of the scenario (the message names the variant).
     """
-    base = load_scenario(scenario)
+    base = load_scenario(scenario, calibrated=calibrated)
     for a in axes:
         check_path(base, a.path)
     if not axes:
@@ -260,7 +261,7 @@ def build_variants(scenario: str | os.PathLike[str], axes: Sequence[GridAxis]) -
         values = {a.path: v for a, v in zip(axes, combo, strict=True)}
         label = ", ".join(f"{k}={v}" for k, v in values.items())
         try:
-            sc = load_scenario(scenario, overrides=_merge_all([_nested(k, v) for k, v in values.items()]))
+            sc = load_scenario(scenario, overrides=_merge_all([_nested(k, v) for k, v in values.items()]), calibrated=calibrated)
         except InputError as exc:
             where = "--grid" if any(exc.field == k or exc.field.startswith(k + ".") for k in values) else exc.file
             more = [InputError(f"{where} (variant {i}: {label})", e.field, e.rule, e.value) for e in exc.more]
@@ -478,6 +479,7 @@ def run_sweep(
     engine: str = "vectorised",
     progress: Callable[[int, int], None] | None = None,
     keep_results: bool = False,
+    calibrated: bool = True,
 ) -> SweepResult:
     """Run every variant of a grid over one scenario.
 
@@ -509,6 +511,8 @@ def run_sweep(
     keep_results : bool
         Keep every variant's :class:`~simulator.stream.RunResult` (per-path
         totals) in :attr:`SweepResult.results`.
+    calibrated : bool
+        Run on the economy's fitted sample (``False``: the uncalibrated priors).
 
     Returns
     -------
@@ -532,7 +536,7 @@ def run_sweep(
     given = list(grid)
     axes_ok = ([a for a in given if isinstance(a, GridAxis)] if all(isinstance(a, GridAxis) for a in given)
                else parse_grid([str(g) for g in given]))
-    base, variants = build_variants(scenario, axes_ok)
+    base, variants = build_variants(scenario, axes_ok, calibrated=calibrated)
     seed = base.run.seed if seed is None else seed
     check_run_options(n_paths, seed, block_size, workers)
     check_memory(max((v.scenario for v in variants), key=lambda sc: sc.run.horizon_days), n_paths, block_size,

@@ -1,0 +1,165 @@
+"""``supplyshock calibrate`` and the calibration branch of ``supplyshock report``.
+
+Registered with the ``supplyshock`` command group through the
+``supplyshock.commands`` and ``supplyshock.reports`` entry points, so the
+``simulator`` package never imports ``calibration``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+
+import simulator
+from calibration.fit import calibrate
+from calibration.model import _quantities, load_free, pick_free
+from calibration.reconcile import reconcile
+from calibration.report import render
+from calibration.results import posterior_document, provenance, to_document, write_results
+from calibration.sensitivity import sobol
+from calibration.targets import Target, default_targets, load_targets, pick
+from simulator.draws import sample_draws
+from simulator.errors import InputError
+from simulator.io import staged_dir
+from simulator.scenario import Prior
+
+__all__ = ["calibrate_cmd", "is_calibration", "render_report"]
+
+MIN_ST = 0.01
+"""A candidate scale is freed by default when its total Sobol index of the GDP loss is at least this."""
+
+
+class _Fail(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def is_calibration(directory: Path) -> bool:
+    """``directory`` holds a calibration's results."""
+    return (Path(directory) / "calibration.json").is_file()
+
+
+def render_report(directory: Path) -> Path:
+    """Rebuild ``report.html`` and ``report.md`` of a calibration results directory."""
+    return render(directory)
+
+
+def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> tuple[list[str], object]:
+    """The candidate scales whose total Sobol index of the GDP loss is >= MIN_ST (at most three), largest first."""
+    cands = load_free()
+    t = targets[0]
+    sc = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
+    pri = {p.path: Prior(dist=p.dist, low=p.low, high=p.high, source=p.basis) for p in cands.values()}  # type: ignore[arg-type]
+    sc = sc.model_copy(update={"uncertainty": {**sc.uncertainty, **pri}})
+    if callable(say):
+        say(f"sensitivity: Sobol indices, N = {n_base} ({n_base * (len(sc.uncertainty) + 2):,} paths)")
+    res = sobol(sc, n_base=n_base, seed=seed)
+    by_path = {p.path: n for n, p in cands.items()}
+    ranked = [(by_path[name], st) for name, st, _ in res.ranking("gdp_loss_pct") if name in by_path]
+    chosen = [n for n, st in ranked if st >= MIN_ST][:3]
+    return (chosen or [ranked[0][0]]), res
+
+
+@click.command("calibrate")
+@click.option("--target", "target_names", multiple=True, metavar="NAME",
+              help="Fit this target (repeatable) [default: the targets marked fit = true: nri-3m].")
+@click.option("--free", "free_names", multiple=True, metavar="NAME",
+              help="Free this parameter (repeatable; candidates in calibration/data/free.toml) [default: the candidates "
+                   "with a total Sobol index of the GDP loss >= 0.01].")
+@click.option("--paths", "n_paths", type=int, default=1000, show_default=True, help="Paths per parameter vector.")
+@click.option("--design", "n_design", type=int, default=64, show_default=True, help="Design points (a power of two).")
+@click.option("--seed", type=int, default=20260107, show_default=True, help="The one seed of the whole calibration.")
+@click.option("--steps", type=int, default=4000, show_default=True, help="emcee steps per walker (the first quarter is burn-in).")
+@click.option("--sensitivity-samples", "n_base", type=int, default=128, show_default=True,
+              help="Sobol base samples N when choosing the free parameters.")
+@click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation with the other published estimates.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("calibration-results"), show_default=True,
+              help="Results directory (calibration.json, posterior.json, design.csv, report.html, report.md, figures/).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
+@click.option("--write-defaults", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the posterior to this file (the layout an economy's [calibration] posterior names); "
+                   "refused unless the fit converged.")
+@click.option("--quiet", is_flag=True, help="No progress messages.")
+def calibrate_cmd(target_names: tuple[str, ...], free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
+                  steps: int, n_base: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
+                  quiet: bool) -> int:
+    """Fit free parameters to published estimates; write the results and the calibration report.
+
+    Exit codes: 0 converged, 1 not converged (results written for review, no
+    defaults), 2 bad input.
+    """
+    t0 = time.monotonic()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.monotonic() - t0:6.1f} s] {msg}", err=True)
+
+    try:
+        if n_paths < 50:
+            raise InputError("option", "--paths", "must be >= 50 (a median over fewer paths is mostly noise)", n_paths)
+        if n_design < 8 or n_design & (n_design - 1):
+            raise InputError("option", "--design", "must be a power of two >= 8", n_design)
+        if steps < 200:
+            raise InputError("option", "--steps", "must be >= 200", steps)
+        if seed < 0:
+            raise InputError("option", "--seed", "must be >= 0", seed)
+        targets = pick(list(target_names)) if target_names else default_targets()
+        if len({t.name for t in targets}) != len(targets):
+            raise InputError("option", "--target", "must name each target once", list(target_names))
+        free = pick_free(list(free_names)) if free_names else None
+        if write_defaults is not None and write_defaults.exists() and write_defaults.is_dir():
+            raise InputError("option", "--write-defaults", "must be a file path, not a directory", str(write_defaults))
+        from simulator.io import check_out_dir
+
+        check_out_dir(out, overwrite)
+        sens = None
+        if free is None:
+            chosen, sens = _choose_free(targets, n_base, seed, say)
+            free = pick_free(chosen)
+            say("free parameters (by total Sobol index): " + ", ".join(p.name for p in free))
+        fit = calibrate(targets, free, n_paths=n_paths, seed=seed, n_design=n_design, steps=steps, burn=steps // 4,
+                        progress=say)
+        all_t = load_targets()
+        recon = [] if no_reconcile else reconcile(
+            fit, [t for n, t in all_t.items() if n not in {x.name for x in targets}], progress=say)
+        scen = {}
+        for t in targets:
+            scen[t.name] = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
+        prov = provenance(fit, {t.scenario + (" (with overrides)" if t.overrides else ""): scen[t.name] for t in targets})
+        post = posterior_document(fit, prov)
+        say("calibrated run: the first target's scenario with the posterior (5,000 paths)")
+        t = targets[0]
+        sc_cal = simulator.load_scenario(t.scenario, overrides={**t.overrides, "calibration": {"posterior": post}}, calibrated=True)
+        per = _quantities(sc_cal, sample_draws(sc_cal, 5000, seed), [t])[t.name]
+        cal_run = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
+                   "q": [float(v) for v in np.quantile(per, [0.05, 0.5, 0.95])], "per_path": [float(f"{v:.6g}") for v in per]}
+        doc = to_document(fit, recon, sens, prov, cal_run)  # type: ignore[arg-type]
+        with staged_dir(out, overwrite=overwrite) as tmp:
+            write_results(tmp, doc, post)
+            render(tmp)
+        report = out / "report.html"
+        click.echo(f"calibration written to {out} (report: {report})")
+        for tg in doc["targets"]:
+            click.echo(f"  {tg['name']}: published {tg['value']:.4g} {tg['unit']}, uncalibrated {tg['uncalibrated']:.4g} "
+                       f"(z {tg['z_uncalibrated']:+.2f}), point fit {tg['point']:.4g} (z {tg['z_point']:+.2f})")
+        for f in doc["free"]:
+            q = f["posterior_q"]
+            click.echo(f"  {f['name']}: point {f['point']:.3f}, posterior median {q[1]:.3f} [5-95 %: {q[0]:.3f}-{q[2]:.3f}], "
+                       f"R-hat {f['rhat']:.3f}, ESS {f['ess_bulk']:.0f}")
+        if not fit.converged:
+            click.echo("not converged: see the report; no defaults written", err=True)
+            return 1
+        if write_defaults is not None:
+            tmpf = write_defaults.with_name(f".{write_defaults.name}.tmp")
+            tmpf.write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
+            tmpf.replace(write_defaults)
+            click.echo(f"calibrated defaults written to {write_defaults}")
+        return 0
+    except InputError as exc:
+        raise _Fail(str(exc)) from None

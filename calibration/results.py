@@ -1,0 +1,114 @@
+"""A calibration's results as files: ``calibration.json`` (everything), ``posterior.json``, ``design.csv``.
+
+``posterior.json`` has the layout of a scenario's ``calibration.posterior``
+(columns, draws, provenance), so it can be named from an economy file and
+becomes the calibrated default of ``supplyshock run``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import simulator
+from calibration.fit import FitResult
+from calibration.reconcile import Reconciliation
+from calibration.sensitivity import SobolResult
+from simulator.io import scenario_to_json
+
+__all__ = ["posterior_document", "provenance", "to_document", "write_results"]
+
+FORMAT = "supplyshock-calibration/1"
+
+
+def provenance(fit: FitResult, runs_scenarios: dict[str, Any]) -> dict[str, str]:
+    """Targets, date, seed, package version, scenario hashes, sampler: strings, as a scenario stores them."""
+    hashes = {name: hashlib.sha256(scenario_to_json(sc).encode("utf-8")).hexdigest()[:16]
+              for name, sc in runs_scenarios.items()}
+    return {
+        "targets": ", ".join(t.name for t in fit.targets),
+        "free": ", ".join(f"{p.name} ({p.path}, {p.dist} {p.low:g}-{p.high:g})" for p in fit.free),
+        "date": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+        "seed": str(fit.seed),
+        "paths_per_point": str(fit.n_paths),
+        "design_points": str(fit.design_u.shape[0]),
+        "package_version": simulator.__version__,
+        "scenario_hash": ", ".join(f"{k} sha256:{v}" for k, v in hashes.items()),
+        "sampler": str(fit.diagnostics["sampler"]),
+    }
+
+
+def posterior_document(fit: FitResult, prov: dict[str, str]) -> dict[str, Any]:
+    """The posterior sample in the layout of ``calibration.posterior``."""
+    return {"columns": [p.path for p in fit.free],
+            "draws": [[float(f"{x:.6g}") for x in row] for row in fit.posterior],
+            "provenance": prov}
+
+
+def _q(x: np.ndarray) -> list[float]:
+    return [float(v) for v in np.quantile(x, [0.05, 0.5, 0.95])]
+
+
+def to_document(fit: FitResult, recon: Sequence[Reconciliation], sobol: SobolResult | None,
+                prov: dict[str, str], calibrated_run: dict[str, Any] | None) -> dict[str, Any]:
+    """Everything the report shows, as JSON-ready data."""
+    labels = {p.name: p.label for p in fit.free}
+    boxes = {p.name: (p.low, p.high) for p in fit.free}
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "converged": fit.converged,
+        "provenance": prov,
+        "free": [{**p.model_dump(), "point": float(fit.point[i]), "posterior_q": _q(fit.posterior[:, i]),
+                  "prior_q": [float(v) for v in p.from_unit(np.array([0.05, 0.5, 0.95]))],
+                  "ess_bulk": fit.diagnostics["ess_bulk"][p.name],  # type: ignore[index]
+                  "rhat": fit.diagnostics["rhat"][p.name]}  # type: ignore[index]
+                 for i, p in enumerate(fit.free)],
+        "targets": [{**t.model_dump(), "uncalibrated": fit.prior_stat[t.name], "point": fit.point_stat[t.name],
+                     "point_se": fit.point_se[t.name], "z_uncalibrated": t.z(fit.prior_stat[t.name]),
+                     "z_point": t.z(fit.point_stat[t.name])} for t in fit.targets],
+        "optimizer": {**fit.optimizer, "objective": fit.point_objective},
+        "diagnostics": fit.diagnostics,
+        "emulator": {"loo_rel_error": fit.emulator_loo, "check": fit.check},
+        "profiles": fit.profiles,
+        "correlations": fit.correlations.tolist(),
+        "directions": fit.directions,
+        "design": {"u": fit.design_u.tolist(), "stat": {k: v.tolist() for k, v in fit.design_stat.items()},
+                   "se": {k: v.tolist() for k, v in fit.design_se.items()}},
+        "posterior": fit.posterior.tolist(),
+        "reconciliation": [{
+            "target": r.target.model_dump(), "calibrated_q": list(r.calibrated), "z": r.z, "at_point": r.at_point,
+            "region_share": r.region_share, "posterior_share": r.posterior_share,
+            "region": {k: list(v) for k, v in r.region.items()}, "mechanisms": r.mechanisms,
+            "emulator_loo": r.emulator_loo, "summary": r.summary(labels, boxes)} for r in recon],
+        "calibrated_run": calibrated_run,
+    }
+    if sobol is not None:
+        doc["sensitivity"] = {"n_base": sobol.n_base, "converged": sobol.converged(), "st_change": sobol.st_change,
+                              "ranking": {o: [[n, s, c] for n, s, c in sobol.ranking(o)] for o in sobol.st}}
+    return doc
+
+
+def write_results(directory: Path, doc: dict[str, Any], posterior: dict[str, Any]) -> None:
+    """Write ``calibration.json``, ``posterior.json`` and ``design.csv`` into ``directory`` (already staged)."""
+    (directory / "calibration.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    (directory / "posterior.json").write_text(json.dumps(posterior, indent=1), encoding="utf-8")
+    names = [f["name"] for f in doc["free"]]
+    lines = [",".join([*names, *[f"{t}_median" for t in doc["design"]["stat"]], *[f"{t}_se" for t in doc["design"]["se"]]])]
+    free = doc["free"]
+    from calibration.model import FreeParam
+
+    fps = [FreeParam(**{k: f[k] for k in ("name", "path", "label", "dist", "low", "high", "basis")}) for f in free]
+    u = np.asarray(doc["design"]["u"])
+    vals = np.stack([p.from_unit(u[:, i]) for i, p in enumerate(fps)], axis=1)
+    for j in range(u.shape[0]):
+        row = [f"{x:.6g}" for x in vals[j]]
+        row += [f"{doc['design']['stat'][t][j]:.6g}" for t in doc["design"]["stat"]]
+        row += [f"{doc['design']['se'][t][j]:.6g}" for t in doc["design"]["se"]]
+        lines.append(",".join(row))
+    (directory / "design.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
