@@ -21,7 +21,7 @@ from calibration.reconcile import reconcile
 from calibration.report import render
 from calibration.results import posterior_document, provenance, to_document, write_results
 from calibration.sensitivity import sobol
-from calibration.targets import Target, default_targets, load_targets, pick
+from calibration.targets import Target, load_targets, pick
 from simulator.draws import sample_draws
 from simulator.errors import InputError
 from simulator.io import staged_dir
@@ -69,6 +69,8 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
 @click.command("calibrate")
 @click.option("--target", "target_names", multiple=True, metavar="NAME",
               help="Fit this target (repeatable) [default: the targets marked fit = true: nri-3m].")
+@click.option("--targets-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Read targets from this TOML file (the layout of calibration/data/targets.toml) instead of the built-in ones.")
 @click.option("--free", "free_names", multiple=True, metavar="NAME",
               help="Free this parameter (repeatable; candidates in calibration/data/free.toml) [default: the candidates "
                    "with a total Sobol index of the GDP loss >= 0.01].")
@@ -86,7 +88,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
               help="Also write the posterior to this file (the layout an economy's [calibration] posterior names); "
                    "refused unless the fit converged.")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
-def calibrate_cmd(target_names: tuple[str, ...], free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
+def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
                   steps: int, n_base: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
                   quiet: bool) -> int:
     """Fit free parameters to published estimates; write the results and the calibration report.
@@ -109,7 +111,10 @@ def calibrate_cmd(target_names: tuple[str, ...], free_names: tuple[str, ...], n_
             raise InputError("option", "--steps", "must be >= 200", steps)
         if seed < 0:
             raise InputError("option", "--seed", "must be >= 0", seed)
-        targets = pick(list(target_names)) if target_names else default_targets()
+        all_t = load_targets(targets_file)
+        targets = pick(list(target_names), all_t) if target_names else [t for t in all_t.values() if t.fit]
+        if not targets:
+            raise InputError(str(targets_file or "targets.toml"), "targets", "must mark at least one target fit = true (or give --target)", 0)
         if len({t.name for t in targets}) != len(targets):
             raise InputError("option", "--target", "must name each target once", list(target_names))
         free = pick_free(list(free_names)) if free_names else None
@@ -125,7 +130,6 @@ def calibrate_cmd(target_names: tuple[str, ...], free_names: tuple[str, ...], n_
             say("free parameters (by total Sobol index): " + ", ".join(p.name for p in free))
         fit = calibrate(targets, free, n_paths=n_paths, seed=seed, n_design=n_design, steps=steps, burn=steps // 4,
                         progress=say)
-        all_t = load_targets()
         recon = [] if no_reconcile else reconcile(
             fit, [t for n, t in all_t.items() if n not in {x.name for x in targets}], progress=say)
         scen = {}

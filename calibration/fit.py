@@ -306,7 +306,7 @@ def _profiles(free: Sequence[FreeParam], emu_obj: object, u_point: FloatArray, n
                 continue
             others = [j for j in range(k) if j != i]
 
-            def f(x: FloatArray, g: float = g, others: list[int] = others) -> float:
+            def f(x: FloatArray, g: float = g, others: list[int] = others, i: int = i) -> float:
                 u = np.empty(k)
                 u[i] = g
                 u[others] = x

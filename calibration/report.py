@@ -49,7 +49,7 @@ def _figures(doc: dict[str, Any]) -> dict[str, Any]:
     for i, p in enumerate(free):
         ax = axes[i]
         prior = p.from_unit(rng.random(20000))
-        bins = np.linspace(p.low, p.high, 31)
+        bins = np.linspace(p.low, p.high, 31).tolist()
         ax.hist(prior, bins=bins, density=True, color=GREY, alpha=0.5, label="prior")
         ax.hist(post[:, i], bins=bins, density=True, color=BLUE, alpha=0.7, label="posterior")
         ax.axvline(doc["free"][i]["point"], color=RED, lw=1.5, label="point fit")

@@ -538,7 +538,7 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
             drop = [i for i, c in enumerate(post["columns"]) if c in setv]
             if drop:
                 keep = [i for i in range(len(post["columns"])) if i not in drop]
-                rows = post.get("draws") if isinstance(post.get("draws"), list) else []
+                rows: list[Any] = post["draws"] if isinstance(post.get("draws"), list) else []
                 cal["posterior"] = None if not keep else {
                     **post, "columns": [post["columns"][i] for i in keep],
                     "draws": [[r[i] for i in keep] for r in rows if isinstance(r, list) and len(r) == len(post["columns"])]}

@@ -334,6 +334,9 @@ def scenario_dicts(
         "policy": policy,
         "uncertainty": priors,
         "firms": {"cohorts": draw(st.integers(1, 4))},
+        "calibration": {"criticality_scale": draw(st.sampled_from([1.0, 0.6, 1.7])),
+                        "cover_scale": draw(st.sampled_from([1.0, 0.5, 2.5])),
+                        "catch_up_scale": draw(st.sampled_from([1.0, 0.0, 3.0]))},
         "run": {"horizon_days": H, "paths": 3, "seed": draw(st.integers(0, 2**32 - 1))},
     }
 
