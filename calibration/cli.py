@@ -78,7 +78,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
 @click.option("--design", "n_design", type=int, default=64, show_default=True, help="Design points (a power of two).")
 @click.option("--seed", type=int, default=20260107, show_default=True, help="The one seed of the whole calibration.")
 @click.option("--steps", type=int, default=4000, show_default=True, help="emcee steps per walker (the first quarter is burn-in).")
-@click.option("--sensitivity-samples", "n_base", type=int, default=128, show_default=True,
+@click.option("--sensitivity-samples", "n_base", type=int, default=256, show_default=True,
               help="Sobol base samples N when choosing the free parameters.")
 @click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation with the other published estimates.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("calibration-results"), show_default=True,

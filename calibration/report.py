@@ -108,9 +108,9 @@ def _figures(doc: dict[str, Any]) -> dict[str, Any]:
 
 _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>supplyshock calibration report</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:0.6em 0 1.2em;font-size:0.92em}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:0.6em 0 1.2em;font-size:0.92em;max-width:100%}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;overflow-wrap:break-word;max-width:38em}
 th{background:#f1f4f8;text-align:left}td.n{text-align:right;white-space:nowrap}.bad{color:#b8322a;font-weight:bold}.ok{color:#1c7c3a;font-weight:bold}
-.small{font-size:0.85em;color:#555}img{max-width:100%}h2{border-bottom:1px solid #ddd;padding-bottom:0.2em;margin-top:1.6em}</style></head><body>
+.small{font-size:0.85em;color:#555}td.src{overflow-wrap:anywhere;min-width:14em}td:last-child{overflow-wrap:anywhere}img{max-width:100%}h2{border-bottom:1px solid #ddd;padding-bottom:0.2em;margin-top:1.6em}</style></head><body>
 {{ body }}
 </body></html>"""
 
@@ -201,7 +201,8 @@ def _table(head: list[str], rows: list[list[str]], md: bool) -> str:
     esc = markupsafe.escape
     h = "".join(f"<th>{esc(c)}</th>" for c in head)
     body = "".join("<tr>" + "".join(
-        f"<td class='n'>{esc(c)}</td>" if c[:1].isdigit() or c[:1] in "-+−¥–" else f"<td>{esc(c)}</td>" for c in r) + "</tr>"
+        f"<td class='n'>{esc(c)}</td>" if (c[:1].isdigit() or c[:1] in "-+−¥–") and len(c) <= 40
+        else f"<td class='src'>{esc(c)}</td>" if "/" in c and len(c) > 40 else f"<td>{esc(c)}</td>" for c in r) + "</tr>"
         for r in rows)
     return f"<table><tr>{h}</tr>{body}</table>"
 
@@ -317,7 +318,8 @@ def _sections(doc: dict[str, Any], md: bool, figs: dict[str, str]) -> dict[str, 
             d = pr.model_dump(exclude_none=True)
             src = d.pop("source", "")
             d.pop("usual", None)
-            reg_rows.append([path, ", ".join(f"{k} {v}" if k != "dist" else str(v) for k, v in d.items()), src])
+            reg_rows.append([path, ", ".join(str(v) if k == "dist" else f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}"
+                                             for k, v in d.items()), src])
     except InputError:
         reg_rows.append(["(scenario no longer loads)", "", ""])
     register_table = _table(["field", "prior", "source"], reg_rows, md)

@@ -340,6 +340,10 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     con.print(f"[bold]{s['scenario']}[/bold]: {sc.description.splitlines()[0] if sc.description else ''}")
     con.print(f"{s['paths']:,} paths, seed {s['seed']}, {s['engine']} engine, horizon {s['horizon_days']} days, "
               f"{s['multiplier']} linkage, GDP base {cur} {s['gdp_base'] / 1e12:,.1f}tn{yr}")
+    cal = s.get("calibration")
+    if cal:
+        con.print(f"calibrated: {cal['fitted']} drawn from {cal['draws']:,} fitted rows "
+                  f"(targets {cal.get('targets', '?')}, {cal.get('date', '?')[:10]}); --uncalibrated for the priors as written")
     head = Table(show_header=True, header_style="bold")
     for c in ("", "mean", "median", "5 %", "95 %"):
         head.add_column(c, justify="right" if c else "left")

@@ -643,6 +643,9 @@ def run_summary(res: RunResult, impact: Impact) -> dict[str, Any]:
         "paths": res.n_paths,
         "horizon_days": sc.run.horizon_days,
         "gdp_base": sc.economy.gdp,
+        "calibration": None if sc.calibration.posterior is None else {
+            "fitted": ", ".join(sc.calibration.posterior.columns), "draws": len(sc.calibration.posterior.draws),
+            **sc.calibration.posterior.provenance},
         **{k: v for k, v in s.items() if k != "paths"},
     }
     table = sc.economy.table

@@ -272,7 +272,8 @@ def test_out_parquet_has_one_row_per_path_and_the_drawn_parameters(out_run: tupl
     assert len(df) == 150
     assert df["path"].tolist() == list(range(150))
     params = {c.removeprefix("param.") for c in df.columns if c.startswith("param.")}
-    assert params == set(sc.uncertainty)
+    fitted = set(sc.calibration.posterior.columns) if sc.calibration.posterior is not None else set()
+    assert params == set(sc.uncertainty) | fitted  # every drawn field, the fitted scales' rows included
     for s in sc.sector_ids:
         assert f"output_loss.{s}" in df.columns and f"first_stoppage_day.{s}" in df.columns
     # per-path numbers agree with the summary
