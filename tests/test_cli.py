@@ -280,9 +280,13 @@ def test_out_parquet_has_one_row_per_path_and_the_drawn_parameters(out_run: tupl
     assert math.isclose(df["value_added_loss"].mean(), printed["value_added_loss"]["mean"], rel_tol=1e-12)
     assert math.isclose(df["gdp_loss_pct"].median(), printed["gdp_loss_pct"]["median"], rel_tol=1e-12)
     # drawn parameters lie in their priors' supports
-    for p in params:
+    for p in params - fitted:
         lo, hi = sc.uncertainty[p].support()
         assert df[f"param.{p}"].between(lo, hi).all(), p
+    if sc.calibration.posterior is not None:  # fitted fields take values of the fitted rows only
+        post = sc.calibration.posterior
+        for j, c in enumerate(post.columns):
+            assert set(df[f"param.{c}"]) <= {row[j] for row in post.draws}, c
 
 
 def test_out_netcdf_has_daily_output_quantiles(out_run: tuple[Path, Result], files: dict[str, Path]) -> None:
