@@ -5,7 +5,7 @@ sector the day the first firms stop (output more than 1 % below plan) and the da
 lost (output below 50 % of plan), medians and 5-95 % bands over paths ("never" where a quantile of
 paths never gets there within the horizon). Then the loss-versus-duration curve of a full ban.
 
-Run by hand: ``python benchmarks/scenario_figures.py [--paths N] [--seed S]``.
+Run by hand: ``python benchmarks/scenario_figures.py [--paths N] [--seed S] [--uncalibrated]``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ def _q(x: np.ndarray) -> str:
     return "{} [{}, {}]".format(*("never" if not np.isfinite(v) else f"{v:.0f}" for v in qs))
 
 
-def figures(name: str, n_paths: int, seed: int, chunk: int = 2000, overrides: dict | None = None) -> dict[str, object]:
-    sc = simulator.load_scenario(name, overrides=overrides) if overrides else simulator.load_scenario(name)
+def figures(name: str, n_paths: int, seed: int, chunk: int = 2000, overrides: dict | None = None,
+            calibrated: bool = True) -> dict[str, object]:
+    sc = simulator.load_scenario(name, overrides=overrides or None, calibrated=calibrated)
     draws = simulator.sample_draws(sc, n_paths, seed)
     gdp, first, half = [], {s: [] for s in VEHICLES}, {s: [] for s in VEHICLES}
     for a in range(0, n_paths, chunk):
@@ -60,12 +61,13 @@ def main() -> None:
     ap.add_argument("--paths", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--curve-paths", type=int, default=5_000)
+    ap.add_argument("--uncalibrated", action="store_true", help="the priors as written (ignore the fitted sample)")
     args = ap.parse_args()
     for name in list_scenarios():
         if name == "japan-rare-earths":
             continue
         try:
-            f = figures(name, args.paths, args.seed)
+            f = figures(name, args.paths, args.seed, calibrated=not args.uncalibrated)
         except Exception as exc:  # a scenario that this version cannot build
             print(f"{name}: {exc}")
             continue
@@ -74,7 +76,8 @@ def main() -> None:
             print(f"  {k:38s} {v}")
     print("loss-versus-duration of a full ban (japan-1y-curb with end_day = D), median % of GDP [5, 95]")
     for D in (30, 60, 90, 120, 180, 270, 365):
-        f = figures("japan-1y-curb", args.curve_paths, args.seed, overrides={"policy": {"china_stop": {"end_day": D}}})
+        f = figures("japan-1y-curb", args.curve_paths, args.seed, overrides={"policy": {"china_stop": {"end_day": D}}},
+                    calibrated=not args.uncalibrated)
         print(f"  {D:4d} days  {f['gdp_loss_pct']}   vehicles_electrified half lost {f['vehicles_electrified.half_lost']}")
 
 
