@@ -29,6 +29,9 @@ from simulator.scenario import Prior
 
 __all__ = ["calibrate_cmd", "is_calibration", "render_report"]
 
+CURVE_DAYS = (30, 60, 90, 120, 180, 270, 365)
+"""Durations (days) of the full stop in the report's loss-versus-duration curve."""
+
 MIN_ST = 0.01
 """A candidate scale is freed by default when its total Sobol index of the GDP loss is at least this."""
 
@@ -66,6 +69,23 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
     return (chosen or [ranked[0][0]]), res
 
 
+def _curve(post: dict[str, object], t: Target, seed: int, n_paths: int) -> dict[str, object]:
+    """Value added lost against the duration of a full stop, with the fitted sample and without (medians, 5-95 %)."""
+    out: dict[str, object] = {"days": list(CURVE_DAYS)}
+    for label, cal in (("calibrated", {"posterior": post}), ("uncalibrated", None)):
+        rows = []
+        for d in CURVE_DAYS:
+            ov: dict[str, object] = {"policy": {"china_stop": {"end_day": d}}}
+            if cal is not None:
+                ov["calibration"] = cal
+            sc = simulator.load_scenario("japan-1y-curb", overrides=ov, calibrated=cal is not None)
+            q = t.model_copy(update={"name": "curve", "quantity": "value_added_loss"})
+            v = _quantities(sc, sample_draws(sc, n_paths, seed), [q])["curve"]
+            rows.append([float(x) for x in np.quantile(v, [0.05, 0.5, 0.95])])
+        out[label] = rows
+    return out
+
+
 @click.command("calibrate")
 @click.option("--target", "target_names", multiple=True, metavar="NAME",
               help="Fit this target (repeatable) [default: the targets marked fit = true: nri-3m].")
@@ -80,6 +100,8 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
 @click.option("--steps", type=int, default=4000, show_default=True, help="emcee steps per walker (the first quarter is burn-in).")
 @click.option("--sensitivity-samples", "n_base", type=int, default=256, show_default=True,
               help="Sobol base samples N when choosing the free parameters.")
+@click.option("--curve-paths", type=int, default=2000, show_default=True,
+              help="Paths per duration of the report's loss-versus-duration curve (0: no curve).")
 @click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation with the other published estimates.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("calibration-results"), show_default=True,
               help="Results directory (calibration.json, posterior.json, design.csv, report.html, report.md, figures/).")
@@ -89,7 +111,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
                    "refused unless the fit converged.")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
 def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
-                  steps: int, n_base: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
+                  steps: int, n_base: int, curve_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
                   quiet: bool) -> int:
     """Fit free parameters to published estimates; write the results and the calibration report.
 
@@ -109,6 +131,8 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             raise InputError("option", "--design", "must be a power of two >= 8", n_design)
         if steps < 200:
             raise InputError("option", "--steps", "must be >= 200", steps)
+        if curve_paths < 0:
+            raise InputError("option", "--curve-paths", "must be >= 0", curve_paths)
         if seed < 0:
             raise InputError("option", "--seed", "must be >= 0", seed)
         all_t = load_targets(targets_file)
@@ -120,6 +144,8 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         free = pick_free(list(free_names)) if free_names else None
         if write_defaults is not None and write_defaults.exists() and write_defaults.is_dir():
             raise InputError("option", "--write-defaults", "must be a file path, not a directory", str(write_defaults))
+        if write_defaults is not None and not write_defaults.absolute().parent.is_dir():
+            raise InputError("option", "--write-defaults", "must be in an existing directory", str(write_defaults))
         from simulator.io import check_out_dir
 
         check_out_dir(out, overwrite)
@@ -143,6 +169,10 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         per = _quantities(sc_cal, sample_draws(sc_cal, 5000, seed), [t])[t.name]
         cal_run = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
                    "q": [float(v) for v in np.quantile(per, [0.05, 0.5, 0.95])], "per_path": [float(f"{v:.6g}") for v in per]}
+        if curve_paths:
+            say(f"loss versus duration: japan-1y-curb's stop ended at {len(CURVE_DAYS)} durations, calibrated and not "
+                f"({curve_paths:,} paths each, the same paths)")
+            cal_run["curve"] = _curve(post, t, seed, curve_paths)
         doc = to_document(fit, recon, sens, prov, cal_run)  # type: ignore[arg-type]
         with staged_dir(out, overwrite=overwrite) as tmp:
             write_results(tmp, doc, post)

@@ -12,7 +12,6 @@ scenario, the design points stacked on the path axis.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -20,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 import simulator
-from calibration.targets import Target
+from calibration.targets import Target, read_entries
 from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
 from simulator.economics import impact_from_metrics, price_scale
 from simulator.engines.vectorised import run_kernel
@@ -80,24 +79,10 @@ def load_free(path: Path | None = None) -> dict[str, FreeParam]:
     if path is None:
         path = Path(str(resources.files("calibration") / "data" / "free.toml"))
     shown = str(path)
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except OSError as exc:
-        raise InputError(shown, "(file)", "must be a readable TOML file", exc.strerror) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(shown, "(file)", "must be valid TOML", str(exc)) from None
-    out = {}
-    for name, p in raw.get("free", {}).items():
-        try:
-            fp = FreeParam(name=name, **p)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(x) for x in err["loc"])
-            raise InputError(shown, f"free.{name}.{field}", str(err["msg"]).lower(), err.get("input")) from None
+    out = read_entries(path, "free", FreeParam)
+    for name, fp in out.items():
         if not fp.low < fp.high or (fp.dist == "loguniform" and fp.low <= 0):
             raise InputError(shown, f"free.{name}.low", "must be below high (and > 0 for loguniform)", fp.low)
-        out[name] = fp
     return out
 
 

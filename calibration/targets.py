@@ -15,13 +15,15 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import simulator
 from simulator.errors import InputError
 from simulator.scenario import Scenario
+
+M = TypeVar("M", bound=BaseModel)
 
 __all__ = ["Target", "default_targets", "load_targets", "target_value"]
 
@@ -78,6 +80,33 @@ class Target(BaseModel):
         return simulator.load_scenario(self.scenario, overrides=self.overrides or None)
 
 
+def read_entries(path: Path, section: str, model: type[M]) -> dict[str, M]:
+    """Validate every ``[section.NAME]`` table of a TOML file into ``model`` (with ``name = NAME``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, ``section.NAME.field``, the rule and the value given.
+    """
+    shown = str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise InputError(shown, "(file)", "must be a readable TOML file", exc.strerror) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(shown, "(file)", "must be valid TOML", str(exc)) from None
+    out = {}
+    for name, t in raw.get(section, {}).items():
+        try:
+            out[name] = model(name=name, **t)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(x) for x in err["loc"])
+            raise InputError(shown, f"{section}.{name}.{field}", str(err["msg"]).lower(), err.get("input")) from None
+    return out
+
+
 def load_targets(path: Path | None = None) -> dict[str, Target]:
     """Targets from ``calibration/data/targets.toml`` (or another file of that layout).
 
@@ -88,25 +117,10 @@ def load_targets(path: Path | None = None) -> dict[str, Target]:
     """
     if path is None:
         path = Path(str(resources.files("calibration") / "data" / "targets.toml"))
-    shown = str(path)
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except OSError as exc:
-        raise InputError(shown, "(file)", "must be a readable TOML file", exc.strerror) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(shown, "(file)", "must be valid TOML", str(exc)) from None
-    out = {}
-    for name, t in raw.get("targets", {}).items():
-        try:
-            tgt = Target(name=name, **t)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(x) for x in err["loc"])
-            raise InputError(shown, f"targets.{name}.{field}", str(err["msg"]).lower(), err.get("input")) from None
+    out = read_entries(path, "targets", Target)
+    for name, tgt in out.items():
         if tgt.quantity == "output_loss_pct_of_plan" and not tgt.sector:
-            raise InputError(shown, f"targets.{name}.sector", "is required for output_loss_pct_of_plan", None)
-        out[name] = tgt
+            raise InputError(str(path), f"targets.{name}.sector", "is required for output_loss_pct_of_plan", None)
     return out
 
 

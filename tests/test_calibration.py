@@ -133,6 +133,8 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     (["--free", "cover"], "--free"),
     (["--free", "cover_scale", "--paths", "10"], "--paths"),
     (["--free", "cover_scale", "--design", "12"], "--design"),
+    (["--free", "cover_scale", "--write-defaults", "no/such/dir/fit.json"], "--write-defaults"),
+    (["--free", "cover_scale", "--curve-paths", "-1"], "--curve-paths"),
 ])
 def test_calibrate_bad_options_exit_2_and_write_nothing(tmp_path: Path, args: list[str], needle: str) -> None:
     r = _cli("calibrate", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
@@ -142,7 +144,7 @@ def test_calibrate_bad_options_exit_2_and_write_nothing(tmp_path: Path, args: li
 
 def test_calibrate_one_lever_end_to_end(tmp_path: Path) -> None:
     out, defaults = tmp_path / "cal", tmp_path / "fit.json"
-    r = _cli("calibrate", "--free", "cover_scale", "--paths", "100", "--design", "8", "--steps", "2000", "--no-reconcile",
+    r = _cli("calibrate", "--free", "cover_scale", "--paths", "100", "--design", "8", "--steps", "2000", "--no-reconcile", "--curve-paths", "40",
              "--seed", "3", "--quiet", "--out", str(out), "--write-defaults", str(defaults), cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((out / "calibration.json").read_text())
@@ -153,7 +155,7 @@ def test_calibrate_one_lever_end_to_end(tmp_path: Path) -> None:
     for section in ("Targets", "Free parameters", "identifiability", "Method", "Reconciliation", "Assumptions register",
                     "Reproducibility", "data:image/png;base64"):
         assert section in html
-    assert (out / "report.md").read_text().count("figures/") >= 3
+    assert (out / "report.md").read_text().count("figures/") >= 4 and (out / "figures" / "curve.png").is_file()
     # the written sample is what an economy names, and a run on it lands near the target
     f = tmp_path / "s.toml"
     f.write_text(f'extends = "japan-3m-curb"\n[calibration]\nposterior = "{defaults.name}"\n')
@@ -182,7 +184,7 @@ confidence = "L"
 fit = true
 ''')
     r = _cli("calibrate", "--targets-file", str(tf), "--free", "catch_up_scale", "--paths", "60", "--design", "8", "--steps", "300",
-             "--no-reconcile", "--quiet", "--out", str(tmp_path / "cal"), "--write-defaults", str(tmp_path / "fit.json"), cwd=tmp_path)
+             "--no-reconcile", "--curve-paths", "0", "--quiet", "--out", str(tmp_path / "cal"), "--write-defaults", str(tmp_path / "fit.json"), cwd=tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "not converged" in r.stderr and not (tmp_path / "fit.json").exists()
     assert "NOT CONVERGED" in (tmp_path / "cal" / "report.html").read_text()
