@@ -181,7 +181,7 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
     say(f"design: {n_design} points x {n_paths} paths")
     u_design = qmc.Sobol(k, scramble=True, seed=seed).random(n_design)
     stat, se = runs.statistics(values(u_design))
-    ones = np.array([[1.0 if p.low <= 1.0 <= p.high else float(np.clip(1.0, p.low, p.high)) for p in free]])
+    ones = np.array([[float(np.clip(1.0, p.low, p.high)) for p in free]])  # the economy as written (scales at 1)
     base_stat, _ = runs.statistics(ones)
     for t in targets:
         if np.any(stat[t.name] <= 0):

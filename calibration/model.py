@@ -224,7 +224,8 @@ def _quantities(sc: Scenario, draws: Draws, targets: Sequence[Target]) -> dict[s
         elif t.quantity == "gdp_loss_pct":
             out[t.name] = np.asarray(imp.gdp_loss_pct, dtype=np.float64)
         else:  # the sectors' output lost, % of their planned output over the horizon (table money, as in run's summary)
-            assert table is not None
+            if table is None:
+                raise ValueError("scenario has no input-output table loaded; use load_scenario")
             num = np.zeros(n)
             den = 0.0
             for s in t.sector:
