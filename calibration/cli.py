@@ -139,8 +139,6 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         targets = pick(list(target_names), all_t) if target_names else [t for t in all_t.values() if t.fit]
         if not targets:
             raise InputError(str(targets_file or "targets.toml"), "targets", "must mark at least one target fit = true (or give --target)", 0)
-        if len({t.name for t in targets}) != len(targets):
-            raise InputError("option", "--target", "must name each target once", list(target_names))
         free = pick_free(list(free_names)) if free_names else None
         if write_defaults is not None and write_defaults.exists() and write_defaults.is_dir():
             raise InputError("option", "--write-defaults", "must be a file path, not a directory", str(write_defaults))

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 import simulator
-from calibration.targets import Target, read_entries
+from calibration.targets import Target, pick_named, read_entries
 from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
 from simulator.economics import impact_from_metrics, price_scale
 from simulator.engines.vectorised import run_kernel
@@ -88,19 +88,7 @@ def load_free(path: Path | None = None) -> dict[str, FreeParam]:
 
 def pick_free(names: Sequence[str], free: Mapping[str, FreeParam] | None = None) -> list[FreeParam]:
     """Free parameters by name, with a "did you mean" for an unknown one."""
-    import difflib
-
-    free = load_free() if free is None else free
-    out = []
-    for n in names:
-        if n not in free:
-            close = difflib.get_close_matches(n, list(free), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(sorted(free))
-            raise InputError("option", "--free", "names no candidate free parameter" + hint, n)
-        out.append(free[n])
-    if len({p.name for p in out}) != len(out):
-        raise InputError("option", "--free", "must name each parameter once", list(names))
-    return out
+    return pick_named(names, load_free() if free is None else free, "--free", "candidate free parameter")
 
 
 def _key(t: Target) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -24,6 +24,7 @@ from simulator.errors import InputError
 from simulator.scenario import Scenario
 
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E")
 
 __all__ = ["Target", "default_targets", "load_targets", "target_value"]
 
@@ -129,17 +130,29 @@ def default_targets() -> list[Target]:
     return [t for t in load_targets().values() if t.fit]
 
 
-def pick(names: list[str], targets: Mapping[str, Target] | None = None) -> list[Target]:
-    """Targets by name, with a "did you mean" for an unknown one."""
-    targets = load_targets() if targets is None else targets
+def pick_named(names: Sequence[str], table: Mapping[str, E], option: str, noun: str) -> list[E]:
+    """Entries of ``table`` by name, in order; an unknown name gets a "did you mean", a repeated one an error.
+
+    Raises
+    ------
+    InputError
+        Naming ``option`` (e.g. ``--target``), the rule and the name given.
+    """
     out = []
     for n in names:
-        if n not in targets:
-            close = difflib.get_close_matches(n, list(targets), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(sorted(targets))
-            raise InputError("option", "--target", "names no target" + hint, n)
-        out.append(targets[n])
+        if n not in table:
+            close = difflib.get_close_matches(n, list(table), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(sorted(table))
+            raise InputError("option", option, f"names no {noun}" + hint, n)
+        out.append(table[n])
+    if len(set(names)) != len(names):
+        raise InputError("option", option, f"must name each {noun} once", list(names))
     return out
+
+
+def pick(names: list[str], targets: Mapping[str, Target] | None = None) -> list[Target]:
+    """Targets by name, with a "did you mean" for an unknown one."""
+    return pick_named(names, load_targets() if targets is None else targets, "--target", "target")
 
 
 def target_value(t: Target, summary: Mapping[str, Any], sc: Scenario) -> float:

@@ -135,6 +135,8 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     (["--free", "cover_scale", "--design", "12"], "--design"),
     (["--free", "cover_scale", "--write-defaults", "no/such/dir/fit.json"], "--write-defaults"),
     (["--free", "cover_scale", "--curve-paths", "-1"], "--curve-paths"),
+    (["--free", "cover_scale", "--free", "cover_scale"], "must name each candidate free parameter once"),
+    (["--target", "nri-3m", "--target", "nri-3m", "--free", "cover_scale"], "must name each target once"),
 ])
 def test_calibrate_bad_options_exit_2_and_write_nothing(tmp_path: Path, args: list[str], needle: str) -> None:
     r = _cli("calibrate", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
