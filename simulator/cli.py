@@ -28,7 +28,7 @@ from rich.table import Table
 
 from simulator import __version__
 from simulator.curve import DEFAULT_DURATIONS, duration_curve
-from simulator.draws import DEFAULT_BLOCK_SIZE, sample_draws
+from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
@@ -427,7 +427,8 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
     con = Console(soft_wrap=True)
     con.print(f"[bold]{sc.name}[/bold], seed {seed}, path {path_index}")
     for k, v in draws.params.items():
-        con.print(f"  {k} = {float(v[0]):.4g}")
+        if not k.startswith(COHORT_KEY):
+            con.print(f"  {k} = {float(v[0]):.4g}")
     for ev in tr.events[0]:
         if ev.category == "shipment" and not show_all:
             continue

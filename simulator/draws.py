@@ -23,12 +23,16 @@ from scipy import stats
 
 from simulator.scenario import Licence, Prior, Scenario
 
-__all__ = ["DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_block", "sample_draws"]
+__all__ = ["COHORT_KEY", "DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_block", "sample_draws"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
 
 DEFAULT_BLOCK_SIZE = 10_000
+COHORT_KEY = "~cohort"
+"""Prefix of the internal draws (not priors) that match each material's cover quantiles to firm cohorts:
+``~cohort.<material>.<cohort>`` holds one uniform per path; a material's cohorts take its quantiles in the
+order of these uniforms."""
 _EPS = 1e-12
 
 
@@ -46,7 +50,9 @@ class Draws:
         Global index of the first path held here (a block's draws start at
         ``block * block_size``).
     params : dict of str to ndarray of shape (n_paths,), float64
-        Prior path -> the value drawn for each path.
+        Prior path -> the value drawn for each path; keys that start with
+        :data:`COHORT_KEY` are internal draws (how firm cohorts are matched
+        across materials), not priors.
     licence_days : dict of str to ndarray of shape (n_paths, n_days), float64, working days
         ``"measure/material"`` -> processing time (before rounding up) of the
         applications that enter the licence queue on each day, filed or sent
@@ -146,6 +152,12 @@ def sample_block(sc: Scenario, seed: int, block: int, n: int, *, block_size: int
         pick = _stream(seed, block, "posterior").integers(0, rows.shape[0], n)
         for c, col in enumerate(post.columns):
             params[col] = rows[pick, c]
+    C = sc.firms.cohorts
+    if C > 1:  # how each material's cover quantiles are matched to the firm cohorts (used below a correlation of 1)
+        for m in sc.materials:
+            u_c = _stream(seed, block, f"cohort-match:{m}").random((n, C))
+            for c in range(C):
+                params[f"{COHORT_KEY}.{m}.{c}"] = u_c[:, c]
     days: dict[str, FloatArray] = {}
     for j, mea in sc.policy.items():
         if not isinstance(mea, Licence):

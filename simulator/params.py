@@ -18,10 +18,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from simulator.draws import prior_ppf
-from simulator.scenario import Ban, Licence, Prior, Quota, Scenario, is_integer_field, prior_targets, share_groups
+from simulator.draws import COHORT_KEY, prior_ppf
+from simulator.scenario import Licence, Prior, Quota, Scenario, is_integer_field, prior_targets, share_groups
 
-__all__ = ["KIND_CODES", "NEVER", "LicenceRegime", "PathParams", "decision_day", "ramp_fraction", "resolve", "review_days", "working_day_calendar"]
+__all__ = ["KIND_CODES", "NEVER", "LicenceRegime", "PathParams", "Users", "criticality_on", "decision_day", "pass_share",
+           "ramp_fraction", "resolve", "review_days", "working_day_calendar"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -75,6 +76,43 @@ class LicenceRegime:
 
 
 @dataclass(frozen=True)
+class Users:
+    """The firms' uses of materials, the same on every path: sector pairs and conversions' inputs.
+
+    Grouped by material (material order), within a material the sectors in
+    order, then the conversions in order. Each use's firms are split into
+    the cohorts; a use and a cohort together are one stock-holding firm.
+
+    Attributes
+    ----------
+    material : ndarray of shape (U,), int
+    sector : ndarray of shape (U,), int
+        Sector index, or -1 for a conversion's input.
+    conversion : ndarray of shape (U,), int
+        Conversion index (see ``PathParams.conv_k``), or -1 for a sector.
+    rank : ndarray of shape (U,), int
+        Delivery rank (``priority`` or ``input_priority``; 1 first).
+    bounds : list of (int, int)
+        Rows ``[a, b)`` of each material.
+    """
+
+    material: IntArray
+    sector: IntArray
+    conversion: IntArray
+    rank: IntArray
+    bounds: list[tuple[int, int]]
+
+    @property
+    def n(self) -> int:
+        return len(self.material)
+
+    @property
+    def ranks(self) -> list[int]:
+        """Distinct delivery ranks, ascending."""
+        return sorted({int(x) for x in self.rank})
+
+
+@dataclass(frozen=True)
 class PathParams:
     """Every number the engines need, per path.
 
@@ -125,16 +163,42 @@ class PathParams:
     start, end : ndarray of shape (P, J), int, days
         Active on days ``start <= t < end``.
     coverage : ndarray of shape (P, J)
-    pass_share : ndarray of shape (P, J)
-        Share of the covered users' baseline flow that still ships under a ban
-        or quota: the quota share, plus leakage of the rest
-        (``quota + leakage x (1 - quota)``; a ban has quota 0).
+    quota : ndarray of shape (P, J)
+        Share of the covered users' baseline flow a quota lets through (0 for
+        a ban or licence).
+    leakage, leak_lag, leak_days : ndarray of shape (P, J)
+        Full leakage share, the days from the start day to its start, and the
+        days of its linear build-up: on day ``t`` the share
+        ``leakage x ramp_fraction(t, start + leak_lag, leak_days)`` of the
+        covered flow gets through (see :func:`pass_share`).
     licences : tuple of LicenceRegime or None, length J
         The regime of each licence measure (None for a ban or quota).
     trigger : ndarray of shape (P, M), int, days
         First day a measure on the material starts (``NEVER`` if none).
     first_start : ndarray of shape (P,), int, days
         First start day of any measure (0 if none): catch-up windows count from it.
+    crit_floor, subst_lag, subst_days : ndarray of shape (P, S, M)
+        Criticality after redesign (``crit`` where there is no substitution),
+        the days from the disruption being known to the start of its fall
+        and the days of the fall (see :func:`criticality_on`).
+    conv_k, conv_m : ndarray of shape (Q,), int
+        Source and product of each domestic conversion (a supply with a recipe).
+    users : Users
+        The firms' uses of materials (sector pairs and conversions' inputs),
+        grouped by material; what each holds and is delivered.
+    user_base : ndarray of shape (P, U), t/day
+        Baseline use (a conversion's at its baseline output).
+    user_recipe : ndarray of shape (P, U), t per t
+        A conversion input's tonnes per tonne of product (0 for a sector).
+    user_cover : ndarray of shape (P, U, C), days
+        Normal cover of each firm cohort of each use.
+    user_value : ndarray of shape (P, U), currency/t
+        Value added a tonne saves at baseline (the triage order): for a
+        sector, ``criticality x daily output x value-added ratio / baseline
+        use``; for a conversion input, the use-weighted mean of its
+        product's users' values divided by the recipe's tonnes per tonne.
+    triage : ndarray of shape (P,)
+        0 deliveries pro rata to gaps within a rank, 1 by value first.
     """
 
     n_paths: int
@@ -172,10 +236,24 @@ class PathParams:
     start: IntArray
     end: IntArray
     coverage: FloatArray
-    pass_share: FloatArray
+    quota: FloatArray
+    leakage: FloatArray
+    leak_lag: FloatArray
+    leak_days: FloatArray
     licences: tuple[LicenceRegime | None, ...]
     trigger: IntArray
     first_start: IntArray
+    crit_floor: FloatArray
+    subst_lag: FloatArray
+    subst_days: FloatArray
+    conv_k: IntArray
+    conv_m: IntArray
+    users: Users
+    user_base: FloatArray
+    user_recipe: FloatArray
+    user_cover: FloatArray
+    user_value: FloatArray
+    triage: FloatArray
 
     @cached_property
     def target(self) -> FloatArray:
@@ -244,7 +322,13 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     price = np.stack([get(f"materials.{m}.price") for m in mats], axis=1)
     cover = np.stack([get(f"materials.{m}.inventory_days") for m in mats], axis=1) * get("calibration.cover_scale")[:, None]
     spread = np.stack([get(f"materials.{m}.inventory_spread") for m in mats], axis=1)
-    cohort_w, cohort_cover = cohort_covers(cover, spread, sc.firms.cohorts)
+    adapt = sc.adaptation
+    C = sc.firms.cohorts
+    rho = get("firms.cover_correlation") if adapt.sector_cover else np.ones(P)
+    match = None
+    if C > 1 and bool((rho < 1.0).any()):
+        match = np.stack([np.stack([drawn[f"{COHORT_KEY}.{m}.{c}"] for c in range(C)], axis=1) for m in mats], axis=1)
+    cohort_w, cohort_cover = cohort_covers(cover, spread, C, rho=rho, match=match)
     stock0 = np.stack([get(f"materials.{m}.stockpile.days") for m in mats], axis=1) * demand
     stock_trigger = np.stack([get(f"materials.{m}.stockpile.trigger_cover_days") for m in mats], axis=1) * demand
     stock_lag = np.stack([get(f"materials.{m}.stockpile.decision_lag_days") for m in mats], axis=1).astype(np.int64)
@@ -275,6 +359,10 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     thrift = np.zeros((P, S, M))
     thrift_lag = np.zeros((P, S, M))
     thrift_ramp = np.zeros((P, S, M))
+    crit_floor = np.zeros((P, S, M))
+    subst_lag = np.zeros((P, S, M))
+    subst_days = np.zeros((P, S, M))
+    cover_factor = np.ones((P, S))
     priority = np.ones((S, M), dtype=np.int64)
     catch_share = np.zeros((P, S))
     overtime = np.zeros((P, S))
@@ -288,12 +376,20 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         catch_share[:, si] = np.minimum(get(f"sectors.{s}.catch_up_share") * get("calibration.catch_up_scale"), 1.0)
         overtime[:, si] = get(f"sectors.{s}.overtime_rate")
         window[:, si] = get(f"sectors.{s}.catch_up_window_days")
+        if adapt.sector_cover:
+            cover_factor[:, si] = get(f"sectors.{s}.cover_factor")
         for mi, m in enumerate(mats):
             if m not in sec.materials:
                 continue
             base = f"sectors.{s}.materials.{m}"
             use[:, si, mi] = get(f"{base}.use_share")
             crit[:, si, mi] = np.minimum(get(f"{base}.criticality") * get("calibration.criticality_scale"), 1.0)
+            crit_floor[:, si, mi] = crit[:, si, mi]
+            if sec.materials[m].criticality_floor is not None and adapt.substitution:
+                floor = np.minimum(get(f"{base}.criticality_floor") * get("calibration.criticality_scale"), 1.0)
+                crit_floor[:, si, mi] = np.minimum(floor, crit[:, si, mi])
+                subst_lag[:, si, mi] = get(f"{base}.substitution_lag_days")
+                subst_days[:, si, mi] = get(f"{base}.substitution_days")
             thrift[:, si, mi] = get(f"{base}.thrift")
             thrift_lag[:, si, mi] = get(f"{base}.thrift_lag_days")
             thrift_ramp[:, si, mi] = get(f"{base}.thrift_ramp_days")
@@ -305,7 +401,10 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     start = np.zeros((P, J), dtype=np.int64)
     end = np.zeros((P, J), dtype=np.int64)
     coverage = np.zeros((P, J))
-    pass_share = np.zeros((P, J))
+    quota = np.zeros((P, J))
+    leakage = np.zeros((P, J))
+    leak_lag = np.zeros((P, J))
+    leak_days = np.zeros((P, J))
     licences: list[LicenceRegime | None] = []
     for ji, j in enumerate(meas):
         mea = sc.policy[j]
@@ -314,9 +413,12 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         start[:, ji] = get(f"policy.{j}.start_day").astype(np.int64)
         end[:, ji] = np.maximum(get(f"policy.{j}.end_day"), start[:, ji] + 1).astype(np.int64)
         coverage[:, ji] = get(f"policy.{j}.coverage")
-        if isinstance(mea, (Ban, Quota)):
-            q = get(f"policy.{j}.quota_share") if isinstance(mea, Quota) else np.zeros(P)
-            pass_share[:, ji] = q + get(f"policy.{j}.leakage") * (1.0 - q)
+        if isinstance(mea, Quota):
+            quota[:, ji] = get(f"policy.{j}.quota_share")
+        if adapt.leakage:
+            leakage[:, ji] = get(f"policy.{j}.leakage")
+            leak_lag[:, ji] = get(f"policy.{j}.leakage_lag_days")
+            leak_days[:, ji] = get(f"policy.{j}.leakage_days")
         licences.append(_licence_regime(mea, j, get, P) if isinstance(mea, Licence) else None)
 
     trigger = np.full((P, M), NEVER, dtype=np.int64)
@@ -325,6 +427,73 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
             if mmat[ji, mi]:
                 trigger[:, mi] = np.minimum(trigger[:, mi], start[:, ji])
     first_start = start.min(axis=1) if J else np.zeros(P, dtype=np.int64)
+
+    # domestic conversions: a supply with a recipe (spare capacity only while conversion is switched on)
+    convs = [(ki, mi) for ki, k in enumerate(srcs) for mi, m in enumerate(mats)
+             if m in sc.sources[k].supply and sc.sources[k].supply[m].recipe]
+    conv_k = np.array([c[0] for c in convs], dtype=np.int64)
+    conv_m = np.array([c[1] for c in convs], dtype=np.int64)
+    if not adapt.conversion:
+        for ki, mi in convs:
+            extra[:, ki, mi] = 0.0
+
+    # the firms' uses: sector pairs, then conversions' inputs, grouped by material
+    rows: list[tuple[int, int, int, int]] = []  # (material, sector, conversion, rank)
+    for mi, m in enumerate(mats):
+        for si, s in enumerate(secs):
+            if m in sc.sectors[s].materials:
+                rows.append((mi, si, -1, int(sc.sectors[s].materials[m].priority)))
+        for qi, (ki, pm) in enumerate(convs):
+            sup = sc.sources[srcs[ki]].supply[mats[pm]]
+            if m in sup.recipe:
+                rows.append((mi, -1, qi, int(sup.input_priority)))
+    U = len(rows)
+    u_mat = np.array([r[0] for r in rows], dtype=np.int64)
+    starts = np.searchsorted(u_mat, np.arange(M))
+    users = Users(material=u_mat, sector=np.array([r[1] for r in rows], dtype=np.int64),
+                  conversion=np.array([r[2] for r in rows], dtype=np.int64), rank=np.array([r[3] for r in rows], dtype=np.int64),
+                  bounds=[(int(a), int(b)) for a, b in zip(starts, [*starts[1:], U], strict=False)])
+    user_base = np.zeros((P, U))
+    user_recipe = np.zeros((P, U))
+    user_value = np.zeros((P, U))
+    factor = np.ones((P, U))
+    va_ratio = np.zeros(S)
+    if table is not None:
+        x_io = np.asarray(table.output, dtype=np.float64)
+        v_io = np.asarray(table.value_added, dtype=np.float64)
+        for si, s in enumerate(secs):
+            i_io = table.codes.index(sc.sectors[s].io_sector)
+            va_ratio[si] = v_io[i_io] / x_io[i_io] if x_io[i_io] > 0 else 0.0
+    sector_value = np.zeros((P, S, M))  # value added a tonne saves, currency/t
+    base_sm = use * demand[:, None, :]
+    np.divide(crit * (daily_output * va_ratio)[:, :, None], base_sm, out=sector_value, where=base_sm > 0.0)
+    for u, (mi, si, qi, _) in enumerate(rows):
+        if si >= 0:
+            user_base[:, u] = base_sm[:, si, mi]
+            user_value[:, u] = sector_value[:, si, mi]
+            factor[:, u] = cover_factor[:, si]
+        else:
+            ki, pm = convs[qi]
+            amount = get(f"sources.{srcs[ki]}.supply.{mats[pm]}.recipe.{mats[mi]}")
+            user_recipe[:, u] = amount
+            user_base[:, u] = amount * (share[:, ki, pm] * demand[:, pm])
+            w_prod = use[:, :, pm]
+            tot = w_prod.sum(axis=1)
+            mean_value = np.divide((w_prod * sector_value[:, :, pm]).sum(axis=1), tot, out=np.zeros(P), where=tot > 0.0)
+            user_value[:, u] = mean_value / amount
+    # each use's cover: the material's cover x the use's factor (normalised to a use-weighted mean of 1) x its cohort's quantile
+    user_cover = np.zeros((P, U, C))
+    for mi in range(M):
+        a, b = users.bounds[mi]
+        if a == b:
+            continue
+        base = user_base[:, a:b]
+        tot = base.sum(axis=1, keepdims=True)
+        w_use = np.divide(base, tot, out=np.full_like(base, 1.0 / (b - a)), where=tot > 0.0)
+        mean_f = (w_use * factor[:, a:b]).sum(axis=1, keepdims=True)
+        fnorm = factor[:, a:b] / mean_f
+        user_cover[:, a:b, :] = cohort_cover[:, mi, None, :] * fnorm[:, :, None]
+    triage = get("firms.triage").copy() if adapt.triage else np.zeros(P)
 
     return PathParams(
         n_paths=P,
@@ -362,14 +531,29 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         start=start,
         end=end,
         coverage=coverage,
-        pass_share=pass_share,
+        quota=quota,
+        leakage=leakage,
+        leak_lag=leak_lag,
+        leak_days=leak_days,
         licences=tuple(licences),
         trigger=trigger,
         first_start=first_start,
+        crit_floor=crit_floor,
+        subst_lag=subst_lag,
+        subst_days=subst_days,
+        conv_k=conv_k,
+        conv_m=conv_m,
+        users=users,
+        user_base=user_base,
+        user_recipe=user_recipe,
+        user_cover=user_cover,
+        user_value=user_value,
+        triage=triage,
     )
 
 
-def cohort_covers(cover: FloatArray, spread: FloatArray, n: int) -> tuple[FloatArray, FloatArray]:
+def cohort_covers(cover: FloatArray, spread: FloatArray, n: int, *, rho: FloatArray | None = None,
+                  match: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
     """Cohort weights and covers: quantiles of a lognormal cover distribution with mean ``cover``.
 
     Parameters
@@ -380,6 +564,13 @@ def cohort_covers(cover: FloatArray, spread: FloatArray, n: int) -> tuple[FloatA
         Sigma of the lognormal (0: every cohort holds the average cover).
     n : int
         Number of cohorts.
+    rho : ndarray of shape (P,), optional
+        Correlation of a cohort's cover across materials (default 1).
+    match : ndarray of shape (P, M, n), optional
+        Uniforms whose order matches each material's quantiles to the
+        cohorts: cohort ``i``'s normal score is ``rho x z_i + sqrt(1 - rho^2)
+        x z_r``, where ``r`` is the rank of ``match[p, m, i]`` among the
+        material's ``n`` uniforms (needed where ``rho < 1``).
 
     Returns
     -------
@@ -400,7 +591,12 @@ def cohort_covers(cover: FloatArray, spread: FloatArray, n: int) -> tuple[FloatA
     """
     w = np.full(n, 1.0 / n)
     z = stats.norm.ppf((np.arange(n) + 0.5) / n)  # (n,)
-    raw = np.exp(spread[..., None] * z)  # (P, M, n)
+    score = np.broadcast_to(z, (*spread.shape, n))
+    if rho is not None and match is not None and bool((rho < 1.0).any()):
+        ranks = np.argsort(np.argsort(match, axis=-1, kind="stable"), axis=-1, kind="stable")
+        r = rho[:, None, None]
+        score = r * z + np.sqrt(1.0 - r * r) * z[ranks]
+    raw = np.exp(spread[..., None] * score)  # (P, M, n)
     mean = (raw * w).sum(axis=-1, keepdims=True)
     return w, cover[..., None] * (raw / mean)
 
@@ -457,6 +653,22 @@ def _licence_regime(mea: Licence, j: str, get: Callable[[str], FloatArray], P: i
         accept=accept,
         limited=bool(np.isfinite(capacity).any()),
     )
+
+
+def pass_share(t: int, quota: FloatArray, leakage: FloatArray, start: FloatArray, leak_lag: FloatArray,
+               leak_days: FloatArray) -> FloatArray:
+    """Share of the covered users' baseline flow a ban or quota lets through on day ``t``.
+
+    ``quota + leak x (1 - quota)`` with ``leak = leakage x ramp_fraction(t,
+    start + leak_lag, leak_days)`` (elementwise).
+    """
+    leak = leakage * ramp_fraction(t, start + leak_lag, leak_days)
+    return np.asarray(quota + leak * (1.0 - quota), dtype=np.float64)
+
+
+def criticality_on(crit: FloatArray, floor: FloatArray, frac: FloatArray) -> FloatArray:
+    """Criticality once ``frac`` of the substitution is done: ``crit - (crit - floor) x frac``."""
+    return np.asarray(crit - (crit - floor) * frac, dtype=np.float64)
 
 
 def review_days(work: FloatArray | float, accept: FloatArray | float) -> IntArray:

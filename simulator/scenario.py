@@ -31,6 +31,7 @@ from pydantic_core import CoreSchema
 from simulator.errors import InputError, InputWarning
 
 __all__ = [
+    "Adaptation",
     "Ban",
     "Economy",
     "Firms",
@@ -367,6 +368,15 @@ class Supply(_Frozen):
     """Days of linear ramp-up to the full extra capacity."""
     price_premium: Annotated[float, Ge(0), Le(100), Unit("share of price", (None, 5))] = 0.0
     """Extra price paid on extra supply, as a share of the baseline price (0.5 = 50 % more)."""
+    recipe: dict[str, Annotated[float, Gt(0), Le(1000), Unit("t per t")]] = {}
+    """A domestic conversion: input material id -> tonnes of it per tonne of this material made (empty: an import).
+
+    The source then makes the material at home: what is ordered from it one
+    day is made the next from its own stock of the inputs (which it holds and
+    is delivered as a using sector is), in proportion to the scarcest input,
+    and arrives ``transit_days`` after the order (so at least 2)."""
+    input_priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] = 1
+    """Delivery rank of a conversion's inputs when they are scarce (as a sector's ``priority``)."""
     refs: Refs = {}
     """Sources of the figures above: field name -> source and date."""
 
@@ -401,7 +411,13 @@ class SectorMaterial(_Frozen):
     thrift_ramp_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 1825))] = 0.0
     """Days of linear ramp-up to the full thrift."""
     priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] = 1
-    """Allocation rank when material is scarce: 1 is served first; equal ranks share pro rata."""
+    """Delivery rank when material is scarce: 1 is served first; within a rank, see ``firms.triage``."""
+    criticality_floor: Annotated[float, Ge(0), Le(1), Unit("share")] | None = None
+    """Criticality once products are redesigned (ferrite or heavy-rare-earth-free grades, new suppliers qualified): at most ``criticality``; none: no substitution."""
+    substitution_lag_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
+    """Days from the disruption being known to the start of substitution."""
+    substitution_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 1825))] = 0.0
+    """Days of linear fall from ``criticality`` to ``criticality_floor``."""
     refs: Refs = {}
     """Sources of the figures above: field name -> source and date."""
 
@@ -427,6 +443,8 @@ class Sector(_Frozen):
     """Extra output per day while catching up, as a share of baseline daily output (at most 2: three times the plan)."""
     catch_up_window_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
     """Catch-up ends this many days after the disruption starts; the backlog left is lost."""
+    cover_factor: Annotated[float, Gt(0), Le(100), Unit("x", (0.1, 10))] = 1.0
+    """The sector's firms' inventory cover relative to the economy's (each material's ``inventory_days`` stays the use-weighted average over sectors)."""
     materials: dict[str, SectorMaterial]
     """Material id -> how the sector uses it."""
     refs: Refs = {}
@@ -447,6 +465,12 @@ class _MeasureBase(_Frozen):
     """First day it is no longer active (active on start_day <= day < end_day)."""
     coverage: Annotated[float, Gt(0), Le(1), Unit("share")] = 1.0
     """Share of the source's flows of the covered materials the measure applies to."""
+    leakage: Annotated[float, Ge(0), Le(1), Unit("share of the covered baseline flow")] = 0.0
+    """Share of the covered users' baseline flow that gets through anyway once leakage has built up (re-routed through third countries, or imported inside finished components)."""
+    leakage_lag_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
+    """Days from the measure's start to the start of leakage."""
+    leakage_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 1825))] = 0.0
+    """Days of linear build-up of leakage to its full share (0 with no lag: leakage from the start day)."""
     description: str = ""
     """What the measure is."""
     refs: Refs = {}
@@ -459,28 +483,27 @@ class Ban(_MeasureBase):
     ``coverage`` is the covered end users' share of the source's baseline
     flow; uncovered users buy as before, up to their baseline flow.
     ``leakage`` is the share of the covered users' baseline flow that gets
-    through anyway (re-routed through uncovered buyers or third countries).
+    through anyway once it has built up: from 0 on ``start_day +
+    leakage_lag_days``, linearly over ``leakage_days`` (re-routing through
+    third countries, finished components that carry the material).
     """
 
     kind: Literal["ban"]
     """``"ban"``."""
-    leakage: Annotated[float, Ge(0), Le(1), Unit("share of the covered baseline flow")] = 0.0
-    """Share of the covered users' baseline flow that gets through anyway (re-routed via uncovered buyers or third countries)."""
 
 
 class Quota(_MeasureBase):
     """The covered users' shipments are capped at ``quota_share`` of their baseline flow.
 
     Uncovered users buy as before, up to their baseline flow; ``leakage`` is
-    the share of the blocked rest that gets through anyway.
+    the share of the blocked rest that gets through anyway once it has built
+    up (as a ban's).
     """
 
     kind: Literal["quota"]
     """``"quota"``."""
     quota_share: Annotated[float, Ge(0), Le(1), Unit("share of baseline flow")]
     """Covered shipments are capped at this share of their baseline flow."""
-    leakage: Annotated[float, Ge(0), Le(1), Unit("share of the covered baseline flow")] = 0.0
-    """Share of the blocked rest of the covered users' baseline flow that gets through anyway."""
 
 
 class LicencePhase(_Frozen):
@@ -522,7 +545,9 @@ class Licence(_MeasureBase):
     ``capacity`` (t per working day) the ministry decides at most that much a
     working day and the rest waits, first come, first served. ``schedule``
     changes any of these from given days on. When the regime ends, every
-    application still pending ships.
+    application still pending ships. ``leakage`` (built up as a ban's) is
+    the share of the covered orders needing a licence that gets through
+    without one, up to their baseline flow.
 
     Importers order ahead of the licence by the working days they plan for:
     ``planned_days`` if given, else acceptance plus the expected processing
@@ -565,23 +590,57 @@ Measure = Annotated[Ban | Quota | Licence, Field(discriminator="kind")]
 
 
 class Firms(_Frozen):
-    """Firm cohorts: who holds the corporate stock.
+    """Firm cohorts: who holds the corporate stock, and how scarce deliveries are shared.
 
-    Each material's corporate stock is held by ``cohorts`` cohorts of firms,
-    each supplying an equal share of every sector's output. Cohort ``i``
-    holds the cover at quantile ``(i + 0.5) / cohorts`` of its material's
-    cover distribution (the same quantile for every material: a firm short
-    of one input is likely short of others). Cohorts do not pool stocks: a
-    cohort that runs dry stops its share of production; only deliveries
-    (shared out by how far each cohort is below its normal stock) and the
-    national stockpile's releases (by how far each is below the release
-    trigger) move material between them.
+    The firms of each sector (and of each domestic conversion) are split in
+    ``cohorts`` cohorts, each making an equal share of its output and holding
+    its own stock of every material it uses. Cohort ``i`` of sector ``s``
+    holds, of material ``m``, the cover ``inventory_days`` of ``m`` times the
+    sector's ``cover_factor`` (normalised so the use-weighted mean over
+    sectors is 1) times its quantile of the material's lognormal cover
+    distribution (sigma ``inventory_spread``, mean 1). With
+    ``cover_correlation = 1`` cohort ``i`` is at quantile ``(i + 0.5) /
+    cohorts`` for every material (a firm short of one input is short of the
+    others); below 1, each path draws a matching of each material's quantiles
+    to the cohorts and blends the two normal scores with that correlation.
+
+    Firms do not pool stocks: a firm cohort that runs dry of a material stops
+    its share of the sector's output. Deliveries (arrivals, and the national
+    stockpile's releases) are shared among the firms using the material:
+    rank 1 uses (``priority``) first; within a rank, pro rata to how far each
+    firm is below its normal stock (or the release trigger) when ``triage =
+    0``, first to the uses that save the most value added per tonne when
+    ``triage = 1``, and the blend of the two shares between; deliveries
+    beyond every gap are shared by baseline use.
     """
 
     cohorts: Annotated[int, Ge(1), Le(20), Unit("cohorts")] = 1
     """Number of firm cohorts holding each material's corporate stock (cost grows in proportion)."""
+    cover_correlation: Annotated[float, Ge(0), Le(1), Unit("correlation")] = 1.0
+    """Correlation of a cohort's cover across materials (1: the same quantile for every material; below 1 each path draws how each material's quantiles are matched)."""
+    triage: Annotated[float, Ge(0), Le(1), Unit("share")] = 0.0
+    """How scarce deliveries are shared within a priority rank: 0 pro rata to the firms' gaps, 1 to the uses that save the most value added per tonne first; between, that blend."""
     refs: Refs = {}
     """Sources of the figures above: field name -> source and date."""
+
+
+class Adaptation(_Frozen):
+    """Switches of the adaptation mechanisms (all on by default), for comparisons such as the reconciliation's.
+
+    A mechanism switched off behaves as if its fields were at their neutral
+    values; the fields themselves are kept (and still validated).
+    """
+
+    conversion: bool = True
+    """Domestic conversion (sources with a ``recipe``) may add its spare capacity; off: ``extra_capacity`` of every conversion is 0."""
+    substitution: bool = True
+    """Criticality falls to ``criticality_floor``; off: it stays at ``criticality``."""
+    leakage: bool = True
+    """Measures leak (``leakage``); off: every measure's leakage is 0."""
+    triage: bool = True
+    """Deliveries favour the uses that save the most value added per tonne (``firms.triage``); off: pro rata."""
+    sector_cover: bool = True
+    """Sectors' covers differ (``cover_factor``) and materials' cohort quantiles are not comonotone (``firms.cover_correlation``); off: factors 1, correlation 1."""
 
 
 class PosteriorSample(_Frozen):
@@ -664,6 +723,8 @@ class Scenario(_Frozen):
     """Measure id -> export measure (``kind`` = ban, quota or licence)."""
     firms: Firms = Firms()
     """Firm cohorts that hold the corporate stock."""
+    adaptation: Adaptation = Adaptation()
+    """Switches of the adaptation mechanisms (all on unless switched off)."""
     calibration: Calibration = Calibration()
     """Common scales fitted by ``supplyshock calibrate``, and the fitted joint sample."""
     uncertainty: dict[str, Prior] = {}
@@ -694,7 +755,7 @@ class Scenario(_Frozen):
 # ------------------------------------------------------------ prior registry
 
 # Numeric fields that may not take a prior (structure, not quantity).
-_NOT_UNCERTAIN = {"priority": "an allocation rank", "price_year": "a calendar year", "table_year": "a calendar year",
+_NOT_UNCERTAIN = {"priority": "an allocation rank", "input_priority": "an allocation rank", "price_year": "a calendar year", "table_year": "a calendar year",
                   "cohorts": "a number of firm cohorts"}
 # Integer fields: drawn values are rounded to the nearest integer.
 _INTEGER_FIELDS = {"transit_days", "decision_lag_days", "start_day", "end_day", "day"}
@@ -736,6 +797,12 @@ def _optional_number(ann: Any) -> Any:
     return None
 
 
+class _RecipeAmount(_Frozen):
+    """Bounds of a recipe's input (for priors on ``sources.<k>.supply.<m>.recipe.<input>``)."""
+
+    amount: Annotated[float, Gt(0), Le(1000), Unit("t per t")]
+
+
 class _IndexLevel(_Frozen):
     """Bounds of a price-index level (for priors on ``economy.price_index.<year>``)."""
 
@@ -768,11 +835,14 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
         add(f"sources.{k}", src)
         for m, sup in src.supply.items():
             add(f"sources.{k}.supply.{m}", sup)
+            for i, amount in sup.recipe.items():
+                out[f"sources.{k}.supply.{m}.recipe.{i}"] = (_RecipeAmount, "amount", float(amount))
     for s, sec in sc.sectors.items():
         add(f"sectors.{s}", sec)
         for m, sm in sec.materials.items():
             add(f"sectors.{s}.materials.{m}", sm)
     add("calibration", sc.calibration)
+    add("firms", sc.firms)
     for j, meas in sc.policy.items():
         add(f"policy.{j}", meas)
         if isinstance(meas, Licence):
@@ -1057,8 +1127,15 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     for m, tot in supply_sum.items():
         if abs(tot - 1.0) > SHARE_TOLERANCE:
             p.append((f"sources.*.supply.{m}.share", "shares of a material's supply must sum to 1", round(tot, 9)))
-    # sectors
+    _conversion_checks(sc, p)
+    # sectors (and conversions' baseline use of their inputs)
     use_sum = {m: 0.0 for m in mats}
+    for src in sc.sources.values():
+        for m, sup in src.supply.items():
+            if m in sc.materials:
+                for i, amount in sup.recipe.items():
+                    if i in use_sum:
+                        use_sum[i] += conversion_use_share(sc, sup, m, i, amount)
     codes = list(sc.economy.table.codes) if sc.economy.table is not None else None
     io_share_sum: dict[str, float] = {}
     for s, sec in sc.sectors.items():
@@ -1075,12 +1152,30 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             p.append((f"sectors.*.io_share (io_sector {code!r})", "shares of one table sector must sum to at most 1", round(tot, 9)))
     for m, tot in use_sum.items():
         if abs(tot - 1.0) > SHARE_TOLERANCE:
-            p.append((f"sectors.*.materials.{m}.use_share", "shares of a material's use must sum to 1", round(tot, 9)))
+            conv = any(m in sup.recipe for src in sc.sources.values() for sup in src.supply.values())
+            rule = ("shares of a material's use must sum to 1" + (" (with the domestic conversions' baseline use of it:"
+                    " recipe x share x the product's annual_demand / this material's annual_demand)" if conv else ""))
+            p.append((f"sectors.*.materials.{m}.use_share", rule, round(tot, 9)))
+    for s, sec in sc.sectors.items():
+        for m, sm in sec.materials.items():
+            if sm.criticality_floor is None:
+                continue
+            where = f"sectors.{s}.materials.{m}"
+            f_hi = _prior_range(sc, f"{where}.criticality_floor", sm.criticality_floor)[1]
+            c_lo = _prior_range(sc, f"{where}.criticality", sm.criticality)[0]
+            if f_hi > c_lo + 1e-12:
+                widest = f"{where}.criticality_floor" in sc.uncertainty or f"{where}.criticality" in sc.uncertainty
+                p.append((f"{where}.criticality_floor", f"must be at most criticality ({c_lo:g})"
+                          + (" with the widest values their priors allow" if widest else ""), f_hi))
     # policy
     windows: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
     for j, meas in sc.policy.items():
         if meas.source not in sc.sources:
             p.append((f"policy.{j}.source", "names an unknown source" + _suggest(meas.source, list(sc.sources)), meas.source))
+            continue
+        if any(sup.recipe for sup in sc.sources[meas.source].supply.values()):
+            p.append((f"policy.{j}.source", "must be an exporting source, not a domestic conversion (a source with a recipe)",
+                      meas.source))
             continue
         if meas.end_day <= meas.start_day:
             p.append((f"policy.{j}.end_day", f"must be after start_day ({meas.start_day})", meas.end_day))
@@ -1139,6 +1234,49 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     if sc.calibration.posterior is not None:
         _posterior_check(sc, sc.calibration.posterior, p)
     return p
+
+
+def conversion_use_share(sc: Scenario, sup: Supply, product: str, inp: str, amount: float) -> float:
+    """A domestic conversion's baseline use of an input, as a share of the input's annual demand.
+
+    ``amount x share x annual_demand(product) / annual_demand(input)``.
+    """
+    return amount * sup.share * sc.materials[product].annual_demand / sc.materials[inp].annual_demand
+
+
+def _conversion_checks(sc: Scenario, p: list[tuple[str, str, Any]]) -> None:
+    """Recipes: known inputs other than the product, no loops; a conversion needs a day to make its product."""
+    mats = list(sc.materials)
+    makes: dict[str, set[str]] = {}
+    for k, src in sc.sources.items():
+        for m, sup in src.supply.items():
+            if not sup.recipe:
+                continue
+            where = f"sources.{k}.supply.{m}.recipe"
+            for i in sup.recipe:
+                if i not in sc.materials:
+                    p.append((f"{where}.{i}", "names an unknown material" + _suggest(i, mats), i))
+                elif i == m:
+                    p.append((f"{where}.{i}", "must not make a material from itself", i))
+                else:
+                    makes.setdefault(m, set()).add(i)
+            if src.transit_days < 2:
+                p.append((f"sources.{k}.transit_days", "must be at least 2 for a domestic conversion (made the day after"
+                          " the order, then delivered)", src.transit_days))
+    # a loop of recipes (a made from b, b made from a) cannot start
+    for start in sorted(makes):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, trail = stack.pop()
+            for nxt in sorted(makes.get(node, ())):
+                if nxt == start:
+                    loop = " <- ".join([*trail, nxt])
+                    p.append((f"sources.*.supply.{start}.recipe", "recipes must not form a loop (a material made, in the"
+                              " end, from itself)", loop))
+                    return
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*trail, nxt]))
 
 
 def _posterior_check(sc: Scenario, post: PosteriorSample, p: list[tuple[str, str, Any]]) -> None:

@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, sample_block
+from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, Draws, sample_block
 from simulator.economics import (
     HALF_LOST,
     SHORTFALL_TOLERANCE,
@@ -407,7 +407,7 @@ def _simulate_block(sc: Scenario, seed: int, block: int, n: int, block_size: int
         progress(n - days.reported)  # the rest of the block, so a finished run has reported exactly n_paths
     pm = dataclasses.replace(metrics.result(), price_scale=price_scale(sc, draws.params, n))
     own = hist.h.counts if counts is None else {}
-    return BlockResult(block, n, pm, hist.h.sums, {k: v.copy() for k, v in draws.params.items()}, own)
+    return BlockResult(block, n, pm, hist.h.sums, {k: v.copy() for k, v in draws.params.items() if not k.startswith(COHORT_KEY)}, own)
 
 
 def block_task(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,

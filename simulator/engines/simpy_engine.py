@@ -32,7 +32,16 @@ import numpy as np
 import simpy
 
 from simulator.draws import Draws
-from simulator.params import NEVER, PathParams, decision_day, ramp_fraction, review_days, working_day_calendar
+from simulator.params import (
+    NEVER,
+    PathParams,
+    criticality_on,
+    decision_day,
+    pass_share,
+    ramp_fraction,
+    review_days,
+    working_day_calendar,
+)
 from simulator.scenario import Scenario
 from simulator.trajectories import Event, Trajectories
 
@@ -96,31 +105,67 @@ class _Path:
         self.mats, self.srcs, self.secs = sc.material_ids, sc.source_ids, sc.sector_ids
         d = pp.demand[p]
         self.d = d
-        # corporate inventory: one container per material and firm cohort (cohorts do not pool stocks)
+        # corporate inventory: one container per use (sector pair or conversion input) and firm cohort
+        # (firms do not pool stocks); uses are grouped by material
+        users = pp.users
+        self.users = users
+        self.U = users.n
         self.w = [float(x) for x in pp.cohort_w]
         self.C = len(self.w)
-        self.normal = [[float(pp.cohort_cover[p, m, c] * (self.w[c] * d[m])) for c in range(self.C)]
-                       for m in range(self.M)]
-        self.inv = [[simpy.Container(self.env, init=self.normal[m][c]) for c in range(self.C)] for m in range(self.M)]
+        self.rows_of = [list(range(a, b)) for a, b in users.bounds]
+        self.base = [float(pp.user_base[p, u]) for u in range(self.U)]
+        self.conv_rows = [[u for u in range(self.U) if users.conversion[u] == q] for q in range(len(pp.conv_k))]
+        self.conv_of_edge = {(int(pp.conv_k[q]), int(pp.conv_m[q])): q for q in range(len(pp.conv_k))}
+        self.normal = [[float(pp.user_cover[p, u, c] * (self.w[c] * self.base[u])) for c in range(self.C)]
+                       for u in range(self.U)]
+        self.inv = [[simpy.Container(self.env, init=self.normal[u][c]) for c in range(self.C)] for u in range(self.U)]
+        # each firm's share of deliveries beyond every gap, and of the stockpile's release trigger: its baseline use
+        self.vshare = [[0.0] * self.C for _ in range(self.U)]
+        for m in range(self.M):
+            rows = self.rows_of[m]
+            if not rows:
+                continue
+            tot = self.base[rows[0]]
+            for u in rows[1:]:
+                tot += self.base[u]
+            for u in rows:
+                for c in range(self.C):
+                    self.vshare[u][c] = self.w[c] * (self.base[u] / tot) if tot > 0.0 else 0.0
+        # the value added a tonne saves, for triage: uses of each (material, rank) in order of value, highest first
+        self.triage = float(pp.triage[p])
+        self.ranked: list[list[list[int]]] = []
+        for m in range(self.M):
+            groups = []
+            for r in users.ranks:
+                members = [u for u in self.rows_of[m] if users.rank[u] == r]
+                groups.append(sorted(members, key=lambda u: -float(pp.user_value[p, u])))
+            self.ranked.append(groups)
+        self.conv_order = [0.0] * len(pp.conv_k)  # ordered yesterday from each conversion, made today
         self.cohort_stopped = [[False] * self.C for _ in range(self.S)]
         self.stock = [simpy.Container(self.env, init=float(pp.stock0[p, m])) for m in range(self.M)]
         self.pipeline = [0.0] * self.M
         self.backlog = [0.0] * self.S
         self.cap_frac = np.zeros((self.K, self.M))
         self.thrift_frac = np.zeros((self.S, self.M))
+        self.subst_frac = np.zeros((self.S, self.M))
         self.stopped = [False] * self.S
         self.empty = [False] * self.M
         self.target = pp.target[p]
         out.inventory0[p] = [self.level(m) for m in range(self.M)]
         out.stockpile0[p] = [c.level for c in self.stock]
-        # goods already at sea on day 0: the baseline flow of each source over its transit time
+        # goods already on their way on day 0: the baseline flow of each source over its transit time
+        # (a conversion's last day of it is the order it makes on day 0)
         for k in range(self.K):
             for m in range(self.M):
                 q = float(pp.share[p, k, m] * d[m])
                 if q > 0.0:
-                    for day in range(int(pp.transit[p, k])):
+                    n_days = int(pp.transit[p, k])
+                    for day in range(n_days):
                         self.pipeline[m] += q
-                        self.env.process(self.shipment(k, m, q, day, initial=True))
+                        if (k, m) in self.conv_of_edge and day == n_days - 1:
+                            self.conv_order[self.conv_of_edge[(k, m)]] = q
+                        else:
+                            self.env.process(self.shipment(k, m, q, day, initial=True))
         out.pipeline0[p] = self.pipeline
         self.released = [0.0] * self.M
         # one licence queue per licensed (measure, source, material), in the vectorised engine's order
@@ -146,6 +191,8 @@ class _Path:
             for m in range(self.M):
                 if pp.thrift[p, s, m] > 0.0 and pp.trigger[p, m] < NEVER:
                     self.env.process(self.thrifting(s, m))
+                if pp.crit_floor[p, s, m] < pp.crit[p, s, m] and pp.trigger[p, m] < NEVER:
+                    self.env.process(self.substitution(s, m))
         self.env.process(self.policy_announcements())
         self.env.process(self.production())
         self.env.process(self.importer())
@@ -156,12 +203,86 @@ class _Path:
         if self.log is not None:
             self.log.append(Event(day, category, text))
 
-    def level(self, m: int) -> float:
-        """Corporate inventory of material m over all cohorts, t (summed in cohort order)."""
-        total = self.inv[m][0].level
-        for c in range(1, self.C):
-            total += self.inv[m][c].level
+    def msum(self, x: list[list[float]], m: int, members: list[int] | None = None) -> float:
+        """Sum of ``x[u][c]`` over the uses of material m (or ``members``) and cohorts.
+
+        Uses in order within each cohort, then cohorts in order (as the vectorised engine adds them).
+        """
+        rows = self.rows_of[m] if members is None else members
+        total = 0.0
+        for c in range(self.C):
+            inner = x[rows[0]][c]
+            for u in rows[1:]:
+                inner += x[u][c]
+            total = inner if c == 0 else total + inner
         return float(total)
+
+    def level(self, m: int) -> float:
+        """Corporate inventory of material m over all firms, t."""
+        if not self.rows_of[m]:
+            return 0.0
+        return self.msum([[c.level for c in self.inv[u]] for u in range(self.U)], m)
+
+    def conversion_capacity(self, q: int) -> float:
+        """Today's capacity of conversion q, t/day: baseline output plus the spare capacity ramped up so far."""
+        pp, p = self.pp, self.p
+        k, m = int(pp.conv_k[q]), int(pp.conv_m[q])
+        return float(pp.share[p, k, m] * self.d[m] + pp.extra[p, k, m] * self.cap_frac[k, m])
+
+    def normal_stock(self, u: int, c: int) -> float:
+        """Normal stock of use u's cohort c, t: its cover of its use (a conversion's at today's capacity)."""
+        q = int(self.users.conversion[u])
+        if q < 0:
+            return self.normal[u][c]
+        pp, p = self.pp, self.p
+        return float(pp.user_cover[p, u, c] * (self.w[c] * (float(pp.user_recipe[p, u]) * self.conversion_capacity(q))))
+
+    def deliver(self, m: int, amount: float, gap: list[list[float]], excess: bool) -> list[list[float]]:
+        """Share a delivery of material m among the firms using it.
+
+        Rank by rank (``priority``), each firm's ``gap`` is filled if the
+        amount left covers the rank's gaps; otherwise the amount left is
+        shared within the rank, ``(1 - triage)`` of it pro rata to the gaps
+        and ``triage`` to the uses in order of the value added a tonne saves
+        (each use's gap in full before the next; its cohorts pro rata to
+        their gaps). With ``excess``, what is left after every gap is shared
+        by baseline use.
+        """
+        x = [[0.0] * self.C for _ in range(self.U)]
+        rem = amount
+        for members in self.ranked[m]:
+            if not members:
+                continue
+            in_rank = sorted(members)
+            G = self.msum(gap, m, in_rank)
+            if G <= 0.0:
+                continue
+            if rem >= G:
+                for u in in_rank:
+                    for c in range(self.C):
+                        x[u][c] = gap[u][c]
+                rem = rem - G
+                continue
+            for u in in_rank:
+                for c in range(self.C):
+                    x[u][c] = rem * (gap[u][c] / G)
+            if self.triage > 0.0:
+                before = 0.0
+                for u in members:  # by value, highest first
+                    Gu = gap[u][0]
+                    for c in range(1, self.C):
+                        Gu += gap[u][c]
+                    give = min(Gu, max(rem - before, 0.0))
+                    before += Gu
+                    for c in range(self.C):
+                        greedy = give * (gap[u][c] / Gu) if Gu > 0.0 else 0.0
+                        x[u][c] = (1.0 - self.triage) * x[u][c] + self.triage * greedy
+            rem = 0.0
+        if excess and rem > 0.0:
+            for u in self.rows_of[m]:
+                for c in range(self.C):
+                    x[u][c] = x[u][c] + rem * self.vshare[u][c]
+        return x
 
     def wait_until(self, time: float) -> simpy.Timeout:
         return self.env.timeout(max(time - self.env.now, 0.0))
@@ -185,7 +306,7 @@ class _Path:
             self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}")
 
     def receiving(self) -> Generator[Any, Any, None]:
-        """Step 1: the day's arrivals at the dock go into corporate inventory, by material."""
+        """Step 1: the day's arrivals at the dock are delivered to the firms using each material."""
         out, p = self.out, self.p
         for t in range(self.T):
             yield self.wait_until(t + _RECEIVE)
@@ -194,26 +315,17 @@ class _Path:
                 for k in range(self.K):
                     total += out.arrivals[p, t, k, m]
                 if total > 0.0:
-                    if self.C == 1:
-                        yield self.inv[m][0].put(total)
-                    else:
-                        for c, amount in enumerate(self.share_out(m, total)):
-                            if amount > 0.0:
-                                yield self.inv[m][c].put(amount)
+                    rows = self.rows_of[m]
+                    gap = [[0.0] * self.C for _ in range(self.U)]
+                    for u in rows:
+                        for c in range(self.C):
+                            gap[u][c] = max(self.normal_stock(u, c) - self.inv[u][c].level, 0.0)
+                    x = self.deliver(m, total, gap, excess=True)
+                    for u in rows:
+                        for c in range(self.C):
+                            if x[u][c] > 0.0:
+                                yield self.inv[u][c].put(x[u][c])
                     self.pipeline[m] -= total
-
-    def share_out(self, m: int, total: float) -> list[float]:
-        """Deliveries of material m over cohorts: pro rata to how far each is below its normal stock.
-
-        What exceeds the total gap is shared by the cohorts' shares of use.
-        """
-        below = [max(self.normal[m][c] - self.inv[m][c].level, 0.0) for c in range(self.C)]
-        gap = below[0]
-        for c in range(1, self.C):
-            gap += below[c]
-        if gap > 0.0 and total <= gap:
-            return [total * (below[c] / gap) for c in range(self.C)]
-        return [below[c] + (total - gap) * self.w[c] for c in range(self.C)]
 
     def licensing(self) -> Generator[Any, Any, None]:
         """The licensing ministry: ends regimes and takes each day's decisions, office by office."""
@@ -337,22 +449,24 @@ class _Path:
                     opened[m] = True
                     self.note(t, "stockpile", f"{self.mats[m]}: stockpile open; tops cover up to "
                               f"{pp.stock_trigger[p, m] / self.d[m]:.0f} days")
-                # each cohort's gap to the trigger cover
-                need = [max(float(pp.stock_trigger[p, m] * self.w[c]) - self.inv[m][c].level, 0.0) for c in range(self.C)]
-                total_need = need[0]
-                for c in range(1, self.C):
-                    total_need += need[c]
+                # each firm's gap to its share of the trigger cover
+                rows = self.rows_of[m]
+                if not rows:
+                    continue
+                need = [[0.0] * self.C for _ in range(self.U)]
+                for u in rows:
+                    for c in range(self.C):
+                        need[u][c] = max(float(pp.stock_trigger[p, m] * self.vshare[u][c]) - self.inv[u][c].level, 0.0)
+                total_need = self.msum(need, m)
                 if total_need > 0.0:
                     rel = min(min(self.stock[m].level, float(pp.stock_rate[p, m])), total_need)
                     if rel > 0.0:
                         yield self.stock[m].get(rel)
-                        if self.C == 1:
-                            yield self.inv[m][0].put(rel)
-                        else:
+                        x = self.deliver(m, rel, need, excess=False)
+                        for u in rows:
                             for c in range(self.C):
-                                part = rel * (need[c] / total_need)
-                                if part > 0.0:
-                                    yield self.inv[m][c].put(part)
+                                if x[u][c] > 0.0:
+                                    yield self.inv[u][c].put(x[u][c])
                         self.out.release[p, t, m] = rel
                         self.released[m] += rel
                         self.note(t, "release", f"stockpile releases {rel:,.2f} t of {self.mats[m]} "
@@ -391,6 +505,22 @@ class _Path:
             if self.thrift_frac[s, m] >= 1.0:
                 return
 
+    def substitution(self, s: int, m: int) -> Generator[Any, Any, None]:
+        """A sector's criticality of a material falls to its floor as products are redesigned."""
+        pp, p = self.pp, self.p
+        begin = float(pp.trigger[p, m] + pp.subst_lag[p, s, m])
+        first = max(int(np.ceil(begin)), 0)
+        if first >= self.T:
+            return
+        yield self.wait_until(first + _RAMP)
+        self.note(first, "substitution", f"{self.secs[s]} starts redesigning away from {self.mats[m]} "
+                  f"(criticality {pp.crit[p, s, m]:.2f} to {pp.crit_floor[p, s, m]:.2f} over {pp.subst_days[p, s, m]:.0f} days)")
+        for t in range(first, self.T):
+            yield self.wait_until(t + _RAMP)
+            self.subst_frac[s, m] = ramp_fraction(t, begin, pp.subst_days[p, s, m])
+            if self.subst_frac[s, m] >= 1.0:
+                return
+
     def policy_announcements(self) -> Generator[Any, Any, None]:
         """Logs measures starting and ending (their effect is in the importer)."""
         pp, p = self.pp, self.p
@@ -405,110 +535,131 @@ class _Path:
                       f"{', '.join(mea.materials)}, coverage {pp.coverage[p, j]:.0%}) {what}")
 
     def production(self) -> Generator[Any, Any, None]:
-        """Steps 3-6: requirements, allocation by priority, output, lost output, catch-up.
+        """Steps 3-6: requirements, each firm's use of its own stock, output, lost output, catch-up.
 
         Catch-up output (making up earlier losses at up to the overtime rate)
-        is planned only for material in excess of the normal inventory cover
-        once every sector's baseline requirement is served, so overtime never
-        eats into the buffer that protects tomorrow's production.
+        is planned only for material in excess of the firm's normal stock
+        once its baseline requirement is served, so overtime never eats into
+        the buffer that protects tomorrow's production. Domestic conversions
+        make what was ordered from them yesterday, in proportion to their
+        scarcest input, and ship it.
         """
         pp, p, out = self.pp, self.p, self.out
-        levels = pp.priority_levels
+        users = self.users
         window_end = pp.first_start[p] + pp.window[p]
         for t in range(self.T):
             yield self.wait_until(t + _PRODUCE)
             # 3. requirements: the baseline plan, and catch-up on top
-            # each cohort needs its share w of every sector's use: (w x baseline) x (1 - thrift)
+            # each firm needs its cohort's share w of its use: (w x baseline) x (1 - thrift); a conversion's
+            # firm (w x recipe) x yesterday's order
             extra = [0.0] * self.S
-            base = np.zeros((self.S, self.M))
-            keep = np.ones((self.S, self.M))
             for s in range(self.S):
                 if t > window_end[s]:
                     self.backlog[s] = 0.0
                 extra[s] = min(float(pp.overtime[p, s]), self.backlog[s])
-                for m in range(self.M):
-                    base[s, m] = pp.use[p, s, m] * self.d[m]
-                    keep[s, m] = 1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m]
-            # 4. allocation by priority, pro rata within a level, within each cohort's own stock;
-            # catch-up from the cohort's surplus over its normal stock
-            C = self.C
-            ratio = np.ones((self.S, self.M, C))
-            cu_ratio = np.ones((self.M, C))
+            ratio = [[1.0] * self.C for _ in range(self.U)]
+            cu_ratio = [[1.0] * self.C for _ in range(self.U)]
             for m in range(self.M):
+                rows = self.rows_of[m]
                 required, used_all, unmet_all = 0.0, 0.0, 0.0
-                for c in range(C):
+                for c in range(self.C):
                     w = self.w[c]
-                    have = self.inv[m][c].level
-                    avail = have
-                    unmet = 0.0
-                    for lev in levels:
-                        members = [s for s in range(self.S) if pp.priority[s, m] == lev]
-                        need = 0.0
-                        for s in members:
-                            need += (w * base[s, m]) * keep[s, m]
-                        if need <= avail + ENOUGH * need:
-                            avail = max(avail - need, 0.0)
+                    for i, u in enumerate(rows):
+                        s, q = int(users.sector[u]), int(users.conversion[u])
+                        if s >= 0:
+                            keep = 1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m]
+                            need = (w * self.base[u]) * keep
                         else:
-                            share = avail / need
-                            for s in members:
-                                ratio[s, m, c] = share
-                            unmet += need - avail
+                            need = (w * float(pp.user_recipe[p, u])) * self.conv_order[q]
+                        # 4. each firm uses its own stock (firms do not pool)
+                        have = self.inv[u][c].level
+                        unmet = 0.0
+                        if need <= have + ENOUGH * need:
+                            avail = max(have - need, 0.0)
+                        else:
+                            ratio[u][c] = have / need
+                            unmet = need - have
                             avail = 0.0
-                    cu_need = 0.0
-                    for s in range(self.S):
-                        cu_need += ((w * base[s, m]) * extra[s]) * keep[s, m]
-                    surplus = max(avail - self.normal[m][c], 0.0)
-                    if cu_need <= surplus + ENOUGH * cu_need:
-                        avail = max(avail - cu_need, 0.0)
-                    else:
-                        cu_ratio[m, c] = surplus / cu_need
-                        unmet += cu_need - surplus
-                        avail = avail - surplus
-                    used = have - avail
-                    if used > 0.0:
-                        yield self.inv[m][c].get(used)
-                    total_req = 0.0
-                    for s in range(self.S):
-                        total_req += (w * base[s, m]) * keep[s, m]
-                    if c == 0:
-                        required, used_all, unmet_all = total_req + cu_need, used, unmet
-                    else:
-                        required += total_req + cu_need
-                        used_all += used
-                        unmet_all += unmet
+                        cu_need = 0.0
+                        if s >= 0:  # catch-up from the firm's surplus over its normal stock
+                            cu_need = ((w * self.base[u]) * extra[s]) * keep
+                            surplus = max(avail - self.normal[u][c], 0.0)
+                            if cu_need <= surplus + ENOUGH * cu_need:
+                                avail = max(avail - cu_need, 0.0)
+                            else:
+                                cu_ratio[u][c] = surplus / cu_need
+                                unmet += cu_need - surplus
+                                avail = avail - surplus
+                        used = have - avail
+                        if used > 0.0:
+                            yield self.inv[u][c].get(used)
+                        if i == 0:
+                            req_c, used_c, unmet_c = need + cu_need, used, unmet
+                        else:
+                            req_c += need + cu_need
+                            used_c += used
+                            unmet_c += unmet
+                    if rows and c == 0:
+                        required, used_all, unmet_all = req_c, used_c, unmet_c
+                    elif rows:
+                        required += req_c
+                        used_all += used_c
+                        unmet_all += unmet_c
                 out.requirement[p, t, m] = required
                 out.consumption[p, t, m] = used_all
                 out.shortfall[p, t, m] = unmet_all
                 level = self.level(m)
                 if level == 0.0 and required > 0.0 and not self.empty[m]:
                     self.empty[m] = True
-                    self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted in every cohort; "
+                    self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted at every firm; "
                               f"{unmet_all:,.2f} t short")
                 elif level > 0.0:
                     self.empty[m] = False
+            # domestic conversions make yesterday's orders, in proportion to each firm's scarcest input
+            for q, rows in enumerate(self.conv_rows):
+                order = self.conv_order[q]
+                self.conv_order[q] = 0.0
+                if order <= 0.0:
+                    continue
+                made = 0.0
+                for c in range(self.C):
+                    r = 1.0
+                    for u in rows:
+                        r = min(r, ratio[u][c])
+                    part = (self.w[c] * order) * r
+                    made = part if c == 0 else made + part
+                k, m = int(pp.conv_k[q]), int(pp.conv_m[q])
+                if made > 0.0:
+                    self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))
+                out.denied[p, t, m] += order - made  # not made for lack of inputs: leaves the pipeline
+                if made < order * STOPPAGE:
+                    self.note(t, "conversion", f"{self.srcs[k]} makes {made:,.2f} of {order:,.2f} t of {self.mats[m]} "
+                              "ordered (inputs short)")
             # 5-6. output (the cohorts' shares of it), lost output, catch-up
             for s in range(self.S):
                 f, made_up = 0.0, 0.0
-                for c in range(C):
+                crit_now = criticality_on(pp.crit[p, s], pp.crit_floor[p, s], self.subst_frac[s])
+                for c in range(self.C):
                     fc = 1.0
                     g = 1.0
                     for m in range(self.M):
-                        if pp.use[p, s, m] > 0.0:
-                            fc = min(fc, 1.0 - pp.crit[p, s, m] * (1.0 - ratio[s, m, c]))
-                            g = min(g, 1.0 - pp.crit[p, s, m] * (1.0 - cu_ratio[m, c]))
+                        for u in self.rows_of[m]:
+                            if users.sector[u] == s:
+                                fc = min(fc, 1.0 - crit_now[m] * (1.0 - ratio[u][c]))
+                                g = min(g, 1.0 - crit_now[m] * (1.0 - cu_ratio[u][c]))
                     mu = extra[s] * g if fc == 1.0 else 0.0
                     if c == 0:
                         f, made_up = self.w[c] * fc, self.w[c] * mu
                     else:
                         f += self.w[c] * fc
                         made_up += self.w[c] * mu
-                    if C > 1 and fc < STOPPAGE and not self.cohort_stopped[s][c]:
+                    if self.C > 1 and fc < STOPPAGE and not self.cohort_stopped[s][c]:
                         self.cohort_stopped[s][c] = True
-                        self.note(t, "firms stop", f"{self.secs[s]}: cohort {c + 1} of {C} (covers "
-                                  f"{self.cover_text(c)}) at {fc:.0%} of plan")
-                    elif C > 1 and fc >= STOPPAGE and self.cohort_stopped[s][c]:
+                        self.note(t, "firms stop", f"{self.secs[s]}: cohort {c + 1} of {self.C} (covers "
+                                  f"{self.cover_text(s, c)}) at {fc:.0%} of plan")
+                    elif self.C > 1 and fc >= STOPPAGE and self.cohort_stopped[s][c]:
                         self.cohort_stopped[s][c] = False
-                        self.note(t, "firms resume", f"{self.secs[s]}: cohort {c + 1} of {C} back to {fc:.0%}")
+                        self.note(t, "firms resume", f"{self.secs[s]}: cohort {c + 1} of {self.C} back to {fc:.0%}")
                 loss = 1.0 - f
                 self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
                 out.output_fraction[p, t, s] = f
@@ -521,10 +672,10 @@ class _Path:
                     self.stopped[s] = False
                     self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan")
 
-    def cover_text(self, c: int) -> str:
-        """The cohort's normal cover of each material, days (for the event log)."""
-        return ", ".join(f"{self.mats[m]} {self.normal[m][c] / (self.w[c] * float(self.d[m])):.0f} d"
-                         for m in range(self.M))
+    def cover_text(self, s: int, c: int) -> str:
+        """Sector s's cohort c's normal cover of each material it uses, days (for the event log)."""
+        return ", ".join(f"{self.mats[int(self.users.material[u])]} {float(self.pp.user_cover[self.p, u, c]):.0f} d"
+                         for u in range(self.U) if self.users.sector[u] == s)
 
     def split(self, m: int, Q: float, j_of: list[int]) -> np.ndarray:
         """Split an order of ``Q`` t of material m over sources once a disruption is known.
@@ -588,11 +739,20 @@ class _Path:
             reg = pp.licences[j]
             if reg is not None:  # licence: users exempted by general licences buy as uncovered users do
                 ex = float(reg.exempt[p, reg.phase(t)])
+                lk = self.leak(j, t)
                 ship += min(qk, base) * (cov * ex)
-                apply = covered * (1.0 - ex)
-            else:  # ban, quota: the covered users' pass share of their baseline flow
-                ship += min(covered, float(pp.pass_share[p, j]) * cov * base)
+                ship += min(qk, base) * ((cov * (1.0 - ex)) * lk)  # leakage: gets through without a licence
+                apply = (covered * (1.0 - ex)) * (1.0 - lk)
+            else:  # ban, quota: the covered users' pass share (quota, and leakage of the rest) of their baseline flow
+                passing = float(pass_share(t, pp.quota[p, j], pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j],
+                                           pp.leak_days[p, j]))
+                ship += min(covered, passing * cov * base)
         return ship, apply
+
+    def leak(self, j: int, t: int) -> float:
+        """Measure j's leakage share on day t (built up from its lag over its ramp)."""
+        pp, p = self.pp, self.p
+        return float(pass_share(t, 0.0, pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j], pp.leak_days[p, j]))
 
     def importer(self) -> Generator[Any, Any, None]:
         """Steps 7-8: order up to the target position, split over sources, ship or apply."""
@@ -623,8 +783,8 @@ class _Path:
                         reg = pp.licences[j_of[k]] if j_of[k] >= 0 else None
                         if reg is not None:
                             h = reg.phase(t)
-                            ahead += q_ref[k] * ((float(pp.coverage[p, j_of[k]]) * (1.0 - float(reg.exempt[p, h])))
-                                                 * float(reg.lead[p, h]))
+                            need_lic = (float(pp.coverage[p, j_of[k]]) * (1.0 - float(reg.exempt[p, h]))) * (1.0 - self.leak(j_of[k], t))
+                            ahead += q_ref[k] * (need_lic * float(reg.lead[p, h]))
                             licensed = True
                     if licensed:
                         target = target + ahead
@@ -649,7 +809,10 @@ class _Path:
                         premium_cost += max(ship - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
                     if ship > 0.0:
                         shipped += ship
-                        self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))
+                        if (k, m) in self.conv_of_edge:  # a domestic conversion makes it tomorrow
+                            self.conv_order[self.conv_of_edge[(k, m)]] = ship
+                        else:
+                            self.env.process(self.shipment(k, m, ship, t + int(pp.transit[p, k])))
                     if apply > 0.0:
                         applied += apply
                         self.file(self.office_of[(j, m)], apply, t)

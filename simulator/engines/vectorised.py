@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.draws import Draws
-from simulator.params import NEVER, LicenceRegime, PathParams, review_days, working_day_calendar
+from simulator.params import NEVER, LicenceRegime, PathParams, pass_share, review_days, working_day_calendar
 from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
 
@@ -168,9 +168,10 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     """Run the daily semantics over all paths, reporting each day to ``rec``.
 
     Supply is held on *edges* (source-material pairs a source supplies,
-    grouped by material) and use on *pairs* (sector-material pairs a sector
-    uses, grouped by material), so the per-day work scales with the pairs
-    that exist rather than with sources x materials x sectors.
+    grouped by material) and stock on *uses* (``pp.users``: sector-material
+    pairs and domestic conversions' inputs, grouped by material), each split
+    in firm cohorts, so the per-day work scales with the pairs that exist
+    rather than with sources x materials x sectors.
 
     Parameters
     ----------
@@ -183,27 +184,32 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     """
     P, T = pp.n_paths, pp.n_days
     M, K, S, J = len(sc.materials), len(sc.sources), len(sc.sectors), len(sc.policy)
-    mats, srcs, secs = sc.material_ids, sc.source_ids, sc.sector_ids
+    mats, srcs = sc.material_ids, sc.source_ids
     ar = np.arange(P)
 
-    # ---- structure: edges (k, m) grouped by material; pairs (s, m) grouped by material
+    # ---- structure: edges (k, m) grouped by material; uses grouped by material (see PathParams.users)
     edges = [(k, m) for m in range(M) for k in range(K) if mats[m] in sc.sources[srcs[k]].supply]
     ek = np.array([e[0] for e in edges], dtype=np.int64)
     em = np.array([e[1] for e in edges], dtype=np.int64)
     e_start = np.searchsorted(em, np.arange(M))
-    pairs = [(s, m) for m in range(M) for s in range(S) if mats[m] in sc.sectors[secs[s]].materials]
-    us = np.array([u[0] for u in pairs], dtype=np.int64)
-    um = np.array([u[1] for u in pairs], dtype=np.int64)
-    u_start = np.searchsorted(um, np.arange(M))
-
     e_bounds = [(int(a), int(b)) for a, b in zip(e_start, [*e_start[1:], len(edges)], strict=False)]
-    u_bounds = [(int(a), int(b)) for a, b in zip(u_start, [*u_start[1:], len(pairs)], strict=False)]
+    users = pp.users
+    U = users.n
+    um, usec, uconv = users.material, users.sector, users.conversion
+    u_bounds = users.bounds
+    srow = np.flatnonzero(usec >= 0)  # uses by sectors
+    crow = np.flatnonzero(uconv >= 0)  # conversions' inputs
+    Q = len(pp.conv_k)
+    conv_edge = np.array([edges.index((int(pp.conv_k[q]), int(pp.conv_m[q]))) for q in range(Q)], dtype=np.int64)
+    is_conv_e = np.zeros(len(edges), dtype=bool)
+    is_conv_e[conv_edge] = True
 
     def msum(x: FloatArray, bounds: list[tuple[int, int]]) -> FloatArray:
         """Sum rows of each material's group (rows added in order, as the SimPy engine adds them)."""
-        out = np.empty((len(bounds), x.shape[1]))
+        out = np.zeros((len(bounds), x.shape[1]))
         for i, (a, b) in enumerate(bounds):
-            np.sum(x[a:b], axis=0, out=out[i])
+            if b > a:
+                np.sum(x[a:b], axis=0, out=out[i])
         return out
 
     # ---- parameters, paths last
@@ -226,27 +232,34 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     ramp_ok = (trigger[em[ramp_rows]] < NEVER)
     ramp_all_ok = bool(ramp_ok.all())
     extra_r = extra[ramp_rows]
-    base_u = _rows(pp.use, (us, um)) * d[um]  # (U, P) baseline use, t/day
-    crit_u = np.where(_rows(pp.use, (us, um)) > 0.0, _rows(pp.crit, (us, um)), 0.0)
-    thrift_u = _rows(pp.thrift, (us, um))
-    thrift_rows = np.flatnonzero((thrift_u > 0.0).any(axis=1) & (trigger[um] < NEVER).any(axis=1))
-    thrift_r = thrift_u[thrift_rows]
+    s_sec, s_mat = usec[srow], um[srow]
+    base_u = np.ascontiguousarray(pp.user_base.T)  # (U, P) baseline use, t/day
+    pair_base = base_u[srow]  # (Us, P) the sectors' baseline use
+    crit_s = np.where(_rows(pp.use, (s_sec, s_mat)) > 0.0, _rows(pp.crit, (s_sec, s_mat)), 0.0)  # (Us, P)
+    floor_s = np.where(_rows(pp.use, (s_sec, s_mat)) > 0.0, _rows(pp.crit_floor, (s_sec, s_mat)), 0.0)
+    subst_rows = np.flatnonzero((floor_s < crit_s).any(axis=1) & (trigger[s_mat] < NEVER).any(axis=1))
+    subst_ok = (floor_s[subst_rows] < crit_s[subst_rows]) & (trigger[s_mat[subst_rows]] < NEVER)
+    sramp = _Ramp(trigger[s_mat[subst_rows]].astype(np.float64) + _rows(pp.subst_lag, (s_sec[subst_rows], s_mat[subst_rows])),
+                  _rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows])))
+    thrift_s = _rows(pp.thrift, (s_sec, s_mat))
+    thrift_rows = np.flatnonzero((thrift_s > 0.0).any(axis=1) & (trigger[s_mat] < NEVER).any(axis=1))
+    thrift_r = thrift_s[thrift_rows]
     thrift_ok = thrift_r > 0.0
-    thrift_ok &= trigger[um[thrift_rows]] < NEVER
-    tramp = _Ramp(trigger[um[thrift_rows]].astype(np.float64) + _rows(pp.thrift_lag, (us[thrift_rows], um[thrift_rows])),
-                  _rows(pp.thrift_ramp, (us[thrift_rows], um[thrift_rows])))
-    factor_u = np.ones_like(base_u)
+    thrift_ok &= trigger[s_mat[thrift_rows]] < NEVER
+    tramp = _Ramp(trigger[s_mat[thrift_rows]].astype(np.float64) + _rows(pp.thrift_lag, (s_sec[thrift_rows], s_mat[thrift_rows])),
+                  _rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows])))
+    factor_s = np.ones_like(pair_base)
     overtime = np.ascontiguousarray(pp.overtime.T)  # (S, P)
     catch_share = np.ascontiguousarray(pp.catch_share.T)
     daily_output = np.ascontiguousarray(pp.daily_output.T)
     window_end = pp.first_start[np.newaxis, :] + np.ascontiguousarray(pp.window.T)
-    levels = pp.priority_levels
-    lev_u = np.array([levels.index(int(pp.priority[s, m])) for s, m in pairs], dtype=np.int64)
-    lev_masks = [(lev_u == i)[:, np.newaxis] for i in range(len(levels))]
     start = np.ascontiguousarray(pp.start.T)  # (J, P)
     end = np.ascontiguousarray(pp.end.T)
     coverage = np.ascontiguousarray(pp.coverage.T)
-    pass_share = np.ascontiguousarray(pp.pass_share.T)
+    quota = np.ascontiguousarray(pp.quota.T)
+    leakage = np.ascontiguousarray(pp.leakage.T)
+    leak_lag = np.ascontiguousarray(pp.leak_lag.T)
+    leak_days = np.ascontiguousarray(pp.leak_days.T)
     m_edges = [np.flatnonzero((ek == pp.msource[j]) & pp.mmat[j][em]) for j in range(J)]
     measured = np.unique(np.concatenate(m_edges)) if J else np.zeros(0, dtype=np.int64)
 
@@ -264,11 +277,11 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     span = (int(nth[cum[T - 1] + longest]) - (T - 1) if licensed else 0) + max_transit + 2
     B = max(span, max_transit + 2)
 
-    # ---- firm cohorts: steps 1-6 run on a combined (cohort, path) axis of length C x P, cohort-major,
-    # so the allocation and output code is the same for one cohort or many
+    # ---- firm cohorts: each use's firms in C cohorts; steps 1-6 run on a combined (cohort, path) axis of
+    # length C x P, cohort-major, so the code is the same for one cohort or many
     C = len(pp.cohort_w)
     CP = C * P
-    w_cp = np.repeat(pp.cohort_w, P)  # (CP,) each cohort's share of every sector's output
+    w_cp = np.repeat(pp.cohort_w, P)  # (CP,) each cohort's share of every use
 
     def tile(x: FloatArray) -> FloatArray:
         """(..., P) -> (..., C x P): the same value for every cohort."""
@@ -283,25 +296,84 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             acc += x[..., c * P : (c + 1) * P]
         return acc
 
-    def share_out(amount: FloatArray, below: FloatArray) -> FloatArray:
-        """Deliveries over cohorts (M, CP): pro rata to how far each is below its normal stock.
+    cover_uc = np.ascontiguousarray(pp.user_cover.transpose(1, 2, 0)).reshape(U, CP)  # (U, CP) days
+    base_uc = w_cp * tile(base_u)  # (U, CP) each firm's baseline use, t/day
+    recipe_uc = w_cp * tile(np.ascontiguousarray(pp.user_recipe.T))  # (U, CP) a conversion firm's t per t made
+    normal = cover_uc * base_uc  # (U, CP) normal stock, t (a conversion's follows its capacity)
+    tot_base = msum(base_u, u_bounds)  # (M, P)
+    vshare = w_cp * tile(np.divide(base_u, tot_base[um], out=np.zeros_like(base_u), where=tot_base[um] > 0.0))
+    trig_uc = tile(stock_trigger[um]) * vshare  # each firm's share of the release trigger, t
+    crit_sc = tile(crit_s)  # (Us, CP) criticality today
+    floor_sc = tile(floor_s)
+    crit_sr = crit_sc[subst_rows].copy()
+    floor_sr = floor_sc[subst_rows].copy()
+    subst_ok_c = tile(subst_ok.astype(np.float64)) > 0.0
+    # rows of each material among the sectors' uses (for output: min over a sector's materials)
+    s_rows_m = [np.flatnonzero(s_mat == m) for m in range(M)]
+    conv_rows = [np.flatnonzero(uconv == q) for q in range(Q)]
+    conv_m = pp.conv_m
+    # deliveries: ranks, and (with triage) each (material, rank)'s uses in order of value per path
+    ranks = users.ranks
+    rank_masks = [(users.rank == r)[:, np.newaxis] for r in ranks]
+    triage = np.ascontiguousarray(pp.triage)
+    triage_on = bool((triage > 0.0).any())
+    triage_c = tile(triage)
+    groups: list[tuple[int, int, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []  # (rank index, m, rows, order)
+    if triage_on:
+        value = np.ascontiguousarray(pp.user_value.T)  # (U, P)
+        for ri, r in enumerate(ranks):
+            for m in range(M):
+                rows = np.flatnonzero((um == m) & (users.rank == r))
+                if rows.size:
+                    groups.append((ri, m, rows, np.argsort(-value[rows], axis=0, kind="stable")))
 
-        ``amount`` holds the same value for every cohort of a path; what exceeds
-        the total gap is shared by the cohorts' shares of use.
-        """
-        gap = tile(csum(below))
-        frac = np.divide(below, gap, out=np.zeros_like(below), where=gap > 0.0)
-        return np.where((amount <= gap) & (gap > 0.0), amount * frac, below + (amount - gap) * w_cp)
-
-    d_c = w_cp * tile(d)  # (M, CP) each cohort's daily demand, t/day
-    normal_c = np.ascontiguousarray(pp.cohort_cover.transpose(1, 2, 0)).reshape(M, CP) * d_c  # normal stock, t
-    trig_c = tile(stock_trigger) * w_cp  # stockpile release trigger per cohort, t
+    def deliver(amount: FloatArray, gap: FloatArray, excess: bool) -> FloatArray:
+        """Share deliveries ``amount`` (M, P) among the firms (U, CP), as the SimPy engine's ``deliver``."""
+        x = np.zeros((U, CP))
+        rem = amount.copy()
+        for ri, mask in enumerate(rank_masks):
+            G = csum(msum(gap if len(ranks) == 1 else np.where(mask, gap, 0.0), u_bounds))  # (M, P)
+            has = G > 0.0
+            if not has.any():
+                continue
+            fill = has & (rem >= G)
+            part = has & ~fill
+            fill_u, part_u = tile(fill[um]), tile(part[um])
+            if len(ranks) > 1:
+                fill_u &= mask
+                part_u &= mask
+            x = np.where(fill_u, gap, x)
+            if part.any():
+                G_u = tile(G[um])
+                pro = tile(rem[um]) * np.divide(gap, G_u, out=np.zeros_like(gap), where=G_u > 0.0)
+                if triage_on:
+                    greedy = np.zeros((U, CP))
+                    for gi, m, rows, order in groups:
+                        if gi != ri or not part[m].any():
+                            continue
+                        Gu = csum(gap[rows])  # (n, P)
+                        sortedG = np.take_along_axis(Gu, order, axis=0)
+                        before = np.zeros_like(sortedG)
+                        if len(rows) > 1:
+                            before[1:] = np.cumsum(sortedG[:-1], axis=0)
+                        give_s = np.minimum(sortedG, np.maximum(rem[m] - before, 0.0))
+                        give = np.empty_like(give_s)
+                        np.put_along_axis(give, order, give_s, axis=0)
+                        Gt = tile(Gu)
+                        greedy[rows] = tile(give) * np.divide(gap[rows], Gt, out=np.zeros_like(Gt), where=Gt > 0.0)
+                    pro = np.where(triage_c > 0.0, (1.0 - triage_c) * pro + triage_c * greedy, pro)
+                x = np.where(part_u, pro, x)
+            rem = np.where(fill, rem - G, np.where(part, 0.0, rem))
+        if excess:
+            left = tile(rem[um])
+            x = np.where(left > 0.0, x + left * vshare, x)
+        return x
 
     # ---- state
-    E, _U = len(edges), len(pairs)
+    E = len(edges)
     st = DayState(M, K, S, P, ek, em)
-    inv_c = normal_c.copy()  # (M, CP) corporate inventory of each cohort
-    st.inv[:] = csum(inv_c)
+    inv = normal.copy()  # (U, CP) each firm's stock
+    st.inv[:] = csum(msum(inv, u_bounds))
     st.stock[:] = np.ascontiguousarray(pp.stock0.T)
     arr_buf = np.zeros((B, E, P))
     # licence queues by decision day, per licensed (measure, edge); volume waiting for capacity
@@ -309,9 +381,12 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     waiting = [np.zeros(P) for _ in licensed]
     working = ((pp.start_weekday + np.arange(T)) % 7) < 5
     released = np.zeros((M, P))  # stockpile released so far: a bridge, not a substitute for imports
+    conv_order = np.zeros((Q, P))  # ordered from each conversion yesterday, made today
     for day in range(max_transit):
-        has = day < transit_e
+        # a conversion's last day of baseline flow is the order it makes on day 0
+        has = (day < transit_e) & ~(is_conv_e[:, None] & (day == transit_e - 1))
         arr_buf[day % B] += np.where(has, share_d, 0.0)
+    conv_order[:] = share_d[conv_edge]
     # pipeline: in SimPy order (sources in order, days in order) for identical rounding
     for e in range(E):
         flow = share_d[e]
@@ -321,129 +396,147 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     stock_open = np.where(trigger < NEVER, trigger + stock_lag, NEVER)  # day the agency opens the stockpile
     cov_e = np.zeros((E, P))
     kind_e = np.full((E, P), -1, dtype=np.int64)
-    quo_e = np.zeros((E, P))
+    quo_e = np.zeros((E, P))  # ban, quota: share of the covered baseline flow that passes (quota and leakage)
+    leak_e = np.zeros((E, P))  # licence: share of the covered orders that leaks past the licence
     ex_e = np.zeros((E, P))  # share of covered orders exempted by general licences
     ahead_e = np.zeros((E, P))  # calendar days importers order ahead per unit of a day's order
     caps = share_d.copy()
-    ratio_l = np.ones((len(levels), M, CP))
     cover_d = np.ascontiguousarray(pp.cover.T) * d  # normal inventory, t
     transit_f = np.ascontiguousarray(pp.transit.T)[ek].astype(np.float64)  # (E, P) days
-    enough_l = np.ones((len(levels), M, CP), dtype=bool)
-    crit_lm = np.zeros((len(levels), S, M, P))  # criticality of the pairs served at each level, 0 elsewhere
-    for i, (s_, m_) in enumerate(pairs):
-        crit_lm[lev_u[i], s_, m_] = crit_u[i]
-    crit_sm = tile(crit_lm.sum(axis=0))  # criticality where the sector uses the material (one level per pair)
-    crit_lm = tile(crit_lm)
-    base_u_c = w_cp * tile(base_u)  # (U, CP) each cohort's baseline use, t/day
-    # requirements of each cohort, recomputed while thrifting ramps (see ``requirements``)
-    factor_c = tile(factor_u)
-    req = base_u_c * factor_c
-    need_l: list[FloatArray] = []
-    required_base = np.zeros((M, CP))
+    # requirements of each sector's firms, recomputed while thrifting ramps (see ``requirements``)
+    base_sc = base_uc[srow]
+    factor_c = tile(factor_s)
+    req_s = base_sc * factor_c
+    conv_req = np.zeros((len(crow), CP))
+    crow_conv = uconv[crow]
+    recipe_cr = recipe_uc[crow]
 
-    # ---- the phases of a day, in the order of DESIGN.md section 2 and of the SimPy engine
+    cover_cr = cover_uc[crow]
+    w_conv = w_cp * tile(np.ones(P))
+
+    # ---- the phases of a day, in the order of the model's daily step and of the SimPy engine
+
+    def ramps(t: int) -> None:
+        """Ramps of the day (the SimPy engine's processes at t + 0.05): extra capacity, and a conversion's normal stock."""
+        if ramp_rows.size and bool((trigger <= t).any()) and ramp.first_day <= t <= ramp.done_day + 1:
+            caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
+            if Q:
+                cap_u = caps[conv_edge][crow_conv]  # (Uc, P) each conversion input's capacity
+                normal[crow] = cover_cr * (w_cp * tile(np.ascontiguousarray(pp.user_recipe.T)[crow] * cap_u))
 
     def arrivals(t: int) -> None:
-        """Step 1: shipments due today arrive into corporate inventory."""
-        nonlocal inv_c
-        # 1. arrivals, shared out over cohorts by how far each is below its normal stock
+        """Step 1: shipments due today arrive and are delivered to the firms using each material."""
+        nonlocal inv
         slot = t % B
         st.arrivals_e[:] = arr_buf[slot]
         arr_buf[slot] = 0.0
         arrived = msum(st.arrivals_e, e_bounds)
-        if C == 1:
-            inv_c += arrived
-        else:
-            inv_c += share_out(tile(arrived), np.maximum(normal_c - inv_c, 0.0))
+        inv = inv + deliver(arrived, np.maximum(normal - inv, 0.0), excess=True)
         st.pipe -= arrived
 
     def stockpile(t: int) -> None:
         """Step 2: the stockpile agency releases (see the SimPy engine's ``stockpile_agency``)."""
-        nonlocal inv_c, released
-        # 2. stockpile agency: tops each cohort up towards the trigger cover
-        need_c = np.maximum(trig_c - inv_c, 0.0)
-        sneed = csum(need_c)
-        can = (t >= stock_open) & (sneed > 0.0)
+        nonlocal inv, released
+        open_m = t >= stock_open
+        if not open_m.any():
+            st.release.fill(0.0)
+            return
+        need = np.maximum(trig_uc - inv, 0.0)
+        sneed = csum(msum(need, u_bounds))
+        can = open_m & (sneed > 0.0)
         rel = np.where(can, np.minimum(np.minimum(st.stock, stock_rate), sneed), 0.0)
         st.release[:] = rel
         st.stock -= rel
-        if C == 1:
-            inv_c += rel
-        else:
-            inv_c += tile(rel) * np.divide(need_c, tile(sneed), out=np.zeros_like(need_c), where=tile(sneed) > 0.0)
+        if rel.any():
+            inv = inv + deliver(rel, need, excess=False)
         released += rel
 
     def requirements(t: int) -> FloatArray:
-        """Step 3: each cohort's requirement of each material; returns planned catch-up (S, P)."""
-        nonlocal factor_c, req, need_l, required_base
-        # 3. requirements: the baseline plan, and catch-up on top (each cohort its share)
+        """Step 3: each firm's requirement of each material; returns planned catch-up (S, P)."""
+        nonlocal factor_c, req_s
         backlog[t > window_end] = 0.0
         extra = np.minimum(overtime, backlog)  # (S, P) planned catch-up, share of baseline output
         ramping = bool(thrift_rows.size) and tramp.first_day <= t <= tramp.done_day + 1
         if ramping:
-            factor_u[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
-        if t == 0 or ramping:
-            # the requirements change only while thrifting ramps: recompute them then
-            factor_c = tile(factor_u)
-            req = base_u_c * factor_c
-            need_l = [msum(req * mask, u_bounds) if len(levels) > 1 else msum(req, u_bounds) for mask in lev_masks]
-            required_base = msum(req, u_bounds)
+            factor_s[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
+            factor_c = tile(factor_s)
+            req_s = base_sc * factor_c
+        if Q:
+            conv_req[:] = recipe_cr * tile(conv_order)[crow_conv]
         return extra
 
-    def allocate(t: int, extra: FloatArray) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray] | None:
-        """Step 4: allocation; returns the catch-up allocation ``(cu_ok, cu_ratio, extra_c)`` or None."""
-        nonlocal inv_c
+    def consume(t: int, extra: FloatArray) -> tuple[FloatArray, FloatArray | None, FloatArray | None]:
+        """Step 4: each firm uses its own stock; returns the share of each need met and the catch-up."""
+        nonlocal inv
+        st.denied.fill(0.0)
         catching_up = bool(extra.any())
-        # 4. allocation by priority, pro rata within a level, within each cohort's own stock
-        have = inv_c
-        avail = have.copy()
-        short = np.zeros((M, CP))
-        for li, need in enumerate(need_l):
-            enough = need <= avail + ENOUGH * need
-            enough_l[li] = enough
-            ratio_l[li] = np.divide(avail, need, out=np.ones_like(need), where=~enough)
-            short += np.where(enough, 0.0, need - avail)
-            avail = np.where(enough, np.maximum(avail - need, 0.0), 0.0)
-        required = required_base
+        need = np.empty((U, CP))
+        need[srow] = req_s
+        need[crow] = conv_req
+        have = inv
+        enough = need <= have + ENOUGH * need
+        ratio = np.where(enough, 1.0, np.divide(have, need, out=np.ones_like(need), where=~enough))
+        short = np.where(enough, 0.0, need - have)
+        avail = np.where(enough, np.maximum(have - need, 0.0), 0.0)
+        required = need
+        cu_ratio = extra_c = None
         if catching_up:
-            # catch-up only from material above the cohort's normal stock
+            # catch-up only from material above the firm's normal stock
             extra_c = tile(extra)
-            cu_need = msum((base_u_c * extra_c[us]) * factor_c, u_bounds)
-            surplus = np.maximum(avail - normal_c, 0.0)
+            cu_need = np.zeros((U, CP))
+            cu_need[srow] = (base_sc * extra_c[s_sec]) * factor_c
+            surplus = np.maximum(avail - normal, 0.0)
             cu_ok = cu_need <= surplus + ENOUGH * cu_need
-            cu_ratio = np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok)
-            short += np.where(cu_ok, 0.0, cu_need - surplus)
+            cu_ratio = np.where(cu_ok, 1.0, np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok))
+            short = short + np.where(cu_ok, 0.0, cu_need - surplus)
             avail = np.where(cu_ok, np.maximum(avail - cu_need, 0.0), avail - surplus)
-            required = required + cu_need
+            required = need + cu_need
         used = have - avail
-        inv_c = have - used
-        st.shortfall[:] = csum(short)
-        st.requirement[:] = csum(required)
-        st.consumption[:] = csum(used)
-        st.inv = csum(inv_c)
-        return (cu_ok, cu_ratio, extra_c) if catching_up else None
+        inv = have - used
+        st.shortfall[:] = csum(msum(short, u_bounds))
+        st.requirement[:] = csum(msum(required, u_bounds))
+        st.consumption[:] = csum(msum(used, u_bounds))
+        st.inv = csum(msum(inv, u_bounds))
+        return ratio, cu_ratio, extra_c
 
-    def produce(t: int, catch: tuple[npt.NDArray[np.bool_], FloatArray, FloatArray] | None) -> None:
-        """Steps 5-6: output of each cohort and sector, lost output, catch-up."""
+    def convert(t: int, ratio: FloatArray) -> None:
+        """Step 4b: each domestic conversion makes yesterday's order in proportion to its firms' scarcest input."""
+        for q in range(Q):
+            r = np.ones(CP)
+            for u in conv_rows[q]:
+                r = np.minimum(r, ratio[u])
+            made = csum((w_conv * tile(conv_order[q])) * r)
+            e_q = int(conv_edge[q])
+            arr_buf[(t - 1 + transit_e[e_q]) % B, e_q, ar] += made
+            st.denied[conv_m[q]] += conv_order[q] - made
+            conv_order[q] = 0.0
+
+    def produce(t: int, ratio: FloatArray, cu_ratio: FloatArray | None, extra_c: FloatArray | None) -> None:
+        """Steps 5-6: output of each firm cohort and sector, lost output, catch-up."""
         nonlocal backlog
-        catching_up = catch is not None
-        if catch is not None:
-            cu_ok, cu_ratio, extra_c = catch
-        # 5-6. output, lost output, catch-up
-        # each cohort's output fraction: min over materials of 1 - criticality x (1 - share received);
-        # a material no cohort of any path is short of today leaves every sector at 1
+        if subst_rows.size and sramp.first_day <= t <= sramp.done_day + 1:
+            frac = tile(sramp(t))
+            crit_sc[subst_rows] = crit_sr - (crit_sr - floor_sr) * np.where(subst_ok_c, frac, 0.0)
+        # each cohort's output fraction: min over materials of 1 - criticality x (1 - share of its need met)
         f_c = np.ones((S, CP))
-        short_lm = np.logical_not(enough_l.all(axis=2))  # (L, M)
-        for m in np.flatnonzero(short_lm.any(axis=0)):
-            lv = np.flatnonzero(short_lm[:, m])
-            term = crit_lm[lv[0]][:, m] * (1.0 - ratio_l[lv[0], m])
-            for li in lv[1:]:
-                term += crit_lm[li][:, m] * (1.0 - ratio_l[li, m])
-            np.minimum(f_c, 1.0 - term, out=f_c)
-        if catching_up:
+        r_s = ratio[srow]
+        if not (r_s == 1.0).all():
+            term = 1.0 - crit_sc * (1.0 - r_s)
+            for m in range(M):
+                rows = s_rows_m[m]
+                if rows.size:
+                    sec = s_sec[rows]
+                    f_c[sec] = np.minimum(f_c[sec], term[rows])
+        if cu_ratio is not None and extra_c is not None:
             g = np.ones((S, CP))
-            for m in np.flatnonzero(np.logical_not(cu_ok.all(axis=1))):
-                np.minimum(g, 1.0 - crit_sm[:, m] * (1.0 - cu_ratio[m]), out=g)
+            cu_s = cu_ratio[srow]
+            if not (cu_s == 1.0).all():
+                gterm = 1.0 - crit_sc * (1.0 - cu_s)
+                for m in range(M):
+                    rows = s_rows_m[m]
+                    if rows.size:
+                        sec = s_sec[rows]
+                        g[sec] = np.minimum(g[sec], gterm[rows])
             made_up = csum(w_cp * np.where(f_c == 1.0, extra_c * g, 0.0))
         else:
             made_up = np.zeros((S, P))
@@ -459,7 +552,6 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         # 7a. a licence regime ending today lets every application still pending ship; the applications
         # due today (and any waiting for capacity) are decided: the approve share ships, the reject share
         # returns to unfilled demand, the rest is decided again after another processing time
-        st.denied.fill(0.0)
         for i, (j, e_l, reg, x_all) in enumerate(licensed):
             buf, wait = due_buf[i], waiting[i]
             ending = end[j] == t
@@ -498,6 +590,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             cov_e[measured] = 0.0
             kind_e[measured] = -1
             quo_e[measured] = 0.0
+            leak_e[measured] = 0.0
             ex_e[measured] = 0.0
             ahead_e[measured] = 0.0
             for j in active:
@@ -505,17 +598,20 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 rows = m_edges[j]
                 cov_e[rows] = np.where(act, coverage[j], cov_e[rows])
                 kind_e[rows] = np.where(act, pp.kind[j], kind_e[rows])
-                quo_e[rows] = np.where(act, pass_share[j], quo_e[rows])
                 reg = pp.licences[j]
                 if reg is not None:
                     h = reg.phase(t)
+                    lk = pass_share(t, np.zeros(P), leakage[j], start[j], leak_lag[j], leak_days[j])
+                    leak_e[rows] = np.where(act, lk, leak_e[rows])
                     ex_e[rows] = np.where(act, reg.exempt[:, h], ex_e[rows])
-                    ahead_e[rows] = np.where(act, (coverage[j] * (1.0 - reg.exempt[:, h])) * reg.lead[:, h], ahead_e[rows])
+                    need_lic = (coverage[j] * (1.0 - reg.exempt[:, h])) * (1.0 - lk)
+                    ahead_e[rows] = np.where(act, need_lic * reg.lead[:, h], ahead_e[rows])
+                else:
+                    passing = pass_share(t, quota[j], leakage[j], start[j], leak_lag[j], leak_days[j])
+                    quo_e[rows] = np.where(act, passing, quo_e[rows])
         kinds_on = {int(pp.kind[j]) for j in active}
         aff = kind_e >= 0
         alt = ~aff
-        if any_known and ramp_rows.size and ramp.first_day <= t <= ramp.done_day + 1:
-            caps[ramp_rows] = share_d[ramp_rows] + extra_r * (ramp(t) if ramp_all_ok else np.where(ramp_ok, ramp(t), 0.0))
 
         def split(Qm: FloatArray, active: list[int] = active, aff: npt.NDArray[np.bool_] = aff,
                   alt: npt.NDArray[np.bool_] = alt) -> FloatArray:
@@ -554,7 +650,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 # licence: users exempted by general licences buy as uncovered users do; the rest applies
                 lic = kind_e == 2
                 ship = np.where(lic, ship + np.minimum(q, share_d) * (cov_e * ex_e), ship)
-                apply = np.where(lic, covered * (1.0 - ex_e), 0.0)
+                # leakage: gets through without a licence, up to the baseline flow
+                ship = np.where(lic, ship + np.minimum(q, share_d) * ((cov_e * (1.0 - ex_e)) * leak_e), ship)
+                apply = np.where(lic, (covered * (1.0 - ex_e)) * (1.0 - leak_e), 0.0)
             else:
                 apply = np.zeros_like(q)
             return ship, apply
@@ -571,16 +669,18 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         # released stockpile is a bridge, not a substitute for imports; material to make up the
         # sectors' backlog of lost output is ordered on top of the usual target
         if backlog.any():
-            Q = np.maximum(((tgt + released) + msum(base_u * backlog[us], u_bounds)) - (st.inv + st.pipe), 0.0)
+            for_backlog = np.zeros((U, P))
+            for_backlog[srow] = pair_base * backlog[s_sec]
+            Qm = np.maximum(((tgt + released) + msum(for_backlog, u_bounds)) - (st.inv + st.pipe), 0.0)
         else:
-            Q = np.maximum(((tgt + released) + 0.0) - (st.inv + st.pipe), 0.0)  # (M, P)
-        Qe = Q[em]
+            Qm = np.maximum(((tgt + released) + 0.0) - (st.inv + st.pipe), 0.0)  # (M, P)
+        Qe = Qm[em]
         if not any_known:
             # nobody knows of a disruption yet: orders split by baseline shares
             q = share * Qe
             q[~(Qe > 0.0)] = 0.0
         else:
-            q = split(Q)
+            q = split(Qm)
             known = known_m[em]
             if not known_m.all():
                 q = np.where(known, q, share * Qe)
@@ -598,9 +698,13 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         """Step 8: shipments leave for their transit time, applications enter the licence queues."""
         st.placed[:] = msum(ship, e_bounds) + msum(apply, e_bounds)
         st.pipe += st.placed
+        if Q:  # a domestic conversion makes tomorrow what is ordered from it today
+            conv_order[:] = ship[conv_edge]
+            ship = np.where(is_conv_e[:, None], 0.0, ship)
         if transit_same:
             for e in range(E):
-                arr_buf[(t + int(transit_e[e, 0])) % B, e] += ship[e]
+                if not is_conv_e[e]:
+                    arr_buf[(t + int(transit_e[e, 0])) % B, e] += ship[e]
         else:
             arr_buf[(t + transit_e) % B, np.arange(E)[:, None], ar[None, :]] += ship
         for i, (j, e_l, reg, x_all) in enumerate(licensed):
@@ -613,11 +717,13 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
 
     rec.start(st)
     for t in range(T):
+        ramps(t)
         arrivals(t)
         stockpile(t)
         extra = requirements(t)
-        catch = allocate(t, extra)
-        produce(t, catch)
+        ratio, cu_ratio, extra_c = consume(t, extra)
+        convert(t, ratio)
+        produce(t, ratio, cu_ratio, extra_c)
         decide_licences(t)
         ship, apply = order(t)
         dispatch(t, ship, apply)
