@@ -487,9 +487,9 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         a, b = users.bounds[mi]
         if a == b:
             continue
-        base = user_base[:, a:b]
-        tot = base.sum(axis=1, keepdims=True)
-        w_use = np.divide(base, tot, out=np.full_like(base, 1.0 / (b - a)), where=tot > 0.0)
+        ubase = user_base[:, a:b]
+        tot = ubase.sum(axis=1, keepdims=True)
+        w_use = np.divide(ubase, tot, out=np.full_like(ubase, 1.0 / (b - a)), where=tot > 0.0)
         mean_f = (w_use * factor[:, a:b]).sum(axis=1, keepdims=True)
         fnorm = factor[:, a:b] / mean_f
         user_cover[:, a:b, :] = cohort_cover[:, mi, None, :] * fnorm[:, :, None]

@@ -752,7 +752,7 @@ class _Path:
     def leak(self, j: int, t: int) -> float:
         """Measure j's leakage share on day t (built up from its lag over its ramp)."""
         pp, p = self.pp, self.p
-        return float(pass_share(t, 0.0, pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j], pp.leak_days[p, j]))
+        return float(pass_share(t, np.zeros(()), pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j], pp.leak_days[p, j]))
 
     def importer(self) -> Generator[Any, Any, None]:
         """Steps 7-8: order up to the target position, split over sources, ship or apply."""

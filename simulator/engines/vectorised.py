@@ -21,12 +21,13 @@ streaming recorders (see :mod:`simulator.stream`) keep only summaries.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from simulator.draws import Draws
+from simulator.engines import _compiled
 from simulator.params import NEVER, LicenceRegime, PathParams, pass_share, review_days, working_day_calendar
 from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
@@ -34,6 +35,9 @@ from simulator.trajectories import Trajectories
 __all__ = ["ENOUGH", "DayState", "FullRecorder", "run_kernel", "simulate_vectorised"]
 
 FloatArray = npt.NDArray[np.float64]
+
+COMPILED = True
+"""Use the compiled loops of :mod:`simulator.engines._compiled` where numba is installed (the same numbers)."""
 
 ENOUGH = 1e-12
 """A requirement is met in full when supply falls short of it by at most this share (as the SimPy engine)."""
@@ -283,7 +287,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     CP = C * P
     w_cp = np.repeat(pp.cohort_w, P)  # (CP,) each cohort's share of every use
 
-    def tile(x: FloatArray) -> FloatArray:
+    def tile(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """(..., P) -> (..., C x P): the same value for every cohort."""
         return x if C == 1 else np.concatenate([x] * C, axis=-1)
 
@@ -327,8 +331,28 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 if rows.size:
                     groups.append((ri, m, rows, np.argsort(-value[rows], axis=0, kind="stable")))
 
+    compiled = COMPILED and _compiled.AVAILABLE
+    lo = np.array([a for a, _ in u_bounds], dtype=np.int64)
+    hi = np.array([b for _, b in u_bounds], dtype=np.int64)
+    rank_of = np.array([ranks.index(int(r)) for r in users.rank], dtype=np.int64)
+    g_lo = np.zeros(M * len(ranks), dtype=np.int64)
+    g_hi = np.zeros(M * len(ranks), dtype=np.int64)
+    order_parts = []
+    n_ord = 0
+    for gi, m, rows, by_value in groups:
+        g_lo[m * len(ranks) + gi] = n_ord
+        order_parts.append(rows[by_value])
+        n_ord += len(rows)
+        g_hi[m * len(ranks) + gi] = n_ord
+    order_all = np.ascontiguousarray(np.concatenate(order_parts)) if order_parts else np.zeros((0, P), dtype=np.int64)
+    x_buf = np.empty((U, CP))
+
     def deliver(amount: FloatArray, gap: FloatArray, excess: bool) -> FloatArray:
         """Share deliveries ``amount`` (M, P) among the firms (U, CP), as the SimPy engine's ``deliver``."""
+        if compiled:
+            _compiled.deliver_firms(np.ascontiguousarray(amount), np.ascontiguousarray(gap), excess, vshare, lo, hi,
+                                    rank_of, len(ranks), g_lo, g_hi, order_all, triage, C, P, x_buf)
+            return x_buf
         x = np.zeros((U, CP))
         rem = amount.copy()
         for ri, mask in enumerate(rank_masks):
@@ -348,17 +372,17 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                 pro = tile(rem[um]) * np.divide(gap, G_u, out=np.zeros_like(gap), where=G_u > 0.0)
                 if triage_on:
                     greedy = np.zeros((U, CP))
-                    for gi, m, rows, order in groups:
+                    for gi, m, rows, by_value in groups:
                         if gi != ri or not part[m].any():
                             continue
                         Gu = csum(gap[rows])  # (n, P)
-                        sortedG = np.take_along_axis(Gu, order, axis=0)
+                        sortedG = np.take_along_axis(Gu, by_value, axis=0)
                         before = np.zeros_like(sortedG)
                         if len(rows) > 1:
                             before[1:] = np.cumsum(sortedG[:-1], axis=0)
                         give_s = np.minimum(sortedG, np.maximum(rem[m] - before, 0.0))
                         give = np.empty_like(give_s)
-                        np.put_along_axis(give, order, give_s, axis=0)
+                        np.put_along_axis(give, by_value, give_s, axis=0)
                         Gt = tile(Gu)
                         greedy[rows] = tile(give) * np.divide(gap[rows], Gt, out=np.zeros_like(Gt), where=Gt > 0.0)
                     pro = np.where(triage_c > 0.0, (1.0 - triage_c) * pro + triage_c * greedy, pro)
@@ -473,6 +497,15 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         need = np.empty((U, CP))
         need[srow] = req_s
         need[crow] = conv_req
+        if compiled:
+            cu_need = np.zeros((U, CP))
+            extra_c = tile(extra) if catching_up else None
+            if extra_c is not None:
+                cu_need[srow] = (base_sc * extra_c[s_sec]) * factor_c
+            ratio_b, cu_b = np.empty((U, CP)), np.empty((U, CP))
+            _compiled.consume_firms(need, cu_need, inv, normal, lo, hi, C, P, ratio_b, cu_b,
+                                    st.shortfall, st.requirement, st.consumption, st.inv)
+            return ratio_b, (cu_b if catching_up else None), extra_c
         have = inv
         enough = need <= have + ENOUGH * need
         ratio = np.where(enough, 1.0, np.divide(have, need, out=np.ones_like(need), where=~enough))
@@ -518,6 +551,16 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             frac = tile(sramp(t))
             crit_sc[subst_rows] = crit_sr - (crit_sr - floor_sr) * np.where(subst_ok_c, frac, 0.0)
         # each cohort's output fraction: min over materials of 1 - criticality x (1 - share of its need met)
+        if compiled:
+            f_c, g_c = np.empty((S, CP)), np.empty((S, CP))
+            _compiled.output_fractions(ratio, ratio if cu_ratio is None else cu_ratio, crit_sc, srow, s_sec, f_c, g_c)
+            made_up = csum(w_cp * np.where(f_c == 1.0, extra_c * g_c, 0.0)) if extra_c is not None else np.zeros((S, P))
+            st.f[:] = csum(w_cp * f_c)
+            loss = 1.0 - st.f
+            backlog = np.maximum(backlog + catch_share * loss - made_up, 0.0)
+            st.output[:] = st.f + made_up
+            st.lost[:] = (loss - made_up) * daily_output
+            return
         f_c = np.ones((S, CP))
         r_s = ratio[srow]
         if not (r_s == 1.0).all():

@@ -1,0 +1,239 @@
+"""Compiled loops for the vectorised engine's hottest phases (numba, nopython, no fastmath).
+
+Each function computes exactly what the NumPy phase it replaces computes, with
+the same IEEE operations in the same order as the SimPy engine (sums of firms
+in use order within a cohort, then cohorts in order), so trajectories stay
+bit-identical. Arrays hold firms as rows and the combined (cohort, path) axis
+``c x P + p`` as columns. When numba is not installed, :data:`AVAILABLE` is
+False and the engine uses its NumPy phases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:  # numba is a declared dependency; the NumPy phases remain the fallback
+    from numba import njit
+
+    AVAILABLE = True
+except ImportError:  # pragma: no cover - exercised only without numba
+    AVAILABLE = False
+
+    def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
+        def wrap(f: Any) -> Any:
+            return f
+        return wrap
+
+__all__ = ["AVAILABLE", "consume_firms", "deliver_firms", "output_fractions"]
+
+ENOUGH = 1e-12
+
+
+@njit(cache=True)
+def deliver_firms(amount: Any, gap: Any, excess: bool, vshare: Any, lo: Any, hi: Any, rank_of: Any, n_ranks: int,
+                  g_lo: Any, g_hi: Any, order: Any, triage: Any, C: int, P: int, x: Any) -> None:  # pragma: no cover
+    """Share deliveries ``amount`` (M, P) among the firms (U, C x P) into ``x``, as the SimPy engine's ``deliver``.
+
+    ``lo[m]:hi[m]`` are material m's rows; ``rank_of[u]`` the rank index of
+    row u; ``order[g_lo[m * n_ranks + r]:g_hi[...], p]`` the rows of material
+    m and rank r by value, highest first, for path p (used when
+    ``triage[p] > 0``). Rows are walked outermost so memory is read in order.
+    """
+    M = amount.shape[0]
+    CP = C * P
+    inner = np.empty(CP)
+    G = np.empty(P)
+    rem = np.empty(P)
+    mode = np.empty(P, dtype=np.int64)  # per path, this rank: 0 skip, 1 fill every gap, 2 share what is left
+    Gu = np.empty(P)
+    give = np.empty((x.shape[0], P))
+    for m in range(M):
+        a, b = lo[m], hi[m]
+        for u in range(a, b):
+            for k in range(CP):
+                x[u, k] = 0.0
+        if a == b:
+            continue
+        for p in range(P):
+            rem[p] = amount[m, p]
+        for r in range(n_ranks):
+            first = True
+            for u in range(a, b):
+                if rank_of[u] != r:
+                    continue
+                if first:
+                    for k in range(CP):
+                        inner[k] = gap[u, k]
+                    first = False
+                else:
+                    for k in range(CP):
+                        inner[k] += gap[u, k]
+            if first:
+                continue
+            any_part = False
+            for p in range(P):
+                g = inner[p]
+                for c in range(1, C):
+                    g += inner[c * P + p]
+                G[p] = g
+                if g <= 0.0:
+                    mode[p] = 0
+                elif rem[p] >= g:
+                    mode[p] = 1
+                else:
+                    mode[p] = 2
+                    any_part = True
+            for u in range(a, b):
+                if rank_of[u] != r:
+                    continue
+                for c in range(C):
+                    for p in range(P):
+                        k = c * P + p
+                        if mode[p] == 1:
+                            x[u, k] = gap[u, k]
+                        elif mode[p] == 2:
+                            x[u, k] = rem[p] * (gap[u, k] / G[p])
+            if any_part:
+                gi = m * n_ranks + r
+                if g_hi[gi] > g_lo[gi]:
+                    for p in range(P):
+                        if mode[p] != 2 or triage[p] <= 0.0:
+                            continue
+                        before = 0.0
+                        for i in range(g_lo[gi], g_hi[gi]):
+                            u = order[i, p]
+                            gsum = gap[u, p]
+                            for c in range(1, C):
+                                gsum += gap[u, c * P + p]
+                            v = rem[p] - before
+                            if v < 0.0:
+                                v = 0.0
+                            give[u, p] = gsum if gsum <= v else v
+                            before += gsum
+                    for u in range(a, b):
+                        if rank_of[u] != r:
+                            continue
+                        for p in range(P):
+                            gsum = gap[u, p]
+                            for c in range(1, C):
+                                gsum += gap[u, c * P + p]
+                            Gu[p] = gsum
+                        for c in range(C):
+                            for p in range(P):
+                                th = triage[p]
+                                if mode[p] != 2 or th <= 0.0:
+                                    continue
+                                k = c * P + p
+                                greedy = give[u, p] * (gap[u, k] / Gu[p]) if Gu[p] > 0.0 else 0.0
+                                x[u, k] = (1.0 - th) * x[u, k] + th * greedy
+            for p in range(P):
+                if mode[p] == 1:
+                    rem[p] = rem[p] - G[p]
+                elif mode[p] == 2:
+                    rem[p] = 0.0
+        if excess:
+            for u in range(a, b):
+                for c in range(C):
+                    for p in range(P):
+                        if rem[p] > 0.0:
+                            k = c * P + p
+                            x[u, k] = x[u, k] + rem[p] * vshare[u, k]
+
+
+@njit(cache=True)
+def consume_firms(need: Any, cu_need: Any, inv: Any, normal: Any, lo: Any, hi: Any, C: int, P: int, ratio: Any,
+                  cu_ratio: Any, short_m: Any, req_m: Any, used_m: Any, inv_m: Any) -> None:  # pragma: no cover
+    """Step 4 for every firm (U, C x P), as the SimPy engine's ``production`` does it; totals per material (M, P).
+
+    Updates ``inv`` in place; fills ``ratio`` and ``cu_ratio`` (share of the
+    need and of the catch-up need met) and the material totals in the SimPy
+    engine's order of addition (firms in order within a cohort, then cohorts).
+    """
+    M = short_m.shape[0]
+    CP = C * P
+    acc_req = np.empty(CP)
+    acc_used = np.empty(CP)
+    acc_short = np.empty(CP)
+    acc_inv = np.empty(CP)
+    for m in range(M):
+        a, b = lo[m], hi[m]
+        for u in range(a, b):
+            for k in range(CP):
+                nd = need[u, k]
+                have = inv[u, k]
+                unmet = 0.0
+                if nd <= have + ENOUGH * nd:
+                    avail = have - nd
+                    if avail < 0.0:
+                        avail = 0.0
+                    ratio[u, k] = 1.0
+                else:
+                    ratio[u, k] = have / nd
+                    unmet = nd - have
+                    avail = 0.0
+                cn = cu_need[u, k]
+                surplus = avail - normal[u, k]
+                if surplus < 0.0:
+                    surplus = 0.0
+                if cn <= surplus + ENOUGH * cn:
+                    avail = avail - cn
+                    if avail < 0.0:
+                        avail = 0.0
+                    cu_ratio[u, k] = 1.0
+                else:
+                    cu_ratio[u, k] = surplus / cn
+                    unmet += cn - surplus
+                    avail = avail - surplus
+                used = have - avail
+                left = have - used
+                inv[u, k] = left
+                if u == a:
+                    acc_req[k] = nd + cn
+                    acc_used[k] = used
+                    acc_short[k] = unmet
+                    acc_inv[k] = left
+                else:
+                    acc_req[k] += nd + cn
+                    acc_used[k] += used
+                    acc_short[k] += unmet
+                    acc_inv[k] += left
+        for p in range(P):
+            if a == b:
+                req_m[m, p] = 0.0
+                used_m[m, p] = 0.0
+                short_m[m, p] = 0.0
+                inv_m[m, p] = 0.0
+                continue
+            rq, us, sh, iv = acc_req[p], acc_used[p], acc_short[p], acc_inv[p]
+            for c in range(1, C):
+                rq += acc_req[c * P + p]
+                us += acc_used[c * P + p]
+                sh += acc_short[c * P + p]
+                iv += acc_inv[c * P + p]
+            req_m[m, p] = rq
+            used_m[m, p] = us
+            short_m[m, p] = sh
+            inv_m[m, p] = iv
+
+
+@njit(cache=True)
+def output_fractions(ratio: Any, cu_ratio: Any, crit: Any, srow: Any, s_sec: Any, f: Any, g: Any) -> None:  # pragma: no cover
+    """Steps 5: each sector's firms' output fraction ``f`` (S, C x P), min over their materials of
+    ``1 - criticality x (1 - share of the need met)``, and the same of the catch-up need, ``g``."""
+    S, CP = f.shape
+    for s in range(S):
+        for k in range(CP):
+            f[s, k] = 1.0
+            g[s, k] = 1.0
+    for i in range(srow.shape[0]):
+        u = srow[i]
+        s = s_sec[i]
+        for k in range(CP):
+            t = 1.0 - crit[i, k] * (1.0 - ratio[u, k])
+            if t < f[s, k]:
+                f[s, k] = t
+            t2 = 1.0 - crit[i, k] * (1.0 - cu_ratio[u, k])
+            if t2 < g[s, k]:
+                g[s, k] = t2
