@@ -27,7 +27,8 @@ __all__ = ["MECHANISMS", "Reconciliation", "mechanism_overrides", "reconcile"]
 
 FloatArray = npt.NDArray[np.float64]
 
-MECHANISMS = ("stockpile", "alternative supply", "thrifting", "catch-up")
+MECHANISMS = ("stockpile", "alternative supply", "thrifting", "catch-up", "conversion", "substitution", "leakage", "triage",
+              "sector cover")
 
 
 @dataclass
@@ -89,10 +90,14 @@ def mechanism_overrides(runs: TargetRuns, t: Target) -> dict[str, dict[str, Any]
     curbed = {mea.source for mea in sc.policy.values()}
     stock = {"materials": {m: {"stockpile": {"days": 0}} for m in sc.materials}}
     alt = {"sources": {k: {"supply": {m: {"extra_capacity": 0} for m in src.supply}}
-                       for k, src in sc.sources.items() if k not in curbed}}
+                       for k, src in sc.sources.items()
+                       if k not in curbed and not any(sup.recipe for sup in src.supply.values())}}  # conversions: own switch
     thrift = {"sectors": {s: {"materials": {m: {"thrift": 0} for m in sec.materials}} for s, sec in sc.sectors.items()}}
     catch = {"calibration": {"catch_up_scale": 0}}
-    return {"stockpile": stock, "alternative supply": alt, "thrifting": thrift, "catch-up": catch}
+    adapt = {name: {"adaptation": {key: False}} for name, key in
+             (("conversion", "conversion"), ("substitution", "substitution"), ("leakage", "leakage"), ("triage", "triage"),
+              ("sector cover", "sector_cover"))}
+    return {"stockpile": stock, "alternative supply": alt, "thrifting": thrift, "catch-up": catch, **adapt}
 
 
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
