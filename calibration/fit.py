@@ -131,10 +131,18 @@ class FitResult:
 
     @property
     def converged(self) -> bool:
-        """Point fit within one stated sd of every fitted target, and the sampler's chains mixed."""
-        z_ok = all(abs(t.z(self.point_stat[t.name])) <= 1.0 for t in self.targets)
+        """Point fit within one stated sd of every fitted target, the optimiser done, and the sampler's chains mixed.
+
+        The optimiser is done when it reports success, or when it ran out of
+        evaluations with every target within 0.1 sd (a median over simulated
+        paths is a step function of the parameters, so Powell's tolerances
+        need not be met at a fit that is already exact to Monte Carlo error).
+        """
+        z = [abs(t.z(self.point_stat[t.name])) for t in self.targets]
+        z_ok = all(v <= 1.0 for v in z)
+        done = bool(self.optimizer.get("success")) or all(v <= 0.1 for v in z)
         rhat = self.diagnostics.get("rhat_max", np.inf)
-        return bool(z_ok and bool(self.optimizer.get("success")) and isinstance(rhat, float) and rhat < 1.05)
+        return bool(z_ok and done and isinstance(rhat, float) and rhat < 1.05)
 
 
 def _objective(targets: Sequence[Target], stat: dict[str, FloatArray]) -> FloatArray:

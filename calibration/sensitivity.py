@@ -20,7 +20,7 @@ import numpy.typing as npt
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from simulator.draws import DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
+from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
 from simulator.economics import impact_from_metrics, price_scale
 from simulator.engines.vectorised import run_kernel
 from simulator.errors import InputError
@@ -88,6 +88,8 @@ def evaluate(sc: Scenario, unit: FloatArray, seed: int, *, block_size: int = DEF
         m = min(block_size, n - a)
         draws = sample_block(sc, seed, b, m, block_size=block_size)  # licence processing times and the like
         params = {k: prior_ppf(sc.uncertainty[k], unit[a:a + m, i]) for i, k in enumerate(names)}
+        # how cohorts are matched across materials is not a prior: held fixed over the design (the first path's)
+        params.update({k: np.full(m, v[0]) for k, v in draws.params.items() if k.startswith(COHORT_KEY)})
         draws = dataclasses.replace(draws, params=params)
         pp = resolve(sc, params, m)
         rec = MetricsRecorder(sc, pp)

@@ -413,7 +413,7 @@ class SectorMaterial(_Frozen):
     priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] = 1
     """Delivery rank when material is scarce: 1 is served first; within a rank, see ``firms.triage``."""
     criticality_floor: Annotated[float, Ge(0), Le(1), Unit("share")] | None = None
-    """Criticality once products are redesigned (ferrite or heavy-rare-earth-free grades, new suppliers qualified): at most ``criticality``; none: no substitution."""
+    """Criticality once products are redesigned (ferrite or heavy-rare-earth-free grades, new suppliers qualified): at most ``criticality`` (a path that draws a floor above its criticality keeps the criticality); none: no substitution."""
     substitution_lag_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 730))] = 0.0
     """Days from the disruption being known to the start of substitution."""
     substitution_days: Annotated[float, Ge(0), Le(3650), Unit("days", (None, 1825))] = 0.0
@@ -1161,12 +1161,14 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             if sm.criticality_floor is None:
                 continue
             where = f"sectors.{s}.materials.{m}"
-            f_hi = _prior_range(sc, f"{where}.criticality_floor", sm.criticality_floor)[1]
-            c_lo = _prior_range(sc, f"{where}.criticality", sm.criticality)[0]
-            if f_hi > c_lo + 1e-12:
-                widest = f"{where}.criticality_floor" in sc.uncertainty or f"{where}.criticality" in sc.uncertainty
-                p.append((f"{where}.criticality_floor", f"must be at most criticality ({c_lo:g})"
-                          + (" with the widest values their priors allow" if widest else ""), f_hi))
+            if sm.criticality_floor > sm.criticality:
+                p.append((f"{where}.criticality_floor", f"must be at most criticality ({sm.criticality:g})", sm.criticality_floor))
+            elif f"{where}.criticality_floor" in sc.uncertainty:
+                f_lo = _prior_range(sc, f"{where}.criticality_floor", sm.criticality_floor)[0]
+                c_hi = _prior_range(sc, f"{where}.criticality", sm.criticality)[1]
+                if f_lo > c_hi:
+                    p.append((f"uncertainty.{where}.criticality_floor", f"prior never draws a floor at or below criticality"
+                              f" (at most {c_hi:g}), so it never substitutes", f_lo))
     # policy
     windows: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
     for j, meas in sc.policy.items():

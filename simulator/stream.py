@@ -134,6 +134,13 @@ class MetricsRecorder:
         )
 
 
+KERNEL_PATHS = 1024
+"""Paths the vectorised kernel runs at once within a block: a slice whose per-firm state fits in cache.
+
+A block's numbers do not depend on it (paths are independent and keep their draws); only the
+daily sums over paths for the means are added slice by slice."""
+
+
 @dataclass
 class DailyHistograms:
     """Counts of paths per day and bin, for four families of daily variables.
@@ -397,15 +404,31 @@ def _simulate_block(sc: Scenario, seed: int, block: int, n: int, block_size: int
     metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
     both = _Both(metrics, hist)
     days = _DayProgress(n, sc.run.horizon_days, progress)
-    if engine == "vectorised":
+    if engine == "vectorised" and n > KERNEL_PATHS:
+        # the kernel runs the block in slices that fit in cache; each slice is the same paths with the same draws
+        parts = []
+        for a in range(0, n, KERNEL_PATHS):
+            sub = draws.subset(slice(a, min(a + KERNEL_PATHS, n)))
+            pp_s = resolve(sc, sub.params, sub.n_paths)
+            m_s, h_s = MetricsRecorder(sc, pp_s), HistogramRecorder(sc, pp_s, ranges, hist.h.counts)
+            d_s = _DayProgress(sub.n_paths, sc.run.horizon_days, progress)
+            run_kernel(sc, pp_s, sub, _Both(m_s, h_s, d_s) if progress is not None else _Both(m_s, h_s))
+            days.reported += d_s.reported
+            parts.append(m_s.result())
+            for f in DailyHistograms.FAMILIES:
+                hist.h.sums[f] += h_s.h.sums[f]
+        result = PathMetrics.concat(parts)
+    elif engine == "vectorised":
         run_kernel(sc, pp, draws, _Both(metrics, hist, days) if progress is not None else both)
+        result = metrics.result()
     elif engine == "simpy":
         replay(_simpy_block(sc, pp, draws, days.path if progress is not None else None), both)
+        result = metrics.result()
     else:
         raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
     if progress:
         progress(n - days.reported)  # the rest of the block, so a finished run has reported exactly n_paths
-    pm = dataclasses.replace(metrics.result(), price_scale=price_scale(sc, draws.params, n))
+    pm = dataclasses.replace(result, price_scale=price_scale(sc, draws.params, n))
     own = hist.h.counts if counts is None else {}
     return BlockResult(block, n, pm, hist.h.sums, {k: v.copy() for k, v in draws.params.items() if not k.startswith(COHORT_KEY)}, own)
 

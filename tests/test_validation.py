@@ -301,7 +301,7 @@ def test_measure_names_unknown_source_with_suggestion(tmp_path: Path) -> None:
 def test_measure_names_unknown_source_lists_sources(tmp_path: Path) -> None:
     path = write(tmp_path, "src.toml", measure(source="mars"))
     field = "policy.curb.source"
-    rule = "names an unknown source; expected one of 'china', 'france', 'india', 'lynas', 'recycling', 'vietnam'"
+    rule = "names an unknown source; expected one of 'china', 'france', 'india', 'lynas', 'magnet_makers', 'recycling', 'vietnam'"
     with pytest.raises(InputError, match=line(path, field, rule, "'mars'")) as exc:
         simulator.load_scenario(path)
     check(exc, path, field, rule, "mars")

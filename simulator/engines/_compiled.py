@@ -32,28 +32,26 @@ ENOUGH = 1e-12
 
 
 @njit(cache=True)
-def deliver_firms(amount: Any, gap: Any, excess: bool, vshare: Any, lo: Any, hi: Any, rank_of: Any, n_ranks: int,
-                  g_lo: Any, g_hi: Any, order: Any, triage: Any, C: int, P: int, x: Any) -> None:  # pragma: no cover
-    """Share deliveries ``amount`` (M, P) among the firms (U, C x P) into ``x``, as the SimPy engine's ``deliver``.
+def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, vshare: Any, lo: Any, hi: Any, rank_of: Any,
+                  n_ranks: int, g_lo: Any, g_hi: Any, order: Any, triage: Any, C: int, P: int) -> None:  # pragma: no cover
+    """Deliver ``amount`` (M, P) to the firms (U, C x P), adding to ``inv`` in place, as the SimPy engine's ``deliver``.
 
-    ``lo[m]:hi[m]`` are material m's rows; ``rank_of[u]`` the rank index of
-    row u; ``order[g_lo[m * n_ranks + r]:g_hi[...], p]`` the rows of material
-    m and rank r by value, highest first, for path p (used when
-    ``triage[p] > 0``). Rows are walked outermost so memory is read in order.
+    Each firm's gap is ``max(target - inv, 0)``. ``lo[m]:hi[m]`` are material
+    m's rows; ``rank_of[u]`` the rank index of row u; ``order[g_lo[m *
+    n_ranks + r]:g_hi[...], p]`` the rows of material m and rank r by value,
+    highest first, for path p (used when ``triage[p] > 0``). Rows are walked
+    outermost so memory is read in order.
     """
     M = amount.shape[0]
     CP = C * P
     inner = np.empty(CP)
-    G = np.empty(P)
+    G = np.empty((n_ranks, P))
+    rem_r = np.empty((n_ranks, P))  # what is left for the rank when it is served
+    mode = np.zeros((n_ranks, P), dtype=np.int64)  # 0 nothing, 1 fill every gap, 2 share what is left
     rem = np.empty(P)
-    mode = np.empty(P, dtype=np.int64)  # per path, this rank: 0 skip, 1 fill every gap, 2 share what is left
-    Gu = np.empty(P)
-    give = np.empty((x.shape[0], P))
+    give = np.zeros((inv.shape[0], P))
     for m in range(M):
         a, b = lo[m], hi[m]
-        for u in range(a, b):
-            for k in range(CP):
-                x[u, k] = 0.0
         if a == b:
             continue
         for p in range(P):
@@ -63,13 +61,17 @@ def deliver_firms(amount: Any, gap: Any, excess: bool, vshare: Any, lo: Any, hi:
             for u in range(a, b):
                 if rank_of[u] != r:
                     continue
-                if first:
-                    for k in range(CP):
-                        inner[k] = gap[u, k]
-                    first = False
-                else:
-                    for k in range(CP):
-                        inner[k] += gap[u, k]
+                for k in range(CP):
+                    gp = target[u, k] - inv[u, k]
+                    if gp < 0.0:
+                        gp = 0.0
+                    if first:
+                        inner[k] = gp
+                    else:
+                        inner[k] += gp
+                first = False
+            for p in range(P):
+                mode[r, p] = 0
             if first:
                 continue
             any_part = False
@@ -77,69 +79,68 @@ def deliver_firms(amount: Any, gap: Any, excess: bool, vshare: Any, lo: Any, hi:
                 g = inner[p]
                 for c in range(1, C):
                     g += inner[c * P + p]
-                G[p] = g
+                G[r, p] = g
+                rem_r[r, p] = rem[p]
                 if g <= 0.0:
-                    mode[p] = 0
-                elif rem[p] >= g:
-                    mode[p] = 1
-                else:
-                    mode[p] = 2
-                    any_part = True
-            for u in range(a, b):
-                if rank_of[u] != r:
                     continue
-                for c in range(C):
-                    for p in range(P):
-                        k = c * P + p
-                        if mode[p] == 1:
-                            x[u, k] = gap[u, k]
-                        elif mode[p] == 2:
-                            x[u, k] = rem[p] * (gap[u, k] / G[p])
-            if any_part:
-                gi = m * n_ranks + r
-                if g_hi[gi] > g_lo[gi]:
-                    for p in range(P):
-                        if mode[p] != 2 or triage[p] <= 0.0:
-                            continue
-                        before = 0.0
-                        for i in range(g_lo[gi], g_hi[gi]):
-                            u = order[i, p]
-                            gsum = gap[u, p]
-                            for c in range(1, C):
-                                gsum += gap[u, c * P + p]
-                            v = rem[p] - before
-                            if v < 0.0:
-                                v = 0.0
-                            give[u, p] = gsum if gsum <= v else v
-                            before += gsum
-                    for u in range(a, b):
-                        if rank_of[u] != r:
-                            continue
-                        for p in range(P):
-                            gsum = gap[u, p]
-                            for c in range(1, C):
-                                gsum += gap[u, c * P + p]
-                            Gu[p] = gsum
-                        for c in range(C):
-                            for p in range(P):
-                                th = triage[p]
-                                if mode[p] != 2 or th <= 0.0:
-                                    continue
-                                k = c * P + p
-                                greedy = give[u, p] * (gap[u, k] / Gu[p]) if Gu[p] > 0.0 else 0.0
-                                x[u, k] = (1.0 - th) * x[u, k] + th * greedy
-            for p in range(P):
-                if mode[p] == 1:
-                    rem[p] = rem[p] - G[p]
-                elif mode[p] == 2:
+                if rem[p] >= g:
+                    mode[r, p] = 1
+                    rem[p] = rem[p] - g
+                else:
+                    mode[r, p] = 2
+                    any_part = True
                     rem[p] = 0.0
-        if excess:
-            for u in range(a, b):
-                for c in range(C):
-                    for p in range(P):
-                        if rem[p] > 0.0:
-                            k = c * P + p
-                            x[u, k] = x[u, k] + rem[p] * vshare[u, k]
+            gi = m * n_ranks + r
+            if any_part and g_hi[gi] > g_lo[gi]:
+                for p in range(P):
+                    if mode[r, p] != 2 or triage[p] <= 0.0:
+                        continue
+                    before = 0.0
+                    for i in range(g_lo[gi], g_hi[gi]):
+                        u = order[i, p]
+                        gsum = 0.0
+                        for c in range(C):
+                            gp = target[u, c * P + p] - inv[u, c * P + p]
+                            if gp < 0.0:
+                                gp = 0.0
+                            gsum = gp if c == 0 else gsum + gp
+                        v = rem_r[r, p] - before
+                        if v < 0.0:
+                            v = 0.0
+                        give[u, p] = gsum if gsum <= v else v
+                        before += gsum
+        # one pass over the firms: what each gets, added to its stock (a row's gaps summed before it changes)
+        gsum_u = np.zeros(P)
+        for u in range(a, b):
+            r = rank_of[u]
+            for c in range(C):
+                for p in range(P):
+                    if mode[r, p] == 2 and triage[p] > 0.0:
+                        g2 = target[u, c * P + p] - inv[u, c * P + p]
+                        if g2 < 0.0:
+                            g2 = 0.0
+                        gsum_u[p] = g2 if c == 0 else gsum_u[p] + g2
+            for c in range(C):
+                for p in range(P):
+                    k = c * P + p
+                    md = mode[r, p]
+                    gp = target[u, k] - inv[u, k]
+                    if gp < 0.0:
+                        gp = 0.0
+                    x = 0.0
+                    if md == 1:
+                        x = gp
+                    elif md == 2:
+                        x = rem_r[r, p] * (gp / G[r, p])
+                        th = triage[p]
+                        if th > 0.0:
+                            gsum = gsum_u[p]
+                            greedy = give[u, p] * (gp / gsum) if gsum > 0.0 else 0.0
+                            x = (1.0 - th) * x + th * greedy
+                    if excess and rem[p] > 0.0:
+                        x = x + rem[p] * vshare[u, k]
+                    if x != 0.0:
+                        inv[u, k] = inv[u, k] + x
 
 
 @njit(cache=True)

@@ -345,14 +345,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         n_ord += len(rows)
         g_hi[m * len(ranks) + gi] = n_ord
     order_all = np.ascontiguousarray(np.concatenate(order_parts)) if order_parts else np.zeros((0, P), dtype=np.int64)
-    x_buf = np.empty((U, CP))
 
     def deliver(amount: FloatArray, gap: FloatArray, excess: bool) -> FloatArray:
         """Share deliveries ``amount`` (M, P) among the firms (U, CP), as the SimPy engine's ``deliver``."""
-        if compiled:
-            _compiled.deliver_firms(np.ascontiguousarray(amount), np.ascontiguousarray(gap), excess, vshare, lo, hi,
-                                    rank_of, len(ranks), g_lo, g_hi, order_all, triage, C, P, x_buf)
-            return x_buf
         x = np.zeros((U, CP))
         rem = amount.copy()
         for ri, mask in enumerate(rank_masks):
@@ -455,7 +450,11 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         st.arrivals_e[:] = arr_buf[slot]
         arr_buf[slot] = 0.0
         arrived = msum(st.arrivals_e, e_bounds)
-        inv = inv + deliver(arrived, np.maximum(normal - inv, 0.0), excess=True)
+        if compiled:
+            _compiled.deliver_firms(arrived, normal, inv, True, vshare, lo, hi, rank_of, len(ranks), g_lo, g_hi,
+                                    order_all, triage, C, P)
+        else:
+            inv = inv + deliver(arrived, np.maximum(normal - inv, 0.0), excess=True)
         st.pipe -= arrived
 
     def stockpile(t: int) -> None:
@@ -471,9 +470,18 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         rel = np.where(can, np.minimum(np.minimum(st.stock, stock_rate), sneed), 0.0)
         st.release[:] = rel
         st.stock -= rel
-        if rel.any():
+        if rel.any() and compiled:
+            _compiled.deliver_firms(rel, trig_uc, inv, False, vshare, lo, hi, rank_of, len(ranks), g_lo, g_hi,
+                                    order_all, triage, C, P)
+        elif rel.any():
             inv = inv + deliver(rel, need, excess=False)
         released += rel
+
+    need_buf = np.empty((U, CP))  # each firm's requirement (compiled path), rebuilt when it changes
+    need_buf_stale = [True]
+    cu_buf = np.zeros((U, CP))  # each firm's catch-up requirement
+    cu_dirty = [False]
+    ratio_buf, cu_ratio_buf = np.empty((U, CP)), np.empty((U, CP))
 
     def requirements(t: int) -> FloatArray:
         """Step 3: each firm's requirement of each material; returns planned catch-up (S, P)."""
@@ -485,6 +493,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             factor_s[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
             factor_c = tile(factor_s)
             req_s = base_sc * factor_c
+            need_buf_stale[0] = True
         if Q:
             conv_req[:] = recipe_cr * tile(conv_order)[crow_conv]
         return extra
@@ -494,18 +503,23 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         nonlocal inv
         st.denied.fill(0.0)
         catching_up = bool(extra.any())
+        if compiled:
+            if need_buf_stale[0] or Q:
+                need_buf[srow] = req_s
+                need_buf[crow] = conv_req
+                need_buf_stale[0] = False
+            extra_c = tile(extra) if catching_up else None
+            if extra_c is not None:
+                cu_buf[srow] = (base_sc * extra_c[s_sec]) * factor_c
+            elif cu_dirty[0]:
+                cu_buf.fill(0.0)
+            cu_dirty[0] = extra_c is not None
+            _compiled.consume_firms(need_buf, cu_buf, inv, normal, lo, hi, C, P, ratio_buf, cu_ratio_buf,
+                                    st.shortfall, st.requirement, st.consumption, st.inv)
+            return ratio_buf, (cu_ratio_buf if catching_up else None), extra_c
         need = np.empty((U, CP))
         need[srow] = req_s
         need[crow] = conv_req
-        if compiled:
-            cu_need = np.zeros((U, CP))
-            extra_c = tile(extra) if catching_up else None
-            if extra_c is not None:
-                cu_need[srow] = (base_sc * extra_c[s_sec]) * factor_c
-            ratio_b, cu_b = np.empty((U, CP)), np.empty((U, CP))
-            _compiled.consume_firms(need, cu_need, inv, normal, lo, hi, C, P, ratio_b, cu_b,
-                                    st.shortfall, st.requirement, st.consumption, st.inv)
-            return ratio_b, (cu_b if catching_up else None), extra_c
         have = inv
         enough = need <= have + ENOUGH * need
         ratio = np.where(enough, 1.0, np.divide(have, need, out=np.ones_like(need), where=~enough))
