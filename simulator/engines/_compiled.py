@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - exercised only without numba
             return f
         return wrap
 
-__all__ = ["AVAILABLE", "consume_firms", "deliver_firms", "output_fractions"]
+__all__ = ["AVAILABLE", "consume_firms", "deliver_firms", "gap_totals", "output_fractions", "sector_output"]
 
 ENOUGH = 1e-12
 
@@ -238,3 +238,56 @@ def output_fractions(ratio: Any, cu_ratio: Any, crit: Any, srow: Any, s_sec: Any
             t2 = 1.0 - crit[i, k] * (1.0 - cu_ratio[u, k])
             if t2 < g[s, k]:
                 g[s, k] = t2
+
+
+@njit(cache=True)
+def sector_output(ratio: Any, cu_ratio: Any, crit: Any, srow: Any, s_sec: Any, w: Any, extra: Any, catching_up: bool,
+                  C: int, P: int, f_c: Any, g_c: Any, f: Any, made_up: Any) -> None:  # pragma: no cover
+    """Steps 5-6 for every sector: its firms' output fractions, their output-weighted sum ``f`` (S, P) and the
+    catch-up made ``made_up`` (S, P), as the SimPy engine adds them (cohorts in order).
+
+    ``f_c``, ``g_c`` (S, C x P) are work arrays: each cohort's output fraction, min over the sector's
+    materials of ``1 - criticality x (1 - share of the need met)``, and the same of the catch-up need.
+    """
+    output_fractions(ratio, cu_ratio, crit, srow, s_sec, f_c, g_c)
+    S = f.shape[0]
+    for s in range(S):
+        for p in range(P):
+            acc = w[0] * f_c[s, p]
+            mu = w[0] * (extra[s, p] * g_c[s, p] if f_c[s, p] == 1.0 else 0.0) if catching_up else 0.0
+            for c in range(1, C):
+                k = c * P + p
+                acc += w[c] * f_c[s, k]
+                if catching_up:
+                    mu += w[c] * (extra[s, p] * g_c[s, k] if f_c[s, k] == 1.0 else 0.0)
+            f[s, p] = acc
+            made_up[s, p] = mu
+
+
+@njit(cache=True)
+def gap_totals(target: Any, inv: Any, lo: Any, hi: Any, C: int, P: int, out: Any) -> None:  # pragma: no cover
+    """Each material's total gap ``sum max(target - inv, 0)`` over its firms (M, P): firms in order within a
+    cohort, then cohorts in order."""
+    M = out.shape[0]
+    CP = C * P
+    acc = np.empty(CP)
+    for m in range(M):
+        a, b = lo[m], hi[m]
+        if a == b:
+            for p in range(P):
+                out[m, p] = 0.0
+            continue
+        for u in range(a, b):
+            for k in range(CP):
+                g = target[u, k] - inv[u, k]
+                if g < 0.0:
+                    g = 0.0
+                if u == a:
+                    acc[k] = g
+                else:
+                    acc[k] += g
+        for p in range(P):
+            t = acc[p]
+            for c in range(1, C):
+                t += acc[c * P + p]
+            out[m, p] = t

@@ -464,8 +464,12 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         if not open_m.any():
             st.release.fill(0.0)
             return
-        need = np.maximum(trig_uc - inv, 0.0)
-        sneed = csum(msum(need, u_bounds))
+        if compiled:
+            _compiled.gap_totals(trig_uc, inv, lo, hi, C, P, sneed_buf)
+            sneed = sneed_buf
+        else:
+            need = np.maximum(trig_uc - inv, 0.0)
+            sneed = csum(msum(need, u_bounds))
         can = open_m & (sneed > 0.0)
         rel = np.where(can, np.minimum(np.minimum(st.stock, stock_rate), sneed), 0.0)
         st.release[:] = rel
@@ -483,11 +487,16 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     cu_dirty = [False]
     ratio_buf, cu_ratio_buf = np.empty((U, CP)), np.empty((U, CP))
 
+    f_work, g_work = np.empty((S, CP)), np.empty((S, CP))
+    extra_sp = np.zeros((S, P))  # planned catch-up of the day, share of baseline output
+    sneed_buf = np.empty((M, P))
+
     def requirements(t: int) -> FloatArray:
         """Step 3: each firm's requirement of each material; returns planned catch-up (S, P)."""
         nonlocal factor_c, req_s
         backlog[t > window_end] = 0.0
         extra = np.minimum(overtime, backlog)  # (S, P) planned catch-up, share of baseline output
+        extra_sp[:] = extra
         ramping = bool(thrift_rows.size) and tramp.first_day <= t <= tramp.done_day + 1
         if ramping:
             factor_s[thrift_rows] = 1.0 - thrift_r * np.where(thrift_ok, tramp(t), 0.0)
@@ -566,10 +575,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             crit_sc[subst_rows] = crit_sr - (crit_sr - floor_sr) * np.where(subst_ok_c, frac, 0.0)
         # each cohort's output fraction: min over materials of 1 - criticality x (1 - share of its need met)
         if compiled:
-            f_c, g_c = np.empty((S, CP)), np.empty((S, CP))
-            _compiled.output_fractions(ratio, ratio if cu_ratio is None else cu_ratio, crit_sc, srow, s_sec, f_c, g_c)
-            made_up = csum(w_cp * np.where(f_c == 1.0, extra_c * g_c, 0.0)) if extra_c is not None else np.zeros((S, P))
-            st.f[:] = csum(w_cp * f_c)
+            made_up = np.empty((S, P))
+            _compiled.sector_output(ratio, ratio if cu_ratio is None else cu_ratio, crit_sc, srow, s_sec, pp.cohort_w,
+                                    extra_sp, cu_ratio is not None, C, P, f_work, g_work, st.f, made_up)
             loss = 1.0 - st.f
             backlog = np.maximum(backlog + catch_share * loss - made_up, 0.0)
             st.output[:] = st.f + made_up
