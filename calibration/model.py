@@ -25,12 +25,10 @@ import simulator
 from calibration.targets import Target, pick_named, read_entries
 from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
 from simulator.economics import impact_from_metrics, price_scale
-from simulator.engines.vectorised import run_kernel
 from simulator.errors import InputError
-from simulator.params import resolve
 from simulator.precision import median_rel_error
 from simulator.scenario import Prior, Scenario, prior_targets
-from simulator.stream import MetricsRecorder
+from simulator.stream import path_metrics
 
 __all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free"]
 
@@ -199,10 +197,7 @@ def _rel_err(x: FloatArray) -> float:
 def _quantities(sc: Scenario, draws: Draws, targets: Sequence[Target]) -> dict[str, FloatArray]:
     """Run the vectorised kernel on ``draws`` and read each target's quantity per path."""
     n = draws.n_paths
-    pp = resolve(sc, draws.params, n)
-    rec = MetricsRecorder(sc, pp)
-    run_kernel(sc, pp, draws, rec)
-    pm = dataclasses.replace(rec.result(), price_scale=price_scale(sc, draws.params, n))
+    pm = dataclasses.replace(path_metrics(sc, draws), price_scale=price_scale(sc, draws.params, n))
     imp = impact_from_metrics(pm, sc)
     out: dict[str, FloatArray] = {}
     table = sc.economy.table

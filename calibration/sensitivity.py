@@ -22,11 +22,9 @@ from SALib.sample import sobol as sobol_sample
 
 from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
 from simulator.economics import impact_from_metrics, price_scale
-from simulator.engines.vectorised import run_kernel
 from simulator.errors import InputError
-from simulator.params import resolve
 from simulator.scenario import Scenario
-from simulator.stream import MetricsRecorder
+from simulator.stream import path_metrics
 
 __all__ = ["OUTPUTS", "SobolResult", "evaluate", "sobol"]
 
@@ -91,10 +89,7 @@ def evaluate(sc: Scenario, unit: FloatArray, seed: int, *, block_size: int = DEF
         # how cohorts are matched across materials is not a prior: held fixed over the design (the first path's)
         params.update({k: np.full(m, v[0]) for k, v in draws.params.items() if k.startswith(COHORT_KEY)})
         draws = dataclasses.replace(draws, params=params)
-        pp = resolve(sc, params, m)
-        rec = MetricsRecorder(sc, pp)
-        run_kernel(sc, pp, draws, rec)
-        pm = dataclasses.replace(rec.result(), price_scale=price_scale(sc, params, m))
+        pm = dataclasses.replace(path_metrics(sc, draws), price_scale=price_scale(sc, params, m))
         imp = impact_from_metrics(pm, sc)
         gdp[a:a + m] = imp.gdp_loss_pct
         f = imp.first_stoppage_day[:, veh].min(axis=1) if veh else np.full(m, np.inf)

@@ -1265,6 +1265,10 @@ def _conversion_checks(sc: Scenario, p: list[tuple[str, str, Any]]) -> None:
             if src.transit_days < 2:
                 p.append((f"sources.{k}.transit_days", "must be at least 2 for a domestic conversion (made the day after"
                           " the order, then delivered)", src.transit_days))
+            elif f"sources.{k}.transit_days" in sc.uncertainty and sc.uncertainty[f"sources.{k}.transit_days"].support()[0] < 1.5:
+                p.append((f"uncertainty.sources.{k}.transit_days", "prior can draw fewer than 2 days (rounded), but a"
+                          " domestic conversion needs at least 2 (made the day after the order, then delivered)",
+                          sc.uncertainty[f"sources.{k}.transit_days"].support()[0]))
     # a loop of recipes (a made from b, b made from a) cannot start
     for start in sorted(makes):
         stack, seen = [(start, [start])], set()

@@ -395,6 +395,21 @@ def _simpy_block(sc: Scenario, pp: PathParams, draws: Draws, progress: Callable[
     return Trajectories.concat(parts)
 
 
+def path_metrics(sc: Scenario, draws: Draws) -> PathMetrics:
+    """Per-path totals of ``draws`` from the vectorised kernel, run in slices of :data:`KERNEL_PATHS` paths.
+
+    The price scale is not set (see :func:`simulator.economics.price_scale`).
+    """
+    parts = []
+    for a in range(0, draws.n_paths, KERNEL_PATHS):
+        sub = draws if draws.n_paths <= KERNEL_PATHS else draws.subset(slice(a, min(a + KERNEL_PATHS, draws.n_paths)))
+        pp = resolve(sc, sub.params, sub.n_paths)
+        rec = MetricsRecorder(sc, pp)
+        run_kernel(sc, pp, sub, rec)
+        parts.append(rec.result())
+    return parts[0] if len(parts) == 1 else PathMetrics.concat(parts)
+
+
 def _simulate_block(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,
                     ranges: dict[str, tuple[float, float]], counts: dict[str, npt.NDArray[np.int32]] | None,
                     progress: Callable[[float], None] | None = None) -> BlockResult:

@@ -621,13 +621,14 @@ class _Path:
                 self.conv_order[q] = 0.0
                 if order <= 0.0:
                     continue
-                made = 0.0
+                unmade = 0.0  # what each firm cohort cannot make for lack of inputs (exactly 0 when none is short)
                 for c in range(self.C):
                     r = 1.0
                     for u in rows:
                         r = min(r, ratio[u][c])
-                    part = (self.w[c] * order) * r
-                    made = part if c == 0 else made + part
+                    part = (self.w[c] * order) * (1.0 - r)
+                    unmade = part if c == 0 else unmade + part
+                made = order - unmade
                 k, m = int(pp.conv_k[q]), int(pp.conv_m[q])
                 if made > 0.0:
                     self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))

@@ -431,7 +431,6 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     recipe_cr = recipe_uc[crow]
 
     cover_cr = cover_uc[crow]
-    w_conv = w_cp * tile(np.ones(P))
 
     # ---- the phases of a day, in the order of the model's daily step and of the SimPy engine
 
@@ -561,7 +560,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             r = np.ones(CP)
             for u in conv_rows[q]:
                 r = np.minimum(r, ratio[u])
-            made = csum((w_conv * tile(conv_order[q])) * r)
+            made = conv_order[q] - csum((w_cp * tile(conv_order[q])) * (1.0 - r))  # exactly the order when no input is short
             e_q = int(conv_edge[q])
             arr_buf[(t - 1 + transit_e[e_q]) % B, e_q, ar] += made
             st.denied[conv_m[q]] += conv_order[q] - made
