@@ -44,41 +44,50 @@ def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, vshare: Any,
     """
     M = amount.shape[0]
     CP = C * P
-    inner = np.empty(CP)
+    inner = np.empty((n_ranks, CP))
+    seen = np.zeros(n_ranks, dtype=np.bool_)
     G = np.empty((n_ranks, P))
     rem_r = np.empty((n_ranks, P))  # what is left for the rank when it is served
     mode = np.zeros((n_ranks, P), dtype=np.int64)  # 0 nothing, 1 fill every gap, 2 share what is left
     rem = np.empty(P)
     give = np.zeros((inv.shape[0], P))
+    gsum_u = np.zeros((inv.shape[0], P))
+    width = 0
+    for m in range(M):
+        width = max(width, hi[m] - lo[m])
+    gap = np.empty((width, CP))
     for m in range(M):
         a, b = lo[m], hi[m]
         if a == b:
             continue
+        # the gaps, and their sums over each rank's firms (in row order, then cohorts)
+        for r in range(n_ranks):
+            seen[r] = False
+        for u in range(a, b):
+            r = rank_of[u]
+            for k in range(CP):
+                gp = target[u, k] - inv[u, k]
+                if gp < 0.0:
+                    gp = 0.0
+                gap[u - a, k] = gp
+                if seen[r]:
+                    inner[r, k] += gp
+                else:
+                    inner[r, k] = gp
+            seen[r] = True
         for p in range(P):
             rem[p] = amount[m, p]
+        any_triage = False
         for r in range(n_ranks):
-            first = True
-            for u in range(a, b):
-                if rank_of[u] != r:
-                    continue
-                for k in range(CP):
-                    gp = target[u, k] - inv[u, k]
-                    if gp < 0.0:
-                        gp = 0.0
-                    if first:
-                        inner[k] = gp
-                    else:
-                        inner[k] += gp
-                first = False
             for p in range(P):
                 mode[r, p] = 0
-            if first:
+            if not seen[r]:
                 continue
             any_part = False
             for p in range(P):
-                g = inner[p]
+                g = inner[r, p]
                 for c in range(1, C):
-                    g += inner[c * P + p]
+                    g += inner[r, c * P + p]
                 G[r, p] = g
                 rem_r[r, p] = rem[p]
                 if g <= 0.0:
@@ -95,47 +104,35 @@ def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, vshare: Any,
                 for p in range(P):
                     if mode[r, p] != 2 or triage[p] <= 0.0:
                         continue
+                    any_triage = True
                     before = 0.0
                     for i in range(g_lo[gi], g_hi[gi]):
                         u = order[i, p]
-                        gsum = 0.0
-                        for c in range(C):
-                            gp = target[u, c * P + p] - inv[u, c * P + p]
-                            if gp < 0.0:
-                                gp = 0.0
-                            gsum = gp if c == 0 else gsum + gp
+                        gs = gap[u - a, p]
+                        for c in range(1, C):
+                            gs += gap[u - a, c * P + p]
+                        gsum_u[u, p] = gs
                         v = rem_r[r, p] - before
                         if v < 0.0:
                             v = 0.0
-                        give[u, p] = gsum if gsum <= v else v
-                        before += gsum
-        # one pass over the firms: what each gets, added to its stock (a row's gaps summed before it changes)
-        gsum_u = np.zeros(P)
+                        give[u, p] = gs if gs <= v else v
+                        before += gs
+        # one pass over the firms: what each gets, added to its stock
         for u in range(a, b):
             r = rank_of[u]
             for c in range(C):
                 for p in range(P):
-                    if mode[r, p] == 2 and triage[p] > 0.0:
-                        g2 = target[u, c * P + p] - inv[u, c * P + p]
-                        if g2 < 0.0:
-                            g2 = 0.0
-                        gsum_u[p] = g2 if c == 0 else gsum_u[p] + g2
-            for c in range(C):
-                for p in range(P):
                     k = c * P + p
                     md = mode[r, p]
-                    gp = target[u, k] - inv[u, k]
-                    if gp < 0.0:
-                        gp = 0.0
                     x = 0.0
                     if md == 1:
-                        x = gp
+                        x = gap[u - a, k]
                     elif md == 2:
-                        x = rem_r[r, p] * (gp / G[r, p])
+                        x = rem_r[r, p] * (gap[u - a, k] / G[r, p])
                         th = triage[p]
-                        if th > 0.0:
-                            gsum = gsum_u[p]
-                            greedy = give[u, p] * (gp / gsum) if gsum > 0.0 else 0.0
+                        if any_triage and th > 0.0:
+                            gs = gsum_u[u, p]
+                            greedy = give[u, p] * (gap[u - a, k] / gs) if gs > 0.0 else 0.0
                             x = (1.0 - th) * x + th * greedy
                     if excess and rem[p] > 0.0:
                         x = x + rem[p] * vshare[u, k]

@@ -628,7 +628,7 @@ class _Path:
                         r = min(r, ratio[u][c])
                     part = (self.w[c] * order) * (1.0 - r)
                     unmade = part if c == 0 else unmade + part
-                made = order - unmade
+                made = max(order - unmade, 0.0)
                 k, m = int(pp.conv_k[q]), int(pp.conv_m[q])
                 if made > 0.0:
                     self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))

@@ -308,10 +308,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     vshare = w_cp * tile(np.divide(base_u, tot_base[um], out=np.zeros_like(base_u), where=tot_base[um] > 0.0))
     trig_uc = tile(stock_trigger[um]) * vshare  # each firm's share of the release trigger, t
     crit_sc = tile(crit_s)  # (Us, CP) criticality today
-    floor_sc = tile(floor_s)
-    crit_sr = crit_sc[subst_rows].copy()
-    floor_sr = floor_sc[subst_rows].copy()
-    subst_ok_c = tile(subst_ok.astype(np.float64)) > 0.0
+    crit_sp = crit_s[subst_rows]  # (rows, P): the same for every cohort
+    subst_drop = crit_sp - floor_s[subst_rows]
+    subst_all_ok = bool(subst_ok.all())
     # rows of each material among the sectors' uses (for output: min over a sector's materials)
     s_rows_m = [np.flatnonzero(s_mat == m) for m in range(M)]
     conv_rows = [np.flatnonzero(uconv == q) for q in range(Q)]
@@ -560,7 +559,8 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             r = np.ones(CP)
             for u in conv_rows[q]:
                 r = np.minimum(r, ratio[u])
-            made = conv_order[q] - csum((w_cp * tile(conv_order[q])) * (1.0 - r))  # exactly the order when no input is short
+            # exactly the order when no input is short, never below 0
+            made = np.maximum(conv_order[q] - csum((w_cp * tile(conv_order[q])) * (1.0 - r)), 0.0)
             e_q = int(conv_edge[q])
             arr_buf[(t - 1 + transit_e[e_q]) % B, e_q, ar] += made
             st.denied[conv_m[q]] += conv_order[q] - made
@@ -570,8 +570,8 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         """Steps 5-6: output of each firm cohort and sector, lost output, catch-up."""
         nonlocal backlog
         if subst_rows.size and sramp.first_day <= t <= sramp.done_day + 1:
-            frac = tile(sramp(t))
-            crit_sc[subst_rows] = crit_sr - (crit_sr - floor_sr) * np.where(subst_ok_c, frac, 0.0)
+            frac = sramp(t) if subst_all_ok else np.where(subst_ok, sramp(t), 0.0)
+            crit_sc[subst_rows] = tile(crit_sp - subst_drop * frac)  # crit - (crit - floor) x frac, as criticality_on
         # each cohort's output fraction: min over materials of 1 - criticality x (1 - share of its need met)
         if compiled:
             made_up = np.empty((S, P))
