@@ -374,7 +374,8 @@ class Supply(_Frozen):
     The source then makes the material at home: what is ordered from it one
     day is made the next from its own stock of the inputs (which it holds and
     is delivered as a using sector is), in proportion to the scarcest input,
-    and arrives ``transit_days`` after the order (so at least 2)."""
+    and arrives ``transit_days`` after the order (so at least 2). Importers
+    count on it for at most what its input stocks can make."""
     input_priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] = 1
     """Delivery rank of a conversion's inputs when they are scarce (as a sector's ``priority``)."""
     refs: Refs = {}

@@ -15,7 +15,17 @@ Validity rules honoured here (see ``simulator/scenario.py``):
 - measures name a source and materials that source supplies; on one source
   their windows (widened by any prior on ``end_day``) do not overlap;
 - priors stay inside their field's bounds; a prior on a supply share leaves
-  the other shares of the material a positive base to be scaled.
+  the other shares of the material a positive base to be scaled;
+- domestic conversions (sources ``c0``, ``c1`` with a ``recipe``) make a
+  material from materials listed before it (so recipes never form a loop),
+  take transit days >= 2 (priors too) and never carry a measure; one with a
+  baseline share takes it from the product's other sources (scaled by 1 -
+  share), and its baseline use of each input (recipe x share x product
+  demand / input demand, at most 0.9 in all) is taken from the input's
+  sectors (their use shares scaled by 1 - that); no prior moves a
+  conversion's share (its baseline use would no longer match);
+- a ``criticality_floor`` is at most the criticality, and at most the low end
+  of any prior on the criticality (and a prior on the floor stays below both).
 """
 
 from __future__ import annotations
@@ -156,6 +166,9 @@ def scenario_dicts(
     horizon: tuple[int, int] = (30, 90),
     require_stockpile: bool = False,
     stockpiles: bool = True,
+    adaptation: bool = True,
+    conversions: bool = True,
+    require_conversion: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as a plain mapping (build it with :func:`build`).
 
@@ -178,9 +191,19 @@ def scenario_dicts(
     stockpiles : bool
         Whether materials may have a national stockpile at all (to explore
         the rest of the model apart from the stockpile rule).
+    adaptation : bool
+        Whether to draw the adaptation mechanisms' fields: domestic
+        conversions, criticality floors, leakage that builds up (on licences
+        too), sector cover factors, cover correlation, triage, and
+        ``[adaptation]`` switches (``False`` gives the model without them).
+    conversions : bool
+        Whether to draw domestic conversions (with ``adaptation``).
+    require_conversion : bool
+        At least one domestic conversion (needs 2 or more materials, so the
+        scenario then has 2 or 3).
     """
     H = draw(st.integers(*horizon))
-    n_m = draw(st.integers(1, 3))
+    n_m = draw(st.integers(2 if require_conversion else 1, 3))
     n_k = draw(st.integers(1, 4))
     n_s = draw(st.integers(1, 4))
     mats = [f"m{i}" for i in range(n_m)]
@@ -217,6 +240,20 @@ def scenario_dicts(
                 sup["price_premium"] = draw(num(0.0, 1.0))
             sources[k]["supply"][m] = sup
 
+    # domestic conversions: c<q> makes a material from materials listed before it
+    conv_use = dict.fromkeys(mats, 0.0)  # the conversions' baseline use of each material, share of its demand
+    conv_share: dict[str, float] = {}  # product -> baseline share of its conversion
+    if adaptation and conversions and n_m >= 2 and (require_conversion or draw(st.booleans())):
+        products = draw(st.lists(st.integers(1, n_m - 1), min_size=1, max_size=min(2, n_m - 1), unique=True))
+        for q, p in enumerate(products):
+            prod = mats[p]
+            sup = _conversion(draw, materials, prod, mats[:p], conv_use)
+            for src in sources.values():
+                if prod in src["supply"]:
+                    src["supply"][prod]["share"] *= 1.0 - sup["share"]
+            sources[f"c{q}"] = {"transit_days": draw(st.integers(2, 20)), "supply": {prod: sup}}
+            conv_share[prod] = sup["share"]
+
     sectors: dict[str, Any] = {}
     for s in secs:
         sec: dict[str, Any] = {
@@ -228,12 +265,14 @@ def scenario_dicts(
             sec["catch_up_share"] = draw(num(0.0, 1.0))
             sec["overtime_rate"] = draw(num(0.0, 0.5))
             sec["catch_up_window_days"] = draw(num(0.0, 60.0))
+        if adaptation and draw(st.booleans()):
+            sec["cover_factor"] = draw(num(0.1, 10.0))
         sectors[s] = sec
     for m in mats:
         chosen = _subset(draw, secs)
         for s, share in zip(chosen, _shares(draw, len(chosen)), strict=True):
             sm: dict[str, Any] = {
-                "use_share": share,
+                "use_share": share * (1.0 - conv_use[m]),  # the rest is the conversions' baseline use
                 "criticality": draw(num(0.0, 1.0)),
                 "priority": draw(st.integers(1, 2)),
             }
@@ -241,6 +280,10 @@ def scenario_dicts(
                 sm["thrift"] = draw(num(0.0, 0.9))
                 sm["thrift_lag_days"] = draw(num(0.0, 30.0))
                 sm["thrift_ramp_days"] = draw(num(0.0, 60.0))
+            if adaptation and draw(st.booleans()):
+                sm["criticality_floor"] = sm["criticality"] * draw(num(0.0, 1.0))
+                sm["substitution_lag_days"] = draw(num(0.0, 30.0))
+                sm["substitution_days"] = draw(num(0.0, 60.0))
             sectors[s]["materials"][m] = sm
 
     priors: dict[str, Any] = {}
@@ -270,8 +313,11 @@ def scenario_dicts(
             "end_day": end,
             "coverage": draw(st.one_of(st.just(1.0), num(0.05, 1.0))),
         }
-        if kind in ("ban", "quota") and draw(st.booleans()):
+        if (kind in ("ban", "quota") or adaptation) and draw(st.booleans()):
             meas["leakage"] = draw(num(0.0, 1.0))
+            if adaptation and draw(st.booleans()):
+                meas["leakage_lag_days"] = draw(num(0.0, 30.0))
+                meas["leakage_days"] = draw(num(0.0, 60.0))
         if kind == "quota":
             meas["quota_share"] = draw(num(0.0, 1.0))
         elif kind == "licence":
@@ -304,16 +350,20 @@ def scenario_dicts(
                     priors[f"sectors.{s}.materials.{m}.criticality"] = {
                         "dist": "normal", "mean": draw(num(0.0, 1.0)), "sd": draw(num(0.05, 0.5)), "low": 0.0, "high": 1.0,
                     }
+                sm = sectors[s]["materials"][m]
+                if "criticality_floor" in sm:  # at most every criticality the prior can draw
+                    sm["criticality_floor"] = min(sm["criticality_floor"], priors[f"sectors.{s}.materials.{m}.criticality"]["low"])
         if draw(st.booleans()):
-            k = draw(st.sampled_from(srcs))
-            priors[f"sources.{k}.transit_days"] = _uniform(draw, 1.0, 20.0, min_width=1.0)
+            k = draw(st.sampled_from(list(sources)))
+            # a conversion needs 2 days (made the day after the order, then delivered)
+            priors[f"sources.{k}.transit_days"] = _uniform(draw, 2.0 if k not in srcs else 1.0, 20.0, min_width=1.0)
         if draw(st.booleans()):
             # one supply share drawn, the others of its material scaled to fill the rest
             cands = [
                 (k, m)
                 for m in mats
                 for k in srcs
-                if m in sources[k]["supply"]
+                if m in sources[k]["supply"] and conv_share.get(m, 0.0) == 0.0
                 and sum(sources[o]["supply"][m]["share"] for o in srcs if o != k and m in sources[o]["supply"]) > 0.0
             ]
             if cands:
@@ -324,6 +374,18 @@ def scenario_dicts(
                 priors[f"policy.{j}.approve_share"] = _uniform(draw, 0.0, 1.0 - meas.get("reject_share", 0.0) - 1e-9)
             if draw(st.booleans()):
                 priors[f"policy.{j}.coverage"] = _uniform(draw, 0.01, 1.0)
+        if adaptation:
+            _adaptation_priors(draw, priors, sources, sectors, policy)
+
+    firms: dict[str, Any] = {"cohorts": draw(st.integers(1, 4))}
+    switches: dict[str, bool] = {}
+    if adaptation:
+        if draw(st.booleans()):
+            firms["cover_correlation"] = draw(st.one_of(st.just(0.0), num(0.0, 1.0)))
+        if draw(st.booleans()):
+            firms["triage"] = draw(st.one_of(st.just(1.0), num(0.0, 1.0)))
+        if draw(st.integers(0, 3)) == 0:
+            switches = {name: draw(st.booleans()) for name in _subset(draw, SWITCHES)}
 
     return {
         "name": "hypothesis",
@@ -333,12 +395,84 @@ def scenario_dicts(
         "sectors": sectors,
         "policy": policy,
         "uncertainty": priors,
-        "firms": {"cohorts": draw(st.integers(1, 4))},
+        "firms": firms,
+        **({"adaptation": switches} if switches else {}),
         "calibration": {"criticality_scale": draw(st.sampled_from([1.0, 0.6, 1.7])),
                         "cover_scale": draw(st.sampled_from([1.0, 0.5, 2.5])),
                         "catch_up_scale": draw(st.sampled_from([1.0, 0.0, 3.0]))},
         "run": {"horizon_days": H, "paths": 3, "seed": draw(st.integers(0, 2**32 - 1))},
     }
+
+
+SWITCHES = ("conversion", "substitution", "leakage", "triage", "sector_cover")
+"""The ``[adaptation]`` switches."""
+
+
+def _conversion(draw: st.DrawFn, materials: dict[str, Any], product: str, pool: Sequence[str],
+                conv_use: dict[str, float]) -> dict[str, Any]:
+    """A domestic conversion's supply of ``product`` from some of ``pool``, with a baseline share or not.
+
+    With a baseline share, each input's baseline use ``u = recipe x share x demand(product) /
+    demand(input)`` is added to ``conv_use`` (kept at most 0.9 in all, recipes at most 1000 t per t);
+    if an input has no room left the conversion has spare capacity only (share 0).
+    """
+    inputs = _subset(draw, pool)
+    share = draw(st.one_of(st.just(0.0), num(0.05, 0.5)))
+    d_p = materials[product]["annual_demand"]
+    recipe: dict[str, float] = {}
+    if share > 0.0:
+        for i in inputs:
+            d_i = materials[i]["annual_demand"]
+            room = min(0.9 - conv_use[i], 1000.0 * share * d_p / d_i)
+            if room < 1e-3:
+                share, recipe = 0.0, {}
+                break
+            u = room * draw(num(0.05, 1.0))
+            recipe[i] = min(u * d_i / (share * d_p), 1000.0)
+    if share == 0.0:
+        recipe = {i: draw(num(0.05, 5.0)) for i in inputs}
+    else:
+        for i, r in recipe.items():
+            conv_use[i] += r * share * d_p / materials[i]["annual_demand"]
+    sup: dict[str, Any] = {"share": share, "recipe": recipe, "input_priority": draw(st.integers(1, 2))}
+    if share == 0.0 or draw(st.booleans()):
+        sup["extra_capacity"] = draw(num(0.0, 2.0 * d_p))
+        sup["ramp_lag_days"] = draw(num(0.0, 30.0))
+        sup["ramp_days"] = draw(num(0.0, 60.0))
+        sup["price_premium"] = draw(num(0.0, 1.0))
+    return sup
+
+
+def _adaptation_priors(draw: st.DrawFn, priors: dict[str, Any], sources: dict[str, Any], sectors: dict[str, Any],
+                       policy: dict[str, Any]) -> None:
+    """Priors on the adaptation fields: triage, cover correlation, a cover factor, a criticality floor and its lag,
+    a measure's leakage and its lag, a conversion's spare capacity."""
+    if draw(st.booleans()):
+        priors["firms.triage"] = _uniform(draw, 0.0, 1.0)
+    if draw(st.booleans()):
+        priors["firms.cover_correlation"] = _uniform(draw, 0.0, 1.0)
+    if draw(st.booleans()):
+        priors[f"sectors.{draw(st.sampled_from(sorted(sectors)))}.cover_factor"] = _uniform(draw, 0.1, 10.0, min_width=0.05)
+    floors = [(s, m) for s, sec in sectors.items() for m, sm in sec["materials"].items() if "criticality_floor" in sm]
+    if bool(floors) and draw(st.booleans()):
+        s, m = draw(st.sampled_from(floors))
+        sm = sectors[s]["materials"][m]
+        crit = priors.get(f"sectors.{s}.materials.{m}.criticality", {"low": sm["criticality"]})["low"]
+        if crit >= 2e-3:
+            pr = _uniform(draw, 0.0, crit)
+            priors[f"sectors.{s}.materials.{m}.criticality_floor"] = pr
+            sm["criticality_floor"] = min(sm["criticality_floor"], pr["high"])
+        if draw(st.booleans()):
+            priors[f"sectors.{s}.materials.{m}.substitution_lag_days"] = _uniform(draw, 0.0, 30.0, min_width=0.5)
+    if bool(policy) and draw(st.booleans()):
+        j = draw(st.sampled_from(sorted(policy)))
+        priors[f"policy.{j}.leakage"] = _uniform(draw, 0.0, 1.0)
+        if draw(st.booleans()):
+            priors[f"policy.{j}.leakage_lag_days"] = _uniform(draw, 0.0, 30.0, min_width=0.5)
+    convs = [(k, m) for k, src in sources.items() for m, sup in src["supply"].items() if sup.get("recipe")]
+    if bool(convs) and draw(st.booleans()):
+        k, m = draw(st.sampled_from(convs))
+        priors[f"sources.{k}.supply.{m}.extra_capacity"] = _uniform(draw, 0.0, 1000.0, min_width=1.0)
 
 
 def _licence_regime(draw: st.DrawFn, start: int, end: int) -> dict[str, Any]:

@@ -621,14 +621,16 @@ class _Path:
                 self.conv_order[q] = 0.0
                 if order <= 0.0:
                     continue
-                unmade = 0.0  # what each firm cohort cannot make for lack of inputs (exactly 0 when none is short)
+                # exactly the order when no cohort is short of an input, exactly 0 when every cohort has none
+                made, full = 0.0, True
                 for c in range(self.C):
                     r = 1.0
                     for u in rows:
                         r = min(r, ratio[u][c])
-                    part = (self.w[c] * order) * (1.0 - r)
-                    unmade = part if c == 0 else unmade + part
-                made = max(order - unmade, 0.0)
+                    full = full and r == 1.0
+                    part = (self.w[c] * order) * r
+                    made = part if c == 0 else made + part
+                made = order if full else min(made, order)
                 k, m = int(pp.conv_k[q]), int(pp.conv_m[q])
                 if made > 0.0:
                     self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))
@@ -692,6 +694,13 @@ class _Path:
         affected = [k for k in range(self.K) if j_of[k] >= 0]
         alts = [k for k in range(self.K) if j_of[k] < 0]
         caps = [pp.share[p, k, m] * d + pp.extra[p, k, m] * self.cap_frac[k, m] for k in range(self.K)]
+        for k in range(self.K):  # a conversion's capacity as importers see it: at most what its input stocks can make
+            if (k, m) in self.conv_of_edge:
+                for u in self.conv_rows[self.conv_of_edge[(k, m)]]:
+                    stock = self.inv[u][0].level
+                    for c in range(1, self.C):
+                        stock += self.inv[u][c].level
+                    caps[k] = min(caps[k], stock / float(pp.user_recipe[p, u]))
         cap_alt = 0.0
         for k in alts:
             cap_alt += caps[k]

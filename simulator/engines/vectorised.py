@@ -427,6 +427,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     req_s = base_sc * factor_c
     conv_req = np.zeros((len(crow), CP))
     crow_conv = uconv[crow]
+    recipe_p = np.ascontiguousarray(pp.user_recipe.T)  # (U, P) t of input per t made
     recipe_cr = recipe_uc[crow]
 
     cover_cr = cover_uc[crow]
@@ -559,8 +560,9 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             r = np.ones(CP)
             for u in conv_rows[q]:
                 r = np.minimum(r, ratio[u])
-            # exactly the order when no input is short, never below 0
-            made = np.maximum(conv_order[q] - csum((w_cp * tile(conv_order[q])) * (1.0 - r)), 0.0)
+            # exactly the order when no cohort is short of an input, exactly 0 when every cohort has none
+            full = csum((r < 1.0).astype(np.float64)) == 0.0
+            made = np.where(full, conv_order[q], np.minimum(csum((w_cp * tile(conv_order[q])) * r), conv_order[q]))
             e_q = int(conv_edge[q])
             arr_buf[(t - 1 + transit_e[e_q]) % B, e_q, ar] += made
             st.denied[conv_m[q]] += conv_order[q] - made
@@ -677,8 +679,17 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         aff = kind_e >= 0
         alt = ~aff
 
+        if Q:  # a conversion's capacity as importers see it: at most what its firms' input stocks can make
+            caps_now = caps.copy()
+            for qi in range(Q):
+                e_q = int(conv_edge[qi])
+                for u in conv_rows[qi]:
+                    caps_now[e_q] = np.minimum(caps_now[e_q], csum(inv[u]) / recipe_p[u])
+        else:
+            caps_now = caps
+
         def split(Qm: FloatArray, active: list[int] = active, aff: npt.NDArray[np.bool_] = aff,
-                  alt: npt.NDArray[np.bool_] = alt) -> FloatArray:
+                  alt: npt.NDArray[np.bool_] = alt, caps: FloatArray = caps_now) -> FloatArray:
             """Orders (E, P) for order sizes ``Qm`` (M, P) once a disruption is known."""
             if active:
                 cap_alt = msum(np.where(alt, caps, 0.0), e_bounds)
