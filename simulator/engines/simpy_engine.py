@@ -793,7 +793,8 @@ class _Path:
                         reg = pp.licences[j_of[k]] if j_of[k] >= 0 else None
                         if reg is not None:
                             h = reg.phase(t)
-                            need_lic = (float(pp.coverage[p, j_of[k]]) * (1.0 - float(reg.exempt[p, h]))) * (1.0 - self.leak(j_of[k], t))
+                            # importers plan for the wait of the whole flow needing a licence (not counting on leakage)
+                            need_lic = float(pp.coverage[p, j_of[k]]) * (1.0 - float(reg.exempt[p, h]))
                             ahead += q_ref[k] * (need_lic * float(reg.lead[p, h]))
                             licensed = True
                     if licensed:

@@ -670,7 +670,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
                     lk = pass_share(t, np.zeros(P), leakage[j], start[j], leak_lag[j], leak_days[j])
                     leak_e[rows] = np.where(act, lk, leak_e[rows])
                     ex_e[rows] = np.where(act, reg.exempt[:, h], ex_e[rows])
-                    need_lic = (coverage[j] * (1.0 - reg.exempt[:, h])) * (1.0 - lk)
+                    need_lic = coverage[j] * (1.0 - reg.exempt[:, h])  # planned without counting on leakage
                     ahead_e[rows] = np.where(act, need_lic * reg.lead[:, h], ahead_e[rows])
                 else:
                     passing = pass_share(t, quota[j], leakage[j], start[j], leak_lag[j], leak_days[j])
