@@ -96,7 +96,9 @@ def test_design_points_share_paths_and_stacking_changes_nothing() -> None:
     theta = np.array([[1.0, 1.0], [1.6, 0.2], [0.6, 1.8]])
     together = runs.per_path(theta)["nri-3m"]
     alone = np.stack([runs.per_path(theta[i:i + 1])["nri-3m"][0] for i in range(3)])
-    np.testing.assert_array_equal(together, alone)
+    # the engine's per-path output is the same bit for bit; the input-output step's matrix products may round
+    # the last bit differently for a batch of 120 paths than for 40
+    np.testing.assert_allclose(together, alone, rtol=1e-12)
     # at 1 x the levers, the target's quantity is the uncalibrated model's own, path by path
     sc = simulator.load_scenario("japan-3m-curb", calibrated=False)
     res = simulator.run_paths(sc, 40, seed=4) if hasattr(simulator, "run_paths") else None
