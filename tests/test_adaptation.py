@@ -43,13 +43,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from scipy import stats
+from test_toy import TOY_TABLE
 
 import simulator
 from simulator.cli import cli
 from simulator.draws import COHORT_KEY
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
-from simulator.scenario import IOTable, build_scenario
+from simulator.scenario import build_scenario
 from simulator.trajectories import ARRAY_FIELDS, Trajectories
 
 ENGINES = ("simpy", "vectorised")
@@ -58,17 +59,7 @@ D = 8.0
 DAILY_OUTPUT = 1000.0
 ATOL = 1e-12
 
-TOY_TABLE = IOTable(
-    codes=("A", "B"),
-    intermediate=np.zeros((2, 2)),
-    value_added=np.array([365_000.0, 365_000.0]),
-    compensation=np.array([200_000.0, 200_000.0]),
-    household_consumption=np.array([100_000.0, 100_000.0]),
-    domestic_final_demand=np.array([365_000.0, 365_000.0]),
-    exports=np.zeros(2),
-    imports=np.zeros(2),
-    output=np.array([365_000.0, 365_000.0]),
-)
+# the two-sector toy table of the toy closed-form tests (sector output 365,000 a year each)
 
 
 def toy(
