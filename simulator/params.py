@@ -446,8 +446,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         for qi, (ki, pm) in enumerate(convs):
             sup = sc.sources[srcs[ki]].supply[mats[pm]]
             if m in sup.recipe:
-                after = max((int(sm.priority) for sec in sc.sectors.values() for sm in sec.materials.values()), default=1) + 1
-                rows.append((mi, -1, qi, int(sup.input_priority) if sup.input_priority is not None else after))
+                rows.append((mi, -1, qi, int(sup.input_priority)))
     U = len(rows)
     u_mat = np.array([r[0] for r in rows], dtype=np.int64)
     starts = np.searchsorted(u_mat, np.arange(M))

@@ -376,8 +376,8 @@ class Supply(_Frozen):
     is delivered as a using sector is), in proportion to the scarcest input,
     and arrives ``transit_days`` after the order (so at least 2). Importers
     count on it for at most what its input stocks can make."""
-    input_priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] | None = None
-    """Delivery rank of a conversion's inputs when they are scarce (as a sector's ``priority``); none: after every sector's rank (the conversion gets only input the direct users do not need)."""
+    input_priority: Annotated[int, Ge(1), Le(1000), Unit("rank")] = 1
+    """Delivery rank of a conversion's inputs when they are scarce (as a sector's ``priority``)."""
     refs: Refs = {}
     """Sources of the figures above: field name -> source and date."""
 
