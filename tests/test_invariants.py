@@ -509,8 +509,9 @@ def _conversions(data: dict[str, Any]) -> list[tuple[str, str]]:
     return [(k, m) for k, src in data["sources"].items() for m, sup in src["supply"].items() if sup.get("recipe")]
 
 
-@pytest.mark.xfail(reason="more spare capacity at a domestic conversion can raise the loss: the importer sends orders to "
-                   "it by its nominal capacity, which its inputs cannot support (SPARE_CAPACITY_TRAP)", strict=False)
+@pytest.mark.xfail(reason="more spare capacity at a domestic conversion can still raise the loss: its inputs compete with "
+                   "the sectors' direct use (see the conversion counterexamples below). The trap of orders sent by "
+                   "nominal capacity (SPARE_CAPACITY_TRAP) is fixed", strict=False)
 @settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])  # expected to fail: no time spent shrinking
 @given(data=scenario_dicts(min_measures=1, require_conversion=True), seed=SEEDS, pick=st.integers(0, 10),
        more=st.one_of(st.just(2.0), st.floats(0.01, 2.0)))
