@@ -1,4 +1,4 @@
-"""Invariants of the vectorised engine on generated scenarios (DESIGN.md §2, "Invariants").
+"""Invariants of the vectorised engine on generated scenarios.
 
 - material balance closes every day on every path (corporate inventory,
   national stockpile, pipeline), to 1e-9 of the material's scale;

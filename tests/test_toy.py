@@ -7,7 +7,7 @@ uses all of ``x`` with criticality kappa; sector B (daily output 1000) uses
 none. Every quantity is a small multiple of a power of two, so the engines'
 arithmetic is exact and the expectations below hold with ``==``.
 
-What the daily semantics imply (DESIGN.md §2 and the engines' order of
+What the daily semantics imply (the model's daily step in the README and the engines' order of
 operations: arrivals, stockpile release, requirement, allocation, output,
 licence decisions, ordering, shipping):
 
