@@ -15,12 +15,10 @@ Then the loss-versus-duration curve of a full ban: ``japan-1y-curb`` with
 median currency.
 
 Every figure comes from the project's own reductions, as ``supplyshock run`` computes them:
-per-path totals (:func:`simulator.economics.metrics_from_trajectories`, joined with
-:meth:`simulator.economics.PathMetrics.concat`), the impact
-(:func:`simulator.economics.impact_from_metrics`) and the run's summary
-(:func:`simulator.stream.run_summary`). Paths run through the vectorised engine in chunks of
-``CHUNK`` paths to bound memory; the draws are those of ``supplyshock run --seed S`` (same blocks),
-so the figures match it.
+per-path totals (:func:`simulator.stream.path_metrics`: the vectorised kernel in cache-sized
+slices, no daily arrays kept), the impact (:func:`simulator.economics.impact_from_metrics`) and the
+run's summary (:func:`simulator.stream.run_summary`); the draws are those of ``supplyshock run
+--seed S`` (same blocks), so the figures match it.
 
 ``--off MECH`` (repeatable) merges ``{"adaptation": {MECH: False}}`` into every scenario loaded
 (mechanisms: conversion, substitution, leakage, triage, sector_cover); code without that table
@@ -39,6 +37,7 @@ code ran.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -50,10 +49,11 @@ import numpy as np
 import numpy.typing as npt
 
 import simulator
-from simulator.economics import PathMetrics, impact_from_metrics, metrics_from_trajectories
+from simulator.draws import DEFAULT_BLOCK_SIZE
+from simulator.economics import PathMetrics, impact_from_metrics, price_scale
 from simulator.io import list_scenarios
 from simulator.scenario import Scenario
-from simulator.stream import DailyHistograms, RunResult, histogram_ranges, run_summary
+from simulator.stream import DailyHistograms, RunResult, histogram_ranges, path_metrics, run_summary
 
 ECONOMY = "japan-rare-earths"
 CURVE_SCENARIO = "japan-1y-curb"
@@ -61,8 +61,6 @@ CURVE_MEASURE = "china_stop"
 CURVE_DURATIONS = (30, 60, 90, 180, 270, 365, 545, 730)
 RECOVERY_DAYS = 90
 """Days of the curve's horizon after the ban ends."""
-CHUNK = 2_000
-"""Paths per :func:`simulator.simulate` call."""
 MECHANISMS = ("conversion", "substitution", "leakage", "triage", "sector_cover")
 """Switches of the ``adaptation`` table (``--off`` passes any name through; these are the known ones)."""
 
@@ -94,30 +92,22 @@ def off_overrides(mechanisms: Sequence[str]) -> dict[str, Any]:
     return {"adaptation": {m: False for m in mechanisms}} if mechanisms else {}
 
 
-def run_metrics(sc: Scenario, n_paths: int, seed: int, chunk: int = CHUNK) -> PathMetrics:
-    """Per-path totals of ``n_paths`` paths, simulated ``chunk`` paths at a time.
+def run_metrics(sc: Scenario, n_paths: int, seed: int) -> PathMetrics:
+    """Per-path totals of ``n_paths`` paths, as ``supplyshock run`` computes them (:func:`simulator.stream.path_metrics`).
 
     Parameters
     ----------
     sc : Scenario
     n_paths : int
     seed : int
-    chunk : int
-        Paths per call of the vectorised engine.
 
     Returns
     -------
     PathMetrics
-        All paths, in order.
+        All paths, in order, with the price scale of the economy's money year.
     """
     draws = simulator.sample_draws(sc, n_paths, seed)
-    parts = []
-    for a in range(0, n_paths, chunk):
-        d = draws.subset(slice(a, min(a + chunk, n_paths)))
-        tr = simulator.simulate(sc, d, engine="vectorised")
-        parts.append(metrics_from_trajectories(tr, sc))
-        del tr
-    return PathMetrics.concat(parts)
+    return dataclasses.replace(path_metrics(sc, draws), price_scale=price_scale(sc, draws.params, n_paths))
 
 
 def summary_of(sc: Scenario, n_paths: int, seed: int) -> dict[str, Any]:
@@ -137,7 +127,7 @@ def summary_of(sc: Scenario, n_paths: int, seed: int) -> dict[str, Any]:
     """
     pm = run_metrics(sc, n_paths, seed)
     impact = impact_from_metrics(pm, sc)
-    res = RunResult(scenario=sc, seed=seed, n_paths=n_paths, block_size=CHUNK, engine="vectorised", metrics=pm,
+    res = RunResult(scenario=sc, seed=seed, n_paths=n_paths, block_size=DEFAULT_BLOCK_SIZE, engine="vectorised", metrics=pm,
                     params={}, daily=DailyHistograms.empty(sc, histogram_ranges(sc), with_counts=False))
     return run_summary(res, impact)
 
@@ -321,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     out: dict[str, Any] = {
         "code": code,
         "settings": {"paths": args.paths, "curve_paths": args.curve_paths, "seed": args.seed,
-                     "calibrated": calibrated, "off": list(args.off), "chunk": CHUNK},
+                     "calibrated": calibrated, "off": list(args.off)},
         "scenarios": {},
         "curve": None,
     }
