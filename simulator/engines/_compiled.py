@@ -32,14 +32,15 @@ ENOUGH = 1e-12
 
 
 @njit(cache=True)
-def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, vshare: Any, lo: Any, hi: Any, rank_of: Any,
+def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, xshare: Any, lo: Any, hi: Any, rank_of: Any,
                   n_ranks: int, g_lo: Any, g_hi: Any, order: Any, triage: Any, C: int, P: int) -> None:  # pragma: no cover
     """Deliver ``amount`` (M, P) to the firms (U, C x P), adding to ``inv`` in place, as the SimPy engine's ``deliver``.
 
     Each firm's gap is ``max(target - inv, 0)``. ``lo[m]:hi[m]`` are material
     m's rows; ``rank_of[u]`` the rank index of row u; ``order[g_lo[m *
     n_ranks + r]:g_hi[...], p]`` the rows of material m and rank r by value,
-    highest first, for path p (used when ``triage[p] > 0``). Rows are walked
+    highest first, for path p (used when ``triage[p] > 0``); with ``excess``,
+    what is left after every gap goes by ``xshare`` (U, C x P). Rows are walked
     outermost so memory is read in order.
     """
     M = amount.shape[0]
@@ -135,7 +136,7 @@ def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, vshare: Any,
                             greedy = give[u, p] * (gap[u - a, k] / gs) if gs > 0.0 else 0.0
                             x = (1.0 - th) * x + th * greedy
                     if excess and rem[p] > 0.0:
-                        x = x + rem[p] * vshare[u, k]
+                        x = x + rem[p] * xshare[u, k]
                     if x != 0.0:
                         inv[u, k] = inv[u, k] + x
 

@@ -119,18 +119,18 @@ class _Path:
         self.normal = [[float(pp.user_cover[p, u, c] * (self.w[c] * self.base[u])) for c in range(self.C)]
                        for u in range(self.U)]
         self.inv = [[simpy.Container(self.env, init=self.normal[u][c]) for c in range(self.C)] for u in range(self.U)]
-        # each firm's share of deliveries beyond every gap, and of the stockpile's release trigger: its baseline use
+        # each firm's share of the stockpile's release trigger: its baseline use; of deliveries beyond every
+        # gap: its baseline use among the sectors' firms (a conversion's firms hold no more than their normal
+        # stock, which follows what they are asked to make), or among all when only conversions use it
         self.vshare = [[0.0] * self.C for _ in range(self.U)]
+        self.xshare = [[0.0] * self.C for _ in range(self.U)]
         for m in range(self.M):
             rows = self.rows_of[m]
             if not rows:
                 continue
-            tot = self.base[rows[0]]
-            for u in rows[1:]:
-                tot += self.base[u]
-            for u in rows:
-                for c in range(self.C):
-                    self.vshare[u][c] = self.w[c] * (self.base[u] / tot) if tot > 0.0 else 0.0
+            self._share(rows, self.vshare)
+            direct = [u for u in rows if users.conversion[u] < 0]
+            self._share(direct if direct and self._total(direct) > 0.0 else rows, self.xshare)
         # the value added a tonne saves, for triage: uses of each (material, rank) in order of value, highest first
         self.triage = float(pp.triage[p])
         self.ranked: list[list[list[int]]] = []
@@ -246,7 +246,7 @@ class _Path:
         and ``triage`` to the uses in order of the value added a tonne saves
         (each use's gap in full before the next; its cohorts pro rata to
         their gaps). With ``excess``, what is left after every gap is shared
-        by baseline use.
+        by baseline use among the sectors' firms (``xshare``).
         """
         x = [[0.0] * self.C for _ in range(self.U)]
         rem = amount
@@ -281,8 +281,21 @@ class _Path:
         if excess and rem > 0.0:
             for u in self.rows_of[m]:
                 for c in range(self.C):
-                    x[u][c] = x[u][c] + rem * self.vshare[u][c]
+                    x[u][c] = x[u][c] + rem * self.xshare[u][c]
         return x
+
+    def _total(self, rows: list[int]) -> float:
+        tot = self.base[rows[0]]
+        for u in rows[1:]:
+            tot += self.base[u]
+        return tot
+
+    def _share(self, rows: list[int], share: list[list[float]]) -> None:
+        """Write each firm of ``rows``' share of their total baseline use into ``share`` (U x C)."""
+        tot = self._total(rows)
+        for u in rows:
+            for c in range(self.C):
+                share[u][c] = self.w[c] * (self.base[u] / tot) if tot > 0.0 else 0.0
 
     def wait_until(self, time: float) -> simpy.Timeout:
         return self.env.timeout(max(time - self.env.now, 0.0))

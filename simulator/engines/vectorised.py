@@ -306,6 +306,12 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
     normal = cover_uc * base_uc  # (U, CP) normal stock, t (a conversion's follows its capacity)
     tot_base = msum(base_u, u_bounds)  # (M, P)
     vshare = w_cp * tile(np.divide(base_u, tot_base[um], out=np.zeros_like(base_u), where=tot_base[um] > 0.0))
+    # deliveries beyond every gap go by baseline use among the sectors' firms (all firms if only conversions use it)
+    direct_u = (uconv < 0)[:, np.newaxis]  # (U, 1)
+    base_dir = np.where(direct_u, base_u, 0.0)
+    tot_dir = msum(base_dir, u_bounds)[um]  # (U, P)
+    xshare = np.where(tile(tot_dir > 0.0), w_cp * tile(np.divide(base_dir, tot_dir, out=np.zeros_like(base_u),
+                                                           where=tot_dir > 0.0)), vshare)
     trig_uc = tile(stock_trigger[um]) * vshare  # each firm's share of the release trigger, t
     crit_sc = tile(crit_s)  # (Us, CP) criticality today
     crit_sp = crit_s[subst_rows]  # (rows, P): the same for every cohort
@@ -384,7 +390,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
             rem = np.where(fill, rem - G, np.where(part, 0.0, rem))
         if excess:
             left = tile(rem[um])
-            x = np.where(left > 0.0, x + left * vshare, x)
+            x = np.where(left > 0.0, x + left * xshare, x)
         return x
 
     # ---- state
@@ -450,7 +456,7 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder) -> Non
         arr_buf[slot] = 0.0
         arrived = msum(st.arrivals_e, e_bounds)
         if compiled:
-            _compiled.deliver_firms(arrived, normal, inv, True, vshare, lo, hi, rank_of, len(ranks), g_lo, g_hi,
+            _compiled.deliver_firms(arrived, normal, inv, True, xshare, lo, hi, rank_of, len(ranks), g_lo, g_hi,
                                     order_all, triage, C, P)
         else:
             inv = inv + deliver(arrived, np.maximum(normal - inv, 0.0), excess=True)
