@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 import simulator
+from calibration.cli import _Fail
 from calibration.episodes import (
     Episode,
     load_episode,
@@ -75,7 +76,8 @@ def score_observation(values: FloatArray, obs: float, sd: float, rng: np.random.
     """
     v = np.asarray(values, dtype=float)
     if kind == "bound":
-        assert low is not None and high is not None
+        if low is None or high is None:
+            raise ValueError("a bound needs low and high")
         prob = float(np.mean((v >= low) & (v <= high)))
         q = np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])
         return {"p05": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4], "probability": prob,
@@ -359,13 +361,6 @@ def render_backcast(directory: Path) -> Path:
 
 
 # ------------------------------------------------------------------ command
-
-
-class _Fail(click.ClickException):
-    exit_code = 2
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
 
 
 @click.command("backcast")

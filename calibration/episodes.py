@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import difflib
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -48,8 +47,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 import simulator
 from simulator.economics import STOPPAGE_THRESHOLD, Impact
 from simulator.errors import InputError
+from simulator.io import _merge
 from simulator.params import PathParams
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, _suggest
 from simulator.trajectories import Trajectories
 
 __all__ = ["Episode", "Observation", "builtin_episodes", "load_episode", "model_values", "period_days", "series_key"]
@@ -176,6 +176,14 @@ class Observation(BaseModel):
         return abs(self.value or 0.0) * (self.rel_sd or 0.0)
 
     @property
+    def stop_date(self) -> datetime.date:
+        """For ``first_stop``: the reported date, or the ``none_by`` date."""
+        d = self.date or self.none_by
+        if d is None:
+            raise ValueError(f"observation {self.name!r} is not a first_stop observation")
+        return d
+
+    @property
     def shown_unit(self) -> str:
         return {"arrivals": self.unit or "t", "sector_output": "% of plan", "first_stop": "day",
                 "gdp_loss": "% of GDP"}[self.kind]
@@ -240,22 +248,16 @@ class Episode(BaseModel):
         return sc
 
 
-def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
 def period_days(ep: Episode, ob: Observation) -> tuple[int, int]:
     """First and last day (inclusive, day indices) the observation covers, before any departure shift."""
     if ob.period is not None:
         y, m = (int(x) for x in ob.period.split("-"))
         first = datetime.date(y, m, 1)
         last = datetime.date(y, m, calendar.monthrange(y, m)[1])
-    else:
-        assert ob.start is not None and ob.end is not None
+    elif ob.start is not None and ob.end is not None:
         first, last = ob.start, ob.end
+    else:
+        raise ValueError(f"observation {ob.name!r} ({ob.kind}) covers no period")
     return ep.day(first), ep.day(last)
 
 
@@ -310,16 +312,10 @@ def check_against(ep: Episode, sc: Scenario) -> None:
                                      ob.period or f"{ob.start}..{ob.end}")
             seen.setdefault(series_key(ob), []).append((a, b, name))
         if ob.kind == "first_stop":
-            d = ob.date or ob.none_by
-            assert d is not None
+            d = ob.stop_date
             if not 0 <= ep.day(d) < T:
                 raise InputError(ep.origin, f"{where}.{'date' if ob.date else 'none_by'}", f"must lie within the horizon: {ep.anchor} to "
                                  f"{ep.anchor + datetime.timedelta(days=T - 1)}", d.isoformat())
-
-
-def _suggest(x: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(x, options, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" ({', '.join(options[:8])})"
 
 
 def builtin_episodes() -> dict[str, Path]:
@@ -360,8 +356,6 @@ def load_episode(name_or_path: str | Path) -> Episode:
             raise InputError(shown, f"observations.{name}.kind", f"must be one of {', '.join(KINDS)}", o.get("kind"))
         try:
             obs[name] = Observation(name=name, **o)
-        except _Rule as exc:  # pragma: no cover - pydantic wraps it
-            raise InputError(shown, f"observations.{name}.{exc.field}", exc.rule, exc.value) from None
         except ValidationError as exc:
             err = exc.errors()[0]
             ctx = err.get("ctx", {}) or {}
@@ -406,10 +400,9 @@ def model_values(ep: Episode, sc: Scenario, tr: Trajectories, pp: PathParams, im
             for k in ks:
                 for m in ms:
                     if ob.measured_at == "departure":
-                        # what left day t arrives transit days later (per path)
-                        tk = pp.transit[:, k]
-                        for p in range(tr.n_paths):
-                            total[p] += tr.arrivals[p, a + tk[p]: b + tk[p] + 1, k, m].sum()
+                        # what left day t arrives transit days later (each path's transit)
+                        days = a + pp.transit[:, k, np.newaxis] + np.arange(b - a + 1)  # (P, days)
+                        total += np.take_along_axis(tr.arrivals[:, :, k, m], days, axis=1).sum(axis=1)
                     else:
                         total += tr.arrivals[:, a: b + 1, k, m].sum(axis=1)
                     base += pp.demand[:, m] * pp.share[:, k, m]  # t/day
@@ -430,20 +423,22 @@ def model_values(ep: Episode, sc: Scenario, tr: Trajectories, pp: PathParams, im
 def observed_value(ep: Episode, ob: Observation) -> float:
     """The observation in the unit its model values are in (an index for ``unit = 'index'``; the day for ``first_stop``)."""
     if ob.kind == "arrivals" and ob.unit == "index":
-        a, b = period_days(ep, ob)
-        assert ob.value is not None and ob.baseline is not None
-        return ob.value / (ob.baseline / ob.baseline_days * (b - a + 1))
+        return (ob.value or 0.0) / _baseline_over_period(ep, ob)
     if ob.kind == "first_stop":
-        d = ob.date or ob.none_by
-        assert d is not None
-        return float(ep.day(d))
+        return float(ep.day(ob.stop_date))
     return float(ob.value) if ob.value is not None else float("nan")
 
 
 def observed_sd(ep: Episode, ob: Observation) -> float:
     """The stated uncertainty in the unit of :func:`observed_value` (an index's sd scales with the index)."""
     if ob.kind == "arrivals" and ob.unit == "index":
-        a, b = period_days(ep, ob)
-        assert ob.baseline is not None
-        return ob.stated_sd / (ob.baseline / ob.baseline_days * (b - a + 1))
+        return ob.stated_sd / _baseline_over_period(ep, ob)
     return ob.stated_sd
+
+
+def _baseline_over_period(ep: Episode, ob: Observation) -> float:
+    """The observed baseline flow (t) scaled to the observation's period."""
+    if ob.baseline is None:
+        raise ValueError(f"observation {ob.name!r} is an index without a baseline")
+    a, b = period_days(ep, ob)
+    return ob.baseline / ob.baseline_days * (b - a + 1)
