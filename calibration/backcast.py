@@ -38,7 +38,7 @@ from simulator.draws import sample_draws
 from simulator.errors import InputError
 from simulator.params import resolve
 
-__all__ = ["backcast", "backcast_cmd", "crps_ensemble", "pit", "render_backcast", "score_observation"]
+__all__ = ["backcast", "backcast_cmd", "crps_ensemble", "json_ready", "monthly_values", "pit", "render_backcast", "score_observation"]
 
 FloatArray = npt.NDArray[np.float64]
 FORMAT = "supplyshock-backcast/1"
@@ -158,38 +158,57 @@ def backcast(ep: Episode, *, n_paths: int = 1000, seed: int = 20101, engine: str
     }
 
 
-def _fans(ep: Episode, sc: simulator.Scenario, tr: Any, pp: Any) -> dict[str, Any]:
-    """Per series of point observations: the model's quantiles for every calendar month of the horizon (the figure's fan)."""
-    from calibration.episodes import Observation
-
-    out: dict[str, Any] = {}
-    T = sc.run.horizon_days
+def months_of(ep: Episode, horizon: int) -> list[tuple[datetime.date, datetime.date]]:
+    """The calendar months of the horizon (first, last day; the first and last cut at the horizon's ends)."""
     months = []
     d = ep.anchor
-    while ep.day(d) < T:
-        first = d
+    while ep.day(d) < horizon:
         nxt = datetime.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-        last = min(nxt - datetime.timedelta(days=1), ep.anchor + datetime.timedelta(days=T - 1))
-        months.append((first, last))
+        months.append((d, min(nxt - datetime.timedelta(days=1), ep.anchor + datetime.timedelta(days=horizon - 1))))
         d = nxt
-    imp = None
+    return months
+
+
+def monthly_values(ep: Episode, sc: simulator.Scenario, tr: Any, pp: Any) -> dict[str, list[tuple[str, str, FloatArray]]]:
+    """Per series of ``arrivals`` or ``sector_output`` observations: its model value per path for every calendar month.
+
+    Returns
+    -------
+    dict of str to list of (first, last, ndarray of shape (P,))
+        Series key -> months (ISO dates) whose values lie within the horizon
+        (departures: shifted by the supplier's transit), in the series' unit.
+    """
+    from calibration.episodes import Observation
+
+    out: dict[str, list[tuple[str, str, FloatArray]]] = {}
+    T = sc.run.horizon_days
     for ob in ep.observations.values():
         key = series_key(ob)
         if key in out or ob.kind not in ("arrivals", "sector_output"):
             continue
         shift = sc.sources[ob.supplier].transit_days if ob.measured_at == "departure" and ob.supplier else 0
         rows = []
-        for first, last in months:
+        for first, last in months_of(ep, T):
             if ep.day(last) + shift >= T:
                 break
             probe = Observation(**{**ob.model_dump(exclude={"period", "start", "end"}), "start": first, "end": last})
             one = Episode(name=ep.name, description=ep.description, scenario=ep.scenario, anchor=ep.anchor,
                           observations={"probe": probe}, origin=ep.origin)
-            v = model_values(one, sc, tr, pp, imp)["probe"]  # type: ignore[arg-type]
-            q = np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])
-            rows.append({"first": first.isoformat(), "last": last.isoformat(), "q": [float(x) for x in q]})
+            v = model_values(one, sc, tr, pp, None)["probe"]  # type: ignore[arg-type]
+            rows.append((first.isoformat(), last.isoformat(), v))
         out[key] = rows
     return out
+
+
+def fan_rows(months: list[tuple[str, str, FloatArray]]) -> list[dict[str, Any]]:
+    """A series' monthly values as the figure's fan: the 5, 25, 50, 75 and 95 % quantiles per month."""
+    return [{"first": a, "last": b, "q": [float(x) for x in np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])]}
+            for a, b, v in months]
+
+
+def _fans(ep: Episode, sc: simulator.Scenario, tr: Any, pp: Any) -> dict[str, Any]:
+    """Per series of point observations: the model's quantiles for every calendar month of the horizon (the figure's fan)."""
+    return {key: fan_rows(rows) for key, rows in monthly_values(ep, sc, tr, pp).items()}
 
 
 # ------------------------------------------------------------------ report
@@ -394,12 +413,12 @@ def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrate
         doc = backcast(ep, n_paths=n_paths, seed=seed, engine=engine, calibrated=not uncalibrated)
         if out is not None:
             with staged_dir(out, overwrite=overwrite) as tmp:
-                (tmp / "backcast.json").write_text(json.dumps(_clean(doc), indent=1) + "\n", encoding="utf-8")
+                (tmp / "backcast.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
                 render_backcast(tmp)
     except InputError as exc:
         raise _Fail(str(exc)) from None
     if fmt == "json":
-        click.echo(json.dumps(_clean(doc), indent=1))
+        click.echo(json.dumps(json_ready(doc), indent=1))
         return
     from rich.console import Console
     from rich.table import Table
@@ -421,12 +440,12 @@ def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrate
     con.print(f"[dim]{time.monotonic() - t0:.1f} s[/dim]")
 
 
-def _clean(x: Any) -> Any:
+def json_ready(x: Any) -> Any:
     """JSON-ready: NumPy scalars as Python ones, non-finite numbers (a sector that never stopped) as null."""
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
+        return {k: json_ready(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
+        return [json_ready(v) for v in x]
     if isinstance(x, bool | np.bool_):
         return bool(x)
     if isinstance(x, np.integer):

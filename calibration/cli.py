@@ -7,6 +7,7 @@ Registered with the ``supplyshock`` command group through the
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from pathlib import Path
@@ -44,13 +45,37 @@ class _Fail(click.ClickException):
 
 
 def is_calibration(directory: Path) -> bool:
-    """``directory`` holds a calibration's results."""
-    return (Path(directory) / "calibration.json").is_file()
+    """``directory`` holds a calibration's, an episode conditioning's or a backcast's results."""
+    return any((Path(directory) / f).is_file() for f in ("calibration.json", "conditioning.json", "backcast.json"))
 
 
 def render_report(directory: Path) -> Path:
-    """Rebuild ``report.html`` and ``report.md`` of a calibration results directory."""
+    """Rebuild ``report.html`` and ``report.md`` of a calibration, conditioning or backcast results directory."""
+    if (Path(directory) / "conditioning.json").is_file():
+        from calibration.nowcast_report import render_conditioning
+
+        return render_conditioning(directory)
+    if (Path(directory) / "backcast.json").is_file():
+        from calibration.backcast import render_backcast
+
+        return render_backcast(directory)
     return render(directory)
+
+
+def check_defaults_path(path: Path | None) -> None:
+    """Refuse a ``--write-defaults`` that is a directory or lies in a missing one (before any work is done)."""
+    if path is not None and path.exists() and path.is_dir():
+        raise InputError("option", "--write-defaults", "must be a file path, not a directory", str(path))
+    if path is not None and not path.absolute().parent.is_dir():
+        raise InputError("option", "--write-defaults", "must be in an existing directory", str(path))
+
+
+def write_defaults_file(path: Path, post: dict[str, object]) -> None:
+    """Write a fitted sample (the layout ``calibration.posterior`` names) in one rename, and say so."""
+    tmpf = path.with_name(f".{path.name}.tmp")
+    tmpf.write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
+    tmpf.replace(path)
+    click.echo(f"calibrated defaults written to {path}")
 
 
 def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> tuple[list[str], object]:
@@ -109,11 +134,19 @@ def _curve(post: dict[str, object], t: Target, seed: int, n_paths: int) -> dict[
 @click.option("--write-defaults", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the posterior to this file (the layout an economy's [calibration] posterior names); "
                    "refused unless the fit converged.")
+@click.option("--episode", default=None, metavar="EPISODE",
+              help="Condition on an observed episode (a built-in name or an episode file) instead: its levers' posterior "
+                   "given its observations, and the nowcast month by month. Alone unless --target is given (then jointly).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="DATE",
+              help="With --episode: use the observations that ended on or before DATE (YYYY-MM-DD) [default: all].")
+@click.option("--uncalibrated", is_flag=True,
+              help="With --episode alone: the priors as written (ignore the economy's fitted sample).")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
 def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
                   steps: int, n_base: int, curve_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
-                  quiet: bool) -> int:
-    """Fit free parameters to published estimates; write the results and the calibration report.
+                  episode: str | None, until: datetime.datetime | None, uncalibrated: bool, quiet: bool) -> int:
+    """Fit free parameters to published estimates, or condition them on an observed episode; write the results and
+    the report.
 
     Exit codes: 0 converged, 1 not converged (results written for review, no
     defaults), 2 bad input.
@@ -124,6 +157,14 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         if not quiet:
             click.echo(f"[{time.monotonic() - t0:6.1f} s] {msg}", err=True)
 
+    if episode is None and (until is not None or uncalibrated):
+        raise _Fail(str(InputError("option", "--until" if until is not None else "--uncalibrated", "applies with --episode only",
+                                   until.date().isoformat() if until is not None else True)))
+    if episode is not None:
+        from calibration.condition import episode_cmd
+
+        return episode_cmd(episode, until.date() if until else None, list(target_names), targets_file, list(free_names), n_paths,
+                           n_design, seed, steps, out, overwrite, write_defaults, not uncalibrated, say)
     try:
         if n_paths < 50:
             raise InputError("option", "--paths", "must be >= 50 (a median over fewer paths is mostly noise)", n_paths)
@@ -140,10 +181,7 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         if not targets:
             raise InputError(str(targets_file or "targets.toml"), "targets", "must mark at least one target fit = true (or give --target)", 0)
         free = pick_free(list(free_names)) if free_names else None
-        if write_defaults is not None and write_defaults.exists() and write_defaults.is_dir():
-            raise InputError("option", "--write-defaults", "must be a file path, not a directory", str(write_defaults))
-        if write_defaults is not None and not write_defaults.absolute().parent.is_dir():
-            raise InputError("option", "--write-defaults", "must be in an existing directory", str(write_defaults))
+        check_defaults_path(write_defaults)
         from simulator.io import check_out_dir
 
         check_out_dir(out, overwrite)
@@ -188,10 +226,7 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             click.echo("not converged: see the report; no defaults written", err=True)
             return 1
         if write_defaults is not None:
-            tmpf = write_defaults.with_name(f".{write_defaults.name}.tmp")
-            tmpf.write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
-            tmpf.replace(write_defaults)
-            click.echo(f"calibrated defaults written to {write_defaults}")
+            write_defaults_file(write_defaults, post)
         return 0
     except InputError as exc:
         raise _Fail(str(exc)) from None

@@ -38,7 +38,7 @@ import datetime
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -52,7 +52,7 @@ from simulator.params import PathParams
 from simulator.scenario import Scenario, _suggest
 from simulator.trajectories import Trajectories
 
-__all__ = ["Episode", "Observation", "builtin_episodes", "load_episode", "model_values", "period_days", "series_key"]
+__all__ = ["Episode", "EpisodeFree", "Observation", "builtin_episodes", "load_episode", "model_values", "needed_series", "period_days", "series_key"]
 
 FloatArray = npt.NDArray[np.float64]
 KINDS = ("arrivals", "sector_output", "first_stop", "gdp_loss")
@@ -195,6 +195,20 @@ class _Rule(ValueError):
         self.field, self.rule, self.value = field, rule, value
 
 
+class EpisodeFree(BaseModel):
+    """A lever the episode's observations may condition: one value set on every field in ``paths``.
+
+    The prior is the scenario's own (its ``[uncertainty]`` entry for those
+    fields, which must agree), so the episode file does not restate it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1)
+    paths: list[str] = Field(min_length=1)
+    """Dotted scenario fields, each with the same prior in the scenario's ``[uncertainty]``."""
+
+
 class Episode(BaseModel):
     """An observed episode: a scenario, the date of its day 0 and observations.
 
@@ -217,6 +231,8 @@ class Episode(BaseModel):
     anchor: datetime.date
     notes: str | None = None
     observations: dict[str, Observation]
+    free: dict[str, EpisodeFree] = {}
+    """Parameters ``supplyshock calibrate --episode`` conditions on the observations by default."""
     origin: str = ""
 
     def day(self, d: datetime.date) -> int:
@@ -316,6 +332,20 @@ def check_against(ep: Episode, sc: Scenario) -> None:
             if not 0 <= ep.day(d) < T:
                 raise InputError(ep.origin, f"{where}.{'date' if ob.date else 'none_by'}", f"must lie within the horizon: {ep.anchor} to "
                                  f"{ep.anchor + datetime.timedelta(days=T - 1)}", d.isoformat())
+    for name, fr in ep.free.items():
+        first = None
+        for path in fr.paths:
+            prior = sc.uncertainty.get(path)
+            if prior is None:
+                raise InputError(ep.origin, f"free.{name}.paths", "must name fields with a prior in the scenario's [uncertainty]"
+                                 + _suggest(path, list(sc.uncertainty)), path)
+            if prior.dist not in ("uniform", "loguniform"):
+                raise InputError(ep.origin, f"free.{name}.paths", "must name fields whose prior is uniform or loguniform "
+                                 f"(the conditioning's unit cube); {path!r} is {prior.dist}", path)
+            if first is not None and (prior.dist, prior.low, prior.high) != (first.dist, first.low, first.high):
+                raise InputError(ep.origin, f"free.{name}.paths", f"must name fields with one prior ({first.dist} "
+                                 f"{first.low:g}-{first.high:g} for {fr.paths[0]!r})", path)
+            first = first or prior
 
 
 def builtin_episodes() -> dict[str, Path]:
@@ -377,15 +407,68 @@ def load_episode(name_or_path: str | Path) -> Episode:
 # ------------------------------------------------------------------ model values
 
 
-def model_values(ep: Episode, sc: Scenario, tr: Trajectories, pp: PathParams, imp: Impact) -> dict[str, FloatArray]:
+class SeriesSource(Protocol):
+    """Daily series of a run, paths first: what an observation's model value is read from."""
+
+    n_paths: int
+
+    def arrivals(self, k: int, m: int) -> FloatArray:
+        """Arrivals of material ``m`` from source ``k`` (t/day), shape (P, T)."""
+        ...
+
+    def fraction(self, s: int) -> FloatArray:
+        """Sector ``s``'s output as a fraction of plan, shape (P, T)."""
+        ...
+
+
+class _FromTrajectories:
+    def __init__(self, tr: Trajectories) -> None:
+        self.tr, self.n_paths = tr, tr.n_paths
+
+    def arrivals(self, k: int, m: int) -> FloatArray:
+        return self.tr.arrivals[:, :, k, m]
+
+    def fraction(self, s: int) -> FloatArray:
+        return self.tr.output_fraction[:, :, s]
+
+
+class LossSource(Protocol):
+    """What a ``gdp_loss`` observation reads: the value added lost per path, % of annual GDP (e.g. an Impact)."""
+
+    @property
+    def gdp_loss_pct(self) -> npt.ArrayLike: ...
+
+
+def needed_series(ep: Episode, sc: Scenario) -> tuple[list[tuple[int, int]], list[int]]:
+    """The (source, material) pairs and the sectors whose daily series the observations read (index order)."""
+    k_of = {k: i for i, k in enumerate(sc.source_ids)}
+    m_of = {m: i for i, m in enumerate(sc.material_ids)}
+    s_of = {s: i for i, s in enumerate(sc.sector_ids)}
+    edges: list[tuple[int, int]] = []
+    sectors: list[int] = []
+    for ob in ep.observations.values():
+        if ob.kind == "arrivals":
+            for k in ([k_of[ob.supplier]] if ob.supplier else list(range(len(k_of)))):
+                edges += [(k, m_of[m]) for m in ob.materials if (k, m_of[m]) not in edges]
+        elif ob.kind in ("sector_output", "first_stop") and s_of[ob.sector or ""] not in sectors:
+            sectors.append(s_of[ob.sector or ""])
+    return edges, sectors
+
+
+def model_values(ep: Episode, sc: Scenario, tr: Trajectories | SeriesSource, pp: PathParams,
+                 imp: Impact | LossSource | None) -> dict[str, FloatArray]:
     """Each observation's model quantity per path, shape (P,), in the observation's unit.
 
     ``arrivals``: tonnes over the period (index: over the path's baseline flow
     for the period's days); ``sector_output``: mean output over the period,
     % change against plan; ``first_stop``: the first day output fell more than
     1 % below plan (``inf`` if it never did); ``gdp_loss``: value added lost
-    over the horizon, % of annual GDP.
+    over the horizon, % of annual GDP (needs ``imp``).
+
+    ``tr``: a run's trajectories, or any :class:`SeriesSource` (e.g. a recorder
+    that kept only the series the observations read).
     """
+    src: SeriesSource = _FromTrajectories(tr) if isinstance(tr, Trajectories) else tr
     out: dict[str, FloatArray] = {}
     k_of = {k: i for i, k in enumerate(sc.source_ids)}
     m_of = {m: i for i, m in enumerate(sc.material_ids)}
@@ -395,27 +478,28 @@ def model_values(ep: Episode, sc: Scenario, tr: Trajectories, pp: PathParams, im
             a, b = period_days(ep, ob)
             ks = [k_of[ob.supplier]] if ob.supplier else list(range(len(k_of)))
             ms = [m_of[m] for m in ob.materials]
-            total = np.zeros(tr.n_paths)
-            base = np.zeros(tr.n_paths)
+            total = np.zeros(src.n_paths)
+            base = np.zeros(src.n_paths)
             for k in ks:
                 for m in ms:
+                    series = src.arrivals(k, m)
                     if ob.measured_at == "departure":
                         # what left day t arrives transit days later (each path's transit)
                         days = a + pp.transit[:, k, np.newaxis] + np.arange(b - a + 1)  # (P, days)
-                        total += np.take_along_axis(tr.arrivals[:, :, k, m], days, axis=1).sum(axis=1)
+                        total += np.take_along_axis(series, days, axis=1).sum(axis=1)
                     else:
-                        total += tr.arrivals[:, a: b + 1, k, m].sum(axis=1)
+                        total += series[:, a: b + 1].sum(axis=1)
                     base += pp.demand[:, m] * pp.share[:, k, m]  # t/day
             out[name] = total / (base * (b - a + 1)) if ob.unit == "index" else total
         elif ob.kind == "sector_output":
             a, b = period_days(ep, ob)
-            s = s_of[ob.sector or ""]
-            out[name] = 100.0 * (tr.output_fraction[:, a: b + 1, s].mean(axis=1) - 1.0)
+            out[name] = 100.0 * (src.fraction(s_of[ob.sector or ""])[:, a: b + 1].mean(axis=1) - 1.0)
         elif ob.kind == "first_stop":
-            s = s_of[ob.sector or ""]
-            below = tr.output_fraction[:, :, s] < STOPPAGE_THRESHOLD
+            below = src.fraction(s_of[ob.sector or ""]) < STOPPAGE_THRESHOLD
             out[name] = np.where(below.any(axis=1), below.argmax(axis=1).astype(float), np.inf)
         else:
+            if imp is None:
+                raise ValueError("a gdp_loss observation needs the run's impact")
             out[name] = np.asarray(imp.gdp_loss_pct, dtype=float)
     return out
 

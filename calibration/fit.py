@@ -29,7 +29,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,7 +40,7 @@ from scipy.stats import qmc
 from calibration.model import FreeParam, TargetRuns
 from calibration.targets import Target
 
-__all__ = ["Emulator", "FitResult", "calibrate"]
+__all__ = ["Emulator", "FitResult", "calibrate", "sample_posterior", "target_log_likelihood"]
 
 FloatArray = npt.NDArray[np.float64]
 PRIOR_SD_UNIT = 1.0 / np.sqrt(12.0)  # sd of a uniform on [0, 1]
@@ -49,46 +49,55 @@ RIDGE_PENALTY = 1e-2
 
 
 class Emulator:
-    """Gaussian-process emulators of each target's log median over the unit cube.
+    """Gaussian-process emulators of each target's log median (or of any quantity) over the unit cube.
 
     Parameters
     ----------
     u : ndarray of shape (J, k)
         Design points (unit cube).
     stat : dict of str to ndarray of shape (J,)
-        Simulated medians per target (all > 0).
+        Simulated medians per target (all > 0), or with ``log=False`` any
+        finite quantity (e.g. an episode's log-likelihood).
     seed : int
+    log : bool
+        Emulate the logarithm (medians, > 0) or the values themselves.
     """
 
-    def __init__(self, u: FloatArray, stat: dict[str, FloatArray], seed: int) -> None:
+    def __init__(self, u: FloatArray, stat: dict[str, FloatArray], seed: int, *, log: bool = True) -> None:
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
         k = u.shape[1]
         self.names = list(stat)
         self.gps = {}
+        self.log = log
         self.loo_rel_error: dict[str, float] = {}
+        """Leave-one-out error (rms): relative for ``log=True``, in the quantity's unit otherwise."""
         for name, y in stat.items():
-            logy = np.log(np.maximum(y, 1e-300))
+            logy = np.log(np.maximum(y, 1e-300)) if log else np.asarray(y, dtype=np.float64)
             kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(k, 0.5), (1e-2, 1e2)) + WhiteKernel(1e-4, (1e-8, 1e-1))
             gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=3, random_state=seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence notes of the hyperparameter search
                 gp.fit(u, logy)
             self.gps[name] = gp
-            self.loo_rel_error[name] = _loo(gp, u, logy)
+            self.loo_rel_error[name] = _loo(gp, u, logy, log)
 
     def predict(self, u: FloatArray) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-        """Emulated median and the emulator's sd of its log, per target; ``u`` of shape (n, k)."""
+        """Emulated median and the emulator's sd of its log, per target; ``u`` of shape (n, k).
+
+        With ``log=False``: the emulated value and the emulator's sd, in the quantity's unit.
+        """
         mean, sd = {}, {}
         for name, gp in self.gps.items():
             m, s = gp.predict(np.atleast_2d(u), return_std=True)
-            mean[name], sd[name] = np.exp(m), s
+            mean[name], sd[name] = (np.exp(m) if self.log else m), s
         return mean, sd
 
 
-def _loo(gp: object, u: FloatArray, logy: FloatArray) -> float:
-    """Leave-one-out relative error (rms) of the emulator, refitting with the fitted kernel held fixed."""
+def _loo(gp: object, u: FloatArray, logy: FloatArray, log: bool = True) -> float:
+    """Leave-one-out error (rms) of the emulator, refitting with the fitted kernel held fixed: relative for
+    a log-emulator, in the quantity's unit otherwise."""
     from sklearn.base import clone
 
     errs = []
@@ -97,7 +106,8 @@ def _loo(gp: object, u: FloatArray, logy: FloatArray) -> float:
         g = clone(gp)
         g.set_params(kernel=gp.kernel_, optimizer=None)  # type: ignore[attr-defined]
         g.fit(u[keep], logy[keep])  # type: ignore[attr-defined]
-        errs.append(float(np.expm1(g.predict(u[i:i + 1])[0] - logy[i])))  # type: ignore[attr-defined]
+        d = float(g.predict(u[i:i + 1])[0] - logy[i])  # type: ignore[attr-defined]
+        errs.append(float(np.expm1(d)) if log else d)
     return float(np.sqrt(np.mean(np.square(errs))))
 
 
@@ -175,8 +185,6 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
     progress : callable, optional
         Called with a short message at each stage.
     """
-    import emcee
-
     say = progress if callable(progress) else (lambda _m: None)
     k = len(free)
     names = [t.name for t in targets]
@@ -220,37 +228,16 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
     pst, pse = runs.statistics(values(u_point))
 
     say(f"posterior (emcee, {walkers} walkers x {steps} steps, on the emulator)")
-    tv = {t.name: t.value for t in targets}
     rel_mc = {n: float(np.median(se[n] / np.maximum(stat[n], 1e-300))) for n in names}  # the medians' relative MC error
-
-    def log_prob(u: FloatArray) -> FloatArray:
-        u = np.atleast_2d(u)
-        inside = np.all((u >= 0) & (u <= 1), axis=1)
-        out = np.full(u.shape[0], -np.inf)
-        if not inside.any():
-            return out
-        m, s = emu.predict(u[inside])
-        lp = np.zeros(int(inside.sum()))
-        for t in targets:
-            sd = np.sqrt((t.rel_sd * tv[t.name]) ** 2 + (m[t.name] * rel_mc[t.name]) ** 2 + (m[t.name] * s[t.name]) ** 2)
-            lp += -0.5 * np.square((m[t.name] - tv[t.name]) / sd) - np.log(sd)
-        out[inside] = lp
-        return out
+    target_ll = target_log_likelihood(targets, emu, rel_mc)
 
     rng = np.random.default_rng(seed)
-    p0 = np.clip(u_point + 0.05 * rng.standard_normal((walkers, k)), 0.01, 0.99)
-    sampler = emcee.EnsembleSampler(walkers, k, log_prob, vectorize=True)
-    sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
-    sampler.run_mcmc(p0, steps, progress=False)
-    chain = sampler.get_chain(discard=burn)  # (steps - burn, walkers, k)
-    flat = chain.reshape(-1, k)
-    keep = np.linspace(0, flat.shape[0] - 1, n_keep).round().astype(int)
-    u_post = flat[keep]
-    diag = _diagnostics(sampler, chain, [p.name for p in free])
+    u_post, diag = sample_posterior(target_ll, u_point, [p.name for p in free], seed=seed, walkers=walkers, steps=steps,
+                                    burn=burn, n_keep=n_keep)
 
     say("identifiability")
     profiles = _profiles(free, emu_obj, u_point)
-    corr = np.corrcoef(u_post.T) if k > 1 else np.ones((1, 1))
+    corr = np.atleast_2d(np.corrcoef(u_post.T)) if k > 1 else np.ones((1, 1))
     directions = _directions(free, u_post)
 
     say(f"emulator check: {n_check} posterior draws simulated afresh")
@@ -269,6 +256,68 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
                    "message": str(res.message), "evaluations": int(res.nfev), "start": values(best.x)[0].tolist()},
         posterior=values(u_post), diagnostics=diag, profiles=profiles, correlations=corr,
         directions=directions, check=check)
+
+
+def sample_posterior(log_lik: Callable[[FloatArray], FloatArray], u_start: FloatArray, names: list[str], *, seed: int,
+                     walkers: int = 32, steps: int = 3000, burn: int = 1000, n_keep: int = 1000) -> tuple[FloatArray, dict[str, object]]:
+    """emcee on the unit cube (flat prior = the free parameters' priors) with log-likelihood ``log_lik``.
+
+    Parameters
+    ----------
+    log_lik : callable
+        Unit-cube points of shape (n, k) inside the cube -> log-likelihood, shape (n,).
+    u_start : ndarray of shape (k,)
+        Where the walkers start (scattered by 0.05).
+    names : list of str
+        Parameter names (for the diagnostics).
+
+    Returns
+    -------
+    u_post : ndarray of shape (n_keep, k)
+        Draws thinned evenly from the chains after burn-in.
+    diagnostics : dict
+        ArviZ bulk ESS and split R-hat (walkers as chains), acceptance, autocorrelation times.
+    """
+    import emcee
+
+    k = len(names)
+
+    def log_prob(u: FloatArray) -> FloatArray:
+        u = np.atleast_2d(u)
+        inside = np.all((u >= 0) & (u <= 1), axis=1)
+        out = np.full(u.shape[0], -np.inf)
+        if inside.any():
+            out[inside] = log_lik(u[inside])
+        return out
+
+    rng = np.random.default_rng(seed)
+    p0 = np.clip(np.asarray(u_start) + 0.05 * rng.standard_normal((walkers, k)), 0.01, 0.99)
+    sampler = emcee.EnsembleSampler(walkers, k, log_prob, vectorize=True)
+    sampler.random_state = np.random.RandomState(seed % 2**32).get_state()
+    sampler.run_mcmc(p0, steps, progress=False)
+    chain = sampler.get_chain(discard=burn)  # (steps - burn, walkers, k)
+    flat = chain.reshape(-1, k)
+    keep = np.linspace(0, flat.shape[0] - 1, n_keep).round().astype(int)
+    return flat[keep], _diagnostics(sampler, chain, names)
+
+
+def target_log_likelihood(targets: Sequence[Target], emu: Emulator, rel_mc: dict[str, float]) -> Callable[[FloatArray], FloatArray]:
+    """The targets' Gaussian synthetic log-likelihood on the emulator, as a function of unit-cube points (n, k).
+
+    Each target's sd adds its stated sd, the Monte Carlo error of the median
+    (relative, ``rel_mc``) and the emulator's sd, in quadrature.
+    """
+    tv = {t.name: t.value for t in targets}
+
+    def ll(u: FloatArray) -> FloatArray:
+        m, s = emu.predict(u)
+        lp = np.zeros(np.atleast_2d(u).shape[0])
+        for t in targets:
+            sd = np.sqrt((t.rel_sd * tv[t.name]) ** 2 + (m[t.name] * rel_mc[t.name]) ** 2 + (m[t.name] * s[t.name]) ** 2)
+            lp += -0.5 * np.square((m[t.name] - tv[t.name]) / sd) - np.log(sd)
+        return lp
+
+    return ll
 
 
 def _diagnostics(sampler: object, chain: FloatArray, names: list[str]) -> dict[str, object]:

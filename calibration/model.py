@@ -30,7 +30,7 @@ from simulator.precision import median_rel_error
 from simulator.scenario import Prior, Scenario, prior_targets
 from simulator.stream import path_metrics
 
-__all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free"]
+__all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free", "stack_draws"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -49,6 +49,14 @@ class FreeParam(BaseModel):
     high: float
     basis: str = Field(min_length=1)
     """Why this prior range (sources and judgement)."""
+    also: tuple[str, ...] = ()
+    """Further dotted paths set to the same value (one lever over several fields, e.g. the same share in
+    three licences that rest on the same evidence)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every field this parameter sets: ``path`` then ``also``."""
+        return (self.path, *self.also)
 
     @property
     def prior(self) -> Prior:
@@ -110,14 +118,20 @@ class TargetRuns:
     n_paths : int
         Paths per parameter vector (the same paths for every vector).
     seed : int
+    calibrated : bool
+        Draw the fields the economy's fitted sample names from it (default: the priors as written).
+    partial : bool
+        Allow free parameters that are not fields of a target's scenario (they leave it unchanged); used
+        when targets are fitted jointly with an episode whose parameters they do not have.
 
     Raises
     ------
     InputError
-        A free parameter that is not a field of a target's scenario.
+        A free parameter that is not a field of a target's scenario (unless ``partial``).
     """
 
-    def __init__(self, targets: Sequence[Target], free: Sequence[FreeParam], n_paths: int, seed: int) -> None:
+    def __init__(self, targets: Sequence[Target], free: Sequence[FreeParam], n_paths: int, seed: int, *,
+                 calibrated: bool = False, partial: bool = False) -> None:
         self.targets = list(targets)
         self.free = list(free)
         self.n_paths = n_paths
@@ -126,10 +140,10 @@ class TargetRuns:
         for t in self.targets:
             k = _key(t)
             if k not in groups:
-                sc = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
+                sc = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=calibrated)
                 known = prior_targets(sc)
                 for p in self.free:
-                    if p.path not in known:
+                    if not partial and p.path not in known:
                         raise InputError("option", "--free", f"must be a field of scenario {t.scenario!r}", p.path)
                 groups[k] = _ScenarioRun(sc, sample_draws(sc, n_paths, seed), [])
             groups[k].targets.append(t)
@@ -161,13 +175,7 @@ class TargetRuns:
             for a in range(0, J, per_chunk):
                 rows = theta[a:a + per_chunk]
                 m = rows.shape[0]
-                params = {k: np.tile(v, m) for k, v in g.draws.params.items()}
-                for i, p in enumerate(self.free):
-                    params[p.path] = np.repeat(rows[:, i], P)
-                draws = dataclasses.replace(
-                    g.draws, n_paths=m * P, params=params,
-                    licence_days={k: np.tile(v, (m, 1)) for k, v in g.draws.licence_days.items()})
-                q = _quantities(g.sc, draws, g.targets)
+                q = _quantities(g.sc, stack_draws(g.sc, g.draws, self.free, rows), g.targets)
                 for name, v in q.items():
                     vals[name][a * P:(a + m) * P] = v
             for name, v in vals.items():
@@ -187,6 +195,36 @@ class TargetRuns:
         stat = {k: np.median(v, axis=1) for k, v in pp.items()}
         se = {k: np.array([abs(s) * _rel_err(row) for s, row in zip(stat[k], v, strict=True)]) for k, v in pp.items()}
         return stat, se
+
+
+def stack_draws(sc: Scenario, draws: Draws, free: Sequence[FreeParam], rows: FloatArray) -> Draws:
+    """The same paths once per parameter vector, stacked on the path axis (common random numbers).
+
+    Parameters
+    ----------
+    sc : Scenario
+    draws : Draws
+        ``P`` paths.
+    free : sequence of FreeParam
+    rows : ndarray of shape (m, k)
+        Parameter vectors (``free`` order); each sets every field of its
+        parameter (:attr:`FreeParam.paths`) that is a field of ``sc`` on all
+        ``P`` paths of its copy.
+
+    Returns
+    -------
+    Draws
+        ``m * P`` paths: vector ``r``'s copy holds paths ``r * P`` to ``(r + 1) * P - 1``.
+    """
+    m, P = rows.shape[0], draws.n_paths
+    known = prior_targets(sc)
+    params = {k: np.tile(v, m) for k, v in draws.params.items()}
+    for i, p in enumerate(free):
+        for path in p.paths:
+            if path in known:
+                params[path] = np.repeat(rows[:, i], P)
+    return dataclasses.replace(draws, n_paths=m * P, params=params,
+                               licence_days={k: np.tile(v, (m, 1)) for k, v in draws.licence_days.items()})
 
 
 def _rel_err(x: FloatArray) -> float:

@@ -46,8 +46,8 @@ def provenance(fit: FitResult, runs_scenarios: dict[str, Any]) -> dict[str, str]
 
 def posterior_document(fit: FitResult, prov: dict[str, str]) -> dict[str, Any]:
     """The posterior sample in the layout of ``calibration.posterior``."""
-    return {"columns": [p.path for p in fit.free],
-            "draws": [[float(f"{x:.6g}") for x in row] for row in fit.posterior],
+    return {"columns": [path for p in fit.free for path in p.paths],
+            "draws": [[float(f"{x:.6g}") for x, p in zip(row, fit.free, strict=True) for _ in p.paths] for row in fit.posterior],
             "provenance": prov}
 
 

@@ -342,8 +342,9 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
               f"{s['multiplier']} linkage, GDP base {cur} {s['gdp_base'] / 1e12:,.1f}tn{yr}")
     cal = s.get("calibration")
     if cal:
+        on = f"targets {cal.get('targets') or 'none'}" + (f"; episodes {cal['episodes']}" if cal.get("episodes") else "")
         con.print(f"calibrated: {cal['fitted']} drawn from {cal['draws']:,} fitted rows "
-                  f"(targets {cal.get('targets', '?')}, {cal.get('date', '?')[:10]}); --uncalibrated for the priors as written")
+                  f"(conditioned on {on}, {cal.get('date', '?')[:10]}); --uncalibrated for the priors as written")
     head = Table(show_header=True, header_style="bold")
     for c in ("", "mean", "median", "5 %", "95 %"):
         head.add_column(c, justify="right" if c else "left")

@@ -22,7 +22,7 @@ import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -57,11 +57,14 @@ __all__ = [
     "estimate_memory",
     "merge_blocks",
     "pack_block",
+    "path_metrics",
+    "record_paths",
     "run_paths",
     "unpack_block",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+R = TypeVar("R")
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 HIST_BINS = 1000
@@ -295,7 +298,7 @@ class HistogramRecorder:
 
 
 class _Both:
-    def __init__(self, *recs: MetricsRecorder | HistogramRecorder | _DayProgress) -> None:
+    def __init__(self, *recs: Any) -> None:
         self.recs = recs
 
     def start(self, state: DayState) -> None:
@@ -400,14 +403,40 @@ def path_metrics(sc: Scenario, draws: Draws) -> PathMetrics:
 
     The price scale is not set (see :func:`simulator.economics.price_scale`).
     """
-    parts = []
+    return record_paths(sc, draws)[0]
+
+
+def record_paths(sc: Scenario, draws: Draws, also: Callable[[PathParams], R] | None = None,
+                 ) -> tuple[PathMetrics, list[tuple[PathParams, R]]]:
+    """Per-path totals of ``draws`` (as :func:`path_metrics`), and a further recorder of each slice of paths.
+
+    Parameters
+    ----------
+    also : callable, optional
+        Builds a recorder (``start``, ``record``) for a slice's path parameters;
+        it sees every day of the slice's paths as the metrics do.
+
+    Returns
+    -------
+    metrics : PathMetrics
+        All paths (price scale not set).
+    slices : list of (PathParams, recorder)
+        The further recorders in path order, with their slice's parameters
+        (empty without ``also``).
+    """
+    parts, extra = [], []
     for a in range(0, draws.n_paths, KERNEL_PATHS):
         sub = draws if draws.n_paths <= KERNEL_PATHS else draws.subset(slice(a, min(a + KERNEL_PATHS, draws.n_paths)))
         pp = resolve(sc, sub.params, sub.n_paths)
         rec = MetricsRecorder(sc, pp)
-        run_kernel(sc, pp, sub, rec)
+        if also is None:
+            run_kernel(sc, pp, sub, rec)
+        else:
+            more = also(pp)
+            run_kernel(sc, pp, sub, _Both(rec, more))
+            extra.append((pp, more))
         parts.append(rec.result())
-    return parts[0] if len(parts) == 1 else PathMetrics.concat(parts)
+    return (parts[0] if len(parts) == 1 else PathMetrics.concat(parts)), extra
 
 
 def _simulate_block(sc: Scenario, seed: int, block: int, n: int, block_size: int, engine: str,
