@@ -137,6 +137,8 @@ def validate_cmd(file: str) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the results directory here (must not exist or be empty).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html, report.md and figures/ into the --out directory (as supplyshock report DIR).")
 @click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True,
               help="Linkage for value added lost: own and domestic suppliers' (supply-chain), own only (direct), or with household consumption (household, a sensitivity).")
 @click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
@@ -145,9 +147,11 @@ def validate_cmd(file: str) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @UNCALIBRATED
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
-            overwrite: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None, quiet: bool,
-            uncalibrated: bool) -> None:
+            overwrite: bool, with_report: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None,
+            quiet: bool, uncalibrated: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
+    if with_report and out is None:
+        raise _input_error(InputError("option", "--report", "needs --out (the report is written into the results directory)", True))
     sc = _load(scenario, calibrated=not uncalibrated)
     from_file = n_paths is None and "paths" in sc.run.model_fields_set
     if n_paths is None:  # the file's run.paths if it says, whatever the engine; else the measured default
@@ -176,7 +180,11 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             impact = impact_from_metrics(res.metrics, sc, multiplier=multiplier)  # type: ignore[arg-type]
             summary = run_summary(res, impact)
             if tmp is not None:
-                _write_results(tmp, res, impact, summary)
+                _write_results(tmp, res, impact, summary, with_report=with_report)
+                if with_report:
+                    from simulator.run_report import render_run_report
+
+                    render_run_report(tmp, shown=out)
     except InputError as exc:
         raise _input_error(exc) from None
     if fmt == "json":
@@ -186,11 +194,13 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
     else:
         _print_table(summary, sc)
         if out is not None:
-            err.print(f"results written to {out}")
+            err.print(f"results written to {out}" + (f" (report: {out / 'report.html'})" if with_report else ""))
 
 
-def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any]) -> None:
-    """Write the results files into the (staged) directory ``out``."""
+def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any], *, with_report: bool = False) -> None:
+    """Write the results files into the (staged) directory ``out`` (the manifest lists the report's if ``with_report``)."""
+    from simulator.run_report import REPORT_FILES, RUN_FILES, RUN_FORMAT
+
     def text(content: str) -> Callable[[Path], None]:
         def write(p: Path) -> None:
             p.write_text(content)
@@ -209,6 +219,7 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     ds.attrs.update({k: v for k, v in about.items() if isinstance(v, (str, int, float))})
     ds.attrs["day"] = "day 0 is the first simulated day"
     manifest = {
+        "format": RUN_FORMAT,
         "supplyshock": __version__,
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -223,7 +234,7 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
         "engine": res.engine,
         "multiplier": impact.multiplier,
         "command": " ".join(sys.argv),
-        "files": ["summary.json", "paths.parquet", "daily_quantiles.nc", "scenario.json", "manifest.json"],
+        "files": [*RUN_FILES, *(REPORT_FILES if with_report else ())],
     }
     writers: dict[str, Callable[[Path], None]] = {
         "summary.json": text(json.dumps(summary, indent=2)),
@@ -576,24 +587,36 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
 @click.option("--carrying-rate", type=float, default=None,
               help="Annual cost of holding stock, share of its value [default: 0.10, range 0.02-0.25; see the report].")
 def report_cmd(directory: Path, carrying_rate: float | None) -> None:
-    """Write DIRECTORY/report.html for a finished sweep or calibration (self-contained HTML with its figures)."""
+    """Write DIRECTORY/report.html (and report.md) for a finished run, sweep or calibration.
+
+    A run's and a calibration's report is self-contained HTML with its figures plus Markdown with figures/ beside it;
+    a sweep's is the HTML page.
+    """
+    from simulator.run_report import is_run_dir, not_a_results_dir, render_run_report
     from simulator.sweep_report import render_report
 
-    for plugin in _plugins("supplyshock.reports"):  # e.g. calibration results (supplyshock calibrate --out)
-        if plugin.is_calibration(directory):
-            if carrying_rate is not None:
-                raise _Fail("--carrying-rate: applies to sweep reports only")
-            try:
-                path = plugin.render_report(directory)
-            except InputError as exc:
-                raise _input_error(exc) from None
-            click.echo(f"report written to {path} (and report.md)")
-            return
+    def only_sweeps() -> None:
+        if carrying_rate is not None:
+            raise _Fail("--carrying-rate: applies to sweep reports only")
+
     try:
-        path = render_report(directory, carrying_rate=carrying_rate)
+        for plugin in _plugins("supplyshock.reports"):  # e.g. calibration results (supplyshock calibrate --out)
+            if plugin.is_calibration(directory):
+                only_sweeps()
+                path = plugin.render_report(directory)
+                click.echo(f"report written to {path} (and report.md)")
+                return
+        if (directory / "sweep.json").exists():
+            path = render_report(directory, carrying_rate=carrying_rate)
+            click.echo(f"report written to {path}")
+            return
+        if not is_run_dir(directory):
+            raise not_a_results_dir(directory)
+        only_sweeps()
+        path = render_run_report(directory)
     except InputError as exc:
         raise _input_error(exc) from None
-    click.echo(f"report written to {path}")
+    click.echo(f"report written to {path} (and report.md, figures/)")
 
 
 def _print_sweep(res: Any, head: pd.DataFrame) -> None:

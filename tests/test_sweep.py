@@ -343,7 +343,8 @@ def test_report_is_one_self_contained_page(grid_sweep: SweepResult, tmp_path: Pa
     assert "http://" not in html.replace("investorwords.com", "") and "<script" not in html
     assert "break-even annual probability" in html and "Carrying rate 10%" in html
     bad = CliRunner().invoke(cli, ["report", str(tmp_path)])
-    assert bad.exit_code == 2 and bad.stderr == f"error: option: DIR: must be a sweep directory (written by supplyshock sweep --out); no sweep.json; got '{tmp_path}'\n"
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: option: DIR: must be the results directory of a finished run")
+    assert bad.stderr.endswith(f"sweep (supplyshock sweep --out: sweep.json) or calibration (supplyshock calibrate --out); it has none of these files; got '{tmp_path}'\n")
 
 
 @pytest.mark.slow
