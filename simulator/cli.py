@@ -354,7 +354,9 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
     cal = s.get("calibration")
     if cal:
         on = f"targets {cal.get('targets') or 'none'}" + (f"; episodes {cal['episodes']}" if cal.get("episodes") else "")
-        con.print(f"calibrated: {cal['fitted']} drawn from {cal['draws']:,} fitted rows "
+        cols = cal["fitted"].split(", ")
+        fitted = ", ".join(cols) if len(cols) <= 4 else f"{', '.join(cols[:3])} and {len(cols) - 3} more fields"
+        con.print(f"calibrated: {fitted} drawn from {cal['draws']:,} fitted rows "
                   f"(conditioned on {on}, {cal.get('date', '?')[:10]}); --uncalibrated for the priors as written")
     head = Table(show_header=True, header_style="bold")
     for c in ("", "mean", "median", "5 %", "95 %"):
