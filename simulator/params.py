@@ -347,7 +347,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
                 continue
             base = f"sources.{k}.supply.{m}"
             share[:, ki, mi] = get(f"{base}.share")
-            extra[:, ki, mi] = get(f"{base}.extra_capacity") / DAYS_PER_YEAR
+            extra[:, ki, mi] = get(f"{base}.extra_capacity") * get("calibration.capacity_scale") / DAYS_PER_YEAR
             ramp_lag[:, ki, mi] = get(f"{base}.ramp_lag_days")
             ramp_days[:, ki, mi] = get(f"{base}.ramp_days")
             premium[:, ki, mi] = get(f"{base}.price_premium")
@@ -387,7 +387,10 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
             crit_floor[:, si, mi] = crit[:, si, mi]
             if sec.materials[m].criticality_floor is not None and adapt.substitution:
                 floor = np.minimum(get(f"{base}.criticality_floor") * get("calibration.criticality_scale"), 1.0)
-                crit_floor[:, si, mi] = np.minimum(floor, crit[:, si, mi])
+                floor = np.minimum(floor, crit[:, si, mi])
+                sub = get("calibration.substitution_scale")  # scales how far substitution lowers the criticality
+                scaled = np.clip(crit[:, si, mi] - (crit[:, si, mi] - floor) * sub, 0.0, crit[:, si, mi])
+                crit_floor[:, si, mi] = np.where(sub == 1.0, floor, scaled)  # at 1 exactly the floor as written
                 subst_lag[:, si, mi] = get(f"{base}.substitution_lag_days")
                 subst_days[:, si, mi] = get(f"{base}.substitution_days")
             thrift[:, si, mi] = get(f"{base}.thrift")
@@ -416,7 +419,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         if isinstance(mea, Quota):
             quota[:, ji] = get(f"policy.{j}.quota_share")
         if adapt.leakage:
-            leakage[:, ji] = get(f"policy.{j}.leakage")
+            leakage[:, ji] = np.minimum(get(f"policy.{j}.leakage") * get("calibration.leakage_scale"), 1.0)
             leak_lag[:, ji] = get(f"policy.{j}.leakage_lag_days")
             leak_days[:, ji] = get(f"policy.{j}.leakage_days")
         licences.append(_licence_regime(mea, j, get, P) if isinstance(mea, Licence) else None)

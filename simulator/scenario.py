@@ -675,6 +675,13 @@ class Calibration(_Frozen):
     """Multiplies every material's corporate inventory cover (``inventory_days``)."""
     catch_up_scale: Annotated[float, Ge(0), Le(10), Unit("x")] = 1.0
     """Multiplies every sector's catch-up share (the product is capped at 1)."""
+    capacity_scale: Annotated[float, Ge(0), Le(10), Unit("x")] = 1.0
+    """Multiplies every supply's ``extra_capacity`` (alternative suppliers, recycling, domestic conversions)."""
+    substitution_scale: Annotated[float, Ge(0), Le(4), Unit("x")] = 1.0
+    """Multiplies how far substitution lowers each criticality (``criticality - criticality_floor``); the floor
+    it gives is kept within 0 and the criticality."""
+    leakage_scale: Annotated[float, Ge(0), Le(10), Unit("x")] = 1.0
+    """Multiplies every measure's ``leakage`` (the product is capped at 1)."""
     posterior: PosteriorSample | None = None
     """Joint fitted sample (in a file: the name of a JSON file beside it); drop it with ``--uncalibrated``."""
     refs: Refs = {}

@@ -399,7 +399,10 @@ def scenario_dicts(
         **({"adaptation": switches} if switches else {}),
         "calibration": {"criticality_scale": draw(st.sampled_from([1.0, 0.6, 1.7])),
                         "cover_scale": draw(st.sampled_from([1.0, 0.5, 2.5])),
-                        "catch_up_scale": draw(st.sampled_from([1.0, 0.0, 3.0]))},
+                        "catch_up_scale": draw(st.sampled_from([1.0, 0.0, 3.0])),
+                        "capacity_scale": draw(st.sampled_from([1.0, 0.0, 2.5])),
+                        "substitution_scale": draw(st.sampled_from([1.0, 0.0, 1.8])),
+                        "leakage_scale": draw(st.sampled_from([1.0, 0.5, 4.0]))},
         "run": {"horizon_days": H, "paths": 3, "seed": draw(st.integers(0, 2**32 - 1))},
     }
 

@@ -34,9 +34,34 @@ def test_scales_multiply_their_groups_with_caps() -> None:
     np.testing.assert_allclose(b.catch_share, np.minimum(3.0 * a.catch_share, 1.0))
 
 
+def test_adaptation_scales_move_their_mechanisms_and_leave_the_scenario_as_written_at_one() -> None:
+    """capacity, substitution and leakage scales: 1 is the scenario as written (bit for bit); 0 switches the mechanism
+    off; above 1 the substitution floor falls (not below 0) and leakage grows (capped at 1)."""
+    base = simulator.load_scenario("japan-1y-curb", calibrated=False)
+    d = simulator.sample_draws(base, 6, seed=4)
+    a = resolve(base, d.params, 6)
+
+    def at(**scales: float) -> object:
+        return resolve(simulator.load_scenario("japan-1y-curb", calibrated=False, overrides={"calibration": scales}), d.params, 6)
+
+    one = at(capacity_scale=1.0, substitution_scale=1.0, leakage_scale=1.0)
+    for f in ("extra", "crit_floor", "leakage"):
+        assert np.array_equal(getattr(one, f), getattr(a, f))
+    off = at(capacity_scale=0.0, substitution_scale=0.0, leakage_scale=0.0)
+    assert not off.extra.any() and not off.leakage.any() and np.array_equal(off.crit_floor, off.crit)
+    assert a.extra.any() and a.leakage.any() and (a.crit_floor < a.crit).any()
+    more = at(capacity_scale=2.0, substitution_scale=3.0, leakage_scale=10.0)
+    np.testing.assert_allclose(more.extra, 2.0 * a.extra)
+    assert (more.crit_floor <= a.crit_floor).all() and (more.crit_floor >= 0.0).all() and (more.crit_floor < a.crit_floor).any()
+    np.testing.assert_allclose(more.leakage, np.minimum(10.0 * a.leakage, 1.0))
+    assert more.leakage.max() == 1.0
+
+
 def test_engines_agree_with_scales_away_from_one() -> None:
     sc = simulator.load_scenario("japan-licence", overrides={"calibration": {"cover_scale": 0.6, "criticality_scale": 1.3,
-                                                                              "catch_up_scale": 0.0}, "run": {"horizon_days": 120}})
+                                                                              "catch_up_scale": 0.0, "capacity_scale": 1.7,
+                                                                              "substitution_scale": 1.6, "leakage_scale": 2.0},
+                                                             "run": {"horizon_days": 120}})
     a, b = run_both(sc, 3, 5)
     assert_same_trajectories(a, b)
 
