@@ -11,27 +11,25 @@ import datetime
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
-import numpy as np
 
 import simulator
 from calibration.fit import calibrate
-from calibration.model import _quantities, load_free, pick_free
+from calibration.model import load_free, pick_free
 from calibration.reconcile import reconcile
+from calibration.register import SNAPSHOT, snapshot_hash
 from calibration.report import render
 from calibration.results import posterior_document, provenance, to_document, write_results
-from calibration.sensitivity import sobol
+from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
+from calibration.sensitivity import SobolResult, sobol
 from calibration.targets import Target, load_targets, pick
-from simulator.draws import sample_draws
 from simulator.errors import InputError
-from simulator.io import staged_dir
+from simulator.io import scenario_to_json, staged_dir
 from simulator.scenario import Prior
 
 __all__ = ["calibrate_cmd", "is_calibration", "render_report"]
-
-CURVE_DAYS = (30, 60, 90, 120, 180, 270, 365)
-"""Durations (days) of the full stop in the report's loss-versus-duration curve."""
 
 MIN_ST = 0.01
 """A candidate scale is freed by default when its total Sobol index of the GDP loss is at least this."""
@@ -78,7 +76,7 @@ def write_defaults_file(path: Path, post: dict[str, object]) -> None:
     click.echo(f"calibrated defaults written to {path}")
 
 
-def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> tuple[list[str], object]:
+def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> tuple[list[str], SobolResult]:
     """The candidate scales whose total Sobol index of the GDP loss is >= MIN_ST (at most three), largest first."""
     cands = load_free()
     t = targets[0]
@@ -92,23 +90,6 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
     ranked = [(by_path[name], st) for name, st, _ in res.ranking("gdp_loss_pct") if name in by_path]
     chosen = [n for n, st in ranked if st >= MIN_ST][:3]
     return (chosen or [ranked[0][0]]), res
-
-
-def _curve(post: dict[str, object], t: Target, seed: int, n_paths: int) -> dict[str, object]:
-    """Value added lost against the duration of a full stop, with the fitted sample and without (medians, 5-95 %)."""
-    out: dict[str, object] = {"days": list(CURVE_DAYS)}
-    for label, cal in (("calibrated", {"posterior": post}), ("uncalibrated", None)):
-        rows = []
-        for d in CURVE_DAYS:
-            ov: dict[str, object] = {"policy": {"china_stop": {"end_day": d}}}
-            if cal is not None:
-                ov["calibration"] = cal
-            sc = simulator.load_scenario("japan-1y-curb", overrides=ov, calibrated=cal is not None)
-            q = t.model_copy(update={"name": "curve", "quantity": "value_added_loss"})
-            v = _quantities(sc, sample_draws(sc, n_paths, seed), [q])["curve"]
-            rows.append([float(x) for x in np.quantile(v, [0.05, 0.5, 0.95])])
-        out[label] = rows
-    return out
 
 
 @click.command("calibrate")
@@ -127,6 +108,10 @@ def _curve(post: dict[str, object], t: Target, seed: int, n_paths: int) -> dict[
               help="Sobol base samples N when choosing the free parameters.")
 @click.option("--curve-paths", type=int, default=2000, show_default=True,
               help="Paths per duration of the report's loss-versus-duration curve (0: no curve).")
+@click.option("--predictive-paths", type=int, default=5000, show_default=True,
+              help="Paths of every published estimate's posterior and prior predictive distribution (>= 50).")
+@click.option("--backcast-paths", type=int, default=500, show_default=True,
+              help="Paths of the backcast of each shipped episode with the fitted sample (0: no backcasts).")
 @click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation with the other published estimates.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("calibration-results"), show_default=True,
               help="Results directory (calibration.json, posterior.json, design.csv, report.html, report.md, figures/).")
@@ -143,7 +128,7 @@ def _curve(post: dict[str, object], t: Target, seed: int, n_paths: int) -> dict[
               help="With --episode alone: the priors as written (ignore the economy's fitted sample).")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
 def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
-                  steps: int, n_base: int, curve_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
+                  steps: int, n_base: int, curve_paths: int, predictive_paths: int, backcast_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
                   episode: str | None, until: datetime.datetime | None, uncalibrated: bool, quiet: bool) -> int:
     """Fit free parameters to published estimates, or condition them on an observed episode; write the results and
     the report.
@@ -174,6 +159,11 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             raise InputError("option", "--steps", "must be >= 200", steps)
         if curve_paths < 0:
             raise InputError("option", "--curve-paths", "must be >= 0", curve_paths)
+        if predictive_paths < 50:
+            raise InputError("option", "--predictive-paths", "must be >= 50 (quantiles over fewer paths are mostly noise)",
+                             predictive_paths)
+        if backcast_paths != 0 and backcast_paths < 50:
+            raise InputError("option", "--backcast-paths", "must be 0 or >= 50", backcast_paths)
         if seed < 0:
             raise InputError("option", "--seed", "must be >= 0", seed)
         all_t = load_targets(targets_file)
@@ -192,26 +182,29 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             say("free parameters (by total Sobol index): " + ", ".join(p.name for p in free))
         fit = calibrate(targets, free, n_paths=n_paths, seed=seed, n_design=n_design, steps=steps, burn=steps // 4,
                         progress=say)
-        recon = [] if no_reconcile else reconcile(
-            fit, [t for n, t in all_t.items() if n not in {x.name for x in targets}], progress=say)
+        others = [] if no_reconcile else [t for n, t in all_t.items() if n not in {x.name for x in targets}]
+        recon = reconcile(fit, others, progress=say) if others else []
         scen = {}
         for t in targets:
             scen[t.name] = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
         prov = provenance(fit, {t.scenario + (" (with overrides)" if t.overrides else ""): scen[t.name] for t in targets})
         post = posterior_document(fit, prov)
-        say("calibrated run: the first target's scenario with the posterior (5,000 paths)")
+        pred, per = predictive([*targets, *others], free, post, n_paths=predictive_paths, seed=seed, progress=say)
         t = targets[0]
-        sc_cal = simulator.load_scenario(t.scenario, overrides={**t.overrides, "calibration": {"posterior": post}}, calibrated=True)
-        per = _quantities(sc_cal, sample_draws(sc_cal, 5000, seed), [t])[t.name]
-        cal_run = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
-                   "q": [float(v) for v in np.quantile(per, [0.05, 0.5, 0.95])], "per_path": [float(f"{v:.6g}") for v in per]}
+        q = pred["targets"][t.name]["posterior"]
+        cal_run: dict[str, Any] = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
+                                      "paths": predictive_paths, "q": q, "per_path": [float(f"{v:.6g}") for v in per[t.name]]}
         if curve_paths:
-            say(f"loss versus duration: japan-1y-curb's stop ended at {len(CURVE_DAYS)} durations, calibrated and not "
-                f"({curve_paths:,} paths each, the same paths)")
-            cal_run["curve"] = _curve(post, t, seed, curve_paths)
-        doc = to_document(fit, recon, sens, prov, cal_run)  # type: ignore[arg-type]
+            say(f"loss versus duration: {CURVE_SCENARIO}'s stop ended at {len(CURVE_DAYS)} durations, each run past its "
+                f"end, posterior and prior predictive ({curve_paths:,} paths each, the same paths)")
+            cal_run["curve"] = duration_curve(free, post, n_paths=curve_paths, seed=seed)
+        backs = episode_backcasts(post, n_paths=backcast_paths, seed=seed, progress=say) if backcast_paths else None
+        snap = scenario_to_json(scen[t.name])
+        doc = to_document(fit, recon, sens, prov, cal_run, predictive=pred, facts=facts([*targets, *others]),
+                          backcasts=backs, snapshot={"file": SNAPSHOT, "scenario": t.scenario,
+                                                     "sha256": snapshot_hash(scen[t.name])})
         with staged_dir(out, overwrite=overwrite) as tmp:
-            write_results(tmp, doc, post)
+            write_results(tmp, doc, post, snap)
             render(tmp)
         report = out / "report.html"
         click.echo(f"calibration written to {out} (report: {report})")

@@ -70,8 +70,8 @@ class Reconciliation:
                 needs.append(f"{labels[name]} <= {hi:.2f}")
         cond = "; it needs " + " and ".join(needs) if needs else "; no free parameter is ruled out on its own"
         return (f"{t.description}: {_fmt(t.value, t.unit)} is reproduced (within {_pct(t.rel_sd)}) in "
-                f"{_pct(self.region_share)} of the prior box and by {_pct(self.posterior_share)} of the NRI-calibrated "
-                f"posterior{cond}.")
+                f"{_pct(self.region_share)} of the prior box and by {_pct(self.posterior_share)} of the fitted "
+                f"posterior's draws{cond}.")
 
 
 def _pct(x: float) -> str:
@@ -80,8 +80,8 @@ def _pct(x: float) -> str:
 
 def _fmt(v: float, unit: str) -> str:
     if unit == "JPY":
-        return f"JPY {v / 1e12:.2f}tn" if abs(v) >= 1e12 else f"JPY {v / 1e9:.0f}bn"
-    return f"{v:.2f} {unit}"
+        return f"¥{v / 1e12:.2f}tn" if abs(v) >= 1e12 else f"¥{v / 1e9:.0f}bn"
+    return f"{v:.3g} {unit}"
 
 
 def mechanism_overrides(runs: TargetRuns, t: Target) -> dict[str, dict[str, Any]]:

@@ -19,7 +19,8 @@ import numpy as np
 import simulator
 from calibration.fit import FitResult
 from calibration.reconcile import Reconciliation
-from calibration.sensitivity import SobolResult
+from calibration.register import SNAPSHOT
+from calibration.sensitivity import CONVERGENCE_TOL, OUTPUT_LABELS, SobolResult
 from simulator.io import scenario_to_json
 
 __all__ = ["posterior_document", "provenance", "to_document", "write_results"]
@@ -56,8 +57,27 @@ def _q(x: np.ndarray) -> list[float]:
 
 
 def to_document(fit: FitResult, recon: Sequence[Reconciliation], sobol: SobolResult | None,
-                prov: dict[str, str], calibrated_run: dict[str, Any] | None) -> dict[str, Any]:
-    """Everything the report shows, as JSON-ready data."""
+                prov: dict[str, str], calibrated_run: dict[str, Any] | None, *, predictive: dict[str, Any] | None = None,
+                facts: dict[str, Any] | None = None, backcasts: dict[str, Any] | None = None,
+                snapshot: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the report shows, as JSON-ready data.
+
+    Parameters
+    ----------
+    fit, recon, sobol, prov
+        The fit, the reconciliation, the sensitivity analysis (None if the free parameters were named) and the
+        provenance.
+    calibrated_run : dict, optional
+        The first fitted target's posterior-predictive values per path, with the loss-versus-duration curve.
+    predictive : dict, optional
+        Every target's posterior and prior predictive quantiles (:func:`calibration.review.predictive`).
+    facts : dict, optional
+        What each target's scenario holds (:func:`calibration.review.facts`).
+    backcasts : dict, optional
+        The shipped episodes' backcasts with the fitted sample (:func:`calibration.review.episode_backcasts`).
+    snapshot : dict, optional
+        ``{"file", "scenario", "sha256"}`` of the fitted scenario's snapshot written beside the results.
+    """
     labels = {p.name: p.label for p in fit.free}
     boxes = {p.name: (p.low, p.high) for p in fit.free}
     doc: dict[str, Any] = {
@@ -88,14 +108,23 @@ def to_document(fit: FitResult, recon: Sequence[Reconciliation], sobol: SobolRes
             "emulator_loo": r.emulator_loo, "summary": r.summary(labels, boxes)} for r in recon],
         "calibrated_run": calibrated_run,
     }
+    for key, val in (("predictive", predictive), ("target_facts", facts), ("backcasts", backcasts),
+                     ("scenario_snapshot", snapshot)):
+        if val is not None:
+            doc[key] = val
     if sobol is not None:
-        doc["sensitivity"] = {"n_base": sobol.n_base, "converged": sobol.converged(), "st_change": sobol.st_change,
-                              "ranking": {o: [[n, s, c] for n, s, c in sobol.ranking(o)] for o in sobol.st}}
+        doc["sensitivity"] = {"n_base": sobol.n_base, "converged": sobol.converged(), "tolerance": CONVERGENCE_TOL,
+                              "st_change": sobol.st_change, "outputs": {o: OUTPUT_LABELS.get(o, o) for o in sobol.st},
+                              "ranking": {o: [[n, s, c] for n, s, c in sobol.ranking(o)] for o in sobol.st},
+                              "indices": {o: [list(row) for row in sobol.indices(o)] for o in sobol.st}}
     return doc
 
 
-def write_results(directory: Path, doc: dict[str, Any], posterior: dict[str, Any]) -> None:
-    """Write ``calibration.json``, ``posterior.json`` and ``design.csv`` into ``directory`` (already staged)."""
+def write_results(directory: Path, doc: dict[str, Any], posterior: dict[str, Any], scenario_json: str | None = None) -> None:
+    """Write ``calibration.json``, ``posterior.json``, ``design.csv`` and the fitted scenario's snapshot
+    (``scenario.json``, when given) into ``directory`` (already staged)."""
+    if scenario_json is not None:
+        (directory / SNAPSHOT).write_text(scenario_json, encoding="utf-8")
     (directory / "calibration.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
     (directory / "posterior.json").write_text(json.dumps(posterior, indent=1), encoding="utf-8")
     names = [f["name"] for f in doc["free"]]

@@ -26,11 +26,16 @@ from simulator.errors import InputError
 from simulator.scenario import Scenario
 from simulator.stream import path_metrics
 
-__all__ = ["OUTPUTS", "SobolResult", "evaluate", "sobol"]
+__all__ = ["CONVERGENCE_TOL", "OUTPUTS", "OUTPUT_LABELS", "SobolResult", "evaluate", "sobol"]
 
 FloatArray = npt.NDArray[np.float64]
 
 OUTPUTS = ("gdp_loss_pct", "vehicles_first_stop_day")
+OUTPUT_LABELS = {"gdp_loss_pct": "GDP loss (% of GDP)",
+                 "vehicles_first_stop_day": "day the first vehicle firms stop (the horizon if never)"}
+"""What each output is, for reports."""
+CONVERGENCE_TOL = 0.05
+"""The indices have converged when no total index of any output moved by more than this between N/2 and N."""
 VEHICLES = ("vehicles_electrified", "vehicles_other")
 
 
@@ -59,9 +64,15 @@ class SobolResult:
     st_conf: dict[str, FloatArray]
     st_change: dict[str, float]
 
-    def converged(self, tol: float = 0.05) -> bool:
-        """Every total index moved by at most ``tol`` between N/2 and N base samples."""
+    def converged(self, tol: float = CONVERGENCE_TOL) -> bool:
+        """Every total index of every output moved by at most ``tol`` between N/2 and N base samples."""
         return all(v <= tol for v in self.st_change.values())
+
+    def indices(self, output: str = "gdp_loss_pct") -> list[tuple[str, float, float, float, float]]:
+        """``(parameter, S1, S1 half-width, ST, ST half-width)``, largest total index first."""
+        order = np.argsort(-self.st[output])
+        return [(self.names[i], float(self.s1[output][i]), float(self.s1_conf[output][i]), float(self.st[output][i]),
+                 float(self.st_conf[output][i])) for i in order]
 
     def ranking(self, output: str = "gdp_loss_pct") -> list[tuple[str, float, float]]:
         """``(parameter, ST, ST half-width)``, largest total index first."""

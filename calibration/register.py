@@ -1,0 +1,261 @@
+"""What a fitted scenario holds, read from the snapshot stored with a calibration's results.
+
+``supplyshock calibrate`` writes the resolved scenario it fitted
+(:func:`simulator.io.scenario_to_json`) as ``scenario.json`` beside
+``calibration.json``; the report's parameter register, its counts of drawn and
+fixed parameters and the facts of what each published estimate is compared
+with come from that file, not from the scenario files as they are today
+(which can have changed since the fit).
+
+For a results directory written before the snapshot was stored, the current
+files are used only when their hash equals the one the fit recorded (then
+they are the fitted scenario); otherwise the report says the snapshot is
+missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+import simulator
+from simulator.errors import InputError
+from simulator.io import scenario_to_json
+from simulator.scenario import Quota, Scenario, build_scenario, prior_targets, unit_of
+
+__all__ = ["SNAPSHOT", "RegisterRow", "Snapshot", "counts", "read_snapshot", "register_rows", "snapshot_hash",
+           "target_facts"]
+
+SNAPSHOT = "scenario.json"
+"""File name of the fitted scenario's snapshot in a results directory."""
+
+
+def snapshot_hash(sc: Scenario) -> str:
+    """sha256 of the scenario's JSON (the first 16 hex digits are what ``provenance`` records)."""
+    return hashlib.sha256(scenario_to_json(sc).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The fitted scenario as the report reads it, and where it came from.
+
+    Attributes
+    ----------
+    scenario : Scenario or None
+        None when neither a stored snapshot nor an identical current file is available.
+    origin : str
+        One sentence for the report: stored with the run, rebuilt from identical current files, or missing (why).
+    """
+
+    scenario: Scenario | None
+    origin: str
+
+
+def read_snapshot(directory: Path, doc: Mapping[str, Any]) -> Snapshot:
+    """The fitted scenario of a results directory: its stored snapshot, or the current files if identical.
+
+    Parameters
+    ----------
+    directory : Path
+        The results directory (``calibration.json`` and, since it is stored, ``scenario.json``).
+    doc : mapping
+        The parsed ``calibration.json``.
+    """
+    meta = doc.get("scenario_snapshot")
+    path = Path(directory) / (meta.get("file", SNAPSHOT) if isinstance(meta, Mapping) else SNAPSHOT)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            sc = build_scenario(data, file=str(path), warn=False)
+        except (OSError, json.JSONDecodeError, InputError) as exc:
+            return Snapshot(None, f"the stored snapshot {path.name} does not load ({exc}).")
+        stored = meta.get("sha256") if isinstance(meta, Mapping) else None
+        if stored and snapshot_hash(sc) != stored:
+            return Snapshot(None, f"the stored snapshot {path.name} does not match the hash recorded at fit time "
+                                  f"(sha256:{str(stored)[:16]}): it was changed after the fit.")
+        return Snapshot(sc, f"read from {path.name}, the resolved scenario stored with this run at fit time.")
+    targets = [t for t in doc.get("targets", []) if isinstance(t, Mapping)]
+    if not targets:
+        return Snapshot(None, "not stored with this run, and the run names no fitted target.")
+    t = targets[0]
+    recorded = _recorded_hash(doc, t)
+    try:
+        sc = simulator.load_scenario(t["scenario"], overrides=t.get("overrides") or None, calibrated=False)
+    except InputError as exc:
+        return Snapshot(None, f"not stored with this run, and scenario {t['scenario']!r} no longer loads ({exc}).")
+    now = snapshot_hash(sc)[:16]
+    if recorded is not None and now == recorded:
+        return Snapshot(sc, f"not stored with this run; rebuilt from the current scenario files, whose hash "
+                            f"(sha256:{now}) equals the one recorded at fit time, so they are the fitted scenario.")
+    return Snapshot(None, f"not stored with this run (results written before the snapshot was kept), and the current "
+                          f"scenario files differ from the fitted scenario (hash sha256:{now}, recorded at fit time "
+                          f"sha256:{recorded or 'none'}).")
+
+
+def _recorded_hash(doc: Mapping[str, Any], t: Mapping[str, Any]) -> str | None:
+    """The 16-digit hash ``provenance.scenario_hash`` recorded for the first fitted target's scenario."""
+    text = str(doc.get("provenance", {}).get("scenario_hash", ""))
+    for part in text.split(", "):
+        name, _, h = part.rpartition(" sha256:")
+        if name.split(" (")[0] == t["scenario"] and h:
+            return h
+    return None
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One parameter of the fitted scenario.
+
+    Attributes
+    ----------
+    path : str
+        Dotted path of the field.
+    status : str
+        ``"free"`` (fitted), ``"drawn"`` (its prior, on every path) or ``"fixed"`` (the file's value).
+    value : str
+        The value the file gives (for a free parameter: the point fit and posterior median).
+    prior : str
+        The prior (drawn, free), or "–".
+    unit : str
+    source : str
+        The prior's stated source (drawn), the fit's reason (free) or the file's citation for the value.
+    """
+
+    path: str
+    status: str
+    value: str
+    prior: str
+    unit: str
+    source: str
+
+
+def _entity_and_field(sc: Scenario, path: str) -> tuple[BaseModel | None, str]:
+    """The last model object on ``path`` and the field name that follows it (whose ``refs`` cite the value)."""
+    node: Any = sc
+    owner: BaseModel | None = None
+    field = ""
+    for part in path.split("."):
+        if isinstance(node, BaseModel):
+            owner, field = node, part
+            node = getattr(node, part, None)
+        elif isinstance(node, Mapping):
+            node = node.get(part)
+        else:
+            break
+    return owner, field
+
+
+def _prior_text(p: Any) -> str:
+    d = p.model_dump(exclude_none=True)
+    d.pop("source", None)
+    d.pop("usual", None)
+    dist = d.pop("dist")
+    return f"{dist} " + ", ".join(f"{k} {v:g}" if isinstance(v, int | float) else f"{k} {v}" for k, v in d.items())
+
+
+def register_rows(sc: Scenario, free: Sequence[Mapping[str, Any]]) -> list[RegisterRow]:
+    """Every parameter of ``sc`` that may take a prior, the adaptation switches and the run's horizon and calendar.
+
+    Parameters
+    ----------
+    sc : Scenario
+        The fitted scenario (uncalibrated: no fitted sample).
+    free : sequence of mapping
+        The results' free parameters (``calibration.json``'s ``free``: name, path, dist, low, high, basis, point,
+        posterior_q, and optionally ``also``).
+    """
+    by_path: dict[str, Mapping[str, Any]] = {}
+    for f in free:
+        for p in (f["path"], *f.get("also", ())):
+            by_path[p] = f
+    rows = []
+    for path, (cls, name, value) in prior_targets(sc).items():
+        u = unit_of(cls, name)
+        unit = u.unit if u is not None else "–"
+        owner, field = _entity_and_field(sc, path)
+        refs = getattr(owner, "refs", {}) if owner is not None else {}
+        cited = str(refs.get(field, "")) if isinstance(refs, Mapping) else ""
+        shown = f"{value:g}"
+        if path in by_path:
+            f = by_path[path]
+            q = f["posterior_q"]
+            rows.append(RegisterRow(path, "free", f"point fit {f['point']:.3g}; posterior median {q[1]:.3g} "
+                                                  f"(as written: {shown})",
+                                    f"{f['dist']} {f['low']:g}–{f['high']:g}", unit, str(f["basis"])))
+        elif path in sc.uncertainty:
+            pr = sc.uncertainty[path]
+            src = pr.source or cited or "no source stated in the file"
+            rows.append(RegisterRow(path, "drawn", shown, _prior_text(pr), unit, src))
+        else:
+            rows.append(RegisterRow(path, "fixed", shown, "–", unit, cited or "no source stated in the file"))
+    for name in type(sc.adaptation).model_fields:
+        on = bool(getattr(sc.adaptation, name))
+        rows.append(RegisterRow(f"adaptation.{name}", "fixed", "on" if on else "off", "–", "switch",
+                                "mechanism switch (the model's default is on)"))
+    rows.append(RegisterRow("run.horizon_days", "fixed", str(sc.run.horizon_days), "–", "days", "the scenario's horizon"))
+    if sc.run.start_date is not None:
+        rows.append(RegisterRow("run.start_date", "fixed", sc.run.start_date.isoformat(), "–", "date",
+                                "calendar date of day 0 (the scenario's)"))
+    return rows
+
+
+def counts(rows: Sequence[RegisterRow]) -> dict[str, int]:
+    """How many numeric parameters are free, drawn and fixed (switches and run settings not counted)."""
+    numeric = [r for r in rows if not r.path.startswith(("adaptation.", "run."))]
+    return {s: sum(r.status == s for r in numeric) for s in ("free", "drawn", "fixed")}
+
+
+def target_facts(sc: Scenario, sector: Sequence[str] = ()) -> dict[str, Any]:
+    """What the model computes for a published estimate: curbed materials, stop, horizon, stockpile, money, sectors.
+
+    Parameters
+    ----------
+    sc : Scenario
+        The estimate's scenario (with its overrides).
+    sector : sequence of str
+        The model sectors an output target compares (their table sector and ``io_share``).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``scenario``, ``horizon_days``, ``start_date``, ``measures`` (id, kind, source, materials,
+        start_day, end_day, coverage, quota_share, leakage), ``stop_days`` (longest measure), ``stockpile_days``
+        (material -> days of demand), ``currency``, ``price_year``, ``gdp``, ``catch_up`` (range of the sectors'
+        catch-up shares and windows), ``sectors`` (id, name, io_sector, io_share, source of the share) and
+        ``io_cover`` (table sector -> summed ``io_share`` of the compared sectors).
+    """
+    measures = []
+    for j, m in sc.policy.items():
+        entry: dict[str, Any] = {"id": j, "kind": m.kind, "source": m.source, "materials": list(m.materials),
+                                 "start_day": m.start_day, "end_day": m.end_day, "coverage": m.coverage,
+                                 "leakage": m.leakage}
+        if isinstance(m, Quota):
+            entry["quota_share"] = m.quota_share
+        entry["description"] = m.description
+        measures.append(entry)
+    stop = max((min(m["end_day"], sc.run.horizon_days) - m["start_day"] for m in measures), default=0)
+    secs = []
+    cover: dict[str, float] = {}
+    for s in sector:
+        sec = sc.sectors[s]
+        secs.append({"id": s, "name": sec.name, "io_sector": sec.io_sector, "io_share": sec.io_share,
+                     "source": sec.refs.get("io_share", "")})
+        cover[sec.io_sector] = cover.get(sec.io_sector, 0.0) + sec.io_share
+    shares = [sec.catch_up_share for sec in sc.sectors.values()]
+    windows = [sec.catch_up_window_days for sec in sc.sectors.values()]
+    return {
+        "scenario": sc.name, "horizon_days": sc.run.horizon_days,
+        "start_date": sc.run.start_date.isoformat() if sc.run.start_date else None,
+        "measures": measures, "stop_days": int(stop),
+        "stockpile_days": {m: mat.stockpile.days for m, mat in sc.materials.items()},
+        "currency": sc.economy.currency, "price_year": sc.economy.price_year, "gdp": sc.economy.gdp,
+        "catch_up": {"share": [min(shares, default=0.0), max(shares, default=0.0)],
+                     "window_days": [min(windows, default=0.0), max(windows, default=0.0)]},
+        "sectors": secs, "io_cover": cover,
+    }
