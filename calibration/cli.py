@@ -103,7 +103,9 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
 @click.option("--paths", "n_paths", type=int, default=1000, show_default=True, help="Paths per parameter vector.")
 @click.option("--design", "n_design", type=int, default=64, show_default=True, help="Design points (a power of two).")
 @click.option("--seed", type=int, default=20260107, show_default=True, help="The one seed of the whole calibration.")
-@click.option("--steps", type=int, default=4000, show_default=True, help="emcee steps per walker (the first quarter is burn-in).")
+@click.option("--steps", type=int, default=None,
+              help="emcee steps per walker, the first quarter burn-in [default: 4000; with --episode 8000, as its "
+                   "levers often press on a prior's bound, where the walkers mix more slowly].")
 @click.option("--sensitivity-samples", "n_base", type=int, default=256, show_default=True,
               help="Sobol base samples N when choosing the free parameters.")
 @click.option("--curve-paths", type=int, default=2000, show_default=True,
@@ -128,7 +130,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
               help="With --episode alone: the priors as written (ignore the economy's fitted sample).")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
 def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
-                  steps: int, n_base: int, curve_paths: int, predictive_paths: int, backcast_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
+                  steps: int | None, n_base: int, curve_paths: int, predictive_paths: int, backcast_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
                   episode: str | None, until: datetime.datetime | None, uncalibrated: bool, quiet: bool) -> int:
     """Fit free parameters to published estimates, or condition them on an observed episode; write the results and
     the report.
@@ -149,12 +151,13 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         from calibration.condition import episode_cmd
 
         return episode_cmd(episode, until.date() if until else None, list(target_names), targets_file, list(free_names), n_paths,
-                           n_design, seed, steps, out, overwrite, write_defaults, not uncalibrated, say)
+                           n_design, seed, 8000 if steps is None else steps, out, overwrite, write_defaults, not uncalibrated, say)
     try:
         if n_paths < 50:
             raise InputError("option", "--paths", "must be >= 50 (a median over fewer paths is mostly noise)", n_paths)
         if n_design < 8 or n_design & (n_design - 1):
             raise InputError("option", "--design", "must be a power of two >= 8", n_design)
+        steps = 4000 if steps is None else steps
         if steps < 200:
             raise InputError("option", "--steps", "must be >= 200", steps)
         if curve_paths < 0:

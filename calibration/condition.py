@@ -392,7 +392,7 @@ def condition(ep: Episode, *, until: datetime.date | None = None, free_names: Se
                 wave_seed: int) -> tuple[FloatArray, dict[str, Any], float]:
         ll = log_likelihood(kern, used)
         emu = Emulator(u, {"episode": ll}, wave_seed, log=False)
-        parts: list[Callable[[FloatArray], FloatArray]] = [lambda x: emu.predict(x)[0]["episode"]]
+        parts: list[Callable[[FloatArray], FloatArray]] = [lambda x: emu.mean(x)["episode"]]
         if joint:
             temu = Emulator(u, {t.name: np.maximum(tst[t.name], 1e-12 * t.value) for t in targets}, wave_seed)
             rel = {t.name: float(np.median(tse[t.name][:n_design] / np.maximum(tst[t.name][:n_design], 1e-300))) for t in targets}

@@ -95,6 +95,15 @@ class Emulator:
         return mean, sd
 
 
+    def mean(self, u: FloatArray) -> dict[str, FloatArray]:
+        """The emulated values alone (no sd: cheaper), per target; ``u`` of shape (n, k)."""
+        out = {}
+        for name, gp in self.gps.items():
+            m = gp.predict(np.atleast_2d(u))
+            out[name] = np.exp(m) if self.log else m
+        return out
+
+
 def _loo(gp: object, u: FloatArray, logy: FloatArray, log: bool = True) -> float:
     """Leave-one-out error (rms) of the emulator, refitting with the fitted kernel held fixed: relative for
     a log-emulator, in the quantity's unit otherwise."""

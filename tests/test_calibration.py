@@ -16,6 +16,7 @@ from calibration.model import TargetRuns, load_free, pick_free
 from calibration.targets import load_targets, pick
 from simulator.errors import InputError
 from simulator.params import resolve
+from simulator.scenario import prior_targets
 
 
 def _post(columns: list[str], rows: list[list[float]]) -> dict:
@@ -138,14 +139,31 @@ def test_design_points_share_paths_and_stacking_changes_nothing() -> None:
     assert more_cover < base < less_catch
 
 
+def _nested(path: str, value: float) -> dict:
+    out: dict = {}
+    node = out
+    parts = path.split(".")
+    for k in parts[:-1]:
+        node = node.setdefault(k, {})
+    node[parts[-1]] = value
+    return out
+
+
 def test_free_candidates_are_valid_and_have_reasons() -> None:
     free = load_free()
     assert {"cover_scale", "criticality_scale", "catch_up_scale"} <= set(free)
+    assert {"capacity_scale", "substitution_scale", "leakage_scale", "triage"} <= set(free)
     sc = simulator.load_scenario("japan-3m-curb", calibrated=False)
+    targets = prior_targets(sc)
     for p in free.values():
-        assert p.basis and p.low < 1.0 < p.high
-        simulator.load_scenario("japan-3m-curb", overrides={"calibration": {p.path.split(".")[1]: p.high}})
-        assert p.path in {f"calibration.{k}" for k in type(sc.calibration).model_fields}
+        assert p.basis and p.path in targets
+        if p.path.startswith("calibration."):  # a common scale: 1 (the scenario as written) inside its prior
+            assert p.low < 1.0 < p.high
+            assert p.path in {f"calibration.{k}" for k in type(sc.calibration).model_fields}
+        else:  # a field itself: its prior is the economy's own
+            prior = sc.uncertainty[p.path]
+            assert (p.dist, p.low, p.high) == (prior.dist, prior.low, prior.high)
+        simulator.load_scenario("japan-3m-curb", overrides=_nested(p.path, p.high))
         np.testing.assert_allclose(p.to_unit(p.from_unit(np.array([0.1, 0.5, 0.9]))), [0.1, 0.5, 0.9])
     with pytest.raises(InputError, match="did you mean 'cover_scale'"):
         pick_free(["cover_scal"])
