@@ -216,7 +216,7 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
     emu = Emulator(u_design, stat, seed)
 
     def emu_obj(u: FloatArray) -> FloatArray:
-        m, _ = emu.predict(u)
+        m = emu.mean(u)
         return _objective(targets, m) + RIDGE_PENALTY * np.sum(np.square(np.atleast_2d(u) - 0.5), axis=1)
 
     # start of the point fit: the emulator's optimum from a few starts

@@ -133,9 +133,9 @@ def reconcile(fit: FitResult, targets: Sequence[Target], *, n_region: int = 4096
     stat = {n: np.maximum(v, 1e-12 * max(float(np.max(np.abs(v))), 1.0)) for n, v in stat.items()}
     emu = Emulator(fit.design_u, stat, fit.seed)
     u_post = np.stack([p.to_unit(fit.posterior[:, i]) for i, p in enumerate(free)], axis=1)
-    post, _ = emu.predict(u_post)
+    post = emu.mean(u_post)
     box = qmc.Sobol(len(free), scramble=True, seed=fit.seed + 2).random(n_region)
-    boxm, _ = emu.predict(box)
+    boxm = emu.mean(box)
     point, _ = runs.statistics(fit.point[None, :])
 
     say("reconciliation: mechanisms switched off at the point fit")

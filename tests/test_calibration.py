@@ -191,7 +191,7 @@ def test_calibrate_bad_options_exit_2_and_write_nothing(tmp_path: Path, args: li
 
 def test_calibrate_one_lever_end_to_end(tmp_path: Path) -> None:
     out, defaults = tmp_path / "cal", tmp_path / "fit.json"
-    r = _cli("calibrate", "--free", "cover_scale", "--paths", "100", "--design", "8", "--steps", "2000", "--no-reconcile", "--curve-paths", "40",
+    r = _cli("calibrate", "--target", "nri-3m", "--free", "cover_scale", "--paths", "100", "--design", "8", "--steps", "2000", "--no-reconcile", "--curve-paths", "40",
              "--seed", "3", "--quiet", "--out", str(out), "--write-defaults", str(defaults), cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((out / "calibration.json").read_text())
