@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["InputError", "InputWarning"]
+__all__ = ["MISSING", "InputError", "InputWarning"]
 
 
 class InputError(ValueError):
@@ -66,6 +66,17 @@ class InputWarning(UserWarning):
     def __init__(self, file: str, field: str, rule: str, value: Any) -> None:
         self.file, self.field, self.rule, self.value = file, field, rule, value
         super().__init__(f"{file}: {field}: {rule}; got {_show(value)}")
+
+
+class _Missing:
+    """The value shown for a required field that was left out."""
+
+    def __repr__(self) -> str:
+        return "nothing (the field is missing)"
+
+
+MISSING: Any = _Missing()
+"""Pass as an :class:`InputError`'s value when a required field is missing."""
 
 
 def _show(value: Any) -> str:

@@ -63,11 +63,16 @@ def list_economies() -> dict[str, str]:
 
 
 def _first_lines(folder: str) -> dict[str, str]:
+    """Each file's first sentence of its description (a description's lines are wrapped text, not sentences)."""
+    import re
+
     out: dict[str, str] = {}
     for f in sorted(data_path(folder).glob("*.toml")):
         with f.open("rb") as fh:
             raw = tomllib.load(fh)
-        out[f.stem] = str(raw.get("description", "")).strip().splitlines()[0] if raw.get("description") else ""
+        text = " ".join(str(raw.get("description", "")).split())
+        first = re.split(r"(?<=\.)\s+(?=[A-Z])", text, maxsplit=1)[0]
+        out[f.stem] = first
     return out
 
 
@@ -115,7 +120,18 @@ def _resolve_base(name: str, here: Path | None, shown: str) -> Path:
     if cand.is_file():
         return cand
     econs = sorted(p.stem for p in data_path("economies").glob("*.toml"))
-    raise InputError(shown, "extends", "must name a built-in economy (" + ", ".join(econs) + ") or an existing file", name)
+    scens = sorted(p.stem for p in data_path("scenarios").glob("*.toml"))
+    raise InputError(shown, "extends", "must name a built-in economy (" + ", ".join(econs) + "), a built-in scenario ("
+                     + ", ".join(scens) + ") or an existing file (relative to this one)" + _did_you_mean(name, econs + scens), name)
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest option, or nothing."""
+    import difflib
+
+    # names share a "japan-" prefix, so a low cutoff suggests unrelated ones: only near-misspellings
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.8)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _leaves(data: Mapping[str, Any], shown: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
@@ -475,8 +491,9 @@ def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
         return economy, f"{text} (built-in economy)"
     path = Path(text)
     if not path.is_file():
-        names = ", ".join(list_scenarios())
-        raise InputError(text, "(scenario)", f"must be a built-in scenario ({names}) or an existing file", text)
+        names = list_scenarios()
+        raise InputError(text, "(scenario)", f"must be a built-in scenario ({', '.join(names)}) or an existing file"
+                         + _did_you_mean(text, list(names)), text)
     return path, text
 
 

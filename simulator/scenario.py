@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, Validat
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from simulator.errors import InputError, InputWarning
+from simulator.errors import MISSING, InputError, InputWarning
 
 __all__ = [
     "Adaptation",
@@ -1012,7 +1012,7 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
         options = [f for f in owner.model_fields if f != "table"] if owner else []
         return InputError("", path, "unknown key" + _suggest(str(loc[-1]), options), value)
     if typ == "missing":
-        return InputError("", path, "is required", None)
+        return InputError("", path, "is required", MISSING)
     if typ in ("greater_than_equal",):
         note = " (a gram a year)" if loc[-1] == "annual_demand" else ""
         return InputError("", path, f"must be >= {_num(ctx.get('ge'))}{note}", value)
@@ -1039,7 +1039,7 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
     if typ == "union_tag_invalid":
         return InputError("", path + ".kind", "must be one of 'ban', 'quota', 'licence'", ctx.get("tag"))
     if typ == "union_tag_not_found":
-        return InputError("", path + ".kind", "is required (one of 'ban', 'quota', 'licence')", None)
+        return InputError("", path + ".kind", "is required (one of 'ban', 'quota', 'licence')", MISSING)
     if typ == "literal_error":
         return InputError("", path, f"must be one of {ctx.get('expected')}", value)
     if typ in ("too_short",):

@@ -214,3 +214,22 @@ def test_every_numeric_field_has_a_unit_and_a_finite_hard_range() -> None:
     # and the walker finds them in a real scenario
     sc = load_scenario("japan-3m-curb")
     assert any(p == "sources.lynas.supply.ndpr.extra_capacity" for p, *_ in numeric_fields(sc))
+
+
+@pytest.mark.parametrize(("body", "needle"), [
+    ('name = "t"\nextends = "japan-rare-earthz"\n', "extends: must name a built-in economy (japan-rare-earths, toy-gallium), "
+                                                     "a built-in scenario"),
+    ('name = "t"\nextends = "japan-rare-earthz"\n', "did you mean 'japan-rare-earths'?"),
+    ('name = "t"\nextends = "japan-3m-curb"\n[policy.x]\nkind = "ban"\nmaterials = ["ndpr"]\nstart_day = 0\nend_day = 10\n',
+     "policy.x.source: is required; got nothing (the field is missing)"),
+])
+def test_messages_name_what_is_allowed_and_what_is_missing(tmp_path: Path, body: str, needle: str) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text(body)
+    res = CliRunner().invoke(cli, ["validate", str(f)])
+    assert res.exit_code == 2 and needle in res.stderr, res.stderr
+
+
+def test_a_misspelt_scenario_name_gets_a_suggestion() -> None:
+    res = CliRunner().invoke(cli, ["run", "japan-3m-curbb"])
+    assert res.exit_code == 2 and "did you mean 'japan-3m-curb'?" in res.stderr

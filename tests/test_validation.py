@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import simulator
-from simulator.errors import InputError
+from simulator.errors import MISSING, InputError
 
 BASE = 'extends = "japan-rare-earths"\n'
 
@@ -99,7 +99,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_unknown_builtin_name() -> None:
     names = ", ".join(simulator.list_scenarios())
-    rule = f"must be a built-in scenario ({names}) or an existing file"
+    rule = f"must be a built-in scenario ({names}) or an existing file; did you mean 'japan-3m-curb'?"
     with pytest.raises(InputError, match=line("japan-3m-curbb", "(scenario)", rule, "'japan-3m-curbb'")) as exc:
         simulator.load_scenario("japan-3m-curbb")
     check(exc, "japan-3m-curbb", "(scenario)", rule, "japan-3m-curbb")
@@ -107,7 +107,9 @@ def test_unknown_builtin_name() -> None:
 
 def test_unknown_base_in_extends(tmp_path: Path) -> None:
     path = write(tmp_path, "ext.toml", "", base='extends = "japan-rare-earthz"\n')
-    rule = "must name a built-in economy (japan-rare-earths, toy-gallium) or an existing file"
+    scens = ", ".join(simulator.list_scenarios())
+    rule = (f"must name a built-in economy (japan-rare-earths, toy-gallium), a built-in scenario ({scens}) or an existing "
+            "file (relative to this one); did you mean 'japan-rare-earths'?")
     with pytest.raises(InputError, match=line(path, "extends", rule, "'japan-rare-earthz'")) as exc:
         simulator.load_scenario(path)
     check(exc, path, "extends", rule, "japan-rare-earthz")
@@ -320,16 +322,16 @@ def test_measure_without_kind(tmp_path: Path) -> None:
     path = write(tmp_path, "kind.toml", measure().replace('kind = "ban"\n', ""))
     field = "policy.curb.kind"
     rule = "is required (one of 'ban', 'quota', 'licence')"
-    with pytest.raises(InputError, match=line(path, field, rule, "None")) as exc:
+    with pytest.raises(InputError, match=line(path, field, rule, "nothing (the field is missing)")) as exc:
         simulator.load_scenario(path)
-    check(exc, path, field, rule, None)
+    check(exc, path, field, rule, MISSING)
 
 
 def test_quota_without_quota_share(tmp_path: Path) -> None:
     path = write(tmp_path, "quota.toml", measure(kind="quota"))
-    with pytest.raises(InputError, match=line(path, "policy.curb.quota_share", "is required", "None")) as exc:
+    with pytest.raises(InputError, match=line(path, "policy.curb.quota_share", "is required", "nothing (the field is missing)")) as exc:
         simulator.load_scenario(path)
-    check(exc, path, "policy.curb.quota_share", "is required", None)
+    check(exc, path, "policy.curb.quota_share", "is required", MISSING)
 
 
 def test_measure_names_unknown_material(tmp_path: Path) -> None:
