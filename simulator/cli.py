@@ -519,6 +519,14 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that ``finally`` blocks (the staged --out) run."""
 
 
+class _Stopped(BaseException):
+    """Interrupted or terminated with work kept (a sweep's finished blocks): the exit code and what to tell the user."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated
 
@@ -570,6 +578,17 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
                             progress=progress)
         except InputError as exc:
             raise _input_error(exc) from None
+        except (KeyboardInterrupt, _Terminated) as exc:
+            blocks = out / "blocks" if out is not None else None
+            if blocks is None or not blocks.is_dir():
+                raise
+            kept = sum(1 for _ in blocks.glob("*/*.npz"))
+            total = state.get("total")
+            again = " ".join(["supplyshock sweep", *sys.argv[2:]] + ([] if resume else ["--resume"]))
+            raise _Stopped(130 if isinstance(exc, KeyboardInterrupt) else 143,
+                           f"{'interrupted' if isinstance(exc, KeyboardInterrupt) else 'terminated'}: {kept}"
+                           + (f" of {total}" if total else "") + f" finished tasks (variant x block) kept in {blocks} "
+                           f"with sweep.json and scenario.json; continue with: {again}") from None
     if resume and not quiet:
         click.echo(f"resumed {out}: {res.resumed} of {res.tasks} tasks (variant x block) were finished, "
                    f"{res.tasks - res.resumed} run now", err=True)
@@ -663,7 +682,8 @@ def main() -> None:
 
     Exit codes: 0 ok, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated
     (SIGTERM), 1 internal error. Interrupted or terminated, nothing is left
-    behind.
+    behind, except a sweep's finished blocks, kept for ``--resume`` (the
+    message says so and gives the command).
     """
     signal.signal(signal.SIGTERM, _on_sigterm)
     # Ctrl-C means "stop": also when started from a shell that ignores SIGINT for background jobs
@@ -679,6 +699,9 @@ def main() -> None:
     except _Terminated:
         click.echo("terminated: nothing written", err=True)
         sys.exit(143)
+    except _Stopped as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(exc.code)
     except InputError as exc:  # anything not caught at the command level
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -269,6 +269,29 @@ def test_sigkill_and_resume_give_the_uninterrupted_numbers(scen: Path, grid_swee
     _same_outputs(out, grid_sweep.out)
 
 
+def test_ctrl_c_on_a_sweep_says_what_was_kept_and_how_to_resume(scen: Path, tmp_path: Path) -> None:
+    """Ctrl-C mid-sweep: exit 130 and one line naming the finished tasks kept and the command that continues."""
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "simulator.cli", "sweep", str(scen), "--grid", f"{END}=20,45", "--grid", f"{STOCK}=0,40",
+           "--paths", str(N), "--seed", str(SEED), "--block-size", str(BLOCK), "--out", str(out), "--quiet", "--format", "csv"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while proc.poll() is None and len(list(out.glob("blocks/*/*.npz"))) < 2:
+            time.sleep(0.005)
+        assert proc.poll() is None, "the sweep finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    msg = err.decode().strip().splitlines()[-1]
+    assert proc.returncode == 130, err.decode()
+    kept = len(list(out.glob("blocks/*/*.npz")))
+    assert msg.startswith(f"interrupted: {kept} of 12 finished tasks (variant x block) kept in {out / 'blocks'}"), msg
+    assert msg.endswith("--resume") and "continue with: supplyshock sweep " in msg and "Traceback" not in err.decode()
+
+
 def test_two_local_dask_workers_give_the_same_numbers(scen: Path, grid_sweep: SweepResult, tmp_path: Path) -> None:
     res = run_sweep(scen, [f"{END}=20,45", f"{STOCK}=0,40"], n_paths=N, seed=SEED, block_size=BLOCK, out=tmp_path / "o",
                     workers=2, keep_results=True)
