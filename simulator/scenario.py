@@ -953,6 +953,26 @@ def _suggest(word: str, options: list[str]) -> str:
     return ""
 
 
+def _suggest_path(path: str, options: list[str], most: int = 8) -> str:
+    """'did you mean' for a dotted path, matched part by part from the deepest table above it that exists; else what
+    that table holds (a few names, not all)."""
+    parts = path.split(".")
+    for i in range(len(parts) - 1, -1, -1):
+        prefix = ".".join(parts[:i])
+        under = [o for o in options if (o.startswith(prefix + ".") if prefix else True) and len(o.split(".")) > i]
+        kids = sorted({o.split(".")[i] for o in under})
+        if not kids:
+            continue
+        for k in difflib.get_close_matches(parts[i], kids, n=3, cutoff=0.6):
+            fixed = ".".join([*parts[:i], k, *parts[i + 1:]])
+            if fixed in options:
+                return f"; did you mean {fixed!r}?"
+        shown = ", ".join(repr(k) for k in kids[:most]) + (f" and {len(kids) - most} more" if len(kids) > most else "")
+        where = f"{prefix} has" if prefix else "the scenario has"
+        return f"; {where} no {parts[i]!r} (it has {shown}; every field: docs/scenario-reference.md)"
+    return ""
+
+
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the mapping at ``loc`` (for 'did you mean')."""
     model: Any = Scenario
@@ -1212,7 +1232,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
                 last = path.rsplit('.', 1)[-1]
                 p.append((where, f"{last} cannot take a prior ({_NOT_UNCERTAIN[last]}, not a quantity)", path))
             else:
-                p.append((where, "is not a numeric field of this scenario" + _suggest(path, list(targets)), path))
+                p.append((where, "is not a numeric field of this scenario" + _suggest_path(path, list(targets)), path))
             continue
         chk = prior.check()
         if chk is not None:

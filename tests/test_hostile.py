@@ -233,3 +233,15 @@ def test_messages_name_what_is_allowed_and_what_is_missing(tmp_path: Path, body:
 def test_a_misspelt_scenario_name_gets_a_suggestion() -> None:
     res = CliRunner().invoke(cli, ["run", "japan-3m-curbb"])
     assert res.exit_code == 2 and "did you mean 'japan-3m-curb'?" in res.stderr
+
+
+def test_a_prior_on_a_missing_measure_gets_a_short_message_naming_what_exists(tmp_path: Path) -> None:
+    """Not a list of every field (hundreds): the table it missed and what that table holds."""
+    f = tmp_path / "s.toml"
+    f.write_text('name = "t"\nextends = "japan-3m-curb"\n[uncertainty]\n'
+                 '"policy.removed.quota_share" = { dist = "uniform", low = 0, high = 0.2, source = "t" }\n')
+    res = CliRunner().invoke(cli, ["validate", str(f)])
+    assert res.exit_code == 2
+    assert "uncertainty.policy.removed.quota_share: is not a numeric field of this scenario; policy has no 'removed' " \
+           "(it has 'china_stop';" in res.stderr
+    assert len(res.stderr) < 400, res.stderr
