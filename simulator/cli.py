@@ -422,10 +422,16 @@ def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
 @click.argument("scenario", default="japan-3m-curb")
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--path", "path_index", type=int, default=0, show_default=True, help="Which path of the seed's first block.")
-@click.option("--all", "show_all", is_flag=True, help="Also list every shipment from an alternative supplier.")
+@click.option("--all", "show_all", is_flag=True,
+              help="List every event, also the many routine ones (shipments from alternative suppliers, each licence "
+                   "application and decision), which are otherwise counted, not listed.")
+@click.option("--category", "categories", multiple=True, metavar="NAME",
+              help="List only events of this category (repeatable; e.g. 'output cut', 'firms stop', decision).")
+@click.option("--days", default=None, metavar="A:B", help="List only events from day A to day B (inclusive).")
 @UNCALIBRATED
-def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool, uncalibrated: bool) -> None:
-    """Print one path's event log from the SimPy engine."""
+def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool, categories: tuple[str, ...],
+                days: str | None, uncalibrated: bool) -> None:
+    """Print one path's event log from the SimPy engine (routine events counted; --all, --category, --days to list)."""
     from simulator.api import simulate
     from simulator.economics import assess
 
@@ -435,18 +441,42 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
         raise _Fail(str(InputError("option", "--seed", "must be >= 0", seed)))
     if not 0 <= path_index < DEFAULT_BLOCK_SIZE:
         raise _Fail(str(InputError("option", "--path", f"must be in 0..{DEFAULT_BLOCK_SIZE - 1}", path_index)))
+    first, last = 0, sc.run.horizon_days - 1
+    if days is not None:
+        try:
+            a, b = (int(x) for x in days.split(":"))
+        except ValueError:
+            raise _Fail(str(InputError("option", "--days", "must be A:B, two whole days (e.g. 30:90)", days))) from None
+        if not 0 <= a <= b:
+            raise _Fail(str(InputError("option", "--days", "must have 0 <= A <= B", days)))
+        first, last = a, b
     draws = sample_draws(sc, path_index + 1, seed).subset(slice(path_index, path_index + 1))
     tr = simulate(sc, draws, engine="simpy", events=True)
+    known = sorted({ev.category for ev in tr.events[0]})
+    for c in categories:
+        if c not in known:
+            raise _Fail(str(InputError("option", "--category", "must be a category of this path's events ("
+                                       + ", ".join(known) + ")", c)))
     impact = assess(tr, sc)
     con = Console(soft_wrap=True)
     con.print(f"[bold]{sc.name}[/bold], seed {seed}, path {path_index}")
     for k, v in draws.params.items():
         if not k.startswith(COHORT_KEY):
             con.print(f"  {k} = {float(v[0]):.4g}")
+    routine = {"shipment", "application", "decision"}
+    hidden: dict[str, int] = {}
     for ev in tr.events[0]:
-        if ev.category == "shipment" and not show_all:
+        if not first <= ev.day <= last:
+            continue
+        if categories and ev.category not in categories:
+            continue
+        if not categories and not show_all and ev.category in routine:
+            hidden[ev.category] = hidden.get(ev.category, 0) + 1
             continue
         con.print(f"day {ev.day:>4}  [cyan]{ev.category:<11}[/cyan] {ev.text}", highlight=False)
+    if hidden:
+        con.print("not listed: " + ", ".join(f"{n:,} {c}" for c, n in sorted(hidden.items()))
+                  + " events (--all, or --category NAME, to list them)")
     cur = sc.economy.currency
     yr = f" of {impact.price_year}" if impact.price_year else ""
     con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn{yr} "

@@ -421,7 +421,7 @@ def test_scenarios_lists_the_builtins() -> None:
 
 
 def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
-    out = ok("explain", "japan-licence").stdout
+    out = ok("explain", "japan-licence", "--all").stdout
     lines = out.splitlines()
     assert lines[0].startswith("japan-licence, seed ")
     categories = [ln.split()[2] for ln in lines if re.match(r"day +\d+ ", ln)]
@@ -466,3 +466,18 @@ def test_peak_shortfall_share_never_exceeds_one() -> None:
     s = run_json("japan-licence", "--paths", "40", "--block-size", "40")
     for m, mat in s["materials"].items():
         assert 0.0 <= mat["peak_shortfall_share"]["p05"] <= mat["peak_shortfall_share"]["p95"] <= 1.0, m
+
+
+def test_explain_counts_routine_events_and_filters_by_category_and_days() -> None:
+    r = CliRunner().invoke(cli, ["explain", "japan-licence"])
+    assert r.exit_code == 0
+    last = [ln for ln in r.output.splitlines() if ln.startswith("not listed: ")]
+    assert last and "application" in last[0] and "decision" in last[0]
+    assert not any(" decision " in ln for ln in r.output.splitlines() if ln.startswith("day "))
+    r = CliRunner().invoke(cli, ["explain", "japan-licence", "--category", "output cut", "--days", "40:120"])
+    days = [int(ln.split()[1]) for ln in r.output.splitlines() if ln.startswith("day ")]
+    assert r.exit_code == 0 and days and all(40 <= d <= 120 for d in days)
+    assert all("output cut" in ln for ln in r.output.splitlines() if ln.startswith("day "))
+    for bad in (["--days", "9-5"], ["--days", "9:5"], ["--category", "outpt"]):
+        r = CliRunner().invoke(cli, ["explain", "japan-licence", *bad])
+        assert r.exit_code == 2 and bad[0] in r.output
