@@ -43,6 +43,10 @@ relative Monte Carlo error of the median GDP loss is below 1 % on the built-in s
 (``benchmarks/mc_error.py``)."""
 DEFAULT_PATHS_SIMPY = 1_000
 """The same for ``--engine simpy`` (the reference engine runs ~10^3 path-days a second; its error is printed)."""
+SIMPY_PATH_DAYS_PER_S = 900
+"""The SimPy engine's speed on japan-1y-curb, measured by benchmarks/engines.py (868 path-days/s on 2 cores, 2026)."""
+SIMPY_NOTE_PATH_DAYS = 30 * SIMPY_PATH_DAYS_PER_S
+"""A SimPy run longer than about 30 s gets a note on stderr with its expected duration."""
 
 
 class _Fail(click.ClickException):
@@ -167,6 +171,12 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         raise _input_error(exc) from None
     err = Console(stderr=True)
     show = not quiet and err.is_terminal
+    path_days = n_paths * sc.run.horizon_days
+    if engine == "simpy" and path_days > SIMPY_NOTE_PATH_DAYS and not quiet:
+        minutes = path_days / SIMPY_PATH_DAYS_PER_S / 60 / max(workers, 1)
+        click.echo(f"note: the SimPy engine (the readable reference) runs about {SIMPY_PATH_DAYS_PER_S:,} path-days a second: "
+                   f"{n_paths:,} paths x {sc.run.horizon_days} days is about {minutes:.0f} minutes; the vectorised engine "
+                   "computes the same numbers in seconds", err=True)
     # the results directory is staged before the run (a refused --out fails before the work) and renamed
     # into place only once every file is written; an error or Ctrl-C removes it
     try:

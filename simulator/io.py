@@ -712,6 +712,9 @@ def staged_dir(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
     clean_stale_temporaries(out)
     pid = os.getpid()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{TMP_TAG}{pid}-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the results directory gets the usual mode, as a sweep's does
     try:
         (tmp / MARKER).write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "out": str(out)}))
         yield tmp

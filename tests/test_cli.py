@@ -481,3 +481,10 @@ def test_explain_counts_routine_events_and_filters_by_category_and_days() -> Non
     for bad in (["--days", "9-5"], ["--days", "9:5"], ["--category", "outpt"]):
         r = CliRunner().invoke(cli, ["explain", "japan-licence", *bad])
         assert r.exit_code == 2 and bad[0] in r.output
+
+
+def test_a_long_simpy_run_says_how_long_it_will_take() -> None:
+    r = CliRunner().invoke(cli, ["run", "gallium-stop", "--engine", "simpy", "--paths", "80", "--format", "json"])
+    assert r.exit_code == 0
+    assert "note: the SimPy engine (the readable reference) runs about" in r.stderr and "80 paths x 365 days" in r.stderr
+    json.loads(r.stdout)  # the note is on stderr only

@@ -176,3 +176,13 @@ def test_two_runs_into_one_out_do_not_mix(tmp_path: Path) -> None:
             (first / "summary.json").write_text("first")
     assert (out / "summary.json").read_text() == "first"
     assert _beside(out) == []
+
+
+def test_results_directory_gets_the_usual_mode_not_the_temporary_0700(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    r = subprocess.run([sys.executable, "-m", "simulator.cli", "run", "gallium-stop", "--paths", "20", "--quiet", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask
