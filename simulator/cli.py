@@ -27,12 +27,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator import __version__
-from simulator.curve import DEFAULT_DURATIONS, duration_curve
+from simulator.curve import DEFAULT_DURATIONS, curve_horizon, duration_curve
 from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, calibration_status
 from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths, run_summary
 
 __all__ = ["cli", "main"]
@@ -373,7 +373,7 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
         head.add_column(c, justify="right" if c else "left")
     head.add_row(f"value added lost ({cur} bn{yr})", _bn(v["mean"]), _bn(v["median"]), _bn(v["p05"]), _bn(v["p95"]))
     vg = s["value_added_loss_gross"]
-    head.add_row(f"  before catch-up ({cur} bn{yr})", _bn(vg["mean"]), _bn(vg["median"]), _bn(vg["p05"]), _bn(vg["p95"]))
+    head.add_row(f"  gross, before catch-up ({cur} bn{yr})", _bn(vg["mean"]), _bn(vg["median"]), _bn(vg["p05"]), _bn(vg["p95"]))
     head.add_row("share of GDP (%)", f"{g['mean']:.3f}", f"{g['median']:.3f}", f"{g['p05']:.3f}", f"{g['p95']:.3f}")
     head.add_row(f"extra procurement cost ({cur} bn{yr}, not in GDP loss)", _bn(pc["mean"]), _bn(pc["median"]), _bn(pc["p05"]), _bn(pc["p95"]))
     con.print(head)
@@ -381,8 +381,10 @@ def _print_table(s: dict[str, Any], sc: Scenario) -> None:
         con.print(f"Monte Carlo error of the median: ±{s['gdp_loss_median_rel_error']:.1%} (one standard error, relative to the median)")
     elif g["median"] == 0.0:
         con.print("Monte Carlo error of the median: none relative to it (the median path loses nothing)")
-    t = Table(title=f"By sector ({cur} bn{yr}; cut day: first day output is more than 1 % below plan, "
-                    f"the first firms stop; half lost: below {HALF_LOST:.0%} of plan)", show_header=True,
+    t = Table(title=f"By sector ({cur} bn{yr}; means over paths, but % of plan: median [5-95 %] of the output lost "
+                    f"over the whole {s['horizon_days']}-day horizon, not only the measure's days; cut day: first day "
+                    f"output is more than 1 % below plan, the first firms stop; half lost: below {HALF_LOST:.0%} of plan)",
+              show_header=True,
               header_style="bold")
     t.add_column("sector", overflow="fold", min_width=11, max_width=22)
     t.add_column("output\nlost\nmean", justify="right")
@@ -419,13 +421,16 @@ def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
     t.add_column("quarter")
     t.add_column("days", justify="right")
     t.add_column(f"value added lost, {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
-    t.add_column(f"before catch-up, {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
+    t.add_column(f"gross (before catch-up), {cur} bn{yr}\nmean [5 %, 95 %]", justify="right")
     t.add_column("% of the quarter's GDP\nmean", justify="right")
     for q in s["quarters"]:
         n, g = q["value_added_loss"], q["value_added_loss_gross"]
         t.add_row(q["quarter"], str(q["days"]), f"{_bn(n['mean'])} [{_bn(n['p05'])}, {_bn(n['p95'])}]",
                   f"{_bn(g['mean'])} [{_bn(g['p05'])}, {_bn(g['p95'])}]", f"{q['gdp_loss_pct_of_quarter']['mean']:.3f}")
     con.print(t)
+    if any(q["value_added_loss"]["mean"] < 0 or q["value_added_loss"]["p05"] < 0 for q in s["quarters"]):
+        con.print("A negative net figure is catch-up: output lost earlier made up in that quarter (overtime once the "
+                  "input is back); the gross column counts only what was lost.")
 
 
 @cli.command("explain")
@@ -502,10 +507,13 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
 @click.option("--paths", "n_paths", type=int, default=5_000, show_default=True, help="Monte Carlo paths per duration.")
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--horizon", type=int, default=None, metavar="DAYS",
+              help="Days simulated for every duration [default: the scenario's, or longer so that 90 days follow the "
+                   "longest measure]; the scenario's horizon gives run's numbers at its duration.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @UNCALIBRATED
-def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, fmt: str, quiet: bool,
-              uncalibrated: bool) -> None:
+def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, horizon: int | None, fmt: str,
+              quiet: bool, uncalibrated: bool) -> None:
     """Loss versus duration of one MEASURE of SCENARIO, on common random numbers."""
     try:
         days = [int(x) for x in durations.split(",") if x.strip()]
@@ -521,33 +529,39 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
                   console=err, disable=quiet or not err.is_terminal, transient=True) as prog:
         task = prog.add_task(f"{sc.name}: {measure}", total=n_paths * max(len(days), 1))
         try:
-            points = duration_curve(scenario, measure, days, n_paths=n_paths, seed=seed,
+            points = duration_curve(scenario, measure, days, n_paths=n_paths, seed=seed, horizon=horizon,
                                     progress=lambda n: prog.advance(task, n), calibrated=not uncalibrated)
         except InputError as exc:
             raise _input_error(exc) from None
+    if horizon is None and measure in sc.policy and days:
+        horizon = curve_horizon(sc.run.horizon_days, sc.policy[measure].start_day, days)
     cur = sc.economy.currency
+    year = sc.economy.price_year or sc.economy.table_year
+    status = calibration_status(sc)
     rows = [{"duration_days": p.duration,
              "gdp_loss_pct": dict(zip(("median", "p05", "p95"), p.gdp_loss_pct, strict=True)),
              "value_added_loss": dict(zip(("median", "p05", "p95"), p.value_added_loss, strict=True)),
              "first_output_cut_day_median": p.first_stoppage_day} for p in points]
     if fmt == "json":
         click.echo(json.dumps({"scenario": sc.name, "measure": measure, "seed": sc.run.seed if seed is None else seed,
-                               "paths": n_paths, "currency": cur, "points": rows}, indent=2))
+                               "paths": n_paths, "horizon_days": horizon, "currency": cur, "price_year": year,
+                               "calibration": status, "points": rows}, indent=2))
         return
     if fmt == "csv":
         buf = _io.StringIO()
         wr = csv.writer(buf)
-        wr.writerow(["duration_days", "gdp_loss_pct_median", "gdp_loss_pct_p05", "gdp_loss_pct_p95",
-                     "value_added_loss_median", "value_added_loss_p05", "value_added_loss_p95"])
+        wr.writerow(["duration_days", "horizon_days", "gdp_loss_pct_median", "gdp_loss_pct_p05", "gdp_loss_pct_p95",
+                     "value_added_loss_median", "value_added_loss_p05", "value_added_loss_p95", "currency", "price_year",
+                     "calibration"])
         for p in points:
-            wr.writerow([p.duration, *p.gdp_loss_pct, *p.value_added_loss])
+            wr.writerow([p.duration, horizon, *p.gdp_loss_pct, *p.value_added_loss, cur, year, status])
         click.echo(buf.getvalue(), nl=False)
         return
-    table = Table(title=f"{sc.name}: loss versus duration of {measure} ({n_paths:,} paths per duration, "
-                  f"median [5-95 %])")
+    table = Table(title=f"{sc.name}: loss versus duration of {measure}, median [5-95 %]; {n_paths:,} paths per "
+                  f"duration, horizon {horizon} days, {status}")
     table.add_column("duration, days", justify="right")
     table.add_column("GDP loss, %", justify="right")
-    table.add_column(f"value added lost, {cur} bn", justify="right")
+    table.add_column(f"value added lost, {cur} bn ({year} money)", justify="right")
     for p in points:
         g, v = p.gdp_loss_pct, p.value_added_loss
         table.add_row(str(p.duration), f"{g[0]:.3f} [{g[1]:.3f}-{g[2]:.3f}]",

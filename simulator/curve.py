@@ -24,7 +24,7 @@ from simulator.scenario import _suggest
 from simulator.stream import run_paths
 from simulator.sweep import GridAxis, build_variants
 
-__all__ = ["DEFAULT_DURATIONS", "RECOVERY_DAYS", "CurvePoint", "duration_curve"]
+__all__ = ["DEFAULT_DURATIONS", "RECOVERY_DAYS", "CurvePoint", "curve_horizon", "duration_curve"]
 
 DEFAULT_DURATIONS = (30, 60, 90, 120, 180, 270, 365)
 RECOVERY_DAYS = 90
@@ -42,6 +42,11 @@ class CurvePoint:
     """Median over paths of the first day any sector's output is cut (None if most paths never)."""
 
 
+def curve_horizon(scenario_horizon: int, start: int, durations: Sequence[int]) -> int:
+    """The curve's default horizon: the scenario's, or longer so that ``RECOVERY_DAYS`` follow the longest measure."""
+    return max(scenario_horizon, start + max(durations) + RECOVERY_DAYS)
+
+
 def _band(x: np.ndarray) -> tuple[float, float, float]:
     return float(np.median(x)), float(np.quantile(x, 0.05)), float(np.quantile(x, 0.95))
 
@@ -56,6 +61,7 @@ def duration_curve(
     block_size: int = DEFAULT_BLOCK_SIZE,
     progress: Callable[[float], None] | None = None,
     calibrated: bool = True,
+    horizon: int | None = None,
 ) -> list[CurvePoint]:
     """Loss for each duration of one measure of a scenario.
 
@@ -72,6 +78,9 @@ def duration_curve(
         Default: the scenario's ``run.seed``.
     calibrated : bool
         Run on the economy's fitted sample (``False``: the uncalibrated priors).
+    horizon : int, optional
+        Days simulated for every duration (at least the longest measure's end); default
+        :func:`curve_horizon`: the scenario's, or longer to see ``RECOVERY_DAYS`` after the longest.
 
     Returns
     -------
@@ -90,7 +99,11 @@ def duration_curve(
     if bad or not durations:
         raise InputError(str(scenario), "--durations", "must be whole days >= 1", bad[0] if bad else "(none)")
     start = base.policy[measure].start_day
-    horizon = max(base.run.horizon_days, start + max(durations) + RECOVERY_DAYS)
+    if horizon is None:
+        horizon = curve_horizon(base.run.horizon_days, start, durations)
+    elif horizon < start + max(durations):
+        raise InputError(str(scenario), "--horizon", f"must be at least the longest measure's end (day {start + max(durations)}: "
+                         f"start day {start} + {max(durations)} days)", horizon)
     seed = base.run.seed if seed is None else seed
     # the variants as a sweep builds them: validated, the grid's field freed of its prior
     ends = GridAxis(f"policy.{measure}.end_day", tuple(start + int(d) for d in durations))

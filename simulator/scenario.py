@@ -889,6 +889,16 @@ def numeric_fields(obj: BaseModel, prefix: str = "") -> Iterator[tuple[str, type
             yield path, cls, name, float(val)
 
 
+def calibration_status(sc: Scenario) -> str:
+    """What every output says about the defaults: ``"calibrated to targets …; episodes …"`` or ``"uncalibrated"``."""
+    post = sc.calibration.posterior
+    if post is None:
+        return "uncalibrated (the priors as written)"
+    prov = post.provenance
+    on = f"targets {prov.get('targets') or 'none'}" + (f"; episodes {prov['episodes']}" if prov.get("episodes") else "")
+    return f"calibrated ({on})"
+
+
 def scenario_warnings(sc: Scenario) -> list[tuple[str, str, Any]]:
     """Valid but unusual values: (field, rule, value) triples, reported as warnings."""
     w: list[tuple[str, str, Any]] = []

@@ -488,3 +488,20 @@ def test_a_long_simpy_run_says_how_long_it_will_take() -> None:
     assert r.exit_code == 0
     assert "note: the SimPy engine (the readable reference) runs about" in r.stderr and "80 paths x 365 days" in r.stderr
     json.loads(r.stdout)  # the note is on stderr only
+
+
+def test_curve_at_the_runs_duration_and_horizon_gives_runs_headline_and_says_its_settings() -> None:
+    """The same paths, seed, duration and horizon: the curve's point is run's figure; every format says horizon,
+    money year and calibration status."""
+    r = CliRunner().invoke(cli, ["curve", "gallium-stop", "--measure", "stop", "--durations", "180", "--horizon", "365",
+                                 "--paths", "200", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    c = json.loads(r.stdout)
+    run = json.loads(CliRunner().invoke(cli, ["run", "gallium-stop", "--paths", "200", "--format", "json"]).stdout)
+    assert c["points"][0]["gdp_loss_pct"]["median"] == run["gdp_loss_pct"]["median"]
+    assert c["horizon_days"] == run["horizon_days"] == 365 and c["price_year"] and c["calibration"].startswith("uncalibrated")
+    t = CliRunner().invoke(cli, ["curve", "gallium-stop", "--measure", "stop", "--durations", "30", "--paths", "50"])
+    text = " ".join(t.output.split())
+    assert "horizon 365 days" in text and "money)" in text and "uncalibrated" in text
+    bad = CliRunner().invoke(cli, ["curve", "gallium-stop", "--measure", "stop", "--durations", "180", "--horizon", "100"])
+    assert bad.exit_code == 2 and "--horizon" in bad.output
