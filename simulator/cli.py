@@ -32,7 +32,7 @@ from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
-from simulator.scenario import Scenario, calibration_status
+from simulator.scenario import Scenario, calibration_status, money_unit
 from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths, run_summary
 
 __all__ = ["cli", "main"]
@@ -224,8 +224,8 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     # what a file needs to be read on its own: which run, and in what units
     about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
                              "engine": res.engine, "multiplier": impact.multiplier, "currency": sc.economy.currency}
-    if summary.get("money_year") is not None:
-        about["money_year"] = summary["money_year"]
+    if summary.get("price_year") is not None:
+        about["money_year"] = summary["price_year"]
     ds.attrs.update({k: v for k, v in about.items() if isinstance(v, (str, int, float))})
     ds.attrs["day"] = "day 0 is the first simulated day"
     manifest = {
@@ -272,7 +272,7 @@ def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dic
     """Unit of every column of ``paths.parquet``."""
     from simulator.scenario import prior_targets, unit_of
 
-    money = about["currency"] + (f" ({about['money_year']} prices)" if "money_year" in about else "")
+    money = money_unit(about["currency"], about.get("money_year"), scale="")
     fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
              "premium_cost": money}
     prefix = {"output_loss": money, "output_loss_gross": money, "value_added_loss": money,
@@ -696,16 +696,18 @@ def report_cmd(directory: Path, carrying_rate: float | None) -> None:
 
 def _print_sweep(res: Any, head: pd.DataFrame) -> None:
     con = Console()
-    cur = res.base.economy.currency
+    econ = res.base.economy
+    money = money_unit(econ.currency, econ.price_year or econ.table_year)
     con.print(f"[bold]{res.base.name}[/bold]: {len(res.variants)} variant(s), {res.n_paths:,} paths each, seed {res.seed}, "
-              f"{res.engine} engine, {res.multiplier} multipliers; the same random numbers in every variant")
+              f"{res.engine} engine, {res.multiplier} multipliers, horizon {res.base.run.horizon_days} days, "
+              f"{calibration_status(res.base)}; the same random numbers in every variant")
     t = Table(show_header=True, header_style="bold")
     t.add_column("#", justify="right")
     for a in res.axes:
         t.add_column(a.path, justify="right", overflow="fold")
     t.add_column("share of GDP lost (%)\nmean [5-95 %]", justify="right")
-    t.add_column(f"value added lost ({cur} bn)\nmean [5-95 %]", justify="right")
-    t.add_column(f"extra procurement ({cur} bn)\nmean", justify="right")
+    t.add_column(f"value added lost ({money})\nmean [5-95 %]", justify="right")
+    t.add_column(f"extra procurement ({money})\nmean", justify="right")
     t.add_column("earliest median\nstoppage day", justify="right")
     for r in head.to_dict("records"):
         first = r["earliest_median_stoppage_day"]

@@ -889,14 +889,25 @@ def numeric_fields(obj: BaseModel, prefix: str = "") -> Iterator[tuple[str, type
             yield path, cls, name, float(val)
 
 
-def calibration_status(sc: Scenario) -> str:
-    """What every output says about the defaults: ``"calibrated to targets …; episodes …"`` or ``"uncalibrated"``."""
-    post = sc.calibration.posterior
-    if post is None:
+def calibration_status(sc: Scenario | Mapping[str, Any] | None) -> str:
+    """What every output says about the defaults: ``"calibrated (targets …; episodes …)"`` or ``"uncalibrated (…)"``.
+
+    ``sc``: a scenario, or a run summary's ``calibration`` entry (the fitted sample's provenance, or None).
+    """
+    if isinstance(sc, Scenario):
+        post = sc.calibration.posterior
+        prov: Mapping[str, Any] | None = None if post is None else post.provenance
+    else:
+        prov = sc
+    if prov is None:
         return "uncalibrated (the priors as written)"
-    prov = post.provenance
     on = f"targets {prov.get('targets') or 'none'}" + (f"; episodes {prov['episodes']}" if prov.get("episodes") else "")
     return f"calibrated ({on})"
+
+
+def money_unit(currency: str, year: int | None, scale: str = "bn") -> str:
+    """How every output labels money: ``"JPY bn, 2025 money"`` (the year left out only when the economy has none)."""
+    return currency + (f" {scale}" if scale else "") + (f", {year} money" if year else "")
 
 
 def scenario_warnings(sc: Scenario) -> list[tuple[str, str, Any]]:

@@ -228,10 +228,12 @@ class DailyHistograms:
         ds.attrs["note"] = "quantiles over paths from fixed-bin histograms: exact to one bin (range / bins)"
         for f in self.FAMILIES:
             ds[f"{f}_quantile"].attrs["range"] = list(self.ranges[f])
-        ds["output_quantile"].attrs["units"] = "share of baseline daily output"
-        ds["inventory_days_quantile"].attrs["units"] = "days of baseline demand"
-        ds["stockpile_days_quantile"].attrs["units"] = "days of baseline demand"
-        ds["shortfall_share_quantile"].attrs["units"] = "share of baseline daily demand"
+        units = {"output": "share of baseline daily output", "inventory_days": "days of baseline demand",
+                 "stockpile_days": "days of baseline demand", "shortfall_share": "share of baseline daily demand"}
+        for f, u in units.items():
+            for kind in ("quantile", "mean"):
+                if f"{f}_{kind}" in ds:
+                    ds[f"{f}_{kind}"].attrs["units"] = u
         return ds
 
 

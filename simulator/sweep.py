@@ -53,7 +53,7 @@ from simulator.economics import Impact, Multiplier, impact_from_metrics
 from simulator.errors import InputError
 from simulator.execute import executor
 from simulator.io import load_scenario, scenario_to_json
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, calibration_status
 from simulator.stream import (
     RunResult,
     block_task,
@@ -396,6 +396,10 @@ def headline(summaries: Sequence[Mapping[str, Any]], axes: Sequence[GridAxis]) -
         first = [sec["first_stoppage_day"]["median"] for sec in s["sectors"].values()]
         stops = [x for x in first if x is not None]
         row["earliest_median_stoppage_day"] = min(stops) if stops else None
+        row["currency"] = s["currency"]
+        row["price_year"] = s["value_added_loss"].get("price_year")
+        row["horizon_days"] = s["horizon_days"]
+        row["calibration"] = calibration_status(s.get("calibration"))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -24,6 +24,7 @@ import xarray as xr
 from simulator import figures
 from simulator.errors import InputError
 from simulator.figures import to_png_base64
+from simulator.scenario import calibration_status, money_unit
 
 __all__ = ["CARRYING_RATE", "render_report"]
 
@@ -62,12 +63,12 @@ code { background: #f4f4f4; padding: 0 3px; }
 <p>{{ n_variants }} variant(s) of <b>{{ scenario }}</b>, {{ "{:,}".format(paths) }} Monte Carlo paths each, seed {{ seed }};
 every variant uses the same random numbers, so differences between variants are the effect of the grid values, not noise.
 Grid: {% for a in grid %}<code>{{ a[0] }}</code> = {{ a[1]|join(", ") }}{% if not loop.last %}; {% endif %}{% endfor %}{% if not grid %}none (the scenario alone){% endif %}.
-Losses are value added lost ({{ multiplier }} input-output multipliers) over a {{ horizon }}-day horizon; bands are 5-95 % over paths.</p>
+Losses are value added lost ({{ multiplier }} input-output multipliers) over a {{ horizon }}-day horizon, in {{ cur }}; bands are 5-95 % over paths; {{ calibration }}.</p>
 
 <h2>Summary</h2>
 <table><tr><th>#</th>{% for a in grid %}<th>{{ a[0] }}</th>{% endfor %}
-<th>share of GDP lost, %<br>mean [5-95 %]</th><th>value added lost, {{ cur }} bn<br>mean [5-95 %]</th>
-<th>extra procurement cost, {{ cur }} bn<br>mean</th><th>earliest median<br>stoppage day</th></tr>
+<th>share of GDP lost, %<br>mean [5-95 %]</th><th>value added lost, {{ cur }}<br>mean [5-95 %]</th>
+<th>extra procurement cost, {{ cur }}<br>mean</th><th>earliest median<br>stoppage day</th></tr>
 {% for r in rows %}<tr><td>{{ r.variant }}</td>{% for a in grid %}<td>{{ r[a[0]] }}</td>{% endfor %}
 <td>{{ "%.3f"|format(r.gdp_loss_pct_mean) }} [{{ "%.3f"|format(r.gdp_loss_pct_p05) }}-{{ "%.3f"|format(r.gdp_loss_pct_p95) }}]</td>
 <td>{{ bn(r.value_added_loss_mean) }} [{{ bn(r.value_added_loss_p05) }}-{{ bn(r.value_added_loss_p95) }}]</td>
@@ -147,7 +148,8 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
     axes = [GridAxis(p, tuple(v)) for p, v in grid]
     sums = [v["summary"] for v in summary["variants"]]
     head = headline(sums, axes)
-    cur = sums[0]["currency"]
+    code = sums[0]["currency"]
+    cur = money_unit(code, sums[0]["value_added_loss"].get("price_year"))  # "JPY bn, 2025 money"
     gdp = float(sums[0]["gdp_base"])
     figs: list[dict[str, Any]] = []
 
@@ -247,13 +249,13 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
                              f"<td>{_chance(be)}</td></tr>")
         fig, (ax,) = figures.figure(max(7.0, 0.55 * len(labels) + 3), 4.8)
         figures.bars_against_band(ax, labels, avoided, cost["low"] / 1e9, cost["mid"] / 1e9, cost["high"] / 1e9,
-                                  ylabel=f"{cur} bn per extra day of stock", band_label="holding cost a year",
+                                  ylabel=f"{cur} per extra day of stock", band_label="holding cost a year",
                                   title=f"Value of one more day of {mat} stockpile")
         table = ("<table><tr><th class='l'>stockpile days (interval)</th><th>expected value added saved per extra day, "
-                 f"{cur} bn</th><th>holding cost of one day a year, {cur} bn<br>central [range]</th>"
+                 f"{cur}</th><th>holding cost of one day a year, {cur}<br>central [range]</th>"
                  "<th>break-even annual probability of this curb</th></tr>" + "".join(lines) + "</table>"
-                 f"<p class='note'>A day of stock is {demand / 365:,.1f} t of {mat} worth {cur} {day_value / 1e9:,.2f} bn "
-                 f"({cur} {price:,.0f}/t x {demand:,.0f} t/yr / 365). Carrying rate {rate:.0%} a year "
+                 f"<p class='note'>A day of stock is {demand / 365:,.1f} t of {mat} worth {code} {day_value / 1e9:,.2f} bn "
+                 f"({code} {price:,.0f}/t x {demand:,.0f} t/yr / 365). Carrying rate {rate:.0%} a year "
                  f"(range {CARRYING_RATE['low']:.0%}-{CARRYING_RATE['high']:.0%}); source: {CARRYING_RATE['source']} "
                  "The break-even probability is the yearly chance of a curb like this one above which holding the extra "
                  "day costs less than the loss it is expected to avoid.</p>")
@@ -273,6 +275,7 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
         description=(base.get("description") or "").strip(),
         scenario=summary["scenario"], n_variants=len(sums), paths=summary["paths"], seed=summary["seed"], grid=grid,
         multiplier=summary["multiplier"], horizon=sums[0]["horizon_days"], cur=cur,
+        calibration=calibration_status(sums[0].get("calibration")),
         rows=head.to_dict("records"), bn=_bn, day=_day, figures=figs, version=__version__, sha=manifest["scenario_sha256"],
         block_size=manifest["block_size"], command=manifest.get("command", ""), directory=str(d), gdp=gdp,
     )

@@ -390,3 +390,29 @@ def test_a_worker_killed_mid_sweep_loses_no_task(scen: Path, grid_sweep: SweepRe
                 proc.kill()
                 proc.wait()
     _same_outputs(out, grid_sweep.out)
+
+
+def test_every_output_states_its_money_year_units_horizon_and_calibration(scen: Path, tmp_path: Path) -> None:
+    """run --out (Parquet, NetCDF, JSON) and a sweep (CSV, table, report): money with its year, every variable a unit."""
+    import pyarrow.parquet as pq
+    import xarray as xr
+
+    out = tmp_path / "run"
+    r = CliRunner().invoke(cli, ["run", str(scen), "--paths", "30", "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads(pq.read_schema(out / "paths.parquet").metadata[b"supplyshock"])
+    assert all("money" in u or "prices" in u for c, u in meta["units"].items() if c.startswith("value_added_loss"))
+    ds = xr.open_dataset(out / "daily_quantiles.nc")
+    assert all(ds[v].attrs.get("units") for v in ds.data_vars), [v for v in ds.data_vars if not ds[v].attrs.get("units")]
+    s = json.loads((out / "summary.json").read_text())
+    assert s["value_added_loss"]["price_year"] and s["horizon_days"]
+    sw = tmp_path / "sweep"
+    r = CliRunner().invoke(cli, ["sweep", str(scen), "--grid", f"{END}=20,45", "--paths", "30", "--out", str(sw), "--quiet"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "money)" in text and "horizon" in text and "calibrated" in text
+    head = pd.read_csv(sw / "summary.csv")
+    assert {"currency", "price_year", "horizon_days", "calibration"} <= set(head.columns) and head["price_year"].notna().all()
+    CliRunner().invoke(cli, ["report", str(sw)])
+    html = (sw / "report.html").read_text()
+    assert "money" in html and "calibrated" in html
