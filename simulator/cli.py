@@ -569,6 +569,96 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
     Console().print(table)
 
 
+@cli.command("compare")
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--paths", "n_paths", type=int, default=5_000, show_default=True, help="Monte Carlo paths per scenario (the same paths).")
+@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the first scenario's run.seed].")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--figure", "figure_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw each scenario's band and the differences to this PNG file.")
+@click.option("--allow-different", is_flag=True,
+              help="Compare scenarios of different economies or horizons by their headline figures only (a warning).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@UNCALIBRATED
+def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt: str, figure_path: Path | None,
+                allow_different: bool, quiet: bool, uncalibrated: bool) -> None:
+    """Scenarios side by side on common random numbers: each one's loss and its difference from the first, path by path."""
+    from simulator.compare import compare
+
+    for s in scenarios:
+        _load(s, calibrated=not uncalibrated)  # each file's own errors and warnings first, naming it
+    try:
+        check_run_options(n_paths, 0 if seed is None else seed, DEFAULT_BLOCK_SIZE)
+        if figure_path is not None and not figure_path.absolute().parent.is_dir():
+            raise InputError("option", "--figure", "must be in an existing directory", str(figure_path))
+        err = Console(stderr=True)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, disable=quiet or not err.is_terminal, transient=True) as prog:
+            task = prog.add_task("compare", total=n_paths * len(scenarios))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", InputWarning)
+                doc = compare(list(scenarios), n_paths=n_paths, seed=seed, calibrated=not uncalibrated,
+                              allow_different=allow_different, progress=lambda n: prog.advance(task, n))
+        for w in caught:
+            click.echo(f"warning: {w.message}", err=True)
+    except InputError as exc:
+        raise _input_error(exc) from None
+    if figure_path is not None:
+        _compare_figure(doc, figure_path)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2))
+        return
+    con = Console()
+    first = doc["scenarios"][0]["scenario"]
+    con.print(f"{len(scenarios)} scenarios, {n_paths:,} paths each, seed {doc['seed']}, horizon {doc['horizon_days']} days, "
+              f"{doc['scenarios'][0]['calibration']}; " + ("the same paths: differences are taken path by path"
+                                                           if doc["paired"] else "not comparable path by path"))
+    t = Table(show_header=True, header_style="bold")
+    t.add_column("scenario", overflow="fold")
+    t.add_column("GDP loss, %\nmedian [5-95 %]", justify="right")
+    t.add_column(f"value added lost\n({doc['money']})\nmedian [5-95 %]", justify="right")
+    t.add_column(f"minus {first}:\nGDP loss, points\nmedian [5-95 %]", justify="right")
+    t.add_column("share of paths\nlosing more", justify="right")
+    for r in doc["scenarios"]:
+        g, v, d = r["gdp_loss_pct"], r["value_added_loss"], r["difference"]
+        t.add_row(r["scenario"], f"{g['median']:.3f} [{g['p05']:.3f}-{g['p95']:.3f}]",
+                  f"{_bn(v['median'])} [{_bn(v['p05'])}-{_bn(v['p95'])}]",
+                  "–" if d is None else f"{d['gdp_loss_pct']['median']:+.3f} [{d['gdp_loss_pct']['p05']:+.3f}-"
+                                        f"{d['gdp_loss_pct']['p95']:+.3f}]",
+                  "–" if d is None else f"{d['share_higher']:.0%}")
+    con.print(t)
+    if figure_path is not None:
+        Console(stderr=True).print(f"figure written to {figure_path}")
+
+
+def _compare_figure(doc: dict[str, Any], path: Path) -> None:
+    """Each scenario's GDP-loss band (left) and its difference from the first (right), dot and whisker."""
+    from simulator.figures import figure
+
+    rows = doc["scenarios"]
+    fig, axes = figure(9.5, 1.0 + 0.55 * len(rows), ncols=2)
+    y = np.arange(len(rows))[::-1]
+    for ax, key, title in ((axes[0], None, "GDP loss, % of annual GDP"),
+                           (axes[1], "difference", f"minus {rows[0]['scenario']}, points of GDP (path by path)")):
+        for yi, r in zip(y, rows, strict=True):
+            b = r["gdp_loss_pct"] if key is None else (r["difference"] or {}).get("gdp_loss_pct")
+            if not b:
+                continue
+            ax.plot([b["p05"], b["p95"]], [yi, yi], color="#1f5fa8", lw=2, label="5-95 % of paths" if yi == y[0] or key else None)
+            ax.plot(b["median"], yi, "o", color="#1f5fa8", label="median" if yi == y[0] or key else None)
+        ax.set_yticks(y, [r["scenario"] for r in rows])
+        ax.set_xlabel(title, fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    axes[1].axvline(0.0, color="black", lw=0.8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[0].legend(handles[:2], labels[:2], fontsize=7, loc="lower right")
+    fig.suptitle(f"{doc['paths']:,} paths each, seed {doc['seed']}, horizon {doc['horizon_days']} days, "
+                 f"{rows[0]['calibration']}", fontsize=9)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    tmp.replace(path)
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that ``finally`` blocks (the staged --out) run."""
 
