@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 import simulator
+from simulator.assumptions import AssumptionRow, Fitted, assumption_rows
 from simulator.errors import InputError
 from simulator.io import scenario_to_json
-from simulator.scenario import Quota, Scenario, build_scenario, prior_targets, unit_of
+from simulator.scenario import Quota, Scenario, build_scenario
 
 __all__ = ["SNAPSHOT", "RegisterRow", "Snapshot", "counts", "read_snapshot", "register_rows", "snapshot_hash",
            "target_facts"]
@@ -108,55 +107,8 @@ def _recorded_hash(doc: Mapping[str, Any], t: Mapping[str, Any]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class RegisterRow:
-    """One parameter of the fitted scenario.
-
-    Attributes
-    ----------
-    path : str
-        Dotted path of the field.
-    status : str
-        ``"free"`` (fitted), ``"drawn"`` (its prior, on every path) or ``"fixed"`` (the file's value).
-    value : str
-        The value the file gives (for a free parameter: the point fit and posterior median).
-    prior : str
-        The prior (drawn, free), or "–".
-    unit : str
-    source : str
-        The prior's stated source (drawn), the fit's reason (free) or the file's citation for the value.
-    """
-
-    path: str
-    status: str
-    value: str
-    prior: str
-    unit: str
-    source: str
-
-
-def _entity_and_field(sc: Scenario, path: str) -> tuple[BaseModel | None, str]:
-    """The last model object on ``path`` and the field name that follows it (whose ``refs`` cite the value)."""
-    node: Any = sc
-    owner: BaseModel | None = None
-    field = ""
-    for part in path.split("."):
-        if isinstance(node, BaseModel):
-            owner, field = node, part
-            node = getattr(node, part, None)
-        elif isinstance(node, Mapping):
-            node = node.get(part)
-        else:
-            break
-    return owner, field
-
-
-def _prior_text(p: Any) -> str:
-    d = p.model_dump(exclude_none=True)
-    d.pop("source", None)
-    d.pop("usual", None)
-    dist = d.pop("dist")
-    return f"{dist} " + ", ".join(f"{k} {v:g}" if isinstance(v, int | float) else f"{k} {v}" for k, v in d.items())
+RegisterRow = AssumptionRow
+"""One parameter of the fitted scenario (status ``free``, ``drawn`` or ``fixed``): the project's assumption row."""
 
 
 def register_rows(sc: Scenario, free: Sequence[Mapping[str, Any]]) -> list[RegisterRow]:
@@ -170,39 +122,14 @@ def register_rows(sc: Scenario, free: Sequence[Mapping[str, Any]]) -> list[Regis
         The results' free parameters (``calibration.json``'s ``free``: name, path, dist, low, high, basis, point,
         posterior_q, and optionally ``also``).
     """
-    by_path: dict[str, Mapping[str, Any]] = {}
+    fitted: dict[str, Fitted] = {}
     for f in free:
+        q = f["posterior_q"]
+        shown = Fitted("free", f"point fit {f['point']:.3g}; posterior median {q[1]:.3g}",
+                       f"{f['dist']} {f['low']:g}–{f['high']:g}", str(f["basis"]))
         for p in (f["path"], *f.get("also", ())):
-            by_path[p] = f
-    rows = []
-    for path, (cls, name, value) in prior_targets(sc).items():
-        u = unit_of(cls, name)
-        unit = u.unit if u is not None else "–"
-        owner, field = _entity_and_field(sc, path)
-        refs = getattr(owner, "refs", {}) if owner is not None else {}
-        cited = str(refs.get(field, "")) if isinstance(refs, Mapping) else ""
-        shown = f"{value:g}"
-        if path in by_path:
-            f = by_path[path]
-            q = f["posterior_q"]
-            rows.append(RegisterRow(path, "free", f"point fit {f['point']:.3g}; posterior median {q[1]:.3g} "
-                                                  f"(as written: {shown})",
-                                    f"{f['dist']} {f['low']:g}–{f['high']:g}", unit, str(f["basis"])))
-        elif path in sc.uncertainty:
-            pr = sc.uncertainty[path]
-            src = pr.source or cited or "no source stated in the file"
-            rows.append(RegisterRow(path, "drawn", shown, _prior_text(pr), unit, src))
-        else:
-            rows.append(RegisterRow(path, "fixed", shown, "–", unit, cited or "no source stated in the file"))
-    for name in type(sc.adaptation).model_fields:
-        on = bool(getattr(sc.adaptation, name))
-        rows.append(RegisterRow(f"adaptation.{name}", "fixed", "on" if on else "off", "–", "switch",
-                                "mechanism switch (the model's default is on)"))
-    rows.append(RegisterRow("run.horizon_days", "fixed", str(sc.run.horizon_days), "–", "days", "the scenario's horizon"))
-    if sc.run.start_date is not None:
-        rows.append(RegisterRow("run.start_date", "fixed", sc.run.start_date.isoformat(), "–", "date",
-                                "calendar date of day 0 (the scenario's)"))
-    return rows
+            fitted[p] = shown
+    return assumption_rows(sc, fitted)
 
 
 def counts(rows: Sequence[RegisterRow]) -> dict[str, int]:

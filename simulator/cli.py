@@ -569,6 +569,40 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
     Console().print(table)
 
 
+@cli.command("assumptions")
+@click.argument("scenario", default="japan-3m-curb")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json"]), default="markdown", show_default=True)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["fixed", "drawn", "fitted"]),
+              help="Only fields of this status (repeatable).")
+@UNCALIBRATED
+def assumptions_cmd(scenario: str, fmt: str, statuses: tuple[str, ...], uncalibrated: bool) -> None:
+    """Every field SCENARIO's run uses: fixed (value and citation), drawn (prior and source) or fitted, with units."""
+    from simulator.assumptions import assumption_rows
+
+    sc = _load(scenario, calibrated=not uncalibrated)
+    rows = [r for r in assumption_rows(sc) if not statuses or r.status in statuses]
+    head = ["field", "status", "value", "prior", "unit", "source"]
+    if fmt == "json":
+        click.echo(json.dumps({"scenario": sc.name, "calibration": calibration_status(sc),
+                               "assumptions": [dict(zip(head, (r.path, r.status, r.value, r.prior, r.unit, r.source), strict=True))
+                                               for r in rows]}, indent=1))
+    elif fmt == "csv":
+        buf = _io.StringIO()
+        wr = csv.writer(buf)
+        wr.writerow(head)
+        for r in rows:
+            wr.writerow([r.path, r.status, r.value, r.prior, r.unit, r.source])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        n = {st: sum(r.status == st for r in rows) for st in ("fitted", "drawn", "fixed")}
+        click.echo(f"# Assumptions of {sc.name}\n\n{calibration_status(sc)}; {n['fitted']} fitted, {n['drawn']} drawn on every "
+                   f"path, {n['fixed']} fixed (with the adaptation switches and run settings).\n")
+        click.echo("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+        for r in rows:
+            click.echo("| " + " | ".join(c.replace("|", "/").replace("\n", " ") for c in
+                                         (f"`{r.path}`", r.status, r.value, r.prior, r.unit, r.source)) + " |")
+
+
 @cli.command("compare")
 @click.argument("scenarios", nargs=-1, required=True)
 @click.option("--paths", "n_paths", type=int, default=5_000, show_default=True, help="Monte Carlo paths per scenario (the same paths).")

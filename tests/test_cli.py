@@ -505,3 +505,25 @@ def test_curve_at_the_runs_duration_and_horizon_gives_runs_headline_and_says_its
     assert "horizon 365 days" in text and "money)" in text and "uncalibrated" in text
     bad = CliRunner().invoke(cli, ["curve", "gallium-stop", "--measure", "stop", "--durations", "180", "--horizon", "100"])
     assert bad.exit_code == 2 and "--horizon" in bad.output
+
+
+def test_assumptions_lists_every_field_fixed_drawn_or_fitted_with_unit_and_source() -> None:
+    import csv as _csv
+    import io as _io
+
+    from simulator.scenario import prior_targets
+
+    sc = simulator.load_scenario("japan-licence")
+    r = CliRunner().invoke(cli, ["assumptions", "japan-licence", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(_csv.DictReader(_io.StringIO(r.stdout)))
+    by = {row["field"]: row for row in rows}
+    assert set(prior_targets(sc)) <= set(by)
+    for col in sc.calibration.posterior.columns:  # the fitted sample's columns, with the fit's prior and what it rests on
+        assert by[col]["status"] == "fitted" and "fitted to targets" in by[col]["source"] and by[col]["prior"] != "–"
+    for path, prior in sc.uncertainty.items():
+        if path not in sc.calibration.posterior.columns:
+            assert by[path]["status"] == "drawn" and by[path]["prior"].startswith(prior.dist)
+    assert all(row["unit"] for row in rows) and all(row["source"] for row in rows)
+    r = CliRunner().invoke(cli, ["assumptions", "japan-licence", "--uncalibrated", "--status", "fitted", "--format", "json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["assumptions"] == []
