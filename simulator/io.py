@@ -586,6 +586,9 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
         sc = build_scenario(data, file=shown, table=table, warn=False)
         for f, r, v in scenario_warnings(sc):
             warnings.warn(InputWarning(_origin(f, origins, shown), f, r, v), stacklevel=2)
+        if not sc.policy and len(set(origins.values())) > 1:  # a scenario built on an economy that adds no shock
+            warnings.warn(InputWarning(shown, "policy", "holds no measure: the run is the baseline, every loss is 0 "
+                                       "(add a [policy.NAME] table)", 0), stacklevel=2)
         return sc
     except InputError as exc:
         # name the file that set the offending value (a base file, for a value it set)

@@ -922,8 +922,6 @@ def scenario_warnings(sc: Scenario) -> list[tuple[str, str, Any]]:
             w.append((path, f"is unusually small (usually >= {lo:g} {u.unit}); check the unit", val))
         elif hi is not None and val > hi:
             w.append((path, f"is unusually large (usually <= {hi:g} {u.unit}); check the unit", val))
-    if not sc.policy:
-        w.append(("policy", "holds no measure: the run is the baseline, every loss is 0 (add a [policy.NAME] table)", 0))
     T = sc.run.horizon_days
     for j, mea in sc.policy.items():
         if mea.start_day < T < mea.end_day:

@@ -168,6 +168,7 @@ def scenario_dicts(
     stockpiles: bool = True,
     adaptation: bool = True,
     conversions: bool = True,
+    adaptation_scales: bool = False,
     require_conversion: bool = False,
 ) -> dict[str, Any]:
     """A random valid scenario as a plain mapping (build it with :func:`build`).
@@ -198,6 +199,9 @@ def scenario_dicts(
         ``[adaptation]`` switches (``False`` gives the model without them).
     conversions : bool
         Whether to draw domestic conversions (with ``adaptation``).
+    adaptation_scales : bool
+        Also draw the calibration's adaptation scales (capacity, substitution, leakage) away from 1 (off by
+        default so the other properties keep their derandomized examples).
     require_conversion : bool
         At least one domestic conversion (needs 2 or more materials, so the
         scenario then has 2 or 3).
@@ -400,9 +404,9 @@ def scenario_dicts(
         "calibration": {"criticality_scale": draw(st.sampled_from([1.0, 0.6, 1.7])),
                         "cover_scale": draw(st.sampled_from([1.0, 0.5, 2.5])),
                         "catch_up_scale": draw(st.sampled_from([1.0, 0.0, 3.0])),
-                        "capacity_scale": draw(st.sampled_from([1.0, 0.0, 2.5])),
-                        "substitution_scale": draw(st.sampled_from([1.0, 0.0, 1.8])),
-                        "leakage_scale": draw(st.sampled_from([1.0, 0.5, 4.0]))},
+                        **({"capacity_scale": draw(st.sampled_from([1.0, 0.0, 2.5])),
+                            "substitution_scale": draw(st.sampled_from([1.0, 0.0, 1.8])),
+                            "leakage_scale": draw(st.sampled_from([1.0, 0.5, 4.0]))} if adaptation_scales else {})},
         "run": {"horizon_days": H, "paths": 3, "seed": draw(st.integers(0, 2**32 - 1))},
     }
 
