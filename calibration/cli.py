@@ -109,7 +109,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
 
 @click.command("calibrate")
 @click.option("--target", "target_names", multiple=True, metavar="NAME",
-              help="Fit this target (repeatable) [default: the targets marked fit = true in calibration/data/targets.toml: nri-3m, daiwa-1y, mizuho-1y].")
+              help="Fit this target (repeatable) [default: the targets marked fit = true in calibration/data/targets.toml: nri-3m].")
 @click.option("--targets-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Read targets from this TOML file (the layout of calibration/data/targets.toml) instead of the built-in ones.")
 @click.option("--free", "free_names", multiple=True, metavar="NAME",

@@ -26,11 +26,9 @@ def test_every_target_has_a_scenario_a_quantity_an_uncertainty_and_a_source() ->
             assert s in sc.sectors
 
 
-def test_the_default_fitted_targets_span_durations_with_nri_three_months_in_2025_yen() -> None:
-    """Fitted across durations: NRI's 3 months (yen) and the two independent 1-year estimates (% of GDP)."""
+def test_the_default_fitted_target_is_nri_three_months_in_2025_yen() -> None:
     fitted = default_targets()
-    assert [t.name for t in fitted] == ["nri-3m", "daiwa-1y", "mizuho-1y"]
-    assert [t.scenario for t in fitted] == ["japan-3m-curb", "japan-1y-curb", "japan-1y-curb"]
+    assert [t.name for t in fitted] == ["nri-3m"]
     t = fitted[0]
     assert t.value == pytest.approx(660e9) and t.unit == "JPY" and t.statistic == "median"
     assert t.z(660e9 * 1.15) == pytest.approx(1.0)
