@@ -39,6 +39,9 @@ from simulator.economics import (
     price_scale,
     scenario_quarters,
 )
+from simulator.engines import _compiled
+from simulator.engines import vectorised as _vectorised
+from simulator.engines.rules import calendar_length
 from simulator.engines.vectorised import DayState, run_kernel
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
@@ -73,8 +76,31 @@ HIST_BINS = 1000
 # ----------------------------------------------------------------- recorders
 
 
+def _use_compiled() -> bool:
+    """Record with the compiled loops (numba installed, the engine's compiled switch on, they compiled)."""
+    return _vectorised.COMPILED and _compiled.AVAILABLE and not _RECORD_FAILED
+
+
+_RECORD_FAILED: list[str] = []
+
+
+def _record_compiled(fn: Callable[..., None], *args: Any) -> bool:
+    """Call a compiled recorder loop; if it fails to compile, say so once and return False (use NumPy)."""
+    try:
+        fn(*args)
+    except _compiled.COMPILE_ERRORS as exc:
+        import warnings
+
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _RECORD_FAILED.append(reason)
+        warnings.warn(f"the compiled record phase failed to compile ({reason}); recording with NumPy instead "
+                      "(same numbers, slower)", RuntimeWarning, stacklevel=3)
+        return False
+    return True
+
+
 class MetricsRecorder:
-    """Accumulates per-path totals from each day's state."""
+    """Accumulates per-path totals from each day's state (compiled loops where numba is installed)."""
 
     def __init__(self, sc: Scenario, pp: PathParams) -> None:
         P, M, S = pp.n_paths, len(sc.materials), len(sc.sectors)
@@ -98,6 +124,12 @@ class MetricsRecorder:
         pass
 
     def record(self, t: int, s: DayState) -> None:
+        if _use_compiled() and _record_compiled(
+                _compiled.record_metrics, t, int(self.qidx[t]), s.f, s.lost, s.premium, s.shortfall, s.requirement,
+                self.daily_output, self.inv_demand, STOPPAGE_THRESHOLD, HALF_LOST, SHORTFALL_TOLERANCE, self.lost,
+                self.gross, self.q_lost, self.q_gross, self.first, self.half, self.stop_days, self.premium, self.peak,
+                self.short_days):
+            return
         self.lost += s.lost
         gross = (1.0 - s.f) * self.daily_output  # shortfall from plan, before catch-up
         self.gross += gross
@@ -269,7 +301,12 @@ def _upper(sc: Scenario, path: str, base: float) -> float:
 
 
 class HistogramRecorder:
-    """Bins each day's state into :class:`DailyHistograms`."""
+    """Bins each day's state into :class:`DailyHistograms` (compiled loops where numba is installed).
+
+    Each day's values of every family are stacked in one (S + 3 M, P) array;
+    its sums over paths (for the means) are NumPy's, row by row, as when each
+    family is summed alone.
+    """
 
     def __init__(self, sc: Scenario, pp: PathParams, ranges: dict[str, tuple[float, float]],
                  counts: dict[str, npt.NDArray[np.int32]] | None = None) -> None:
@@ -279,6 +316,13 @@ class HistogramRecorder:
         self.h.n_paths = pp.n_paths
         self.inv_demand = 1.0 / np.ascontiguousarray(pp.demand.T)
         self.P = pp.n_paths
+        sizes = [len(self.h.labels[f]) for f in DailyHistograms.FAMILIES]
+        self._rows = dict(zip(DailyHistograms.FAMILIES, np.cumsum([0, *sizes[:-1]]).tolist(), strict=True))
+        self._family = np.repeat(np.arange(len(sizes)), sizes).astype(np.int64)
+        self._lo = np.array([self.h.ranges[f][0] for f in DailyHistograms.FAMILIES])
+        self._scale = np.array([HIST_BINS / (self.h.ranges[f][1] - self.h.ranges[f][0]) for f in DailyHistograms.FAMILIES])
+        self._values = np.empty((sum(sizes), pp.n_paths))
+        self._counts = tuple(self.h.counts[f] for f in DailyHistograms.FAMILIES)
 
     def start(self, state: DayState) -> None:
         pass
@@ -293,6 +337,17 @@ class HistogramRecorder:
         self.h.sums[family][t] += values.sum(axis=1)
 
     def record(self, t: int, s: DayState) -> None:
+        if _use_compiled():
+            values = self._values
+            if (_record_compiled(_compiled.histogram_values, s.output, s.inv, s.stock, s.shortfall, self.inv_demand,
+                                 values)
+                    and _record_compiled(_compiled.record_histograms, t, values, self._lo, self._scale, self._family,
+                                         self._counts, HIST_BINS)):
+                sums = values.sum(axis=1)
+                for f, a in self._rows.items():
+                    out = self.h.sums[f][t]
+                    out += sums[a:a + out.shape[0]]
+                return
         self._add("output", t, s.output)
         self._add("inventory_days", t, s.inv * self.inv_demand)
         self._add("stockpile_days", t, s.stock * self.inv_demand)
@@ -761,7 +816,7 @@ def estimate_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 
     licence = [m for mea in sc.policy.values() if isinstance(mea, Licence) for m in mea.materials]
     longest = max((math.ceil(mea.processing_days.support()[1]) if math.isfinite(mea.processing_days.support()[1]) else 200
                    for mea in sc.policy.values() if isinstance(mea, Licence)), default=0)
-    B = max_transit + 2 + (2 * longest + 14 if licence else 0)
+    B = max_transit + 2 + (calendar_length(0, longest) if licence else 0)  # the kernel's ring of future days
     per_block_path = 8 * (B * (K * M + M) + 60 * max(S * M, K * M) + 4 * len(sc.policy)) + 12 * T * len(licence) + 8 * 40
     n_in_flight = min(n_paths, block_size) * workers
     hist = 4 * T * (S + 3 * M) * HIST_BINS * (workers + 1)

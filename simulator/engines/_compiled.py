@@ -1,11 +1,17 @@
-"""Compiled loops for the vectorised engine's hottest phases (numba, nopython, no fastmath).
+"""Compiled loops of the vectorised engine's phases (numba, nopython mode, no fastmath).
 
-Each function computes exactly what the NumPy phase it replaces computes, with
-the same IEEE operations in the same order as the SimPy engine (sums of firms
-in use order within a cohort, then cohorts in order), so trajectories stay
-bit-identical. Arrays hold firms as rows and the combined (cohort, path) axis
-``c x P + p`` as columns. When numba is not installed, :data:`AVAILABLE` is
-False and the engine uses its NumPy phases.
+Each function ``phase(t, lay, par, st, p0, p1)`` does what the NumPy phase of
+the same name in :mod:`simulator.engines.phases` does (see its docstring for
+the contract), for paths ``p0 <= p < p1`` of the state's arrays
+(:mod:`simulator.engines.state`), with the same IEEE operations in the same
+order as the SimPy engine (sums of firms in use order within a cohort, then
+cohorts in order; without fastmath, numba keeps that order), so trajectories
+stay bit-identical. Paths are independent, so :func:`day` runs every phase on
+one block of paths after another: a block's firms stay in cache through the
+day. Paths are the innermost, contiguous axis of every loop over firms.
+
+Functions are compiled once per machine (``cache=True``). When numba is not
+installed, :data:`AVAILABLE` is False and the engine runs the NumPy phases.
 """
 
 from __future__ import annotations
@@ -14,278 +20,1049 @@ from typing import Any
 
 import numpy as np
 
+from simulator.engines import rules
+
 try:  # numba is a declared dependency; the NumPy phases remain the fallback
     from numba import njit
+    from numba.core.errors import NumbaError
 
     AVAILABLE = True
+    COMPILE_ERRORS: tuple[type[BaseException], ...] = (NumbaError,)
 except ImportError:  # pragma: no cover - exercised only without numba
     AVAILABLE = False
+    COMPILE_ERRORS = ()
 
     def njit(*args: Any, **kwargs: Any) -> Any:  # type: ignore[no-redef]
+        if args and callable(args[0]):
+            return args[0]
+
         def wrap(f: Any) -> Any:
             return f
         return wrap
 
-__all__ = ["AVAILABLE", "consume_firms", "deliver_firms", "gap_totals", "output_fractions", "sector_output"]
+__all__ = [
+    "AVAILABLE",
+    "COMPILE_ERRORS",
+    "arrivals",
+    "consume",
+    "convert",
+    "day",
+    "decide",
+    "dispatch",
+    "fused_ok",
+    "histogram_values",
+    "order",
+    "produce",
+    "ramps",
+    "record_histograms",
+    "record_metrics",
+    "requirements",
+    "run_day",
+    "stockpile",
+]
 
-ENOUGH = 1e-12
+ENOUGH = rules.ENOUGH
+LICENCE = int(rules.MeasureKind.LICENCE)
+BAN = int(rules.MeasureKind.BAN)
+QUOTA = int(rules.MeasureKind.QUOTA)
+
+_jit = njit(cache=True, error_model="numpy")
+"""Compile a phase: cached; IEEE semantics for division (``inf``/``nan`` as NumPy gives, never an exception)."""
+
+ramp_at = _jit(rules.ramp_at)
+review_days_at = _jit(rules.review_days_at)
 
 
-@njit(cache=True)
-def deliver_firms(amount: Any, target: Any, inv: Any, excess: bool, xshare: Any, lo: Any, hi: Any, rank_of: Any,
-                  n_ranks: int, g_lo: Any, g_hi: Any, order: Any, triage: Any, C: int, P: int) -> None:  # pragma: no cover
-    """Deliver ``amount`` (M, P) to the firms (U, C x P), adding to ``inv`` in place, as the SimPy engine's ``deliver``.
+@_jit
+def pass_share_at(t: float, quota: float, leakage: float, start: float, leak_lag: float,
+                  leak_days: float) -> float:  # pragma: no cover
+    """:func:`simulator.engines.rules.pass_share_at`, compiled (it calls the compiled :func:`ramp_at`)."""
+    leak = leakage * ramp_at(t, start + leak_lag, leak_days)
+    return quota + leak * (1.0 - quota)
 
-    Each firm's gap is ``max(target - inv, 0)``. ``lo[m]:hi[m]`` are material
-    m's rows; ``rank_of[u]`` the rank index of row u; ``order[g_lo[m *
-    n_ranks + r]:g_hi[...], p]`` the rows of material m and rank r by value,
-    highest first, for path p (used when ``triage[p] > 0``); with ``excess``,
-    what is left after every gap goes by ``xshare`` (U, C x P). Rows are walked
-    outermost so memory is read in order.
+
+@_jit
+def _later(slot: int, d: int, B: int) -> int:  # pragma: no cover
+    """Ring slot ``d`` days after ``slot`` (``0 <= d < B``): ``(slot + d) % B`` without a division."""
+    x = slot + d
+    return x - B if x >= B else x
+
+
+@_jit
+def _moves(t: int, begin: float, days: float, ok: bool) -> bool:  # pragma: no cover
+    """Whether a ramp's share done may differ from what is stored: its disruption is known, it has begun
+    (before, the share is 0, as stored from the start) and it was not already complete yesterday."""
+    if not ok or t - begin < 0.0:
+        return False
+    before = (t - 1) - begin
+    return before < days if days > 0.0 else before < 0.0
+
+
+@_jit
+def _phase_of(days: Any, t: int) -> int:  # pragma: no cover
+    """Index of the licence phase in force on day ``t``: the last phase started, at least 0."""
+    h = 0
+    for i in range(1, days.shape[0]):
+        if days[i] <= t:
+            h = i
+    return h
+
+
+# ------------------------------------------------------------------ deliveries
+
+
+@_jit
+def _gap_row(normal: Any, stock: Any, gap: Any, inner: Any, first: bool) -> None:  # pragma: no cover
+    """A firm's gaps to its normal stock along a row of paths, ``max(normal - stock, 0)``, into ``gap``; the
+    rank's sums ``inner`` are set to them (``first``) or add them."""
+    n = gap.shape[0]
+    if first:
+        for i in range(n):
+            g = normal[i] - stock[i]
+            if g < 0.0:
+                g = 0.0
+            gap[i] = g
+            inner[i] = g
+    else:
+        for i in range(n):
+            g = normal[i] - stock[i]
+            if g < 0.0:
+                g = 0.0
+            gap[i] = g
+            inner[i] += g
+
+
+@_jit
+def _trigger_gap_row(trigger: Any, wc: float, vshare: Any, stock: Any, gap: Any, inner: Any, first_inner: bool,
+                     total: Any, first_total: bool) -> None:  # pragma: no cover
+    """A firm's gaps to its share of the stockpile's trigger, ``max(trigger x (wc x vshare) - stock, 0)``,
+    into ``gap``, summed into the rank's ``inner`` and the material's ``total`` (each set when first)."""
+    n = gap.shape[0]
+    for i in range(n):
+        g = trigger[i] * (wc * vshare[i]) - stock[i]
+        if g < 0.0:
+            g = 0.0
+        gap[i] = g
+        if first_inner:
+            inner[i] = g
+        else:
+            inner[i] += g
+        if first_total:
+            total[i] = g
+        else:
+            total[i] += g
+
+
+@_jit
+def _fill_row(stock: Any, gap: Any, rem: Any, wc: float, xshare: Any, excess: bool) -> None:  # pragma: no cover
+    """Every path's rank is filled (or has no gap): the firm gets its gap and, with ``excess``, its share of
+    what is left over every gap, ``rem x (wc x xshare)``."""
+    n = gap.shape[0]
+    for i in range(n):
+        x = gap[i]
+        if excess and rem[i] > 0.0:
+            x = x + rem[i] * (wc * xshare[i])
+        if x != 0.0:
+            stock[i] = stock[i] + x
+
+
+@_jit
+def _share_row(stock: Any, gap: Any, mode: Any, rem_r: Any, G: Any, rem: Any, wc: float, xshare: Any,
+               excess: bool) -> None:  # pragma: no cover
+    """Some path shares what is left pro rata to the gaps (mode 2, no triage): ``rem_r x (gap / G)``."""
+    n = gap.shape[0]
+    for i in range(n):
+        x = gap[i]
+        if mode[i] == 2:
+            x = rem_r[i] * (gap[i] / G[i])
+        if excess and rem[i] > 0.0:
+            x = x + rem[i] * (wc * xshare[i])
+        if x != 0.0:
+            stock[i] = stock[i] + x
+
+
+@_jit
+def _triage_row(stock: Any, gap: Any, mode: Any, rem_r: Any, G: Any, triage: Any, give: Any, gsum: Any, rem: Any,
+                wc: float, xshare: Any, excess: bool) -> None:  # pragma: no cover
+    """As :func:`_share_row`, with ``triage`` of what is shared going to the uses by value: the firm's share
+    of its use's ``give``, pro rata to the gaps of the use's cohorts (``gsum``)."""
+    n = gap.shape[0]
+    for i in range(n):
+        x = gap[i]
+        if mode[i] == 2:
+            x = rem_r[i] * (gap[i] / G[i])
+            th = triage[i]
+            if th > 0.0:
+                gs = gsum[i]
+                greedy = 0.0
+                if gs > 0.0:
+                    greedy = give[i] * (gap[i] / gs)
+                x = (1.0 - th) * x + th * greedy
+        if excess and rem[i] > 0.0:
+            x = x + rem[i] * (wc * xshare[i])
+        if x != 0.0:
+            stock[i] = stock[i] + x
+
+
+@_jit
+def _deliver_material(lay: Any, par: Any, st: Any, m: int, amount: Any, excess: bool, p0: int,
+                      p1: int) -> None:  # pragma: no cover
+    """Deliver ``amount`` (P,) t of material m to its firms of paths ``[p0, p1)``, adding to ``st.stock``.
+
+    ``st.w_gap`` (rows of m, C, P) holds each firm's gap and ``st.w_inner``
+    (R, C, P) their sums over each rank's firms (firms in order, per cohort).
+    Rank by rank, a rank's gaps are filled if the amount left covers them,
+    else the amount left is shared pro rata to the gaps, ``triage`` of it to
+    the uses in order of value first; with ``excess``, what is left after
+    every gap goes by cohort weight x ``xshare``. As
+    :func:`simulator.engines.phases.deliver`.
     """
-    M = amount.shape[0]
-    CP = C * P
-    inner = np.empty((n_ranks, CP))
-    seen = np.zeros(n_ranks, dtype=np.bool_)
-    G = np.empty((n_ranks, P))
-    rem_r = np.empty((n_ranks, P))  # what is left for the rank when it is served
-    mode = np.zeros((n_ranks, P), dtype=np.int64)  # 0 nothing, 1 fill every gap, 2 share what is left
-    rem = np.empty(P)
-    give = np.zeros((inv.shape[0], P))
-    gsum_u = np.zeros((inv.shape[0], P))
-    width = 0
-    for m in range(M):
-        width = max(width, hi[m] - lo[m])
-    gap = np.empty((width, CP))
-    for m in range(M):
-        a, b = lo[m], hi[m]
-        if a == b:
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    C, R = lay.C, lay.n_ranks
+    w = par.cohort_w
+    a, b = lay.u_lo[m], lay.u_hi[m]
+    gap, inner, G, rem_r, mode, rem = st.w_gap, st.w_inner, st.w_G, st.w_rem_r, st.w_mode, st.w_rem
+    give, gsum_u = st.w_give, st.w_gsum
+    has_groups = lay.g_hi.shape[0] > 0 and par.value_order.shape[0] > 0
+    for p in range(q0, q1):
+        rem[p] = amount[p]
+    part_r = np.zeros(R, dtype=np.bool_)
+    triage_r = np.zeros(R, dtype=np.bool_)
+    seen = np.zeros(R, dtype=np.bool_)
+    for u in range(a, b):
+        seen[lay.rank_of[u]] = True
+    for r in range(R):
+        for p in range(q0, q1):
+            mode[r, p] = 0
+        if not seen[r]:
             continue
-        # the gaps, and their sums over each rank's firms (in row order, then cohorts)
-        for r in range(n_ranks):
-            seen[r] = False
-        for u in range(a, b):
-            r = rank_of[u]
-            for k in range(CP):
-                gp = target[u, k] - inv[u, k]
-                if gp < 0.0:
-                    gp = 0.0
-                gap[u - a, k] = gp
-                if seen[r]:
-                    inner[r, k] += gp
-                else:
-                    inner[r, k] = gp
-            seen[r] = True
-        for p in range(P):
-            rem[p] = amount[m, p]
-        any_triage = False
-        for r in range(n_ranks):
-            for p in range(P):
-                mode[r, p] = 0
-            if not seen[r]:
+        any_part = False
+        for p in range(q0, q1):
+            g = inner[r, 0, p]
+            for c in range(1, C):
+                g += inner[r, c, p]
+            G[r, p] = g
+            rem_r[r, p] = rem[p]
+            if g <= 0.0:
                 continue
-            any_part = False
-            for p in range(P):
-                g = inner[r, p]
-                for c in range(1, C):
-                    g += inner[r, c * P + p]
-                G[r, p] = g
-                rem_r[r, p] = rem[p]
-                if g <= 0.0:
+            if rem[p] >= g:
+                mode[r, p] = 1
+                rem[p] = rem[p] - g
+            else:
+                mode[r, p] = 2
+                any_part = True
+                rem[p] = 0.0
+        part_r[r] = any_part
+        gi = m * R + r
+        if any_part and has_groups and lay.g_hi[gi] > lay.g_lo[gi]:
+            for p in range(q0, q1):
+                if mode[r, p] == 2 and par.triage[p] > 0.0:
+                    triage_r[r] = True
+            if not triage_r[r]:
+                continue
+            # each use's gap over its cohorts (cohorts in order), then by value, highest first: the use's gap
+            # in full while the amount left lasts (computed on every path; used where triage applies)
+            for u in range(a, b):
+                if lay.rank_of[u] != r:
                     continue
-                if rem[p] >= g:
-                    mode[r, p] = 1
-                    rem[p] = rem[p] - g
-                else:
-                    mode[r, p] = 2
-                    any_part = True
-                    rem[p] = 0.0
-            gi = m * n_ranks + r
-            if any_part and g_hi[gi] > g_lo[gi]:
-                for p in range(P):
-                    if mode[r, p] != 2 or triage[p] <= 0.0:
-                        continue
-                    any_triage = True
-                    before = 0.0
-                    for i in range(g_lo[gi], g_hi[gi]):
-                        u = order[i, p]
-                        gs = gap[u - a, p]
-                        for c in range(1, C):
-                            gs += gap[u - a, c * P + p]
-                        gsum_u[u, p] = gs
-                        v = rem_r[r, p] - before
-                        if v < 0.0:
-                            v = 0.0
-                        give[u, p] = gs if gs <= v else v
-                        before += gs
-        # one pass over the firms: what each gets, added to its stock
-        for u in range(a, b):
-            r = rank_of[u]
-            for c in range(C):
-                for p in range(P):
-                    k = c * P + p
-                    md = mode[r, p]
-                    x = 0.0
-                    if md == 1:
-                        x = gap[u - a, k]
-                    elif md == 2:
-                        x = rem_r[r, p] * (gap[u - a, k] / G[r, p])
-                        th = triage[p]
-                        if any_triage and th > 0.0:
-                            gs = gsum_u[u, p]
-                            greedy = give[u, p] * (gap[u - a, k] / gs) if gs > 0.0 else 0.0
-                            x = (1.0 - th) * x + th * greedy
-                    if excess and rem[p] > 0.0:
-                        x = x + rem[p] * xshare[u, k]
-                    if x != 0.0:
-                        inv[u, k] = inv[u, k] + x
+                for p in range(q0, q1):
+                    gsum_u[u, p] = gap[u - a, 0, p]
+                for c in range(1, C):
+                    for p in range(q0, q1):
+                        gsum_u[u, p] += gap[u - a, c, p]
+            before = np.zeros(p1 - p0)
+            for k in range(lay.g_lo[gi], lay.g_hi[gi]):
+                for i in range(p1 - p0):
+                    pv = q0 + np.uint64(i)
+                    u = par.value_order[k, pv]
+                    gs = gsum_u[u, pv]
+                    v = rem_r[r, pv] - before[i]
+                    if v < 0.0:
+                        v = 0.0
+                    give[u, pv] = gs if gs <= v else v
+                    before[i] += gs
+    # one pass over the firms: what each gets, added to its stock (a rank without a gap gets its gap, 0)
+    for u in range(a, b):
+        r = lay.rank_of[u]
+        for c in range(C):
+            stock = st.stock[u, c, p0:p1]
+            row = gap[u - a, c, p0:p1]
+            xshare = par.xshare[u, p0:p1]
+            if not part_r[r]:
+                _fill_row(stock, row, rem[p0:p1], w[c], xshare, excess)
+            elif not triage_r[r]:
+                _share_row(stock, row, mode[r, p0:p1], rem_r[r, p0:p1], G[r, p0:p1], rem[p0:p1], w[c], xshare, excess)
+            else:
+                _triage_row(stock, row, mode[r, p0:p1], rem_r[r, p0:p1], G[r, p0:p1], par.triage[p0:p1],
+                            give[u, p0:p1], gsum_u[u, p0:p1], rem[p0:p1], w[c], xshare, excess)
 
 
-@njit(cache=True)
-def consume_firms(need: Any, cu_need: Any, inv: Any, normal: Any, lo: Any, hi: Any, C: int, P: int, ratio: Any,
-                  cu_ratio: Any, short_m: Any, req_m: Any, used_m: Any, inv_m: Any) -> None:  # pragma: no cover
-    """Step 4 for every firm (U, C x P), as the SimPy engine's ``production`` does it; totals per material (M, P).
+# ------------------------------------------------------------------ phases
 
-    Updates ``inv`` in place; fills ``ratio`` and ``cu_ratio`` (share of the
-    need and of the catch-up need met) and the material totals in the SimPy
-    engine's order of addition (firms in order within a cohort, then cohorts).
+
+@_jit
+def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.ramps` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    if lay.ramp_rows.shape[0] > 0 and lay.ramp_first <= t <= lay.ramp_done + 1.0:
+        for i in range(lay.ramp_rows.shape[0]):
+            e = lay.ramp_rows[i]
+            for p in range(q0, q1):
+                begin, days = par.ramp_begin[i, p], par.ramp_days[i, p]
+                if _moves(t, begin, days, par.ramp_ok[i, p]):
+                    st.capacity[e, p] = par.share_d[e, p] + par.extra[e, p] * ramp_at(t, begin, days)
+        w = par.cohort_w
+        for i in range(lay.crow.shape[0]):
+            u = lay.crow[i]
+            e_q = lay.conv_edge[lay.c_conv[i]]
+            for c in range(lay.C):
+                wc = w[c]
+                for p in range(q0, q1):
+                    st.normal[u, c, p] = par.cover[u, c, p] * (wc * (par.recipe[u, p] * st.capacity[e_q, p]))
+    if lay.thrift_rows.shape[0] > 0 and lay.thrift_first <= t <= lay.thrift_done + 1.0:
+        for i in range(lay.thrift_rows.shape[0]):
+            row = lay.thrift_rows[i]
+            for p in range(q0, q1):
+                begin, days = par.thrift_begin[i, p], par.thrift_days[i, p]
+                if _moves(t, begin, days, par.thrift_ok[i, p]):
+                    st.thrift_factor[row, p] = 1.0 - par.thrift[i, p] * ramp_at(t, begin, days)
+    if lay.subst_rows.shape[0] > 0 and lay.subst_first <= t <= lay.subst_done + 1.0:
+        for i in range(lay.subst_rows.shape[0]):
+            row = lay.subst_rows[i]
+            for p in range(q0, q1):
+                begin, days = par.subst_begin[i, p], par.subst_days[i, p]
+                if _moves(t, begin, days, par.subst_ok[i, p]):
+                    st.criticality[row, p] = par.crit[row, p] - par.subst_drop[i, p] * ramp_at(t, begin, days)
+
+
+@_jit
+def arrivals(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.arrivals` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    slot = t % lay.B
+    for e in range(lay.E):
+        for p in range(q0, q1):
+            st.arrivals[e, p] = st.ring[slot, e, p]
+            st.ring[slot, e, p] = 0.0
+    arrived = st.w_total[0]  # (P,) scratch: each material's arrivals in turn
+    seen = np.zeros(lay.n_ranks, dtype=np.bool_)
+    for m in range(lay.M):
+        a, b = lay.e_lo[m], lay.e_hi[m]
+        if b > a:
+            for p in range(q0, q1):
+                arrived[p] = st.arrivals[a, p]
+            for e in range(a + 1, b):
+                for p in range(q0, q1):
+                    arrived[p] += st.arrivals[e, p]
+        else:
+            for p in range(q0, q1):
+                arrived[p] = 0.0
+        ua, ub = lay.u_lo[m], lay.u_hi[m]
+        if ub > ua:
+            for r in range(lay.n_ranks):
+                seen[r] = False
+            for u in range(ua, ub):  # the gaps to normal stock, and their sums over each rank's firms
+                r = lay.rank_of[u]
+                for c in range(lay.C):
+                    _gap_row(st.normal[u, c, p0:p1], st.stock[u, c, p0:p1], st.w_gap[u - ua, c, p0:p1],
+                             st.w_inner[r, c, p0:p1], not seen[r])
+                seen[r] = True
+            _deliver_material(lay, par, st, m, arrived, True, p0, p1)
+        for p in range(q0, q1):
+            st.pipeline[m, p] -= arrived[p]
+
+
+@_jit
+def stockpile(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.stockpile` for paths ``[p0, p1)``.
+
+    A material whose stockpile is closed or empty on every path of the block
+    releases nothing (``min(stockpile, ...)`` is 0), so its firms' gaps are not
+    formed; otherwise the gaps are formed once, summed over all firms (the
+    release) and over each rank's (the delivery).
     """
-    M = short_m.shape[0]
-    CP = C * P
-    acc_req = np.empty(CP)
-    acc_used = np.empty(CP)
-    acc_short = np.empty(CP)
-    acc_inv = np.empty(CP)
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    M, C = lay.M, lay.C
+    w = par.cohort_w
+    total = st.w_total
+    rel = st.w_acc[0, 0]  # (P,) scratch: each material's release in turn
+    seen = np.zeros(lay.n_ranks, dtype=np.bool_)
     for m in range(M):
-        a, b = lo[m], hi[m]
-        for u in range(a, b):
-            for k in range(CP):
-                nd = need[u, k]
-                have = inv[u, k]
-                unmet = 0.0
-                if nd <= have + ENOUGH * nd:
-                    avail = have - nd
-                    if avail < 0.0:
-                        avail = 0.0
-                    ratio[u, k] = 1.0
-                else:
-                    ratio[u, k] = have / nd
-                    unmet = nd - have
-                    avail = 0.0
-                cn = cu_need[u, k]
-                surplus = avail - normal[u, k]
-                if surplus < 0.0:
-                    surplus = 0.0
-                if cn <= surplus + ENOUGH * cn:
-                    avail = avail - cn
-                    if avail < 0.0:
-                        avail = 0.0
-                    cu_ratio[u, k] = 1.0
-                else:
-                    cu_ratio[u, k] = surplus / cn
-                    unmet += cn - surplus
-                    avail = avail - surplus
-                used = have - avail
-                left = have - used
-                inv[u, k] = left
-                if u == a:
-                    acc_req[k] = nd + cn
-                    acc_used[k] = used
-                    acc_short[k] = unmet
-                    acc_inv[k] = left
-                else:
-                    acc_req[k] += nd + cn
-                    acc_used[k] += used
-                    acc_short[k] += unmet
-                    acc_inv[k] += left
-        for p in range(P):
-            if a == b:
-                req_m[m, p] = 0.0
-                used_m[m, p] = 0.0
-                short_m[m, p] = 0.0
-                inv_m[m, p] = 0.0
-                continue
-            rq, us, sh, iv = acc_req[p], acc_used[p], acc_short[p], acc_inv[p]
-            for c in range(1, C):
-                rq += acc_req[c * P + p]
-                us += acc_used[c * P + p]
-                sh += acc_short[c * P + p]
-                iv += acc_inv[c * P + p]
-            req_m[m, p] = rq
-            used_m[m, p] = us
-            short_m[m, p] = sh
-            inv_m[m, p] = iv
-
-
-@njit(cache=True)
-def output_fractions(ratio: Any, cu_ratio: Any, crit: Any, srow: Any, s_sec: Any, f: Any, g: Any) -> None:  # pragma: no cover
-    """Steps 5: each sector's firms' output fraction ``f`` (S, C x P), min over their materials of
-    ``1 - criticality x (1 - share of the need met)``, and the same of the catch-up need, ``g``."""
-    S, CP = f.shape
-    for s in range(S):
-        for k in range(CP):
-            f[s, k] = 1.0
-            g[s, k] = 1.0
-    for i in range(srow.shape[0]):
-        u = srow[i]
-        s = s_sec[i]
-        for k in range(CP):
-            t = 1.0 - crit[i, k] * (1.0 - ratio[u, k])
-            if t < f[s, k]:
-                f[s, k] = t
-            t2 = 1.0 - crit[i, k] * (1.0 - cu_ratio[u, k])
-            if t2 < g[s, k]:
-                g[s, k] = t2
-
-
-@njit(cache=True)
-def sector_output(ratio: Any, cu_ratio: Any, crit: Any, srow: Any, s_sec: Any, w: Any, extra: Any, catching_up: bool,
-                  C: int, P: int, f_c: Any, g_c: Any, f: Any, made_up: Any) -> None:  # pragma: no cover
-    """Steps 5-6 for every sector: its firms' output fractions, their output-weighted sum ``f`` (S, P) and the
-    catch-up made ``made_up`` (S, P), as the SimPy engine adds them (cohorts in order).
-
-    ``f_c``, ``g_c`` (S, C x P) are work arrays: each cohort's output fraction, min over the sector's
-    materials of ``1 - criticality x (1 - share of the need met)``, and the same of the catch-up need.
-    """
-    output_fractions(ratio, cu_ratio, crit, srow, s_sec, f_c, g_c)
-    S = f.shape[0]
-    for s in range(S):
-        for p in range(P):
-            acc = w[0] * f_c[s, p]
-            mu = w[0] * (extra[s, p] * g_c[s, p] if f_c[s, p] == 1.0 else 0.0) if catching_up else 0.0
-            for c in range(1, C):
-                k = c * P + p
-                acc += w[c] * f_c[s, k]
-                if catching_up:
-                    mu += w[c] * (extra[s, p] * g_c[s, k] if f_c[s, k] == 1.0 else 0.0)
-            f[s, p] = acc
-            made_up[s, p] = mu
-
-
-@njit(cache=True)
-def gap_totals(target: Any, inv: Any, lo: Any, hi: Any, C: int, P: int, out: Any) -> None:  # pragma: no cover
-    """Each material's total gap ``sum max(target - inv, 0)`` over its firms (M, P): firms in order within a
-    cohort, then cohorts in order."""
-    M = out.shape[0]
-    CP = C * P
-    acc = np.empty(CP)
-    for m in range(M):
-        a, b = lo[m], hi[m]
-        if a == b:
-            for p in range(P):
-                out[m, p] = 0.0
+        live = False
+        for p in range(q0, q1):
+            if t >= par.stock_open[m, p] and st.stockpile[m, p] != 0.0:
+                live = True
+        if not live:
+            for p in range(q0, q1):
+                st.release[m, p] = 0.0
             continue
+        a, b = lay.u_lo[m], lay.u_hi[m]
+        for r in range(lay.n_ranks):
+            seen[r] = False
+        for u in range(a, b):  # each firm's gap to its share of the trigger
+            r = lay.rank_of[u]
+            for c in range(C):
+                _trigger_gap_row(par.stock_trigger[m, p0:p1], w[c], par.vshare[u, p0:p1], st.stock[u, c, p0:p1],
+                                 st.w_gap[u - a, c, p0:p1], st.w_inner[r, c, p0:p1], not seen[r], total[c, p0:p1],
+                                 u == a)
+            seen[r] = True
+        any_rel = False
+        for p in range(q0, q1):
+            sneed = 0.0
+            if b > a:
+                sneed = total[0, p]
+                for c in range(1, C):
+                    sneed += total[c, p]
+            out = 0.0
+            if t >= par.stock_open[m, p] and sneed > 0.0:
+                out = st.stockpile[m, p]
+                if par.stock_rate[m, p] < out:
+                    out = par.stock_rate[m, p]
+                if sneed < out:
+                    out = sneed
+            rel[p] = out
+            st.release[m, p] = out
+            st.stockpile[m, p] -= out
+            if out != 0.0:
+                any_rel = True
+        if any_rel:
+            _deliver_material(lay, par, st, m, rel, False, p0, p1)
+        for p in range(q0, q1):
+            st.released[m, p] += rel[p]
+
+
+@_jit
+def requirements(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.requirements` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    for s in range(lay.S):
+        for p in range(q0, q1):
+            if t > par.window_end[s, p]:
+                st.backlog[s, p] = 0.0
+            ot, bl = par.overtime[s, p], st.backlog[s, p]
+            st.catch_up[s, p] = ot if ot <= bl else bl
+
+
+@_jit
+def _consume_row(stock: Any, normal: Any, ratio: Any, cu_ratio: Any, base: Any, factor: Any, catch: Any, wc: float,
+                 req: Any, used_: Any, short: Any, inv: Any, first: bool) -> None:  # pragma: no cover
+    """Step 4 for one firm along a row of paths: its need ``(wc x base) x factor`` and catch-up need
+    ``((wc x base) x catch) x factor``; ``req, used_, short, inv`` get (``first``) or add the requirement,
+    use, shortfall and stock left."""
+    n = stock.shape[0]
+    for i in range(n):
+        bw = wc * base[i]
+        f = factor[i]
+        nd = bw * f
+        cn = (bw * catch[i]) * f
+        have = stock[i]
+        unmet = 0.0
+        if nd <= have + ENOUGH * nd:
+            avail = have - nd
+            if avail < 0.0:
+                avail = 0.0
+            ratio[i] = 1.0
+        else:
+            ratio[i] = have / nd
+            unmet = nd - have
+            avail = 0.0
+        surplus = avail - normal[i]
+        if surplus < 0.0:
+            surplus = 0.0
+        if cn <= surplus + ENOUGH * cn:
+            avail = avail - cn
+            if avail < 0.0:
+                avail = 0.0
+            cu_ratio[i] = 1.0
+        else:
+            cu_ratio[i] = surplus / cn
+            unmet += cn - surplus
+            avail = avail - surplus
+        used = have - avail
+        left = have - used
+        stock[i] = left
+        if first:
+            req[i] = nd + cn
+            used_[i] = used
+            short[i] = unmet
+            inv[i] = left
+        else:
+            req[i] += nd + cn
+            used_[i] += used
+            short[i] += unmet
+            inv[i] += left
+
+
+@_jit
+def consume(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.consume` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    C = lay.C
+    w = par.cohort_w
+    acc = st.w_acc  # requirement, use, shortfall, stock left: firms in order, per cohort
+    zeros = st.w_G[0, p0:p1]  # a row of zeros: a conversion's catch-up need
+    for i in range(p1 - p0):
+        zeros[i] = 0.0
+    for m in range(lay.M):
+        a, b = lay.u_lo[m], lay.u_hi[m]
         for u in range(a, b):
-            for k in range(CP):
-                g = target[u, k] - inv[u, k]
-                if g < 0.0:
-                    g = 0.0
-                if u == a:
-                    acc[k] = g
-                else:
-                    acc[k] += g
-        for p in range(P):
-            t = acc[p]
+            si = lay.urow_s[u]
+            if si >= 0:
+                base = par.base[u, p0:p1]
+                factor = st.thrift_factor[si, p0:p1]
+                catch = st.catch_up[lay.s_sec[si], p0:p1]
+            else:  # a conversion's firm needs the recipe's input for yesterday's order
+                base = par.recipe[u, p0:p1]
+                factor = st.conv_order[lay.u_conv[u], p0:p1]
+                catch = zeros
+            for c in range(C):
+                _consume_row(st.stock[u, c, p0:p1], st.normal[u, c, p0:p1], st.ratio[u, c, p0:p1],
+                             st.cu_ratio[u, c, p0:p1], base, factor, catch, w[c], acc[0, c, p0:p1], acc[1, c, p0:p1],
+                             acc[2, c, p0:p1], acc[3, c, p0:p1], u == a)
+        for p in range(q0, q1):
+            if a == b:
+                st.requirement[m, p] = 0.0
+                st.consumption[m, p] = 0.0
+                st.shortfall[m, p] = 0.0
+                st.inventory[m, p] = 0.0
+                continue
+            rq, us, sh, iv = acc[0, 0, p], acc[1, 0, p], acc[2, 0, p], acc[3, 0, p]
             for c in range(1, C):
-                t += acc[c * P + p]
-            out[m, p] = t
+                rq += acc[0, c, p]
+                us += acc[1, c, p]
+                sh += acc[2, c, p]
+                iv += acc[3, c, p]
+            st.requirement[m, p] = rq
+            st.consumption[m, p] = us
+            st.shortfall[m, p] = sh
+            st.inventory[m, p] = iv
+
+
+@_jit
+def convert(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.convert` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    for m in range(lay.M):
+        for p in range(q0, q1):
+            st.denied[m, p] = 0.0
+    w = par.cohort_w
+    B = lay.B
+    today = t % B
+    for q in range(lay.Q):
+        e_q = lay.conv_edge[q]
+        mq = lay.conv_mat[q]
+        for p in range(q0, q1):
+            order_q = st.conv_order[q, p]
+            full = True
+            made = 0.0
+            for c in range(lay.C):
+                r = 1.0
+                for i in range(lay.crow.shape[0]):
+                    if lay.c_conv[i] == q:
+                        x = st.ratio[lay.crow[i], c, p]
+                        if not r <= x:
+                            r = x
+                if r < 1.0:
+                    full = False
+                part = (w[c] * order_q) * r
+                made = part if c == 0 else made + part
+            if full:
+                made = order_q
+            elif not made <= order_q:
+                made = order_q
+            st.ring[_later(today, par.transit[e_q, p] - 1, B), e_q, p] += made
+            st.denied[mq, p] += order_q - made
+            st.conv_order[q, p] = 0.0
+
+
+@_jit
+def _min_term_row(out: Any, crit: Any, ratio: Any) -> None:  # pragma: no cover
+    """``out = min(out, 1 - crit x (1 - ratio))`` along a row of paths."""
+    for i in range(out.shape[0]):
+        x = 1.0 - crit[i] * (1.0 - ratio[i])
+        if x < out[i]:
+            out[i] = x
+
+
+@_jit
+def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.produce` for paths ``[p0, p1)``.
+
+    A sector with no catch-up planned on any path of the block makes up
+    ``w x (0 x g) = 0`` whatever its catch-up fraction ``g``, which is then not formed.
+    """
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    S, C = lay.S, lay.C
+    f_c, g_c = st.w_f, st.w_g
+    catching = np.zeros(S, dtype=np.bool_)
+    for s in range(S):
+        for p in range(q0, q1):
+            if st.catch_up[s, p] != 0.0:
+                catching[s] = True
+        for c in range(C):
+            for p in range(q0, q1):
+                f_c[s, c, p] = 1.0
+                g_c[s, c, p] = 1.0
+    for k in range(lay.srow.shape[0]):
+        u = lay.srow[k]
+        s = lay.s_sec[k]
+        for c in range(C):
+            _min_term_row(f_c[s, c, p0:p1], st.criticality[k, p0:p1], st.ratio[u, c, p0:p1])
+            if catching[s]:
+                _min_term_row(g_c[s, c, p0:p1], st.criticality[k, p0:p1], st.cu_ratio[u, c, p0:p1])
+    w = par.cohort_w
+    for s in range(S):
+        for p in range(q0, q1):
+            cu = st.catch_up[s, p]
+            f = w[0] * f_c[s, 0, p]
+            mu = w[0] * (cu * g_c[s, 0, p] if f_c[s, 0, p] == 1.0 else 0.0)
+            for c in range(1, C):
+                f += w[c] * f_c[s, c, p]
+                mu += w[c] * (cu * g_c[s, c, p] if f_c[s, c, p] == 1.0 else 0.0)
+            st.fraction[s, p] = f
+            st.made_up[s, p] = mu
+            loss = 1.0 - f
+            bl = st.backlog[s, p] + par.catch_share[s, p] * loss - mu
+            if bl < 0.0:
+                bl = 0.0
+            st.backlog[s, p] = bl
+            st.output[s, p] = f + mu
+            st.lost[s, p] = (loss - mu) * par.daily_output[s, p]
+
+
+@_jit
+def decide(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.decide` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    B = lay.B
+    slot = t % B
+    for i in range(lay.L):
+        j = lay.lic_meas[i]
+        e_l = lay.lic_edge[i]
+        mm = lay.edge_m[e_l]
+        h = _phase_of(lay.reg_days[j], t)
+        limited = lay.limited[j]
+        working = lay.working[t]
+        for p in range(q0, q1):
+            tr = par.transit[e_l, p]
+            if par.end[j, p] == t:  # the regime ends: everything pending ships, in order of decision day
+                total = st.lic_waiting[i, p]
+                for dd in range(B):
+                    total += st.lic_due[i, (t + dd) % B, p]
+                st.ring[_later(slot, tr, B), e_l, p] += total
+                for dd in range(B):
+                    st.lic_due[i, dd, p] = 0.0
+                st.lic_waiting[i, p] = 0.0
+            due = st.lic_due[i, slot, p] + st.lic_waiting[i, p]
+            st.lic_due[i, slot, p] = 0.0
+            if due == 0.0:
+                continue
+            if limited:
+                decided = 0.0
+                if working:
+                    cap = par.capacity[j, h, p]
+                    decided = due if due <= cap else cap
+                st.lic_waiting[i, p] = due - decided
+            else:
+                decided = due
+            st.ring[_later(slot, tr, B), e_l, p] += decided * par.approve[j, h, p]
+            st.denied[mm, p] += decided * par.reject[j, h, p]
+            pending = decided * par.pending[j, h, p]
+            again = lay.nth[lay.cum[t] + review_days_at(par.lic_x[i, t, p], 0.0)] % B
+            st.lic_due[i, again, p] += pending
+    for m in range(lay.M):
+        for p in range(q0, q1):
+            st.pipeline[m, p] -= st.denied[m, p]
+
+
+@_jit
+def _split_stats(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any) -> None:  # pragma: no cover
+    """Per path, over material m's edges: capacity of the alternatives, edges under a measure, share at risk,
+    baseline share under a measure (``stats[0:4]``, each (nb,)); 0 where the material has no edge."""
+    a, b = lay.e_lo[m], lay.e_hi[m]
+    for k in range(4):
+        for i in range(nb):
+            stats[k, i] = 0.0
+    for e in range(a, b):
+        first = e == a
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            aff = st.kind[e, p] >= 0
+            sh = par.share[e, p]
+            x1 = 0.0 if aff else caps[e, i]
+            x2 = 1.0 if aff else 0.0
+            x3 = sh * (1.0 - st.cov[e, p]) if aff else 0.0
+            x4 = sh if aff else 0.0
+            if first:
+                stats[0, i] = x1
+                stats[1, i] = x2
+                stats[2, i] = x3
+                stats[3, i] = x4
+            else:
+                stats[0, i] += x1
+                stats[1, i] += x2
+                stats[2, i] += x3
+                stats[3, i] += x4
+
+
+@_jit
+def _split(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any, Qm: Any,
+           work: Any, out: Any) -> None:  # pragma: no cover
+    """Orders ``out[e, i]`` on material m's edges for orders ``Qm`` (nb,) t once a disruption is known.
+
+    Alternatives (edges under no measure) get the share at risk first, up to
+    their capacity ``caps`` (E, nb), pro rata to it; the rest goes to the
+    edges under a measure by baseline share (with none, by baseline share to
+    every edge). ``stats`` from :func:`_split_stats`; ``work`` (2, nb) scratch.
+    """
+    a, b = lay.e_lo[m], lay.e_hi[m]
+    for i in range(nb):
+        cap_alt = stats[0, i]
+        want = Qm[i] * (1.0 - stats[2, i]) if stats[1, i] > 0.0 else Qm[i]
+        to_alt = cap_alt if cap_alt <= want else want
+        work[0, i] = to_alt
+        work[1, i] = Qm[i] - to_alt
+    for e in range(a, b):
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            aff = st.kind[e, p] >= 0
+            cap_alt = stats[0, i]
+            frac_alt = caps[e, i] / cap_alt if cap_alt > 0.0 else 0.0
+            q_alt = 0.0 if aff else work[0, i] * frac_alt
+            if stats[1, i] > 0.0:
+                if aff:
+                    base = stats[3, i]
+                    out[e, i] = work[1, i] * (par.share[e, p] / base if base > 0.0 else 0.0)
+                else:
+                    out[e, i] = q_alt
+            else:
+                out[e, i] = q_alt + work[1, i] * par.share[e, p]
+
+
+@_jit
+def _measures_today(t: int, lay: Any, par: Any, st: Any, q0: Any, q1: Any) -> None:  # pragma: no cover
+    """The measure in force on each edge on day ``t`` (the last listed where several are) for paths ``[q0, q1)``."""
+    for k in range(lay.measured.shape[0]):
+        e = lay.measured[k]
+        for p in range(q0, q1):
+            st.cov[e, p] = 0.0
+            st.kind[e, p] = -1
+            st.passing[e, p] = 0.0
+            st.leak[e, p] = 0.0
+            st.exempt[e, p] = 0.0
+            st.ahead[e, p] = 0.0
+    for j in range(lay.J):
+        kind = lay.meas_kind[j]
+        h = _phase_of(lay.reg_days[j], t)
+        for k in range(lay.me_lo[j], lay.me_hi[j]):
+            e = lay.me_rows[k]
+            for p in range(q0, q1):
+                if not (par.start[j, p] <= t and t < par.end[j, p]):
+                    continue
+                st.cov[e, p] = par.coverage[j, p]
+                st.kind[e, p] = kind
+                if kind == LICENCE:
+                    st.leak[e, p] = pass_share_at(t, 0.0, par.leakage[j, p], par.start[j, p], par.leak_lag[j, p],
+                                                  par.leak_days[j, p])
+                    ex = par.exempt[j, h, p]
+                    st.exempt[e, p] = ex
+                    st.ahead[e, p] = (par.coverage[j, p] * (1.0 - ex)) * par.lead[j, h, p]
+                else:
+                    st.passing[e, p] = pass_share_at(t, par.quota[j, p], par.leakage[j, p], par.start[j, p],
+                                                     par.leak_lag[j, p], par.leak_days[j, p])
+
+
+@_jit
+def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.order` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    nb = p1 - p0
+    M, E = lay.M, lay.E
+    _measures_today(t, lay, par, st, q0, q1)
+    # capacity as importers see it: a conversion's at most what its firms' input stocks make
+    caps = np.empty((E, nb))
+    for e in range(E):
+        for i in range(nb):
+            caps[e, i] = st.capacity[e, q0 + np.uint64(i)]
+    for k in range(lay.crow.shape[0]):
+        u = lay.crow[k]
+        e_q = lay.conv_edge[lay.c_conv[k]]
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            s_u = st.stock[u, 0, p]
+            for c in range(1, lay.C):
+                s_u += st.stock[u, c, p]
+            x = s_u / par.recipe[u, p]
+            if not caps[e_q, i] <= x:
+                caps[e_q, i] = x
+    stats = np.empty((4, nb))
+    work = np.empty((2, nb))
+    qd = np.empty((E, nb))
+    qo = np.empty((E, nb))
+    dem = np.empty(nb)
+    Qm = np.empty(nb)
+    lead = np.empty(nb)
+    n_lic = np.empty(nb)
+    ahead = np.empty(nb)
+    fb = np.empty(nb)
+    for m in range(M):
+        a, b = lay.e_lo[m], lay.e_hi[m]
+        ua, ub = lay.u_lo[m], lay.u_hi[m]
+        any_known = False
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            dem[i] = par.demand[m, p]
+            if t >= par.trigger[m, p]:
+                any_known = True
+        if any_known:
+            _split_stats(lay, st, par, caps, m, q0, nb, stats)
+            # the pipeline the current supply mix needs: a day's demand split as today's order would be
+            _split(lay, st, par, caps, m, q0, nb, stats, dem, work, qd)
+        # the target: cover plus the pipeline the mix needs (a day's demand split as today's order would be)
+        # plus, under a licence, the wait planned for, once the disruption is known
+        for e in range(a, b):
+            for i in range(nb):
+                p = q0 + np.uint64(i)
+                x = qd[e, i] * par.transit_f[e, p]
+                y = 1.0 if st.kind[e, p] == LICENCE else 0.0
+                z = qd[e, i] * st.ahead[e, p]
+                if e == a:
+                    lead[i], n_lic[i], ahead[i] = x, y, z
+                else:
+                    lead[i] += x
+                    n_lic[i] += y
+                    ahead[i] += z
+        # released stockpile is a bridge; the sectors' backlog is ordered on top of the target
+        for u in range(ua, ub):
+            si = lay.urow_s[u]
+            for i in range(nb):
+                p = q0 + np.uint64(i)
+                x = par.pair_base[si, p] * st.backlog[lay.s_sec[si], p] if si >= 0 else 0.0
+                if u == ua:
+                    fb[i] = x
+                else:
+                    fb[i] += x
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            tgt = par.target[m, p]
+            if t >= par.trigger[m, p]:
+                tgt = par.cover_d[m, p] + (lead[i] if b > a else 0.0)
+                if b > a and n_lic[i] > 0.0:
+                    tgt = tgt + ahead[i]
+            qm = ((tgt + st.released[m, p]) + (fb[i] if ub > ua else 0.0)) - (st.inventory[m, p] + st.pipeline[m, p])
+            Qm[i] = qm if not qm < 0.0 else 0.0
+        if any_known:
+            _split(lay, st, par, caps, m, q0, nb, stats, Qm, work, qo)
+        for e in range(a, b):
+            for i in range(nb):
+                p = q0 + np.uint64(i)
+                qm = Qm[i]
+                q = qo[e, i] if t >= par.trigger[m, p] else par.share[e, p] * qm
+                if not qm > 0.0:
+                    q = 0.0
+                st.orders[e, p] = q
+                # what ships, what is dropped (ban, quota) and what applies (licence)
+                kd = st.kind[e, p]
+                if kd < 0:
+                    st.ship[e, p] = q
+                    st.apply[e, p] = 0.0
+                    continue
+                sd = par.share_d[e, p]
+                cov = st.cov[e, p]
+                covered = q * cov
+                low = q if q <= sd else sd
+                ship = low * (1.0 - cov)
+                apply = 0.0
+                if kd == BAN or kd == QUOTA:
+                    y = (st.passing[e, p] * cov) * sd
+                    ship = ship + (covered if covered <= y else y)
+                elif kd == LICENCE:
+                    ex = st.exempt[e, p]
+                    lk = st.leak[e, p]
+                    ship = ship + low * (cov * ex)
+                    ship = ship + low * ((cov * (1.0 - ex)) * lk)
+                    apply = (covered * (1.0 - ex)) * (1.0 - lk)
+                st.ship[e, p] = ship
+                st.apply[e, p] = apply
+    rows = lay.prem_rows
+    for k in range(rows.shape[0]):  # extra cost on shipments above baseline flow, once the disruption is known
+        e = rows[k]
+        m = lay.edge_m[e]
+        for pp in range(q0, q1):
+            x = st.ship[e, pp] - par.share_d[e, pp]
+            if x < 0.0:
+                x = 0.0
+            if not t >= par.trigger[m, pp]:
+                x = x * 0.0
+            x = (x * par.price[e, pp]) * par.premium[e, pp]
+            if k == 0:
+                st.premium[pp] = x
+            else:
+                st.premium[pp] += x
+
+
+@_jit
+def dispatch(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.dispatch` for paths ``[p0, p1)``."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    B = lay.B
+    today = t % B
+    for m in range(lay.M):
+        a, b = lay.e_lo[m], lay.e_hi[m]
+        for p in range(q0, q1):
+            if b == a:
+                st.placed[m, p] = 0.0
+                continue
+            s1 = st.ship[a, p]
+            s2 = st.apply[a, p]
+            for e in range(a + 1, b):
+                s1 += st.ship[e, p]
+                s2 += st.apply[e, p]
+            st.placed[m, p] = s1 + s2
+            st.pipeline[m, p] += s1 + s2
+    for q in range(lay.Q):
+        e_q = lay.conv_edge[q]
+        for p in range(q0, q1):
+            st.conv_order[q, p] = st.ship[e_q, p]
+    for e in range(lay.E):
+        if lay.is_conv_edge[e]:
+            continue
+        for p in range(q0, q1):
+            st.ring[_later(today, par.transit[e, p], B), e, p] += st.ship[e, p]
+    for i in range(lay.L):
+        j = lay.lic_meas[i]
+        e_l = lay.lic_edge[i]
+        for p in range(q0, q1):
+            if par.start[j, p] <= t and t < par.end[j, p]:
+                slot = lay.nth[lay.cum[t] + review_days_at(par.lic_x[i, t, p], par.accept[j, p])] % B
+                st.lic_due[i, slot, p] += st.apply[e_l, p]
+
+
+@_jit
+def day(t: int, lay: Any, par: Any, st: Any, block: int) -> None:  # pragma: no cover
+    """Every phase of day ``t``, in the daily step's order, on one block of ``block`` paths after another."""
+    for p0 in range(0, lay.P, block):
+        p1 = min(p0 + block, lay.P)
+        ramps(t, lay, par, st, p0, p1)
+        arrivals(t, lay, par, st, p0, p1)
+        stockpile(t, lay, par, st, p0, p1)
+        requirements(t, lay, par, st, p0, p1)
+        consume(t, lay, par, st, p0, p1)
+        convert(t, lay, par, st, p0, p1)
+        produce(t, lay, par, st, p0, p1)
+        decide(t, lay, par, st, p0, p1)
+        order(t, lay, par, st, p0, p1)
+        dispatch(t, lay, par, st, p0, p1)
+
+
+_FUSED_FAILED: list[str] = []
+
+
+def fused_ok() -> bool:
+    """Whether the fused day can run: numba is installed and it has not failed to compile."""
+    return AVAILABLE and not _FUSED_FAILED
+
+
+def run_day(t: int, lay: Any, par: Any, st: Any, block: int) -> bool:
+    """Run :func:`day`; if it fails to compile, say so, note it and return False (the caller then runs the
+    phases one by one, each compiled where it compiles)."""
+    try:
+        day(t, lay, par, st, block)
+    except COMPILE_ERRORS as exc:
+        import warnings
+
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _FUSED_FAILED.append(reason)
+        warnings.warn(f"the compiled day (every phase, fused) failed to compile ({reason}); running the phases "
+                      "one by one instead (same numbers)", RuntimeWarning, stacklevel=2)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ recorders
+
+
+@_jit
+def record_metrics(t: int, q: int, f: Any, lost: Any, premium: Any, shortfall: Any, requirement: Any,
+                   daily_output: Any, inv_demand: Any, stoppage: float, half_lost: float, tolerance: float,
+                   acc_lost: Any, acc_gross: Any, q_lost: Any, q_gross: Any, first: Any, half: Any, stop_days: Any,
+                   acc_premium: Any, peak: Any, short_days: Any) -> None:  # pragma: no cover
+    """One day into per-path totals (:class:`simulator.stream.MetricsRecorder`), element by element as its
+    NumPy code: output lost and its gross (``(1 - f) x daily output``), by quarter ``q``; the first day
+    output is below ``stoppage`` and below ``half_lost``, days below ``stoppage``; premium; the peak share of
+    the requirement not met (at most 1) and the days the shortfall exceeds ``tolerance`` of demand."""
+    S, P = f.shape
+    for s in range(S):
+        for p in range(P):
+            x = lost[s, p]
+            acc_lost[s, p] += x
+            g = (1.0 - f[s, p]) * daily_output[s, p]
+            acc_gross[s, p] += g
+            q_lost[q, s, p] += x
+            q_gross[q, s, p] += g
+            stopped = f[s, p] < stoppage
+            if stopped and np.isinf(first[s, p]):
+                first[s, p] = float(t)
+            if f[s, p] < half_lost and np.isinf(half[s, p]):
+                half[s, p] = float(t)
+            if stopped:
+                stop_days[s, p] += 1
+    for p in range(P):
+        acc_premium[p] += premium[p]
+    M = shortfall.shape[0]
+    for m in range(M):
+        for p in range(P):
+            sh = shortfall[m, p]
+            req = requirement[m, p]
+            of_req = sh / req if req > 0.0 else 0.0
+            if not (of_req <= 1.0 or of_req != of_req):  # np.minimum(of_req, 1.0)
+                of_req = 1.0
+            pk = peak[m, p]
+            if not (pk >= of_req or pk != pk):  # np.maximum(peak, of_req)
+                peak[m, p] = of_req
+            if sh * inv_demand[m, p] > tolerance:
+                short_days[m, p] += 1
+
+
+@_jit
+def record_histograms(t: int, values: Any, lo: Any, scale: Any, family: Any, counts: Any,
+                      bins: int) -> None:  # pragma: no cover
+    """Bin each row of ``values`` (n, P) into ``counts[family[row]][t, label]``, as
+    :class:`simulator.stream.HistogramRecorder` does: ``(value - lo) x scale`` truncated towards 0
+    (NumPy's cast: NaN or out of range gives the smallest integer), clipped to the bins."""
+    n, P = values.shape
+    label = 0
+    for row in range(n):
+        fam = family[row]
+        if row > 0 and family[row - 1] != fam:
+            label = 0
+        cnt = counts[fam]
+        for p in range(P):
+            v = (values[row, p] - lo[fam]) * scale[fam]
+            b = 0
+            if v == v and -9.223372036854775808e18 <= v < 9.223372036854775808e18:
+                b = int(v)
+                if b < 0:
+                    b = 0
+                elif b > bins - 1:
+                    b = bins - 1
+            cnt[t, label, b] += 1
+        label += 1
+
+
+@_jit
+def histogram_values(output: Any, inv: Any, stock: Any, shortfall: Any, inv_demand: Any,
+                     out: Any) -> None:  # pragma: no cover
+    """The histograms' daily values, stacked (S + 3 M, P): output; inventory, stockpile and shortfall in
+    days (or shares) of baseline demand (each x ``inv_demand``)."""
+    S, P = output.shape
+    M = inv.shape[0]
+    for s in range(S):
+        for p in range(P):
+            out[s, p] = output[s, p]
+    for m in range(M):
+        for p in range(P):
+            d = inv_demand[m, p]
+            out[S + m, p] = inv[m, p] * d
+            out[S + M + m, p] = stock[m, p] * d
+            out[S + 2 * M + m, p] = shortfall[m, p] * d

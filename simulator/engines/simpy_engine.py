@@ -1,22 +1,29 @@
 """The reference engine: the daily semantics as SimPy processes, one path at a time.
 
-Each day ``t`` is divided into phases so the fixed order of operations of the
-model holds however SimPy interleaves processes:
+Each day ``t`` is divided into the phases of the shared daily step
+(:class:`~simulator.engines.rules.Phase`, run at the times of
+:data:`~simulator.engines.rules.SIMPY_TIME`), so the fixed order of operations
+of the model holds however SimPy interleaves processes:
 
-=========  ===================================================================
-time       what happens
-=========  ===================================================================
-t + 0.05   supplier ramp-ups and thrifting advance (their own processes)
-t + 0.10   shipments due arrive at the dock (one process each)
-t + 0.15   the day's arrivals go into corporate inventory
-t + 0.20   the stockpile agency checks its rule and releases
-t + 0.50   sectors state requirements, material is allocated by priority,
-           output, lost output and catch-up are booked
-t + 0.65   a licence regime that ends today lets every pending application ship
-t + 0.70   licence applications due are decided (one process each)
-t + 0.80   the importer orders up to its target and ships or applies
-t + 0.90   the day's state is recorded
-=========  ===================================================================
+=========  ============  ======================================================
+time       phase         what happens
+=========  ============  ======================================================
+t + 0.05   RAMPS         supplier ramp-ups, thrifting and substitution advance
+                         (their own processes)
+t + 0.10   (dock)        shipments due arrive at the dock (one process each)
+t + 0.15   ARRIVALS      the day's arrivals go into corporate inventory
+t + 0.20   STOCKPILE     the stockpile agency checks its rule and releases
+t + 0.50   REQUIREMENTS, sectors state requirements, each firm uses its own
+           CONSUME,      stock, conversions make yesterday's orders, output,
+           CONVERT,      lost output and catch-up are booked (one process)
+           PRODUCE
+t + 0.65   DECIDE        a licence regime that ends today lets every pending
+                         application ship
+t + 0.70   DECIDE        licence applications due are decided
+t + 0.80   ORDER,        the importer orders up to its target and ships or
+           DISPATCH      applies
+t + 0.90   RECORD        the day's state is recorded
+=========  ============  ======================================================
 
 Inventories and stockpiles are ``simpy.Container`` objects. This engine is the
 readable statement of the model; :mod:`simulator.engines.vectorised` must give
@@ -32,6 +39,16 @@ import numpy as np
 import simpy
 
 from simulator.draws import Draws
+from simulator.engines.rules import (
+    DOCK_TIME,
+    ENOUGH,
+    REGIME_END_TIME,
+    SIMPY_TIME,
+    STOPPAGE,
+    MeasureKind,
+    Phase,
+    licence_calendar,
+)
 from simulator.params import (
     NEVER,
     PathParams,
@@ -40,21 +57,22 @@ from simulator.params import (
     pass_share,
     ramp_fraction,
     review_days,
-    working_day_calendar,
 )
 from simulator.scenario import Scenario
 from simulator.trajectories import Event, Trajectories
 
-__all__ = ["ENOUGH", "simulate_simpy"]
+__all__ = ["ENOUGH", "STOPPAGE", "simulate_simpy"]
 
-ENOUGH = 1e-12
-"""A requirement is met in full when supply falls short of it by at most this share."""
-
-STOPPAGE = 0.99
-"""A sector has stopped (for the event log) when output falls below this share of plan."""
-
-_ARRIVE, _RECEIVE, _STOCKPILE, _PRODUCE, _DECIDE, _LIFT, _ORDER, _RECORD, _RAMP = (
-    0.10, 0.15, 0.20, 0.50, 0.70, 0.65, 0.80, 0.90, 0.05)
+# times of day of the processes: the shared daily step (simulator.engines.rules)
+_RAMP = SIMPY_TIME[Phase.RAMPS]
+_ARRIVE = DOCK_TIME
+_RECEIVE = SIMPY_TIME[Phase.ARRIVALS]
+_STOCKPILE = SIMPY_TIME[Phase.STOCKPILE]
+_PRODUCE = SIMPY_TIME[Phase.PRODUCE]
+_LIFT = REGIME_END_TIME
+_DECIDE = SIMPY_TIME[Phase.DECIDE]
+_ORDER = SIMPY_TIME[Phase.ORDER]
+_RECORD = SIMPY_TIME[Phase.RECORD]
 
 
 class _Lot:
@@ -172,7 +190,7 @@ class _Path:
         self.offices: list[_Office] = []
         self.office_of: dict[tuple[int, int], _Office] = {}
         for j, name in enumerate(sc.measure_ids):
-            if pp.kind[j] == 2:
+            if pp.kind[j] == MeasureKind.LICENCE:
                 k = int(pp.msource[j])
                 for m in range(self.M):
                     if pp.mmat[j, m]:
@@ -883,9 +901,8 @@ def simulate_simpy(sc: Scenario, pp: PathParams, draws: Draws, *, events: bool =
         currency=sc.economy.currency,
         engine="simpy",
     )
-    accept = max((float(reg.accept.max()) for reg in pp.licences if reg is not None), default=0.0)
-    longest = max((int(review_days(float(v.max()), accept)) for v in draws.licence_days.values()), default=0)
-    cal = working_day_calendar(T + 2 * longest + 14, pp.start_weekday)
+    cum, nth, _ = licence_calendar(pp, draws, sc.measure_ids)
+    cal = (cum, nth)
     for p in range(P):
         log: list[Event] | None = [] if events else None
         path = _Path(sc, pp, p, draws, out, cal, log)

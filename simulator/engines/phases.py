@@ -1,0 +1,605 @@
+"""The phases of the vectorised engine's day, one function each, in the order of :data:`~simulator.engines.rules.DAILY_STEP`.
+
+Each phase reads and writes the arrays of a :class:`~simulator.engines.state.Kernel`
+(``k.lay`` the structure, ``k.par`` per-path parameters, ``k.st`` the state;
+paths last, firm arrays (U, C, P); see :mod:`simulator.engines.state` for every
+array's shape and unit) and does what the SimPy engine's processes do at the
+same time of day, adding the same numbers in the same order, so trajectories
+are bit-identical.
+
+Each phase has two implementations of one contract: the compiled loops of
+:mod:`simulator.engines._compiled` (numba, used when ``compiled`` is true and
+numba is installed) and the NumPy code below (the fallback and the reference
+the compiled loops are tested against). A compiled phase that fails to
+compile falls back to its NumPy code with a warning naming the phase.
+
+Call a phase alone to test it: build a kernel (:func:`~simulator.engines.state.build`),
+run the phases before it, then the phase, and look at its outputs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.engines import _compiled
+from simulator.engines.rules import ENOUGH, MeasureKind, Phase
+from simulator.engines.state import Kernel, csum, msum
+from simulator.params import pass_share, review_days
+
+__all__ = [
+    "PHASES",
+    "CompileFailure",
+    "arrivals",
+    "compiled_ok",
+    "consume",
+    "convert",
+    "decide",
+    "dispatch",
+    "order",
+    "produce",
+    "ramps",
+    "requirements",
+    "stockpile",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+_FAILED: dict[Phase, str] = {}
+"""Phases whose compiled loops failed to compile in this process, with the reason."""
+
+
+class CompileFailure(RuntimeError):
+    """A compiled phase failed to compile and no NumPy fallback was allowed."""
+
+
+def compiled_ok(phase: Phase) -> bool:
+    """Whether ``phase`` runs compiled: numba is installed and its loops compiled (or are not tried yet)."""
+    return _compiled.AVAILABLE and phase not in _FAILED
+
+
+def _run_compiled(phase: Phase, fn: Callable[..., Any], *args: Any) -> bool:
+    """Call a compiled phase; on a compilation error note it, warn naming the phase, and return False."""
+    try:
+        fn(*args)
+    except _compiled.COMPILE_ERRORS as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _FAILED[phase] = reason
+        warnings.warn(f"the compiled {phase.name.lower()} phase failed to compile ({reason}); "
+                      "running its NumPy code instead (same numbers, slower)", RuntimeWarning, stacklevel=3)
+        return False
+    return True
+
+
+def _phase_of(reg_days: npt.NDArray[np.int64], t: int) -> int:
+    """Index of the licence phase in force on day ``t`` (as :meth:`simulator.params.LicenceRegime.phase`)."""
+    return max(int(np.searchsorted(reg_days, t, side="right")) - 1, 0)
+
+
+# ----------------------------------------------------------------- phases
+
+
+def ramps(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Ramps of day ``t`` (the SimPy engine's processes at ``t + 0.05``).
+
+    Writes ``st.capacity`` (E, P) t/day of the edges that ramp up (baseline
+    flow plus ``extra x`` the share of the ramp done), a conversion input's
+    ``st.normal`` (its cover of the recipe's input at today's capacity),
+    ``st.thrift_factor`` (Us, P) ``1 - thrift x`` share done, and
+    ``st.criticality`` (Us, P) ``crit - (crit - floor) x`` share done. Ramps
+    start from the day the disruption is known plus their lag; rows whose
+    disruption is never known stay at their baseline.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.RAMPS) and _run_compiled(Phase.RAMPS, _compiled.ramps, t, lay, par, st, 0, lay.P):
+        return
+    if lay.ramp_rows.size and bool((par.trigger <= t).any()) and k.ramp.moving(t):
+        rows = lay.ramp_rows
+        st.capacity[rows] = par.share_d[rows] + par.extra[rows] * np.where(par.ramp_ok, k.ramp(t), 0.0)
+        if lay.Q:
+            cap_u = st.capacity[lay.conv_edge][lay.c_conv]  # (Uc, P) each conversion input's capacity
+            w = par.cohort_w[np.newaxis, :, np.newaxis]
+            st.normal[lay.crow] = par.cover[lay.crow] * (w * (par.recipe[lay.crow] * cap_u)[:, np.newaxis, :])
+    if lay.thrift_rows.size and k.thrift_ramp.moving(t):
+        st.thrift_factor[lay.thrift_rows] = 1.0 - par.thrift * np.where(par.thrift_ok, k.thrift_ramp(t), 0.0)
+    if lay.subst_rows.size and k.subst_ramp.moving(t):
+        frac = np.where(par.subst_ok, k.subst_ramp(t), 0.0)
+        st.criticality[lay.subst_rows] = par.crit[lay.subst_rows] - par.subst_drop * frac
+
+
+def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 1: shipments due on day ``t`` arrive and are delivered to the firms using each material.
+
+    Reads the ring slot ``t % B`` into ``st.arrivals`` (E, P) t/day and
+    clears it; each material's arrivals (summed over its edges in order) go
+    to its firms rank by rank, filling each firm's gap to ``st.normal``
+    (see :func:`deliver`), what is left over every gap by ``xshare``; adds to
+    ``st.stock`` (U, C, P) t and takes the arrivals off ``st.pipeline`` (M, P) t.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.ARRIVALS) and _run_compiled(Phase.ARRIVALS, _compiled.arrivals, t, lay, par, st,
+                                                                  0, lay.P):
+        return
+    slot = t % lay.B
+    st.arrivals[:] = st.ring[slot]
+    st.ring[slot] = 0.0
+    arrived = msum(st.arrivals, lay.e_lo, lay.e_hi)
+    st.stock[...] += deliver(k, arrived, np.maximum(st.normal - st.stock, 0.0), par.xshare)
+    st.pipeline[...] -= arrived
+
+
+def stockpile(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 2: the stockpile agency tops the firms up towards the trigger cover.
+
+    Open from ``par.stock_open``; each firm's gap to its share of
+    ``stock_trigger`` (cohort weight x ``vshare``) is filled as a delivery
+    (:func:`deliver`, nothing beyond the gaps), at most ``stock_rate`` a day in
+    all and no more than the stockpile holds. Writes ``st.release`` (M, P)
+    t/day, and updates ``st.stockpile``, ``st.stock`` and ``st.released``.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.STOCKPILE) and _run_compiled(Phase.STOCKPILE, _compiled.stockpile, t, lay, par,
+                                                                   st, 0, lay.P):
+        return
+    open_m = t >= par.stock_open
+    if not open_m.any():
+        st.release.fill(0.0)
+        return
+    w = par.cohort_w[np.newaxis, :, np.newaxis]
+    trig = par.stock_trigger[lay.u_mat][:, np.newaxis, :] * (w * par.vshare[:, np.newaxis, :])
+    need = np.maximum(trig - st.stock, 0.0)
+    sneed = csum(msum(need, lay.u_lo, lay.u_hi))
+    can = open_m & (sneed > 0.0)
+    rel = np.where(can, np.minimum(np.minimum(st.stockpile, par.stock_rate), sneed), 0.0)
+    st.release[:] = rel
+    st.stockpile[...] -= rel
+    if rel.any():
+        st.stock[...] += deliver(k, rel, need, None)
+    st.released[...] += rel
+
+
+def requirements(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 3: catch-up planned today.
+
+    A sector's backlog is dropped after its catch-up window
+    (``par.window_end``); ``st.catch_up`` (S, P) = min(overtime, backlog),
+    a share of daily output. A firm's need of a material is then
+    ``(w_c x base) x thrift_factor`` for a sector's firm and ``(w_c x recipe)
+    x conv_order`` for a conversion's (what was ordered from it yesterday);
+    its catch-up need ``((w_c x base) x catch_up) x thrift_factor``
+    (:func:`consume` forms both).
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.REQUIREMENTS) and _run_compiled(Phase.REQUIREMENTS, _compiled.requirements, t,
+                                                                      lay, par, st, 0, lay.P):
+        return
+    st.backlog[t > par.window_end] = 0.0
+    np.minimum(par.overtime, st.backlog, out=st.catch_up)
+
+
+def consume(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 4: each firm uses its own stock (firms do not pool).
+
+    A firm meets its need if it is short by at most ``ENOUGH`` of it, else
+    uses all it has; catch-up gets only material above the firm's normal
+    stock. Writes ``st.ratio`` and ``st.cu_ratio`` (U, C, P), the shares of
+    the need and of the catch-up need met; ``st.requirement``,
+    ``st.consumption``, ``st.shortfall`` (M, P) t/day and ``st.inventory``
+    (M, P) t, summed over firms in use order within a cohort, then cohorts;
+    updates ``st.stock``.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.CONSUME) and _run_compiled(Phase.CONSUME, _compiled.consume, t, lay, par, st,
+                                                                 0, lay.P):
+        return
+    w = par.cohort_w[np.newaxis, :, np.newaxis]
+    srow, crow = lay.srow, lay.crow
+    base_s = w * par.base[srow][:, np.newaxis, :]  # (Us, C, P) each sector firm's baseline use
+    factor = st.thrift_factor[:, np.newaxis, :]
+    need = np.empty_like(st.stock)
+    need[srow] = base_s * factor
+    need[crow] = (w * par.recipe[crow][:, np.newaxis, :]) * st.conv_order[lay.c_conv][:, np.newaxis, :]
+    have = st.stock
+    enough = need <= have + ENOUGH * need
+    ratio = np.where(enough, 1.0, np.divide(have, need, out=np.ones_like(need), where=~enough))
+    short = np.where(enough, 0.0, need - have)
+    avail = np.where(enough, np.maximum(have - need, 0.0), 0.0)
+    cu_need = np.zeros_like(need)
+    cu_need[srow] = (base_s * st.catch_up[lay.s_sec][:, np.newaxis, :]) * factor
+    surplus = np.maximum(avail - st.normal, 0.0)
+    cu_ok = cu_need <= surplus + ENOUGH * cu_need
+    st.cu_ratio[:] = np.where(cu_ok, 1.0, np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok))
+    short = short + np.where(cu_ok, 0.0, cu_need - surplus)
+    avail = np.where(cu_ok, np.maximum(avail - cu_need, 0.0), avail - surplus)
+    required = need + cu_need
+    used = have - avail
+    st.ratio[:] = ratio
+    st.stock[:] = have - used
+    st.shortfall[:] = csum(msum(short, lay.u_lo, lay.u_hi))
+    st.requirement[:] = csum(msum(required, lay.u_lo, lay.u_hi))
+    st.consumption[:] = csum(msum(used, lay.u_lo, lay.u_hi))
+    st.inventory[:] = csum(msum(st.stock, lay.u_lo, lay.u_hi))
+
+
+def convert(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 4 (conversions): each domestic conversion makes yesterday's order as its scarcest input allows.
+
+    Starts the day's ``st.denied`` (M, P) t/day at 0. A conversion's cohort
+    makes its share of the order times the least ``st.ratio`` over its
+    inputs; the total (exactly the order when no cohort is short) ships for
+    arrival after the edge's transit time less the day it took to make
+    (``st.ring``); what was not made is denied. Clears ``st.conv_order``.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.CONVERT) and _run_compiled(Phase.CONVERT, _compiled.convert, t, lay, par, st,
+                                                                 0, lay.P):
+        return
+    st.denied.fill(0.0)
+    ar = np.arange(lay.P)
+    w = par.cohort_w[:, np.newaxis]
+    for q in range(lay.Q):
+        r = np.ones((lay.C, lay.P))
+        for u in lay.crow[lay.c_conv == q]:
+            r = np.minimum(r, st.ratio[u])
+        full = csum((r < 1.0).astype(np.float64)) == 0.0
+        order_q = st.conv_order[q]
+        made = np.where(full, order_q, np.minimum(csum((w * order_q) * r), order_q))
+        e_q = int(lay.conv_edge[q])
+        st.ring[(t - 1 + par.transit[e_q]) % lay.B, e_q, ar] += made
+        st.denied[lay.conv_mat[q]] += order_q - made
+        st.conv_order[q] = 0.0
+
+
+def produce(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Steps 5-6: output of each firm cohort and sector, lost output, catch-up.
+
+    A cohort's output fraction is the minimum over its sector's materials of
+    ``1 - criticality x (1 - ratio)``; it makes up ``catch_up x`` the same of
+    ``cu_ratio`` if it is at full output. Writes ``st.fraction`` (S, P) (the
+    cohorts' weighted sum), ``st.made_up``, ``st.output`` (fraction plus
+    catch-up made), ``st.lost`` (currency/day) and updates ``st.backlog`` (a
+    ``catch_share`` of the loss joins it, catch-up made leaves it).
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.PRODUCE) and _run_compiled(Phase.PRODUCE, _compiled.produce, t, lay, par, st,
+                                                                 0, lay.P):
+        return
+    S, C, P = lay.S, lay.C, lay.P
+    crit = st.criticality[:, np.newaxis, :]
+    f_c = np.ones((S, C, P))
+    g = np.ones((S, C, P))
+    for x, out in ((st.ratio, f_c), (st.cu_ratio, g)):
+        r_s = x[lay.srow]
+        if (r_s == 1.0).all():
+            continue
+        term = 1.0 - crit * (1.0 - r_s)
+        for i, s in enumerate(lay.s_sec):
+            np.minimum(out[s], term[i], out=out[s])
+    w = par.cohort_w[np.newaxis, :, np.newaxis]
+    st.made_up[:] = csum(w * np.where(f_c == 1.0, st.catch_up[:, np.newaxis, :] * g, 0.0))
+    st.fraction[:] = csum(w * f_c)
+    loss = 1.0 - st.fraction
+    np.maximum(st.backlog + par.catch_share * loss - st.made_up, 0.0, out=st.backlog)
+    st.output[:] = st.fraction + st.made_up
+    st.lost[:] = (loss - st.made_up) * par.daily_output
+
+
+def decide(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 7: licence regimes that end today, and the day's licence decisions.
+
+    A regime ending on day ``t`` lets everything still pending or waiting
+    ship (in order of decision day). Then the volume due today (plus any
+    waiting for the ministry's capacity, at most ``capacity`` decided a
+    working day) is decided: ``approve`` of it ships (``st.ring`` after the
+    edge's transit time), ``reject`` is denied (``st.denied``), ``pending``
+    is decided again after another processing time (``st.lic_due``). Takes
+    the day's denials off ``st.pipeline``.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.DECIDE) and _run_compiled(Phase.DECIDE, _compiled.decide, t, lay, par, st,
+                                                                0, lay.P):
+        return
+    B, P = lay.B, lay.P
+    slot = t % B
+    ar = np.arange(P)
+    for i in range(lay.L):
+        j, e_l = int(lay.lic_meas[i]), int(lay.lic_edge[i])
+        buf, wait = st.lic_due[i], st.lic_waiting[i]
+        ending = par.end[j] == t
+        if ending.any():
+            total = wait.copy()
+            for dd in range(B):  # in order of decision day
+                total += buf[(t + dd) % B]
+            st.ring[(t + par.transit[e_l]) % B, e_l, ar] += np.where(ending, total, 0.0)
+            buf[:, ending] = 0.0
+            wait[ending] = 0.0
+        due = buf[slot] + wait
+        buf[slot] = 0.0
+        if not due.any():
+            continue
+        h = _phase_of(lay.reg_days[j], t)
+        if lay.limited[j]:
+            decided = np.minimum(due, par.capacity[j, h]) if lay.working[t] else np.zeros(P)
+            wait[:] = due - decided
+        else:
+            decided = due
+        approved = decided * par.approve[j, h]
+        st.ring[(t + par.transit[e_l]) % B, e_l, ar] += approved
+        st.denied[lay.edge_m[e_l]] += decided * par.reject[j, h]
+        pending = decided * par.pending[j, h]
+        again = lay.nth[lay.cum[t] + review_days(par.lic_x[i, t], 0.0)] % B
+        buf[again, ar] += pending
+    st.pipeline[...] -= st.denied
+
+
+def _measures_today(k: Kernel, t: int) -> list[int]:
+    """Set the measure in force on each edge on day ``t`` (``st.cov, kind, passing, leak, exempt, ahead``).
+
+    Returns the measures active on some path.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    P = lay.P
+    rows_all = lay.measured
+    st.cov[rows_all] = 0.0
+    st.kind[rows_all] = -1
+    st.passing[rows_all] = 0.0
+    st.leak[rows_all] = 0.0
+    st.exempt[rows_all] = 0.0
+    st.ahead[rows_all] = 0.0
+    active = []
+    for j in range(lay.J):
+        act = (par.start[j] <= t) & (t < par.end[j])
+        if not act.any():
+            continue
+        active.append(j)
+        rows = lay.me_rows[lay.me_lo[j]:lay.me_hi[j]]
+        st.cov[rows] = np.where(act, par.coverage[j], st.cov[rows])
+        st.kind[rows] = np.where(act, lay.meas_kind[j], st.kind[rows])
+        if lay.meas_kind[j] == MeasureKind.LICENCE:
+            h = _phase_of(lay.reg_days[j], t)
+            lk = pass_share(t, np.zeros(P), par.leakage[j], par.start[j], par.leak_lag[j], par.leak_days[j])
+            st.leak[rows] = np.where(act, lk, st.leak[rows])
+            st.exempt[rows] = np.where(act, par.exempt[j, h], st.exempt[rows])
+            need_lic = par.coverage[j] * (1.0 - par.exempt[j, h])  # planned without counting on leakage
+            st.ahead[rows] = np.where(act, need_lic * par.lead[j, h], st.ahead[rows])
+        else:
+            passing = pass_share(t, par.quota[j], par.leakage[j], par.start[j], par.leak_lag[j], par.leak_days[j])
+            st.passing[rows] = np.where(act, passing, st.passing[rows])
+    return active
+
+
+def order(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Steps 7-8: the importer orders up to its target position; what ships and what applies.
+
+    The target is the order-up-to position (``par.target``) until the
+    disruption is known, then inventory cover plus the pipeline the current
+    supply mix needs (and, under a licence, the wait planned for), plus the
+    stockpile released so far and the material for the sectors' backlog.
+    Once known, alternatives (edges under no measure) get the share at risk
+    first, up to their capacity (a conversion's: at most what its firms'
+    input stocks make); the rest goes by baseline share. Under a measure the
+    uncovered users buy as before up to their baseline flow; a ban's or
+    quota's covered users get their pass share; a licence's apply (less the
+    exempt and leaking shares). Writes ``st.orders``, ``st.ship``,
+    ``st.apply`` (E, P) t, the measure in force on each edge, and
+    ``st.premium`` (P,) currency (extra cost on shipments above an edge's
+    baseline flow once the disruption is known).
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.ORDER) and _run_compiled(Phase.ORDER, _compiled.order, t, lay, par, st,
+                                                               0, lay.P):
+        return
+    em = lay.edge_m
+    known_m = t >= par.trigger  # (M, P)
+    any_known = bool(known_m.any())
+    active = _measures_today(k, t)
+    kinds_on = {int(lay.meas_kind[j]) for j in active}
+    aff = st.kind >= 0
+    alt = ~aff
+    share, share_d = par.share, par.share_d
+
+    def esum(x: FloatArray) -> FloatArray:
+        return msum(x, lay.e_lo, lay.e_hi)
+
+    caps = st.capacity
+    if lay.Q:  # a conversion's capacity as importers see it: at most what its firms' input stocks can make
+        caps = caps.copy()
+        for qi in range(lay.Q):
+            e_q = int(lay.conv_edge[qi])
+            for u in lay.crow[lay.c_conv == qi]:
+                caps[e_q] = np.minimum(caps[e_q], csum(st.stock[u]) / par.recipe[u])
+
+    def split(Qm: FloatArray) -> FloatArray:
+        """Orders (E, P) for order sizes ``Qm`` (M, P) once a disruption is known."""
+        if active:
+            cap_alt = esum(np.where(alt, caps, 0.0))
+            any_aff = esum(aff.astype(np.float64)) > 0.0
+            at_risk = esum(np.where(aff, share * (1.0 - st.cov), 0.0))
+            want = np.where(any_aff, Qm * (1.0 - at_risk), Qm)
+        else:
+            cap_alt = esum(caps)
+            want = Qm
+        to_alt = np.minimum(cap_alt, want)
+        frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
+        rest = Qm - to_alt
+        if active:
+            q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
+            base = esum(np.where(aff, share, 0.0))
+            frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
+            return np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
+        return to_alt[em] * frac_alt + rest[em] * share
+
+    tgt = par.target
+    if any_known:
+        # the pipeline the current supply mix needs: a day's demand split as today's order would be
+        qd = split(par.demand)
+        tgt = np.where(known_m, par.cover_d + esum(qd * par.transit_f), par.target)
+        if MeasureKind.LICENCE in kinds_on:
+            # under a licence, importers also order ahead by the processing time they plan for
+            licensed_m = esum((st.kind == MeasureKind.LICENCE).astype(np.float64)) > 0.0
+            tgt = np.where(known_m & licensed_m, tgt + esum(qd * st.ahead), tgt)
+    # released stockpile is a bridge, not a substitute for imports; material to make up the
+    # sectors' backlog of lost output is ordered on top of the usual target
+    if st.backlog.any():
+        for_backlog = np.zeros((lay.U, lay.P))
+        for_backlog[lay.srow] = par.pair_base * st.backlog[lay.s_sec]
+        Qm = np.maximum(((tgt + st.released) + msum(for_backlog, lay.u_lo, lay.u_hi)) - (st.inventory + st.pipeline),
+                        0.0)
+    else:
+        Qm = np.maximum(((tgt + st.released) + 0.0) - (st.inventory + st.pipeline), 0.0)  # (M, P)
+    Qe = Qm[em]
+    if not any_known:
+        # nobody knows of a disruption yet: orders split by baseline shares
+        q = share * Qe
+    else:
+        q = split(Qm)
+        if not known_m.all():
+            q = np.where(known_m[em], q, share * Qe)
+    q[~(Qe > 0.0)] = 0.0
+    st.orders[:] = q
+    # 8. ship, drop (ban, quota) or apply (licence)
+    if not active:
+        ship, apply = q, np.zeros_like(q)
+    else:
+        cov = st.cov
+        covered = q * cov
+        # uncovered users buy as before, up to their baseline flow
+        ship = np.where(aff, np.minimum(q, share_d) * (1.0 - cov), q)
+        if kinds_on & {MeasureKind.BAN, MeasureKind.QUOTA}:
+            # ban, quota: the covered users' pass share (quota plus leakage) of their baseline flow
+            passing = (st.kind == MeasureKind.BAN) | (st.kind == MeasureKind.QUOTA)
+            ship = np.where(passing, ship + np.minimum(covered, (st.passing * cov) * share_d), ship)
+        if MeasureKind.LICENCE in kinds_on:
+            # licence: users exempted by general licences buy as uncovered users do; the rest applies
+            lic = st.kind == MeasureKind.LICENCE
+            ex = st.exempt
+            ship = np.where(lic, ship + np.minimum(q, share_d) * (cov * ex), ship)
+            # leakage: gets through without a licence, up to the baseline flow
+            ship = np.where(lic, ship + np.minimum(q, share_d) * ((cov * (1.0 - ex)) * st.leak), ship)
+            apply = np.where(lic, (covered * (1.0 - ex)) * (1.0 - st.leak), 0.0)
+        else:
+            apply = np.zeros_like(q)
+    st.ship[:] = ship
+    st.apply[:] = apply
+    rows = lay.prem_rows
+    if rows.size and any_known:  # extra cost on shipments above baseline flow, once a disruption is known
+        extra_q = np.maximum(ship[rows] - share_d[rows], 0.0)
+        if not known_m.all():
+            extra_q *= known_m[em[rows]]
+        st.premium[:] = (extra_q * par.price[rows] * par.premium[rows]).sum(axis=0)
+
+
+def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
+    """Step 8: shipments leave for their transit time, applications enter the licence queues.
+
+    Writes ``st.placed`` (M, P) t/day (shipped plus applied) and adds it to
+    ``st.pipeline``; an order to a domestic conversion becomes
+    ``st.conv_order`` (made tomorrow); every other shipment is scheduled in
+    ``st.ring`` for day ``t + transit``; an application under an active
+    licence is due for its first decision after acceptance plus its drawn
+    processing time (working days), in ``st.lic_due``.
+    """
+    lay, par, st = k.lay, k.par, k.st
+    if compiled and compiled_ok(Phase.DISPATCH) and _run_compiled(Phase.DISPATCH, _compiled.dispatch, t, lay, par,
+                                                                  st, 0, lay.P):
+        return
+    B, P = lay.B, lay.P
+    ship, apply = st.ship, st.apply
+    st.placed[:] = msum(ship, lay.e_lo, lay.e_hi) + msum(apply, lay.e_lo, lay.e_hi)
+    st.pipeline[...] += st.placed
+    if lay.Q:  # a domestic conversion makes tomorrow what is ordered from it today
+        st.conv_order[:] = ship[lay.conv_edge]
+    ar = np.arange(P)
+    nc = np.flatnonzero(~lay.is_conv_edge)
+    st.ring[(t + par.transit[nc]) % B, nc[:, np.newaxis], ar[np.newaxis, :]] += ship[nc]
+    for i in range(lay.L):
+        j, e_l = int(lay.lic_meas[i]), int(lay.lic_edge[i])
+        act = (par.start[j] <= t) & (t < par.end[j])
+        if not act.any():
+            continue
+        # applications enter the queue: first decision after acceptance plus a processing time
+        dslot = lay.nth[lay.cum[t] + review_days(par.lic_x[i, t], par.accept[j])] % B
+        st.lic_due[i][dslot, ar] += np.where(act, apply[e_l], 0.0)
+
+
+def deliver(k: Kernel, amount: FloatArray, gap: FloatArray, share: FloatArray | None) -> FloatArray:
+    """Share deliveries ``amount`` (M, P) t among the firms: what each firm gets, (U, C, P) t.
+
+    Rank by rank, each firm's ``gap`` (U, C, P) t is filled when the amount
+    left covers the rank's gaps; otherwise the amount left is shared within
+    the rank, ``1 - triage`` of it pro rata to the gaps and ``triage`` to the
+    uses in order of value (each use's gap in full before the next; its
+    cohorts pro rata to their gaps). With ``share`` (U, P), what is left
+    after every gap goes to the firms by cohort weight x ``share``. The SimPy
+    engine's ``deliver``, for every path at once.
+    """
+    lay, par = k.lay, k.par
+    um = lay.u_mat
+    x = np.zeros_like(gap)
+    rem = amount.copy()
+    for ri in range(lay.n_ranks):
+        mask = (lay.rank_of == ri)[:, np.newaxis, np.newaxis]
+        G = csum(msum(gap if lay.n_ranks == 1 else np.where(mask, gap, 0.0), lay.u_lo, lay.u_hi))  # (M, P)
+        has = G > 0.0
+        if not has.any():
+            continue
+        fill = has & (rem >= G)
+        part = has & ~fill
+        fill_u = np.broadcast_to(fill[um][:, np.newaxis, :], gap.shape)
+        part_u = np.broadcast_to(part[um][:, np.newaxis, :], gap.shape)
+        if lay.n_ranks > 1:
+            fill_u = fill_u & mask
+            part_u = part_u & mask
+        x = np.where(fill_u, gap, x)
+        if part.any():
+            G_u = np.broadcast_to(G[um][:, np.newaxis, :], gap.shape)
+            pro = rem[um][:, np.newaxis, :] * np.divide(gap, G_u, out=np.zeros_like(gap), where=G_u > 0.0)
+            if lay.g_hi.size and bool((lay.g_hi > lay.g_lo).any()):
+                greedy = np.zeros_like(gap)
+                for m in range(lay.M):
+                    gi = m * lay.n_ranks + ri
+                    a, b = int(lay.g_lo[gi]), int(lay.g_hi[gi])
+                    if b == a or not part[m].any():
+                        continue
+                    by_row = par.value_order[a:b]  # (n, P) the group's uses by value, highest first
+                    rows = np.sort(by_row[:, 0])
+                    by_value = np.searchsorted(rows, by_row)
+                    Gu = csum(gap[rows])  # (n, P)
+                    sortedG = np.take_along_axis(Gu, by_value, axis=0)
+                    before = np.zeros_like(sortedG)
+                    if len(rows) > 1:
+                        before[1:] = np.cumsum(sortedG[:-1], axis=0)
+                    give_s = np.minimum(sortedG, np.maximum(rem[m] - before, 0.0))
+                    give = np.empty_like(give_s)
+                    np.put_along_axis(give, by_value, give_s, axis=0)
+                    Gt = np.broadcast_to(Gu[:, np.newaxis, :], gap[rows].shape)
+                    greedy[rows] = give[:, np.newaxis, :] * np.divide(gap[rows], Gt, out=np.zeros_like(Gt),
+                                                                      where=Gt > 0.0)
+                tri = par.triage[np.newaxis, np.newaxis, :]
+                pro = np.where(tri > 0.0, (1.0 - tri) * pro + tri * greedy, pro)
+            x = np.where(part_u, pro, x)
+        rem = np.where(fill, rem - G, np.where(part, 0.0, rem))
+    if share is not None:
+        left = rem[um][:, np.newaxis, :]
+        w = par.cohort_w[np.newaxis, :, np.newaxis]
+        x = np.where(left > 0.0, x + left * (w * share[:, np.newaxis, :]), x)
+    return x
+
+
+PHASES: dict[Phase, Callable[[Kernel, int, bool], None]] = {
+    Phase.RAMPS: ramps,
+    Phase.ARRIVALS: arrivals,
+    Phase.STOCKPILE: stockpile,
+    Phase.REQUIREMENTS: requirements,
+    Phase.CONSUME: consume,
+    Phase.CONVERT: convert,
+    Phase.PRODUCE: produce,
+    Phase.DECIDE: decide,
+    Phase.ORDER: order,
+    Phase.DISPATCH: dispatch,
+}
+"""The phase functions of a day by phase (``RECORD`` is the recorders'), in :data:`DAILY_STEP` order."""

@@ -1,0 +1,734 @@
+"""The vectorised engine's state: named arrays, paths last, built in one place.
+
+Three named tuples hold everything the phases read and write (named tuples of
+arrays and numbers, so the compiled phases take them as they are):
+
+- :class:`Layout`: the structure, the same on every path: supply *edges*
+  (source-material pairs a source supplies, grouped by material), *uses*
+  (``PathParams.users``: sector-material pairs and domestic conversions'
+  inputs, grouped by material), delivery ranks, measures and licence queues,
+  the working-day calendar;
+- :class:`Params`: per-path numbers, constant over the run;
+- :class:`State`: what the day's phases change, and the day's flows that the
+  recorders see (:class:`DayState` is their view of it).
+
+Axes: ``P`` paths (always last, contiguous), ``C`` firm cohorts, ``M``
+materials, ``E`` edges, ``U`` uses, ``Us`` uses by sectors, ``S`` sectors,
+``Q`` domestic conversions, ``J`` measures, ``L`` licence queues (one per
+licensed measure and edge), ``B`` days of the ring buffer of future arrivals
+(indexed by ``day % B``), ``H`` phases of a licence regime. A *firm* is one
+cohort of one use; firm arrays are (U, C, P). Quantities are in tonnes (t),
+flows in t/day, times in days, money in the scenario's currency.
+
+:func:`build` sets up all three for a block of paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.draws import Draws
+from simulator.engines.rules import Ramp, licence_calendar
+from simulator.params import NEVER, PathParams
+from simulator.scenario import Scenario
+
+__all__ = ["DayState", "Kernel", "Layout", "Params", "State", "allocate", "build", "csum", "msum"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+BIG_DAY = 2**62
+"""Pads a licence regime's phase days: a phase that never starts."""
+
+
+class Layout(NamedTuple):
+    """The structure of a block: sizes and index arrays, the same on every path.
+
+    Attributes
+    ----------
+    P, C, T, B, M, K, S, U, E, Q, J, L : int
+        Paths, cohorts, days, ring days, materials, sources, sectors, uses,
+        edges, conversions, measures, licence queues.
+    n_ranks : int
+        Distinct delivery ranks.
+    edge_k, edge_m : ndarray of shape (E,), int
+        Source and material of each edge, grouped by material (sources in order).
+    e_lo, e_hi : ndarray of shape (M,), int
+        Edges ``[e_lo[m], e_hi[m])`` are material m's.
+    is_conv_edge : ndarray of shape (E,), bool
+        The edge is a domestic conversion's product.
+    u_mat, u_sec, u_conv : ndarray of shape (U,), int
+        Each use's material, sector (-1 for a conversion's input), conversion (-1 for a sector).
+    u_lo, u_hi : ndarray of shape (M,), int
+        Uses ``[u_lo[m], u_hi[m])`` are material m's (sectors in order, then conversions).
+    rank_of : ndarray of shape (U,), int
+        Index of each use's delivery rank among the distinct ranks (0 served first).
+    srow, s_sec, s_mat : ndarray of shape (Us,), int
+        Uses by sectors: their row, sector and material.
+    urow_s : ndarray of shape (U,), int
+        Index of a use among ``srow`` (-1 for a conversion's input).
+    crow, c_conv : ndarray of shape (Uc,), int
+        Conversions' inputs: their row and conversion.
+    conv_edge, conv_mat : ndarray of shape (Q,), int
+        Each conversion's edge and product.
+    g_lo, g_hi : ndarray of shape (M x n_ranks,), int
+        With triage, rows ``[g_lo, g_hi)`` of ``Params.value_order`` are the uses of (material, rank).
+    meas_kind : ndarray of shape (J,), int
+        :class:`~simulator.engines.rules.MeasureKind` of each measure.
+    me_lo, me_hi : ndarray of shape (J,), int; me_rows : ndarray, int
+        Edges ``me_rows[me_lo[j]:me_hi[j]]`` are under measure j.
+    measured : ndarray, int
+        Edges under some measure.
+    lic_meas, lic_edge : ndarray of shape (L,), int
+        Measure and edge of each licence queue.
+    reg_days : ndarray of shape (J, H), int
+        Day each licence phase starts (padded with a day that never comes).
+    limited : ndarray of shape (J,), bool
+        Some phase of the regime has a capacity limit.
+    cum, nth : ndarray, int
+        The working-day calendar (:func:`simulator.engines.rules.licence_calendar`).
+    working : ndarray of shape (T,), bool
+        Day t is a working day.
+    ramp_rows, thrift_rows, subst_rows, prem_rows : ndarray, int
+        Edges whose capacity can ramp up; sector uses that can thrift; sector
+        uses whose criticality can fall; edges that charge a premium.
+    ramp_first, ramp_done, thrift_first, thrift_done, subst_first, subst_done : float
+        The days between which each kind of ramp can move (see :meth:`~simulator.engines.rules.Ramp.moving`).
+    """
+
+    P: int
+    C: int
+    T: int
+    B: int
+    M: int
+    K: int
+    S: int
+    U: int
+    E: int
+    Q: int
+    J: int
+    L: int
+    n_ranks: int
+    edge_k: IntArray
+    edge_m: IntArray
+    e_lo: IntArray
+    e_hi: IntArray
+    is_conv_edge: BoolArray
+    u_mat: IntArray
+    u_sec: IntArray
+    u_conv: IntArray
+    u_lo: IntArray
+    u_hi: IntArray
+    rank_of: IntArray
+    srow: IntArray
+    s_sec: IntArray
+    s_mat: IntArray
+    urow_s: IntArray
+    crow: IntArray
+    c_conv: IntArray
+    conv_edge: IntArray
+    conv_mat: IntArray
+    g_lo: IntArray
+    g_hi: IntArray
+    meas_kind: IntArray
+    me_lo: IntArray
+    me_hi: IntArray
+    me_rows: IntArray
+    measured: IntArray
+    lic_meas: IntArray
+    lic_edge: IntArray
+    reg_days: IntArray
+    limited: BoolArray
+    cum: IntArray
+    nth: IntArray
+    working: BoolArray
+    ramp_rows: IntArray
+    thrift_rows: IntArray
+    subst_rows: IntArray
+    prem_rows: IntArray
+    ramp_first: float
+    ramp_done: float
+    thrift_first: float
+    thrift_done: float
+    subst_first: float
+    subst_done: float
+
+
+class Params(NamedTuple):
+    """Per-path numbers of a block, constant over the run, paths last.
+
+    Attributes
+    ----------
+    cohort_w : ndarray of shape (C,)
+        Each cohort's share of every use.
+    demand, target, cover_d : ndarray of shape (M, P), t/day, t, t
+        Baseline daily demand; order-up-to position before a disruption is
+        known (cover plus baseline pipeline); normal inventory (cover x demand).
+    trigger : ndarray of shape (M, P), int, days
+        Day a disruption of the material is known (``NEVER``: none).
+    stock_open : ndarray of shape (M, P), int, days
+        Day the stockpile agency opens (``NEVER``: never).
+    stock_trigger, stock_rate : ndarray of shape (M, P), t, t/day
+        Release towards this inventory; at most this a day.
+    share, share_d : ndarray of shape (E, P), share, t/day
+        Baseline share of each edge in its material's supply, and its baseline flow.
+    extra : ndarray of shape (E, P), t/day
+        Extra capacity once fully ramped up.
+    price, premium : ndarray of shape (E, P), currency/t, share
+        The material's price and the edge's premium over it.
+    transit : ndarray of shape (E, P), int, days; transit_f : the same as float
+    ramp_begin, ramp_days : ndarray of shape (R, P), days; ramp_ok : bool
+        Capacity ramps of ``Layout.ramp_rows`` (``ramp_ok``: the disruption is ever known).
+    base : ndarray of shape (U, P), t/day
+        Each use's baseline use (a conversion input's at the conversion's baseline output).
+    recipe : ndarray of shape (U, P), t per t
+        A conversion input's tonnes per tonne made (0 for a sector).
+    cover : ndarray of shape (U, C, P), days
+        Each firm's normal cover.
+    vshare, xshare : ndarray of shape (U, P)
+        A use's share of its material's baseline use (stockpile releases), and
+        of the sectors' baseline use (deliveries beyond every gap); a firm's
+        share is its cohort's weight times this.
+    value_order : ndarray of shape (n, P), int
+        With triage, the uses of each (material, rank) in order of value, highest first.
+    triage : ndarray of shape (P,)
+        Share of scarce deliveries that goes by value first.
+    crit : ndarray of shape (Us, P)
+        Criticality of each sector use before substitution.
+    subst_begin, subst_days : ndarray of shape (Rs, P), days; subst_ok : bool
+    subst_drop : ndarray of shape (Rs, P)
+        Criticality minus its floor.
+    thrift : ndarray of shape (Rt, P), share
+    thrift_begin, thrift_days : ndarray of shape (Rt, P), days; thrift_ok : bool
+    pair_base : ndarray of shape (Us, P), t/day
+        Baseline use of each sector use.
+    overtime, catch_share : ndarray of shape (S, P), share of daily output
+    daily_output : ndarray of shape (S, P), currency/day
+    window_end : ndarray of shape (S, P), days
+        Last day catch-up can be made.
+    start, end : ndarray of shape (J, P), int, days
+        Each measure is active on days ``start <= t < end``.
+    coverage, quota, leakage, leak_lag, leak_days : ndarray of shape (J, P)
+    approve, reject, pending, exempt, capacity, lead : ndarray of shape (J, H, P)
+        Each licence phase's shares of the volume decided, exempt share,
+        t per working day (``inf``: no limit), planned wait in calendar days.
+    accept : ndarray of shape (J, P), working days
+    lic_x : ndarray of shape (L, T, P), working days
+        Drawn processing time of an application filed (or decided again) on each day.
+    """
+
+    cohort_w: FloatArray
+    demand: FloatArray
+    target: FloatArray
+    cover_d: FloatArray
+    trigger: IntArray
+    stock_open: IntArray
+    stock_trigger: FloatArray
+    stock_rate: FloatArray
+    share: FloatArray
+    share_d: FloatArray
+    extra: FloatArray
+    price: FloatArray
+    premium: FloatArray
+    transit: IntArray
+    transit_f: FloatArray
+    ramp_begin: FloatArray
+    ramp_days: FloatArray
+    ramp_ok: BoolArray
+    base: FloatArray
+    recipe: FloatArray
+    cover: FloatArray
+    vshare: FloatArray
+    xshare: FloatArray
+    value_order: IntArray
+    triage: FloatArray
+    crit: FloatArray
+    subst_begin: FloatArray
+    subst_days: FloatArray
+    subst_ok: BoolArray
+    subst_drop: FloatArray
+    thrift: FloatArray
+    thrift_begin: FloatArray
+    thrift_days: FloatArray
+    thrift_ok: BoolArray
+    pair_base: FloatArray
+    overtime: FloatArray
+    catch_share: FloatArray
+    daily_output: FloatArray
+    window_end: FloatArray
+    start: IntArray
+    end: IntArray
+    coverage: FloatArray
+    quota: FloatArray
+    leakage: FloatArray
+    leak_lag: FloatArray
+    leak_days: FloatArray
+    approve: FloatArray
+    reject: FloatArray
+    pending: FloatArray
+    exempt: FloatArray
+    capacity: FloatArray
+    lead: FloatArray
+    accept: FloatArray
+    lic_x: FloatArray
+
+
+class State(NamedTuple):
+    """What the phases change, paths last. Stocks are in t, flows in t/day.
+
+    Attributes
+    ----------
+    stock : ndarray of shape (U, C, P), t
+        Each firm's stock.
+    normal : ndarray of shape (U, C, P), t
+        Each firm's normal stock (cover x use; a conversion's follows its capacity).
+    ratio, cu_ratio : ndarray of shape (U, C, P)
+        Share of today's need, and of today's catch-up need, each firm met (``CONSUME``).
+    stockpile, pipeline, released : ndarray of shape (M, P), t
+        National stockpile; ordered and not arrived; stockpile released so far.
+    inventory : ndarray of shape (M, P), t
+        Firms' stock of each material after today's production.
+    release, requirement, consumption, shortfall, placed, denied : ndarray of shape (M, P), t/day
+        The day's flows (denied: rejected by licence decisions or not made by a conversion).
+    arrivals : ndarray of shape (E, P), t/day
+        The day's arrivals on each edge.
+    capacity : ndarray of shape (E, P), t/day
+        Each edge's capacity: baseline flow plus the extra capacity ramped up.
+    orders, ship, apply : ndarray of shape (E, P), t
+        Today's orders; what of them ships; what applies for a licence.
+    cov, passing, leak, exempt, ahead : ndarray of shape (E, P)
+        The measure in force on each edge today: coverage; a ban's or quota's
+        pass share; a licence's leakage and exempt shares; days ordered ahead
+        per unit of a day's order.
+    kind : ndarray of shape (E, P), int
+        Its :class:`~simulator.engines.rules.MeasureKind`, or -1.
+    ring : ndarray of shape (B, E, P), t
+        Arrivals scheduled on each future day ``d`` at ``ring[d % B]``.
+    lic_due : ndarray of shape (L, B, P), t
+        Applications due for a decision on day ``d`` at ``lic_due[:, d % B]``.
+    lic_waiting : ndarray of shape (L, P), t
+        Volume waiting for the ministry's capacity.
+    conv_order : ndarray of shape (Q, P), t
+        Ordered from each conversion, made the next day.
+    backlog : ndarray of shape (S, P), days of output
+        Lost output still to be made up.
+    catch_up : ndarray of shape (S, P), share of daily output
+        Catch-up planned today.
+    fraction, output : ndarray of shape (S, P), share of daily output
+        Output before and after catch-up.
+    made_up : ndarray of shape (S, P), share of daily output
+    lost : ndarray of shape (S, P), currency/day
+    thrift_factor : ndarray of shape (Us, P)
+        Use per unit of output relative to baseline.
+    criticality : ndarray of shape (Us, P)
+        Today's criticality of each sector use.
+    premium : ndarray of shape (P,), currency/day
+        Extra cost paid today.
+    w_gap, w_inner, w_total, w_G, w_rem_r, w_mode, w_rem, w_give, w_gsum, w_acc, w_f, w_g : ndarray
+        Scratch of the compiled phases, by path (so blocks of paths use their own
+        columns): a material's firms' gaps (width, C, P), their sums by rank (R, C, P)
+        and over all firms (C, P); each rank's total gap, amount left and mode (R, P);
+        the amount left (P,); triage's give and per-use gaps (U, P); consumption's sums
+        (4, C, P); each sector cohort's output and catch-up fractions (S, C, P). Not state:
+        a phase writes what it reads.
+    """
+
+    stock: FloatArray
+    normal: FloatArray
+    ratio: FloatArray
+    cu_ratio: FloatArray
+    stockpile: FloatArray
+    pipeline: FloatArray
+    released: FloatArray
+    inventory: FloatArray
+    release: FloatArray
+    requirement: FloatArray
+    consumption: FloatArray
+    shortfall: FloatArray
+    placed: FloatArray
+    denied: FloatArray
+    arrivals: FloatArray
+    capacity: FloatArray
+    orders: FloatArray
+    ship: FloatArray
+    apply: FloatArray
+    cov: FloatArray
+    passing: FloatArray
+    leak: FloatArray
+    exempt: FloatArray
+    ahead: FloatArray
+    kind: IntArray
+    ring: FloatArray
+    lic_due: FloatArray
+    lic_waiting: FloatArray
+    conv_order: FloatArray
+    backlog: FloatArray
+    catch_up: FloatArray
+    fraction: FloatArray
+    output: FloatArray
+    made_up: FloatArray
+    lost: FloatArray
+    thrift_factor: FloatArray
+    criticality: FloatArray
+    premium: FloatArray
+    w_gap: FloatArray
+    w_inner: FloatArray
+    w_total: FloatArray
+    w_G: FloatArray
+    w_rem_r: FloatArray
+    w_mode: IntArray
+    w_rem: FloatArray
+    w_give: FloatArray
+    w_gsum: FloatArray
+    w_acc: FloatArray
+    w_f: FloatArray
+    w_g: FloatArray
+
+    def copy(self) -> State:
+        """A deep copy (every array copied)."""
+        return State._make(np.array(a, copy=True) for a in self)
+
+
+class DayState:
+    """The recorders' view of one day, paths last. Arrays are reused: copy to keep.
+
+    Attributes (shapes with P last): ``inv, stock, pipe`` (M, P) end of day;
+    ``arrivals_e`` (E, P) arrivals on each supply edge (a source-material pair
+    listed in ``edge_k, edge_m``); ``release, requirement, consumption,
+    shortfall, placed, denied`` (M, P); ``f, output, lost`` (S, P);
+    ``premium`` (P,).
+    """
+
+    __slots__ = (
+        "arrivals_e",
+        "consumption",
+        "denied",
+        "edge_k",
+        "edge_m",
+        "f",
+        "inv",
+        "lost",
+        "output",
+        "pipe",
+        "placed",
+        "premium",
+        "release",
+        "requirement",
+        "shortfall",
+        "stock",
+    )
+
+    def __init__(self, M: int, K: int, S: int, P: int, edge_k: IntArray | None = None,
+                 edge_m: IntArray | None = None) -> None:
+        if edge_k is None or edge_m is None:
+            edge_k, edge_m = np.repeat(np.arange(K), M), np.tile(np.arange(M), K)
+        self.edge_k, self.edge_m = edge_k, edge_m
+        self.inv = np.zeros((M, P))
+        self.stock = np.zeros((M, P))
+        self.pipe = np.zeros((M, P))
+        self.arrivals_e = np.zeros((len(edge_k), P))
+        self.release = np.zeros((M, P))
+        self.requirement = np.zeros((M, P))
+        self.shortfall = np.zeros((M, P))
+        self.consumption = np.zeros((M, P))
+        self.placed = np.zeros((M, P))
+        self.denied = np.zeros((M, P))
+        self.f = np.ones((S, P))
+        self.output = np.ones((S, P))
+        self.lost = np.zeros((S, P))
+        self.premium = np.zeros(P)
+
+    @classmethod
+    def view(cls, lay: Layout, st: State) -> DayState:
+        """The recorders' view of a kernel's state (no copy: the arrays are the state's)."""
+        ds = cls.__new__(cls)
+        ds.edge_k, ds.edge_m = lay.edge_k, lay.edge_m
+        ds.inv, ds.stock, ds.pipe = st.inventory, st.stockpile, st.pipeline
+        ds.arrivals_e = st.arrivals
+        ds.release, ds.requirement, ds.consumption = st.release, st.requirement, st.consumption
+        ds.shortfall, ds.placed, ds.denied = st.shortfall, st.placed, st.denied
+        ds.f, ds.output, ds.lost, ds.premium = st.fraction, st.output, st.lost, st.premium
+        return ds
+
+
+@dataclass
+class Kernel:
+    """A block's layout, parameters and state, with the ramps' schedules the NumPy phases use."""
+
+    lay: Layout
+    par: Params
+    st: State
+    ramp: Ramp
+    thrift_ramp: Ramp
+    subst_ramp: Ramp
+
+    @property
+    def day(self) -> DayState:
+        """The recorders' view of the state."""
+        return DayState.view(self.lay, self.st)
+
+
+_A = TypeVar("_A", bound=npt.NDArray[Any])
+
+
+def _c(a: _A) -> _A:
+    """``a`` C-contiguous (the compiled phases are compiled for contiguous arrays)."""
+    return np.ascontiguousarray(a)  # type: ignore[return-value]
+
+
+def _rows(a: FloatArray, idx: tuple[IntArray, ...]) -> FloatArray:
+    """Select ``a[:, i, j]`` for index arrays and put paths last, contiguous."""
+    sel: tuple[slice | IntArray, ...] = (slice(None), *idx)
+    return np.ascontiguousarray(a[sel].T)
+
+
+def msum(x: FloatArray, lo: IntArray, hi: IntArray) -> FloatArray:
+    """Sum rows ``[lo[m], hi[m])`` of ``x`` (n, ...) for each m, one row after another (0 for none).
+
+    Returns an array of shape (len(lo), ...): the order of addition of the SimPy engine.
+    """
+    out = np.zeros((len(lo), *x.shape[1:]))
+    for i in range(len(lo)):
+        a, b = int(lo[i]), int(hi[i])
+        if b > a:
+            acc = out[i]
+            acc[...] = x[a]
+            for r in range(a + 1, b):
+                acc += x[r]
+    return out
+
+
+def csum(x: FloatArray) -> FloatArray:
+    """Sum a firm array (..., C, P) over cohorts, in cohort order: (..., P)."""
+    acc = np.array(x[..., 0, :], copy=True)
+    for c in range(1, x.shape[-2]):
+        acc += x[..., c, :]
+    return acc
+
+
+def _i(x: list[int] | npt.NDArray[np.generic]) -> IntArray:
+    return np.ascontiguousarray(np.asarray(x, dtype=np.int64).reshape(-1))
+
+
+def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
+    """Lay out a block of paths and set up its day-0 state (goods already in transit, normal stocks).
+
+    Parameters
+    ----------
+    sc : Scenario
+    pp : PathParams
+        Per-path parameters of the block's ``P`` paths.
+    draws : Draws
+        The block's draws (licence processing times).
+
+    Returns
+    -------
+    Kernel
+    """
+    P, T = pp.n_paths, pp.n_days
+    M, K, S, J = len(sc.materials), len(sc.sources), len(sc.sectors), len(sc.policy)
+    mats, srcs = sc.material_ids, sc.source_ids
+
+    # ---- edges (k, m) grouped by material; uses grouped by material (see PathParams.users)
+    edges = [(k, m) for m in range(M) for k in range(K) if mats[m] in sc.sources[srcs[k]].supply]
+    E = len(edges)
+    ek = _i([e[0] for e in edges])
+    em = _i([e[1] for e in edges])
+    e_lo = _i(np.searchsorted(em, np.arange(M)))
+    e_hi = _i([*e_lo[1:], E])
+    users = pp.users
+    U = users.n
+    um, usec, uconv = _i(users.material), _i(users.sector), _i(users.conversion)
+    u_lo = _i([a for a, _ in users.bounds])
+    u_hi = _i([b for _, b in users.bounds])
+    srow = _i(np.flatnonzero(usec >= 0))
+    crow = _i(np.flatnonzero(uconv >= 0))
+    urow_s = np.full(U, -1, dtype=np.int64)
+    urow_s[srow] = np.arange(len(srow))
+    Q = len(pp.conv_k)
+    conv_edge = _i([edges.index((int(pp.conv_k[q]), int(pp.conv_m[q]))) for q in range(Q)])
+    is_conv_e = np.zeros(E, dtype=bool)
+    is_conv_e[conv_edge] = True
+    s_sec, s_mat = _i(usec[srow]), _i(um[srow])
+
+    # ---- per-path parameters, paths last
+    d = _c(pp.demand.T)
+    trigger = _c(pp.trigger.T)
+    share = _rows(pp.share, (ek, em))
+    share_d = share * d[em]
+    extra = _rows(pp.extra, (ek, em))
+    premium = _rows(pp.premium, (ek, em))
+    prem_rows = _i(np.flatnonzero((premium > 0.0).any(axis=1)))
+    transit_e = _c(pp.transit.T[ek].astype(np.int64))
+    ramp_rows = _i(np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[em] < NEVER).any(axis=1)))
+    ramp = Ramp(trigger[em[ramp_rows]].astype(np.float64) + _rows(pp.ramp_lag, (ek[ramp_rows], em[ramp_rows])),
+                _rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows])))
+    use_s = _rows(pp.use, (s_sec, s_mat))
+    crit_s = np.where(use_s > 0.0, _rows(pp.crit, (s_sec, s_mat)), 0.0)
+    floor_s = np.where(use_s > 0.0, _rows(pp.crit_floor, (s_sec, s_mat)), 0.0)
+    subst_rows = _i(np.flatnonzero((floor_s < crit_s).any(axis=1) & (trigger[s_mat] < NEVER).any(axis=1)))
+    subst_ramp = Ramp(trigger[s_mat[subst_rows]].astype(np.float64)
+                      + _rows(pp.subst_lag, (s_sec[subst_rows], s_mat[subst_rows])),
+                      _rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows])))
+    thrift_s = _rows(pp.thrift, (s_sec, s_mat))
+    thrift_rows = _i(np.flatnonzero((thrift_s > 0.0).any(axis=1) & (trigger[s_mat] < NEVER).any(axis=1)))
+    thrift_r = _c(thrift_s[thrift_rows])
+    thrift_ramp = Ramp(trigger[s_mat[thrift_rows]].astype(np.float64)
+                       + _rows(pp.thrift_lag, (s_sec[thrift_rows], s_mat[thrift_rows])),
+                       _rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows])))
+    base_u = _c(pp.user_base.T)  # (U, P)
+    tot_base = msum(base_u, u_lo, u_hi)[um]
+    vs = np.divide(base_u, tot_base, out=np.zeros_like(base_u), where=tot_base > 0.0)
+    base_dir = np.where((uconv < 0)[:, np.newaxis], base_u, 0.0)
+    tot_dir = msum(base_dir, u_lo, u_hi)[um]
+    xs = np.where(tot_dir > 0.0, np.divide(base_dir, tot_dir, out=np.zeros_like(base_u), where=tot_dir > 0.0), vs)
+    C = len(pp.cohort_w)
+    w = _c(np.asarray(pp.cohort_w, dtype=np.float64))
+    cover = _c(pp.user_cover.transpose(1, 2, 0))  # (U, C, P) days
+
+    # ---- measures and licence queues
+    m_edges = [np.flatnonzero((ek == pp.msource[j]) & pp.mmat[j][em]) for j in range(J)]
+    me_lo = _i(np.cumsum([0, *[len(r) for r in m_edges]])[:-1]) if J else _i([])
+    me_hi = _i(np.cumsum([len(r) for r in m_edges])) if J else _i([])
+    me_rows = _i(np.concatenate(m_edges)) if J else _i([])
+    measured = _i(np.unique(me_rows))
+    lic: list[tuple[int, int, FloatArray]] = []
+    for j, name in enumerate(sc.measure_ids):
+        if pp.licences[j] is not None:
+            for row in m_edges[j]:
+                lic.append((j, int(row), draws.licence_days[f"{name}/{mats[em[row]]}"]))
+    L = len(lic)
+    H = max((len(reg.days) for reg in pp.licences if reg is not None), default=1)
+    reg_days = np.full((J, H), BIG_DAY, dtype=np.int64)
+    limited = np.zeros(J, dtype=bool)
+    regime = {f: np.zeros((J, H, P)) for f in ("approve", "reject", "pending", "exempt", "capacity", "lead")}
+    accept = np.zeros((J, P))
+    for j, reg in enumerate(pp.licences):
+        if reg is None:
+            continue
+        n = len(reg.days)
+        reg_days[j, :n] = reg.days
+        limited[j] = reg.limited
+        for f, arr in regime.items():
+            arr[j, :n] = getattr(reg, f).T
+        accept[j] = reg.accept
+    lic_x = np.empty((L, T, P))
+    for i, (_, _, x) in enumerate(lic):
+        lic_x[i] = x.T
+    cum, nth, longest = licence_calendar(pp, draws, sc.measure_ids)
+    max_transit = int(pp.transit.max()) if pp.transit.size else 0
+    span = (int(nth[cum[T - 1] + longest]) - (T - 1) if L else 0) + max_transit + 2
+    B = max(span, max_transit + 2)
+
+    # ---- triage: the uses of each (material, rank) by value, highest first, per path
+    ranks = users.ranks
+    rank_of = _i([ranks.index(int(r)) for r in users.rank])
+    n_ranks = len(ranks)
+    g_lo = np.zeros(M * n_ranks, dtype=np.int64)
+    g_hi = np.zeros(M * n_ranks, dtype=np.int64)
+    parts = []
+    if (pp.triage > 0.0).any():
+        value = _c(pp.user_value.T)
+        n_ord = 0
+        for ri, r in enumerate(ranks):
+            for m in range(M):
+                rows = np.flatnonzero((um == m) & (users.rank == r))
+                if rows.size:
+                    g_lo[m * n_ranks + ri] = n_ord
+                    parts.append(rows[np.argsort(-value[rows], axis=0, kind="stable")])
+                    n_ord += len(rows)
+                    g_hi[m * n_ranks + ri] = n_ord
+    value_order = _c(np.concatenate(parts).astype(np.int64)) if parts else np.zeros((0, P), dtype=np.int64)
+
+    lay = Layout(
+        P=P, C=C, T=T, B=B, M=M, K=K, S=S, U=U, E=E, Q=Q, J=J, L=L, n_ranks=n_ranks,
+        edge_k=ek, edge_m=em, e_lo=e_lo, e_hi=e_hi, is_conv_edge=is_conv_e,
+        u_mat=um, u_sec=usec, u_conv=uconv, u_lo=u_lo, u_hi=u_hi, rank_of=rank_of,
+        srow=srow, s_sec=s_sec, s_mat=s_mat, urow_s=urow_s, crow=crow, c_conv=_i(uconv[crow]),
+        conv_edge=conv_edge, conv_mat=_i(pp.conv_m), g_lo=g_lo, g_hi=g_hi,
+        meas_kind=_i(pp.kind), me_lo=me_lo, me_hi=me_hi, me_rows=me_rows, measured=measured,
+        lic_meas=_i([j for j, _, _ in lic]), lic_edge=_i([e for _, e, _ in lic]),
+        reg_days=reg_days, limited=limited, cum=_i(cum), nth=_i(nth),
+        working=((pp.start_weekday + np.arange(T)) % 7) < 5,
+        ramp_rows=ramp_rows, thrift_rows=thrift_rows, subst_rows=subst_rows, prem_rows=prem_rows,
+        ramp_first=ramp.first_day, ramp_done=ramp.done_day, thrift_first=thrift_ramp.first_day,
+        thrift_done=thrift_ramp.done_day, subst_first=subst_ramp.first_day, subst_done=subst_ramp.done_day,
+    )
+    par = Params(
+        cohort_w=w, demand=d, target=_c(pp.target.T), cover_d=_c(pp.cover.T) * d, trigger=trigger,
+        stock_open=_c(np.where(trigger < NEVER, trigger + _c(pp.stock_lag.T), NEVER).astype(np.int64)),
+        stock_trigger=_c(pp.stock_trigger.T), stock_rate=_c(pp.stock_rate.T),
+        share=share, share_d=share_d, extra=extra, price=_c(_c(pp.price.T)[em]), premium=premium,
+        transit=transit_e, transit_f=_c(transit_e.astype(np.float64)),
+        ramp_begin=_c(ramp.begin), ramp_days=_c(_rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows]))),
+        ramp_ok=_c(trigger[em[ramp_rows]] < NEVER),
+        base=base_u, recipe=_c(pp.user_recipe.T), cover=cover, vshare=_c(vs), xshare=_c(xs),
+        value_order=value_order, triage=_c(np.asarray(pp.triage, dtype=np.float64)),
+        crit=_c(crit_s), subst_begin=_c(subst_ramp.begin),
+        subst_days=_c(_rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows]))),
+        subst_ok=_c((floor_s[subst_rows] < crit_s[subst_rows]) & (trigger[s_mat[subst_rows]] < NEVER)),
+        subst_drop=_c(crit_s[subst_rows] - floor_s[subst_rows]),
+        thrift=thrift_r, thrift_begin=_c(thrift_ramp.begin),
+        thrift_days=_c(_rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows]))),
+        thrift_ok=_c((thrift_r > 0.0) & (trigger[s_mat[thrift_rows]] < NEVER)),
+        pair_base=_c(base_u[srow]), overtime=_c(pp.overtime.T), catch_share=_c(pp.catch_share.T),
+        daily_output=_c(pp.daily_output.T), window_end=_c(pp.first_start[np.newaxis, :] + pp.window.T),
+        start=_c(pp.start.T.astype(np.int64)), end=_c(pp.end.T.astype(np.int64)), coverage=_c(pp.coverage.T),
+        quota=_c(pp.quota.T), leakage=_c(pp.leakage.T), leak_lag=_c(pp.leak_lag.T), leak_days=_c(pp.leak_days.T),
+        accept=accept, lic_x=lic_x, **regime,
+    )
+    st = allocate(lay, par, pp)
+    return Kernel(lay, par, st, ramp, thrift_ramp, subst_ramp)
+
+
+def allocate(lay: Layout, par: Params, pp: PathParams) -> State:
+    """The day-0 state: normal stocks, the national stockpile, the baseline flow in transit.
+
+    Goods already on their way on day 0 are each edge's baseline flow over its
+    transit time (a conversion's last day of it is the order it makes on day 0),
+    added to the pipeline in the SimPy engine's order (sources, then days).
+    """
+    P, C, M, E, U, S = lay.P, lay.C, lay.M, lay.E, lay.U, lay.S
+    w = par.cohort_w[:, np.newaxis]
+    normal = par.cover * (w * par.base[:, np.newaxis, :])  # (U, C, P): cover x (w x baseline use)
+    stock = normal.copy()
+    inventory = csum(msum(stock, lay.u_lo, lay.u_hi))  # firms in order within a cohort, then cohorts
+    ring = np.zeros((lay.B, E, P))
+    transit, share_d = par.transit, par.share_d
+    max_transit = int(transit.max()) if transit.size else 0
+    is_conv = lay.is_conv_edge[:, np.newaxis]
+    for day in range(max_transit):
+        has = (day < transit) & ~(is_conv & (day == transit - 1))
+        ring[day % lay.B] += np.where(has, share_d, 0.0)
+    pipeline = np.zeros((M, P))
+    for e in range(E):
+        flow = share_d[e]
+        for day in range(max_transit):
+            pipeline[lay.edge_m[e]] += np.where((day < transit[e]) & (flow > 0.0), flow, 0.0)
+    Us = len(lay.srow)
+    width = int(max((lay.u_hi - lay.u_lo).max(initial=0), 1))
+    R = lay.n_ranks
+    return State(
+        stock=stock, normal=normal, ratio=np.ones((U, C, P)), cu_ratio=np.ones((U, C, P)),
+        stockpile=_c(pp.stock0.T.astype(np.float64)), pipeline=pipeline, released=np.zeros((M, P)),
+        inventory=_c(inventory),
+        release=np.zeros((M, P)), requirement=np.zeros((M, P)), consumption=np.zeros((M, P)),
+        shortfall=np.zeros((M, P)), placed=np.zeros((M, P)), denied=np.zeros((M, P)),
+        arrivals=np.zeros((E, P)), capacity=share_d.copy(), orders=np.zeros((E, P)), ship=np.zeros((E, P)),
+        apply=np.zeros((E, P)), cov=np.zeros((E, P)), passing=np.zeros((E, P)), leak=np.zeros((E, P)),
+        exempt=np.zeros((E, P)), ahead=np.zeros((E, P)), kind=np.full((E, P), -1, dtype=np.int64),
+        ring=ring, lic_due=np.zeros((lay.L, lay.B, P)), lic_waiting=np.zeros((lay.L, P)),
+        conv_order=_c(share_d[lay.conv_edge]), backlog=np.zeros((S, P)), catch_up=np.zeros((S, P)),
+        fraction=np.ones((S, P)), output=np.ones((S, P)), made_up=np.zeros((S, P)), lost=np.zeros((S, P)),
+        thrift_factor=np.ones((Us, P)), criticality=par.crit.copy(), premium=np.zeros(P),
+        w_gap=np.zeros((width, C, P)), w_inner=np.zeros((R, C, P)), w_total=np.zeros((C, P)), w_G=np.zeros((R, P)),
+        w_rem_r=np.zeros((R, P)), w_mode=np.zeros((R, P), dtype=np.int64), w_rem=np.zeros(P),
+        w_give=np.zeros((U, P)), w_gsum=np.zeros((U, P)), w_acc=np.zeros((4, C, P)), w_f=np.ones((S, C, P)),
+        w_g=np.ones((S, C, P)),
+    )
+
