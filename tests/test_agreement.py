@@ -127,7 +127,7 @@ def test_builtin_comparison_is_not_vacuous(builtin_runs: dict) -> None:
 
 
 @settings(max_examples=examples(40), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=scenario_dicts(adaptation_scales=True), seed=st.integers(0, 2**32 - 1))
+@given(data=scenario_dicts(), seed=st.integers(0, 2**32 - 1))
 def test_engines_agree_on_generated_scenarios(data: dict, seed: int) -> None:
     sc = build(data)
     a, b = run_both(sc, 3, seed)
@@ -135,7 +135,7 @@ def test_engines_agree_on_generated_scenarios(data: dict, seed: int) -> None:
 
 
 @settings(max_examples=examples(15), deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=scenario_dicts(min_measures=1, require_kind="licence", adaptation_scales=True), seed=st.integers(0, 2**32 - 1))
+@given(data=scenario_dicts(min_measures=1, require_kind="licence"), seed=st.integers(0, 2**32 - 1))
 def test_engines_agree_on_generated_licence_scenarios(data: dict, seed: int) -> None:
     sc = build(data)
     a, b = run_both(sc, 3, seed)
