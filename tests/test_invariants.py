@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given, note, settings
+from hypothesis import HealthCheck, assume, example, given, note, settings
 from hypothesis import strategies as st
 from strategies import build, examples, licence_measures, scenario_dicts
 
@@ -442,6 +442,10 @@ def test_a_longer_processing_time_never_lowers_the_loss(data: dict, seed: int, p
     """
     lic = licence_measures(data)
     j = lic[pick % len(lic)]
+    # a regime that ends within a few weeks can ship everything pending before a planned wait runs out, the case
+    # the docstring names (a counterexample: a 3-day regime, approve share 0, processing 1-2 working days + 1, a full
+    # run of this stop's CI); the property is stated for regimes that last three weeks or more
+    assume(data["policy"][j]["end_day"] - data["policy"][j]["start_day"] >= 21)
     data = _one_transit_time(_deterministic_licences(copy.deepcopy(data), pick))
     slower = copy.deepcopy(data)
     slower["policy"][j]["processing_days"] = _shift_prior(slower["policy"][j]["processing_days"], delta)
