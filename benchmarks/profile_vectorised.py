@@ -1,23 +1,36 @@
 """Where the vectorised engine's time goes.
 
-Times one block of paths three ways: draws, the kernel alone (a recorder that
-keeps nothing), and the kernel with the streaming recorders (per-path totals
-and daily histograms) as ``supplyshock run`` uses it; then prints the
-functions that take the time (cProfile) and, when ``line_profiler`` is
-installed (``pip install line_profiler``), the kernel's lines by time.
+Times one block of paths, as ``supplyshock run`` streams it (slices of
+``simulator.stream.KERNEL_PATHS`` paths), with several repeats (medians; the
+figures depend on the machine and on what else runs on it):
+
+- draws and per-path parameters (``sample_block`` and ``resolve``);
+- the kernel alone (a recorder that keeps nothing), a day as one compiled call;
+- the kernel with the streaming recorders (per-path totals and daily
+  histograms): the recorders' share of the kernel;
+- the whole streamed block (draws, parameters, kernel, recorders);
+- each phase's share of the kernel, the phases called one by one
+  (:class:`simulator.engines.vectorised.PhaseTimer`);
+- with ``--blocks``, the fused day on blocks of that many paths;
+- with ``--numpy``, the same without the compiled loops.
+
+When ``line_profiler`` is installed (``pip install line_profiler``), the
+NumPy phases' lines by time follow (the compiled loops cannot be profiled by
+line).
 
 Usage::
 
-    python benchmarks/profile_vectorised.py [--scenario japan-1y-curb] [--paths 10000]
+    python benchmarks/profile_vectorised.py [--scenario japan-1y-curb] [--paths 10000] [--repeat 3]
+                                            [--blocks 256,512,1024] [--numpy]
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
+import statistics
 import time
+from collections.abc import Callable
+from typing import Any
 
 
 class _Null:
@@ -28,62 +41,105 @@ class _Null:
         pass
 
 
+def _median(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", default="japan-1y-curb")
     ap.add_argument("--paths", type=int, default=10_000)
-    ap.add_argument("--lines", type=int, default=25, help="kernel lines to show")
+    ap.add_argument("--repeat", type=int, default=3, help="repeats of each timing (medians are printed)")
+    ap.add_argument("--blocks", default="", help="comma-separated block sizes of the fused day to time")
+    ap.add_argument("--numpy", action="store_true", help="time the NumPy phases (no compiled loops)")
+    ap.add_argument("--lines", type=int, default=25, help="NumPy phase lines to show (with line_profiler)")
     args = ap.parse_args()
 
     import simulator
     from simulator.draws import sample_block
-    from simulator.engines import vectorised
+    from simulator.engines import phases, vectorised
     from simulator.params import resolve
-    from simulator.stream import histogram_ranges, run_blocks
+    from simulator.stream import KERNEL_PATHS, HistogramRecorder, MetricsRecorder, _Both, histogram_ranges, run_blocks
 
+    if args.numpy:
+        vectorised.COMPILED = False
     sc = simulator.load_scenario(args.scenario)
     n, T = args.paths, sc.run.horizon_days
-    t0 = time.perf_counter()
+    ranges = histogram_ranges(sc)
     draws = sample_block(sc, 1, 0, n, block_size=n)
-    pp = resolve(sc, draws.params, n)
-    t1 = time.perf_counter()
-    vectorised.run_kernel(sc, pp, draws, _Null())
-    t2 = time.perf_counter()
-    run_blocks(sc, 1, [(0, n)], n, "vectorised", histogram_ranges(sc))
-    t3 = time.perf_counter()
-    pd = n * T
-    print(f"{args.scenario}: {n:,} paths x {T} days = {pd:,} path-days")
-    print(f"  draws + parameters   {t1 - t0:7.2f} s")
-    print(f"  kernel alone         {t2 - t1:7.2f} s  {pd / (t2 - t1):>12,.0f} path-days/s")
-    print(f"  kernel + recorders   {t3 - t2:7.2f} s  {pd / (t3 - t2):>12,.0f} path-days/s (draws included)")
+    slices = []
+    for a in range(0, n, KERNEL_PATHS):
+        sub = draws.subset(slice(a, min(a + KERNEL_PATHS, n)))
+        slices.append((sub, resolve(sc, sub.params, sub.n_paths)))
+    vectorised.run_kernel(sc, slices[0][1], slices[0][0], _Null())  # compile (or load) the loops first
 
-    prof = cProfile.Profile()
-    prof.runcall(vectorised.run_kernel, sc, pp, draws, _Null())
-    buf = io.StringIO()
-    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
-    print("\nfunctions by own time (kernel alone):")
-    print("\n".join(buf.getvalue().splitlines()[4:]))
+    def draws_and_params() -> None:
+        d = sample_block(sc, 1, 0, n, block_size=n)
+        for a in range(0, n, KERNEL_PATHS):
+            sub = d.subset(slice(a, min(a + KERNEL_PATHS, n)))
+            resolve(sc, sub.params, sub.n_paths)
+
+    def kernel(record: bool) -> Callable[[], None]:
+        def run() -> None:
+            for sub, pp in slices:
+                rec: Any = _Both(MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges)) if record else _Null()
+                vectorised.run_kernel(sc, pp, sub, rec)
+        return run
+
+    pd = n * T
+    mode = "NumPy phases" if args.numpy else "compiled phases, a day fused"
+    print(f"{args.scenario}: {n:,} paths x {T} days = {pd:,} path-days, slices of {KERNEL_PATHS}, {mode}; "
+          f"medians of {args.repeat}")
+    t_draw = _median(draws_and_params, args.repeat)
+    t_kernel = _median(kernel(False), args.repeat)
+    t_rec = _median(kernel(True), args.repeat)
+    t_stream = _median(lambda: run_blocks(sc, 1, [(0, n)], n, "vectorised", ranges), args.repeat)
+    print(f"  draws + parameters    {t_draw:7.2f} s")
+    print(f"  kernel alone          {t_kernel:7.2f} s  {pd / t_kernel:>12,.0f} path-days/s")
+    print(f"  kernel + recorders    {t_rec:7.2f} s  {pd / t_rec:>12,.0f} path-days/s  "
+          f"(recorders {100 * (t_rec - t_kernel) / t_kernel:.0f} % of the kernel)")
+    print(f"  streamed block        {t_stream:7.2f} s  {pd / t_stream:>12,.0f} path-days/s (draws included)")
+
+    for block in [int(b) for b in args.blocks.split(",") if b.strip()]:
+        old = vectorised.FUSED_PATHS
+        vectorised.FUSED_PATHS = block
+        t_b = _median(kernel(False), args.repeat)
+        vectorised.FUSED_PATHS = old
+        print(f"  fused blocks of {block:5d} {t_b:7.2f} s  {pd / t_b:>12,.0f} path-days/s")
+
+    timer = vectorised.PhaseTimer()
+    for sub, pp in slices:
+        vectorised.run_kernel(sc, pp, sub, _Null(), timer=timer)
+    total = sum(timer.seconds.values())
+    print(f"\nphases one by one (kernel alone, {total:.2f} s; the fused day takes {t_kernel:.2f} s):")
+    for ph, share in sorted(timer.shares().items(), key=lambda x: -x[1]):
+        print(f"  {ph.name.lower():13s} {timer.seconds[ph]:7.2f} s  {100 * share:5.1f} %")
 
     try:
         from line_profiler import LineProfiler
     except ImportError:
-        print("(install line_profiler for the kernel's lines by time)")
+        print("(install line_profiler for the NumPy phases' lines by time)")
         return
-    lp = LineProfiler(vectorised.run_kernel)
-    lp.runcall(vectorised.run_kernel, sc, pp, draws, _Null())
+    import linecache
+
+    vectorised.COMPILED = False
+    lp = LineProfiler(*phases.PHASES.values(), phases.deliver)
+    sub, pp = slices[0]
+    lp.runcall(vectorised.run_kernel, sc, pp, sub, _Null())
     stats = lp.get_stats()
     rows = []
-    for (_fn, _first, _name), timings in stats.timings.items():
-        src = {}
-        import linecache
-
-        for lineno, _hits, total in timings:
-            src[lineno] = (total * stats.unit, linecache.getline(vectorised.__file__, lineno).strip())
-        rows.extend((t, ln, code) for ln, (t, code) in src.items())
-    total = sum(r[0] for r in rows)
-    print(f"\nkernel lines by time (total {total:.2f} s):")
+    for (filename, _first, _name), timings in stats.timings.items():
+        for lineno, _hits, t in timings:
+            rows.append((t * stats.unit, lineno, linecache.getline(filename, lineno).strip()))
+    whole = sum(r[0] for r in rows) or 1.0
+    print(f"\nNumPy phase lines by time (one slice, total {whole:.2f} s):")
     for t, ln, code in sorted(rows, reverse=True)[: args.lines]:
-        print(f"  {100 * t / total:5.1f} %  line {ln:4d}  {code[:100]}")
+        print(f"  {100 * t / whole:5.1f} %  line {ln:4d}  {code[:100]}")
 
 
 if __name__ == "__main__":

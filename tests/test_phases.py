@@ -40,6 +40,7 @@ CASES = {
     "gallium-stop": ("gallium-stop", None),
 }
 DAYS = (0, 1, 30, 75, 120, 200, 300)
+pytestmark = pytest.mark.filterwarnings("ignore::simulator.errors.InputWarning")  # horizons cut short on purpose
 SCRATCH = {f for f in State._fields if f.startswith("w_")}
 
 

@@ -307,6 +307,8 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
     if lay.ramp_rows.shape[0] > 0 and lay.ramp_first <= t <= lay.ramp_done + 1.0:
         for i in range(lay.ramp_rows.shape[0]):
             e = lay.ramp_rows[i]
+            if not par.ramp_span[i, 0] <= t <= par.ramp_span[i, 1] + 1.0:
+                continue
             for p in range(q0, q1):
                 begin, days = par.ramp_begin[i, p], par.ramp_days[i, p]
                 if _moves(t, begin, days, par.ramp_ok[i, p]):
@@ -322,6 +324,8 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
     if lay.thrift_rows.shape[0] > 0 and lay.thrift_first <= t <= lay.thrift_done + 1.0:
         for i in range(lay.thrift_rows.shape[0]):
             row = lay.thrift_rows[i]
+            if not par.thrift_span[i, 0] <= t <= par.thrift_span[i, 1] + 1.0:
+                continue
             for p in range(q0, q1):
                 begin, days = par.thrift_begin[i, p], par.thrift_days[i, p]
                 if _moves(t, begin, days, par.thrift_ok[i, p]):
@@ -329,6 +333,8 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
     if lay.subst_rows.shape[0] > 0 and lay.subst_first <= t <= lay.subst_done + 1.0:
         for i in range(lay.subst_rows.shape[0]):
             row = lay.subst_rows[i]
+            if not par.subst_span[i, 0] <= t <= par.subst_span[i, 1] + 1.0:
+                continue
             for p in range(q0, q1):
                 begin, days = par.subst_begin[i, p], par.subst_days[i, p]
                 if _moves(t, begin, days, par.subst_ok[i, p]):

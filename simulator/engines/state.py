@@ -184,6 +184,9 @@ class Params(NamedTuple):
     transit : ndarray of shape (E, P), int, days; transit_f : the same as float
     ramp_begin, ramp_days : ndarray of shape (R, P), days; ramp_ok : bool
         Capacity ramps of ``Layout.ramp_rows`` (``ramp_ok``: the disruption is ever known).
+    ramp_span, thrift_span, subst_span : ndarray of shape (R, 2), days
+        Each ramp row's first start and last end over its paths whose disruption is known
+        (``inf, -inf`` for none): outside them no path of the row moves.
     base : ndarray of shape (U, P), t/day
         Each use's baseline use (a conversion input's at the conversion's baseline output).
     recipe : ndarray of shape (U, P), t per t
@@ -240,6 +243,9 @@ class Params(NamedTuple):
     ramp_begin: FloatArray
     ramp_days: FloatArray
     ramp_ok: BoolArray
+    ramp_span: FloatArray
+    thrift_span: FloatArray
+    subst_span: FloatArray
     base: FloatArray
     recipe: FloatArray
     cover: FloatArray
@@ -511,6 +517,14 @@ def csum(x: FloatArray) -> FloatArray:
     return acc
 
 
+def _spans(begin: FloatArray, days: FloatArray, ok: BoolArray) -> FloatArray:
+    """Each row's first start and last end of its ramps, over the paths where ``ok`` (R, 2), days."""
+    end = np.where(days > 0.0, begin + days, begin)
+    first = np.min(np.where(ok, begin, np.inf), axis=1, initial=np.inf)
+    last = np.max(np.where(ok, end, -np.inf), axis=1, initial=-np.inf)
+    return np.ascontiguousarray(np.stack([first, last], axis=1).reshape(-1, 2))
+
+
 def _i(x: list[int] | npt.NDArray[np.generic]) -> IntArray:
     return np.ascontiguousarray(np.asarray(x, dtype=np.int64).reshape(-1))
 
@@ -667,6 +681,11 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
         transit=transit_e, transit_f=_c(transit_e.astype(np.float64)),
         ramp_begin=_c(ramp.begin), ramp_days=_c(_rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows]))),
         ramp_ok=_c(trigger[em[ramp_rows]] < NEVER),
+        ramp_span=_spans(ramp.begin, _rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows])), trigger[em[ramp_rows]] < NEVER),
+        thrift_span=_spans(thrift_ramp.begin, _rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows])),
+                           (thrift_r > 0.0) & (trigger[s_mat[thrift_rows]] < NEVER)),
+        subst_span=_spans(subst_ramp.begin, _rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows])),
+                          (floor_s[subst_rows] < crit_s[subst_rows]) & (trigger[s_mat[subst_rows]] < NEVER)),
         base=base_u, recipe=_c(pp.user_recipe.T), cover=cover, vshare=_c(vs), xshare=_c(xs),
         value_order=value_order, triage=_c(np.asarray(pp.triage, dtype=np.float64)),
         crit=_c(crit_s), subst_begin=_c(subst_ramp.begin),
