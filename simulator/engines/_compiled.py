@@ -7,8 +7,11 @@ the contract), for paths ``p0 <= p < p1`` of the state's arrays
 order as the SimPy engine (sums of firms in use order within a cohort, then
 cohorts in order; without fastmath, numba keeps that order), so trajectories
 stay bit-identical. Paths are independent, so :func:`day` runs every phase on
-one block of paths after another: a block's firms stay in cache through the
-day. Paths are the innermost, contiguous axis of every loop over firms.
+one block of paths after another. Paths are the innermost, contiguous axis of
+every loop over firms; a firm's loop over paths is a small function on rows
+(``_*_row``) that LLVM vectorises, and path indices are unsigned so no
+negative-index check stands in its way. Scratch arrays live in the state
+(``State.w_*``), so a day allocates nothing per firm.
 
 Functions are compiled once per machine (``cache=True``). When numba is not
 installed, :data:`AVAILABLE` is False and the engine runs the NumPy phases.

@@ -84,15 +84,30 @@ def _phase_of(reg_days: npt.NDArray[np.int64], t: int) -> int:
 
 
 def ramps(k: Kernel, t: int, compiled: bool = True) -> None:
-    """Ramps of day ``t`` (the SimPy engine's processes at ``t + 0.05``).
+    """Ramps of day ``t`` (the SimPy engine's ramp-up, thrifting and substitution processes at ``t + 0.05``).
 
-    Writes ``st.capacity`` (E, P) t/day of the edges that ramp up (baseline
-    flow plus ``extra x`` the share of the ramp done), a conversion input's
-    ``st.normal`` (its cover of the recipe's input at today's capacity),
-    ``st.thrift_factor`` (Us, P) ``1 - thrift x`` share done, and
-    ``st.criticality`` (Us, P) ``crit - (crit - floor) x`` share done. Ramps
-    start from the day the disruption is known plus their lag; rows whose
-    disruption is never known stay at their baseline.
+    Each ramp starts on the day the disruption of its material is known plus
+    its lag and rises linearly over its days (:func:`simulator.engines.rules.ramp_at`);
+    rows whose disruption is never known stay at their baseline.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``par.ramp_*``, ``par.thrift*``, ``par.subst_*`` (rows, P) days, ``par.share_d``,
+    ``par.extra`` (E, P) t/day, ``par.cover`` (U, C, P) days, ``par.recipe`` (U, P) t/t.
+
+    Writes ``st.capacity`` (E, P) t/day of the edges that ramp up (baseline flow plus ``extra x``
+    the share done), a conversion input's firms' ``st.normal`` (U, C, P) t (their cover of the
+    recipe's input at today's capacity), ``st.thrift_factor`` (Us, P) ``1 - thrift x`` share done,
+    ``st.criticality`` (Us, P) ``crit - (crit - floor) x`` share done.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.RAMPS) and _run_compiled(Phase.RAMPS, _compiled.ramps, t, lay, par, st, 0, lay.P):
@@ -114,10 +129,24 @@ def ramps(k: Kernel, t: int, compiled: bool = True) -> None:
 def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
     """Step 1: shipments due on day ``t`` arrive and are delivered to the firms using each material.
 
-    Reads the ring slot ``t % B`` into ``st.arrivals`` (E, P) t/day and
-    clears it; each material's arrivals (summed over its edges in order) go
-    to its firms rank by rank, filling each firm's gap to ``st.normal``
-    (see :func:`deliver`), what is left over every gap by ``xshare``; adds to
+    Each material's arrivals (its edges summed in order) go to its firms rank
+    by rank, filling each firm's gap to its normal stock (:func:`deliver`);
+    what is left over every gap goes to the sectors' firms by baseline use.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``st.ring[t % B]`` (E, P) t, ``st.normal`` (U, C, P) t, ``par.xshare`` (U, P).
+
+    Writes ``st.arrivals`` (E, P) t/day (and clears the ring slot), adds the deliveries to
     ``st.stock`` (U, C, P) t and takes the arrivals off ``st.pipeline`` (M, P) t.
     """
     lay, par, st = k.lay, k.par, k.st
@@ -135,11 +164,27 @@ def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
 def stockpile(k: Kernel, t: int, compiled: bool = True) -> None:
     """Step 2: the stockpile agency tops the firms up towards the trigger cover.
 
-    Open from ``par.stock_open``; each firm's gap to its share of
-    ``stock_trigger`` (cohort weight x ``vshare``) is filled as a delivery
-    (:func:`deliver`, nothing beyond the gaps), at most ``stock_rate`` a day in
-    all and no more than the stockpile holds. Writes ``st.release`` (M, P)
-    t/day, and updates ``st.stockpile``, ``st.stock`` and ``st.released``.
+    From the day it opens (``par.stock_open``), each firm's gap to its share
+    of ``stock_trigger`` (cohort weight x ``vshare``) is filled as a delivery
+    (:func:`deliver`, nothing beyond the gaps), at most ``stock_rate`` a day
+    in all and no more than the stockpile holds.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``par.stock_open`` (M, P) day, ``par.stock_trigger`` (M, P) t, ``par.stock_rate`` (M, P) t/day,
+    ``par.vshare`` (U, P), ``st.stock`` (U, C, P) t, ``st.stockpile`` (M, P) t.
+
+    Writes ``st.release`` (M, P) t/day; takes it off ``st.stockpile``, adds it to ``st.stock`` and
+    to ``st.released`` (M, P) t.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.STOCKPILE) and _run_compiled(Phase.STOCKPILE, _compiled.stockpile, t, lay, par,
@@ -163,15 +208,30 @@ def stockpile(k: Kernel, t: int, compiled: bool = True) -> None:
 
 
 def requirements(k: Kernel, t: int, compiled: bool = True) -> None:
-    """Step 3: catch-up planned today.
+    """Step 3: the catch-up planned today.
 
-    A sector's backlog is dropped after its catch-up window
-    (``par.window_end``); ``st.catch_up`` (S, P) = min(overtime, backlog),
-    a share of daily output. A firm's need of a material is then
+    A sector's backlog is dropped after its catch-up window; it plans to make
+    up ``min(overtime, backlog)``. A firm's need of a material is then
     ``(w_c x base) x thrift_factor`` for a sector's firm and ``(w_c x recipe)
-    x conv_order`` for a conversion's (what was ordered from it yesterday);
-    its catch-up need ``((w_c x base) x catch_up) x thrift_factor``
-    (:func:`consume` forms both).
+    x conv_order`` for a conversion's (what was ordered from it yesterday); its
+    catch-up need ``((w_c x base) x catch_up) x thrift_factor``; :func:`consume`
+    forms both.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``par.window_end`` (S, P) day, ``par.overtime`` (S, P) share of daily output.
+
+    Writes ``st.backlog`` (S, P) days of output (0 after the window) and ``st.catch_up`` (S, P)
+    share of daily output.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.REQUIREMENTS) and _run_compiled(Phase.REQUIREMENTS, _compiled.requirements, t,
@@ -184,13 +244,27 @@ def requirements(k: Kernel, t: int, compiled: bool = True) -> None:
 def consume(k: Kernel, t: int, compiled: bool = True) -> None:
     """Step 4: each firm uses its own stock (firms do not pool).
 
-    A firm meets its need if it is short by at most ``ENOUGH`` of it, else
-    uses all it has; catch-up gets only material above the firm's normal
-    stock. Writes ``st.ratio`` and ``st.cu_ratio`` (U, C, P), the shares of
-    the need and of the catch-up need met; ``st.requirement``,
-    ``st.consumption``, ``st.shortfall`` (M, P) t/day and ``st.inventory``
-    (M, P) t, summed over firms in use order within a cohort, then cohorts;
-    updates ``st.stock``.
+    A firm meets its need if it is short by at most ``ENOUGH`` of it, else it
+    uses all it has; catch-up gets only material above the firm's normal stock.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``par.base``, ``par.recipe`` (U, P), ``st.thrift_factor`` (Us, P), ``st.catch_up`` (S, P),
+    ``st.conv_order`` (Q, P) t, ``st.normal`` (U, C, P) t.
+
+    Writes ``st.ratio`` and ``st.cu_ratio`` (U, C, P), the shares of the need and of the catch-up
+    need met; ``st.stock`` (U, C, P) t; ``st.requirement``, ``st.consumption``, ``st.shortfall``
+    (M, P) t/day and ``st.inventory`` (M, P) t, summed over firms in use order within a cohort,
+    then cohorts.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.CONSUME) and _run_compiled(Phase.CONSUME, _compiled.consume, t, lay, par, st,
@@ -228,11 +302,26 @@ def consume(k: Kernel, t: int, compiled: bool = True) -> None:
 def convert(k: Kernel, t: int, compiled: bool = True) -> None:
     """Step 4 (conversions): each domestic conversion makes yesterday's order as its scarcest input allows.
 
-    Starts the day's ``st.denied`` (M, P) t/day at 0. A conversion's cohort
-    makes its share of the order times the least ``st.ratio`` over its
-    inputs; the total (exactly the order when no cohort is short) ships for
-    arrival after the edge's transit time less the day it took to make
-    (``st.ring``); what was not made is denied. Clears ``st.conv_order``.
+    A conversion's cohort makes its share of the order times the least share
+    of need met over its inputs; the total (exactly the order when no cohort
+    is short) ships, arriving after the edge's transit time less the day it
+    took to make; what was not made is denied.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``st.conv_order`` (Q, P) t, ``st.ratio`` (U, C, P), ``par.transit`` (E, P) days.
+
+    Writes ``st.denied`` (M, P) t/day (set to 0, then what conversions could not make), adds
+    what they made to ``st.ring``, clears ``st.conv_order``.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.CONVERT) and _run_compiled(Phase.CONVERT, _compiled.convert, t, lay, par, st,
@@ -258,11 +347,27 @@ def produce(k: Kernel, t: int, compiled: bool = True) -> None:
     """Steps 5-6: output of each firm cohort and sector, lost output, catch-up.
 
     A cohort's output fraction is the minimum over its sector's materials of
-    ``1 - criticality x (1 - ratio)``; it makes up ``catch_up x`` the same of
-    ``cu_ratio`` if it is at full output. Writes ``st.fraction`` (S, P) (the
-    cohorts' weighted sum), ``st.made_up``, ``st.output`` (fraction plus
-    catch-up made), ``st.lost`` (currency/day) and updates ``st.backlog`` (a
-    ``catch_share`` of the loss joins it, catch-up made leaves it).
+    ``1 - criticality x (1 - ratio)``; at full output it makes up ``catch_up
+    x`` the same minimum of ``cu_ratio``. A ``catch_share`` of the loss joins
+    the backlog, the catch-up made leaves it.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``st.ratio``, ``st.cu_ratio`` (U, C, P), ``st.criticality`` (Us, P), ``st.catch_up`` (S, P),
+    ``par.cohort_w`` (C,), ``par.catch_share`` (S, P), ``par.daily_output`` (S, P) currency/day.
+
+    Writes ``st.fraction`` (S, P) share of daily output (the cohorts' weighted sum),
+    ``st.made_up`` and ``st.output`` (S, P) share of daily output, ``st.lost`` (S, P)
+    currency/day, ``st.backlog`` (S, P) days of output.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.PRODUCE) and _run_compiled(Phase.PRODUCE, _compiled.produce, t, lay, par, st,
@@ -294,10 +399,26 @@ def decide(k: Kernel, t: int, compiled: bool = True) -> None:
     A regime ending on day ``t`` lets everything still pending or waiting
     ship (in order of decision day). Then the volume due today (plus any
     waiting for the ministry's capacity, at most ``capacity`` decided a
-    working day) is decided: ``approve`` of it ships (``st.ring`` after the
-    edge's transit time), ``reject`` is denied (``st.denied``), ``pending``
-    is decided again after another processing time (``st.lic_due``). Takes
-    the day's denials off ``st.pipeline``.
+    working day) is decided: ``approve`` of it ships, ``reject`` is denied,
+    ``pending`` is decided again after another drawn processing time.
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``st.lic_due`` (L, B, P) t, ``st.lic_waiting`` (L, P) t, ``par.approve``, ``par.reject``,
+    ``par.pending``, ``par.capacity`` (J, H, P), ``par.lic_x`` (L, T, P) working days,
+    ``par.end`` (J, P) day, ``par.transit`` (E, P) days.
+
+    Writes ``st.lic_due``, ``st.lic_waiting``; adds approved volume to ``st.ring`` and rejected
+    volume to ``st.denied`` (M, P) t/day; takes the day's denials off ``st.pipeline`` (M, P) t.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.DECIDE) and _run_compiled(Phase.DECIDE, _compiled.decide, t, lay, par, st,
@@ -375,18 +496,35 @@ def _measures_today(k: Kernel, t: int) -> list[int]:
 def order(k: Kernel, t: int, compiled: bool = True) -> None:
     """Steps 7-8: the importer orders up to its target position; what ships and what applies.
 
-    The target is the order-up-to position (``par.target``) until the
-    disruption is known, then inventory cover plus the pipeline the current
-    supply mix needs (and, under a licence, the wait planned for), plus the
-    stockpile released so far and the material for the sectors' backlog.
-    Once known, alternatives (edges under no measure) get the share at risk
-    first, up to their capacity (a conversion's: at most what its firms'
-    input stocks make); the rest goes by baseline share. Under a measure the
-    uncovered users buy as before up to their baseline flow; a ban's or
-    quota's covered users get their pass share; a licence's apply (less the
-    exempt and leaking shares). Writes ``st.orders``, ``st.ship``,
-    ``st.apply`` (E, P) t, the measure in force on each edge, and
-    ``st.premium`` (P,) currency (extra cost on shipments above an edge's
+    The target is the order-up-to position until the disruption is known,
+    then inventory cover plus the pipeline the current supply mix needs (and,
+    under a licence, the wait planned for), plus the stockpile released so
+    far and the material for the sectors' backlog. Once known, alternatives
+    (edges under no measure) get the share at risk first, up to their
+    capacity (a conversion's: at most what its firms' input stocks make); the
+    rest goes by baseline share. Under a measure the uncovered users buy as
+    before up to their baseline flow; a ban's or quota's covered users get
+    their pass share; a licence's apply (less the exempt and leaking shares).
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``par.target``, ``par.cover_d`` (M, P) t, ``par.demand`` (M, P) t/day, ``par.trigger`` (M, P)
+    day, ``par.share``, ``par.share_d``, ``st.capacity`` (E, P), the measures' ``par.start``,
+    ``par.end``, ``par.coverage``, ``par.quota``, ``par.leak*`` (J, P), ``st.inventory``,
+    ``st.pipeline``, ``st.released`` (M, P) t, ``st.backlog`` (S, P), ``st.stock`` (U, C, P) t.
+
+    Writes the measure in force on each edge (``st.cov``, ``st.kind``, ``st.passing``,
+    ``st.leak``, ``st.exempt``, ``st.ahead`` (E, P)), ``st.orders``, ``st.ship``, ``st.apply``
+    (E, P) t, and ``st.premium`` (P,) currency/day (extra cost on shipments above an edge's
     baseline flow once the disruption is known).
     """
     lay, par, st = k.lay, k.par, k.st
@@ -496,12 +634,27 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
 def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
     """Step 8: shipments leave for their transit time, applications enter the licence queues.
 
-    Writes ``st.placed`` (M, P) t/day (shipped plus applied) and adds it to
-    ``st.pipeline``; an order to a domestic conversion becomes
-    ``st.conv_order`` (made tomorrow); every other shipment is scheduled in
-    ``st.ring`` for day ``t + transit``; an application under an active
+    An order to a domestic conversion is made tomorrow; every other shipment
+    arrives after its edge's transit time; an application under an active
     licence is due for its first decision after acceptance plus its drawn
-    processing time (working days), in ``st.lic_due``.
+    processing time (working days, on the working-day calendar).
+
+    Parameters
+    ----------
+    k : Kernel
+        The block's layout, parameters and state (:mod:`simulator.engines.state`); the state is updated in place.
+    t : int
+        The day, 0-based.
+    compiled : bool
+        Run the compiled loops where numba is installed (the same numbers as the NumPy code below).
+
+    Notes
+    -----
+    Reads ``st.ship``, ``st.apply`` (E, P) t, ``par.transit`` (E, P) days, ``par.accept`` (J, P)
+    working days, ``par.lic_x`` (L, T, P) working days.
+
+    Writes ``st.placed`` (M, P) t/day (shipped plus applied) and adds it to ``st.pipeline``;
+    ``st.conv_order`` (Q, P) t; adds to ``st.ring`` (B, E, P) and ``st.lic_due`` (L, B, P) t.
     """
     lay, par, st = k.lay, k.par, k.st
     if compiled and compiled_ok(Phase.DISPATCH) and _run_compiled(Phase.DISPATCH, _compiled.dispatch, t, lay, par,

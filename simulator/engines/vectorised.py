@@ -12,9 +12,10 @@ object exists.
 
 With numba installed (:data:`COMPILED`), the phases run as compiled loops
 and a day runs as one call (:func:`simulator.engines._compiled.day`) that
-takes the phases in order over blocks of :data:`FUSED_PATHS` paths, so each
-block's firms stay in cache through the day; without numba the phases run as
-NumPy code. Both give the same trajectories bit for bit.
+takes the phases in order over blocks of :data:`FUSED_PATHS` paths (by
+default a streamed run's whole slice of paths: smaller blocks cost more in
+loop overhead than they save in cache misses); without numba the phases run
+as NumPy code. Both give the same trajectories bit for bit.
 
 After each day the state is reported to a recorder: a :class:`FullRecorder`
 fills :class:`~simulator.trajectories.Trajectories`; streaming recorders (see
