@@ -38,7 +38,7 @@ from simulator.draws import sample_draws
 from simulator.errors import InputError
 from simulator.params import resolve
 
-__all__ = ["backcast", "backcast_cmd", "crps_ensemble", "json_ready", "monthly_values", "pit", "render_backcast", "score_observation"]
+__all__ = ["backcast", "backcast_cmd", "crps_ensemble", "json_ready", "monthly_values", "pit", "read_results", "render_backcast", "save_figures", "score_observation", "write_pages"]
 
 FloatArray = npt.NDArray[np.float64]
 FORMAT = "supplyshock-backcast/1"
@@ -321,6 +321,54 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{h}</tr>{body}</table>"
 
 
+def read_results(directory: Path, name: str, fmt: str, what: str) -> dict[str, Any]:
+    """A results document (``DIR/name``) of format ``fmt``.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not JSON, or of another format; ``what`` says which command writes it.
+    """
+    path = Path(directory) / name
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(str(path), "(file)", f"must be a {what}", str(exc)) from None
+    if doc.get("format") != fmt:
+        raise InputError(str(path), "format", f"must be {fmt}", doc.get("format"))
+    return doc  # type: ignore[no-any-return]
+
+
+def save_figures(directory: Path, items: list[tuple[str, str, Any]]) -> tuple[list[str], list[str]]:
+    """Write ``figures/STEM.png`` for each (stem, alt text, figure); their Markdown links and embedded HTML images."""
+    import markupsafe
+
+    from simulator.figures import to_png_base64
+
+    (Path(directory) / "figures").mkdir(exist_ok=True)
+    md, html = [], []
+    for stem, alt, fig in items:
+        fig.savefig(Path(directory) / "figures" / f"{stem}.png", dpi=110)
+        md.append(f"![{alt}](figures/{stem}.png)")
+        html.append(f'<img alt="{markupsafe.escape(alt)}" src="data:image/png;base64,{to_png_base64(fig)}">')
+    return md, html
+
+
+def write_pages(directory: Path, template: str, fill: Any, title: str) -> Path:
+    """Render ``template`` with ``fill(md)`` as ``report.md`` and as self-contained ``report.html`` titled ``title``."""
+    import jinja2
+
+    from calibration.report import _HTML, _md_to_html
+
+    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
+    (Path(directory) / "report.md").write_text(env.from_string(template).render(**fill(True)), encoding="utf-8")
+    body = env.from_string(template).render(**fill(False))
+    html = env.from_string(_HTML).render(body=_md_to_html(body)).replace("supplyshock calibration report", title)
+    out = Path(directory) / "report.html"
+    out.write_text(html, encoding="utf-8")
+    return out
+
+
 def render_backcast(directory: Path) -> Path:
     """Write ``report.html`` (figures embedded), ``report.md`` and ``figures/*.png`` from ``backcast.json``.
 
@@ -329,27 +377,8 @@ def render_backcast(directory: Path) -> Path:
     InputError
         ``directory`` holds no readable backcast document.
     """
-    import jinja2
-    import markupsafe
-
-    from calibration.report import _HTML, _md_to_html
-    from simulator.figures import to_png_base64
-
-    path = Path(directory) / "backcast.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(str(path), "(file)", "must be a backcast results file (supplyshock backcast --out)", str(exc)) from None
-    if doc.get("format") != FORMAT:
-        raise InputError(str(path), "format", f"must be {FORMAT}", doc.get("format"))
-    figs = _figures(doc)
-    (Path(directory) / "figures").mkdir(exist_ok=True)
-    md_figs, html_figs = [], []
-    for i, (key, fig) in enumerate(figs.items()):
-        fname = f"figures/series_{i + 1}.png"
-        fig.savefig(Path(directory) / fname, dpi=110)
-        md_figs.append(f"![{key}]({fname})")
-        html_figs.append(f'<img alt="{markupsafe.escape(key)}" src="data:image/png;base64,{to_png_base64(fig)}">')
+    doc = read_results(directory, "backcast.json", FORMAT, "backcast results file (supplyshock backcast --out)")
+    md_figs, html_figs = save_figures(directory, [(f"series_{i + 1}", key, fig) for i, (key, fig) in enumerate(_figures(doc).items())])
     cov = doc["coverage"]
     n = cov["n"]
     src_rows = [[r["name"], r["ref"], r["published"], r["confidence"],
@@ -370,13 +399,7 @@ def render_backcast(directory: Path) -> Path:
                 "figures": "\n\n".join(md_figs if md else html_figs) or "(no series with a fan)",
                 "sources": tab(src_head, src_rows), "notes": (doc.get("notes") or "").strip()}
 
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
-    (Path(directory) / "report.md").write_text(env.from_string(_BODY).render(**fill(True)), encoding="utf-8")
-    body = env.from_string(_BODY).render(**fill(False))
-    html = env.from_string(_HTML).render(body=_md_to_html(body)).replace("supplyshock calibration report", "supplyshock backcast")
-    out = Path(directory) / "report.html"
-    out.write_text(html, encoding="utf-8")
-    return out
+    return write_pages(directory, _BODY, fill, "supplyshock backcast")
 
 
 # ------------------------------------------------------------------ command

@@ -9,16 +9,14 @@ sampler's diagnostics and the sources.
 from __future__ import annotations
 
 import datetime
-import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from calibration.backcast import _html_table, _md_table
+from calibration.backcast import _html_table, _md_table, read_results, save_figures, write_pages
 from calibration.condition import FORMAT
-from simulator.errors import InputError
 
 __all__ = ["render_conditioning"]
 
@@ -233,27 +231,11 @@ def render_conditioning(directory: Path) -> Path:
     InputError
         ``directory`` holds no readable conditioning document.
     """
-    import jinja2
-    import markupsafe
-
-    from calibration.report import _HTML, _md_to_html
-    from simulator.figures import to_png_base64
-
-    path = Path(directory) / "conditioning.json"
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(str(path), "(file)", "must be a conditioning results file (supplyshock calibrate --episode --out)",
-                         str(exc)) from None
-    if doc.get("format") != FORMAT:
-        raise InputError(str(path), "format", f"must be {FORMAT}", doc.get("format"))
+    doc = read_results(directory, "conditioning.json", FORMAT,
+                       "conditioning results file (supplyshock calibrate --episode --out)")
     figs = _figures(doc)
-    (Path(directory) / "figures").mkdir(exist_ok=True)
-    md_f, html_f = {}, {}
-    for name, fig in figs.items():
-        fig.savefig(Path(directory) / "figures" / f"{name}.png", dpi=110)
-        md_f[name] = f"![{name}](figures/{name}.png)"
-        html_f[name] = f'<img alt="{markupsafe.escape(name)}" src="data:image/png;base64,{to_png_base64(fig)}">'
+    md_list, html_list = save_figures(directory, [(name, name, fig) for name, fig in figs.items()])
+    md_f, html_f = dict(zip(figs, md_list, strict=True)), dict(zip(figs, html_list, strict=True))
     steps = doc["nowcast"]
     first, last = steps[0], steps[-1]
     d = doc["diagnostics"]
@@ -340,14 +322,7 @@ def render_conditioning(directory: Path) -> Path:
             "sources": tab(["observation", "source", "published", "confidence", "proxy / reasoning"], src_rows),
         }
 
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
-    (Path(directory) / "report.md").write_text(env.from_string(_BODY).render(**fill(True)), encoding="utf-8")
-    body = env.from_string(_BODY).render(**fill(False))
-    html = env.from_string(_HTML).render(body=_md_to_html(body)).replace("supplyshock calibration report",
-                                                                       "supplyshock conditioning")
-    out = Path(directory) / "report.html"
-    out.write_text(html, encoding="utf-8")
-    return out
+    return write_pages(directory, _BODY, fill, "supplyshock conditioning")
 
 
 def _later_all(first: dict[str, Any], last: dict[str, Any]) -> str:

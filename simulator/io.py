@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from simulator.errors import InputError, InputWarning
-from simulator.scenario import IOTable, MrioTable, Scenario, build_scenario, scenario_warnings
+from simulator.scenario import IOTable, MrioTable, Scenario, _suggest, build_scenario, scenario_warnings
 
 __all__ = [
     "check_out_dir",
@@ -50,6 +50,10 @@ _DATA = resources.files("simulator") / "data"
 def data_path(*parts: str) -> Path:
     """Path of a file shipped in the package's data folder."""
     return Path(str(_DATA.joinpath(*parts)))
+
+
+NAME_CUTOFF = 0.8
+"""Built-in names share a "japan-" prefix, so a lower cutoff suggests unrelated ones: only near-misspellings."""
 
 
 def list_scenarios() -> dict[str, str]:
@@ -122,16 +126,7 @@ def _resolve_base(name: str, here: Path | None, shown: str) -> Path:
     econs = sorted(p.stem for p in data_path("economies").glob("*.toml"))
     scens = sorted(p.stem for p in data_path("scenarios").glob("*.toml"))
     raise InputError(shown, "extends", "must name a built-in economy (" + ", ".join(econs) + "), a built-in scenario ("
-                     + ", ".join(scens) + ") or an existing file (relative to this one)" + _did_you_mean(name, econs + scens), name)
-
-
-def _did_you_mean(word: str, options: list[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest option, or nothing."""
-    import difflib
-
-    # names share a "japan-" prefix, so a low cutoff suggests unrelated ones: only near-misspellings
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.8)
-    return f"; did you mean {close[0]!r}?" if close else ""
+                     + ", ".join(scens) + ") or an existing file (relative to this one)" + _suggest(name, econs + scens, cutoff=NAME_CUTOFF, listing=False), name)
 
 
 def _leaves(data: Mapping[str, Any], shown: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
@@ -493,7 +488,7 @@ def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
     if not path.is_file():
         names = list_scenarios()
         raise InputError(text, "(scenario)", f"must be a built-in scenario ({', '.join(names)}) or an existing file"
-                         + _did_you_mean(text, list(names)), text)
+                         + _suggest(text, list(names), cutoff=NAME_CUTOFF, listing=False), text)
     return path, text
 
 

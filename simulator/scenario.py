@@ -963,11 +963,12 @@ def is_integer_field(field: str) -> bool:
 # ------------------------------------------------------------ building
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+def _suggest(word: str, options: list[str], *, cutoff: float = 0.6, listing: bool = True) -> str:
+    """``"; did you mean 'x'?"`` for the closest option; else (with ``listing``) the options, or nothing."""
+    close = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
     if close:
         return f"; did you mean {close[0]!r}?"
-    if options:
+    if options and listing:
         return "; expected one of " + ", ".join(repr(o) for o in sorted(options))
     return ""
 
