@@ -44,11 +44,34 @@ _PATH_FIELDS = ("inventory0", "stockpile0", "pipeline0", "daily_output", "demand
 
 @dataclass(frozen=True)
 class Event:
-    """One line of a path's event log."""
+    """One line of a path's event log, with what it is about for filters and summaries.
+
+    Attributes
+    ----------
+    day : int
+        Day of the event (0 = the first simulated day).
+    category : str
+        Kind of event (``"application"``, ``"decision"``, ``"release"``, ``"firms stop"``, ...).
+    text : str
+        The line as printed.
+    material, sector, office : str
+        The material id, sector id and licence office (``"measure/material"``)
+        the event is about; empty where it is about none.
+    tonnes : float
+        Volume the event moves, t: applied for, approved (a decision),
+        shipped, released or made; 0 where none.
+    rejected : float
+        Volume a decision rejects, t.
+    """
 
     day: int
     category: str
     text: str
+    material: str = ""
+    sector: str = ""
+    office: str = ""
+    tonnes: float = 0.0
+    rejected: float = 0.0
 
 
 @dataclass

@@ -217,9 +217,12 @@ class _Path:
         self.env.process(self.recorder())
 
     # ------------------------------------------------------------ helpers
-    def note(self, day: int, category: str, text: str) -> None:
+    def note(self, day: int, category: str, text: str, *, material: int | None = None, sector: int | None = None,
+             office: str = "", tonnes: float = 0.0, rejected: float = 0.0) -> None:
+        """Event log: one line, with the material and sector indices and volumes it is about."""
         if self.log is not None:
-            self.log.append(Event(day, category, text))
+            self.log.append(Event(day, category, text, "" if material is None else self.mats[material],
+                                  "" if sector is None else self.secs[sector], office, tonnes, rejected))
 
     def msum(self, x: list[list[float]], m: int, members: list[int] | None = None) -> float:
         """Sum of ``x[u][c]`` over the uses of material m (or ``members``) and cohorts.
@@ -334,7 +337,7 @@ class _Path:
         yield self.wait_until(arrive + _ARRIVE)
         self.out.arrivals[self.p, arrive, k, m] += q
         if not initial and self.log is not None and self.pp.premium[self.p, k, m] > 0:
-            self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}")
+            self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}", material=m, tonnes=q)
 
     def receiving(self) -> Generator[Any, Any, None]:
         """Step 1: the day's arrivals at the dock are delivered to the firms using each material."""
@@ -383,7 +386,8 @@ class _Path:
             office.lots.append(lot)
             office.queued.setdefault(due, []).append((lot, 1.0))
             self.note(t, "application", f"{office.name} #{lot.n}: apply for {vol:,.2f} t of {self.mats[office.m]} from "
-                      f"{self.srcs[office.k]}; {tau} working days, first decision on day {due}")
+                      f"{self.srcs[office.k]}; {tau} working days, first decision on day {due}",
+                      material=office.m, office=office.name, tonnes=vol)
 
     def decide(self, office: _Office, t: int) -> None:
         """Step 7a: the applications due today (and any waiting for capacity) are decided.
@@ -443,7 +447,8 @@ class _Path:
             if share - part > 0.0:
                 office.waiting_lots.append((lot, share - part))
                 text += f"; {lot.vol * (share - part):,.2f} t wait for the ministry's capacity"
-            self.note(t, "decision", text)
+            self.note(t, "decision", text, material=office.m, office=office.name, tonnes=lot.vol * part * a,
+                      rejected=lot.vol * part * r)
 
     def end_regime(self, office: _Office, t: int) -> None:
         """A licence regime ends: every application still pending ships."""
@@ -456,7 +461,7 @@ class _Path:
             arrive = t + int(self.pp.transit[self.p, office.k])
             self.env.process(self.shipment(office.k, office.m, total, arrive))
             self.note(t, "decision", f"{office.name}: licence regime over; {total:,.2f} t of {self.mats[office.m]} "
-                      f"still pending ship, arrive day {arrive}")
+                      f"still pending ship, arrive day {arrive}", material=office.m, office=office.name, tonnes=total)
         office.queued.clear()
         office.waiting_lots = []
 
@@ -479,7 +484,7 @@ class _Path:
                 if not opened[m] and self.stock[m].level > 0.0:
                     opened[m] = True
                     self.note(t, "stockpile", f"{self.mats[m]}: stockpile open; tops cover up to "
-                              f"{pp.stock_trigger[p, m] / self.d[m]:.0f} days")
+                              f"{pp.stock_trigger[p, m] / self.d[m]:.0f} days", material=m)
                 # each firm's gap to its share of the trigger cover
                 rows = self.rows_of[m]
                 if not rows:
@@ -501,7 +506,7 @@ class _Path:
                         self.out.release[p, t, m] = rel
                         self.released[m] += rel
                         self.note(t, "release", f"stockpile releases {rel:,.2f} t of {self.mats[m]} "
-                                  f"({self.stock[m].level:,.1f} t left)")
+                                  f"({self.stock[m].level:,.1f} t left)", material=m, tonnes=rel)
 
     def ramp_up(self, k: int, m: int) -> Generator[Any, Any, None]:
         """An alternative supplier's extra capacity ramps up after the disruption is known."""
@@ -512,12 +517,12 @@ class _Path:
             return
         yield self.wait_until(first + _RAMP)
         self.note(first, "ramp-up", f"{self.srcs[k]} starts adding capacity for {self.mats[m]} "
-                  f"(+{pp.extra[p, k, m] * 365:,.0f} t/yr over {pp.ramp_days[p, k, m]:.0f} days)")
+                  f"(+{pp.extra[p, k, m] * 365:,.0f} t/yr over {pp.ramp_days[p, k, m]:.0f} days)", material=m)
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
             self.cap_frac[k, m] = ramp_fraction(t, begin, pp.ramp_days[p, k, m])
             if self.cap_frac[k, m] >= 1.0:
-                self.note(t, "ramp-up", f"{self.srcs[k]} at full extra capacity for {self.mats[m]}")
+                self.note(t, "ramp-up", f"{self.srcs[k]} at full extra capacity for {self.mats[m]}", material=m)
                 return
 
     def thrifting(self, s: int, m: int) -> Generator[Any, Any, None]:
@@ -529,7 +534,7 @@ class _Path:
             return
         yield self.wait_until(first + _RAMP)
         self.note(first, "thrift", f"{self.secs[s]} starts cutting {self.mats[m]} use "
-                  f"(up to {pp.thrift[p, s, m]:.0%} over {pp.thrift_ramp[p, s, m]:.0f} days)")
+                  f"(up to {pp.thrift[p, s, m]:.0%} over {pp.thrift_ramp[p, s, m]:.0f} days)", material=m, sector=s)
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
             self.thrift_frac[s, m] = ramp_fraction(t, begin, pp.thrift_ramp[p, s, m])
@@ -545,7 +550,8 @@ class _Path:
             return
         yield self.wait_until(first + _RAMP)
         self.note(first, "substitution", f"{self.secs[s]} starts redesigning away from {self.mats[m]} "
-                  f"(criticality {pp.crit[p, s, m]:.2f} to {pp.crit_floor[p, s, m]:.2f} over {pp.subst_days[p, s, m]:.0f} days)")
+                  f"(criticality {pp.crit[p, s, m]:.2f} to {pp.crit_floor[p, s, m]:.2f} over {pp.subst_days[p, s, m]:.0f} days)",
+                  material=m, sector=s)
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
             self.subst_frac[s, m] = ramp_fraction(t, begin, pp.subst_days[p, s, m])
@@ -643,7 +649,7 @@ class _Path:
                 if level == 0.0 and required > 0.0 and not self.empty[m]:
                     self.empty[m] = True
                     self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted at every firm; "
-                              f"{unmet_all:,.2f} t short")
+                              f"{unmet_all:,.2f} t short", material=m)
                 elif level > 0.0:
                     self.empty[m] = False
             # domestic conversions make yesterday's orders, in proportion to each firm's scarcest input
@@ -668,7 +674,7 @@ class _Path:
                 out.denied[p, t, m] += order - made  # not made for lack of inputs: leaves the pipeline
                 if made < order * STOPPAGE:
                     self.note(t, "conversion", f"{self.srcs[k]} makes {made:,.2f} of {order:,.2f} t of {self.mats[m]} "
-                              "ordered (inputs short)")
+                              "ordered (inputs short)", material=m, tonnes=made)
             # 5-6. output (the cohorts' shares of it), lost output, catch-up
             for s in range(self.S):
                 f, made_up = 0.0, 0.0
@@ -690,10 +696,11 @@ class _Path:
                     if self.C > 1 and fc < STOPPAGE and not self.cohort_stopped[s][c]:
                         self.cohort_stopped[s][c] = True
                         self.note(t, "firms stop", f"{self.secs[s]}: cohort {c + 1} of {self.C} (covers "
-                                  f"{self.cover_text(s, c)}) at {fc:.0%} of plan")
+                                  f"{self.cover_text(s, c)}) at {fc:.0%} of plan", sector=s)
                     elif self.C > 1 and fc >= STOPPAGE and self.cohort_stopped[s][c]:
                         self.cohort_stopped[s][c] = False
-                        self.note(t, "firms resume", f"{self.secs[s]}: cohort {c + 1} of {self.C} back to {fc:.0%}")
+                        self.note(t, "firms resume", f"{self.secs[s]}: cohort {c + 1} of {self.C} back to {fc:.0%}",
+                                  sector=s)
                 loss = 1.0 - f
                 self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
                 out.output_fraction[p, t, s] = f
@@ -701,10 +708,10 @@ class _Path:
                 out.lost_output[p, t, s] = (loss - made_up) * pp.daily_output[p, s]
                 if f < STOPPAGE and not self.stopped[s]:
                     self.stopped[s] = True
-                    self.note(t, "output cut", f"{self.secs[s]} output at {f:.0%} of plan")
+                    self.note(t, "output cut", f"{self.secs[s]} output at {f:.0%} of plan", sector=s)
                 elif f >= STOPPAGE and self.stopped[s]:
                     self.stopped[s] = False
-                    self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan")
+                    self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan", sector=s)
 
     def cover_text(self, s: int, c: int) -> str:
         """Sector s's cohort c's normal cover of each material it uses, days (for the event log)."""
