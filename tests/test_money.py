@@ -43,7 +43,7 @@ def test_price_year_without_an_index_value_is_rejected(tmp_path: Path) -> None:
     path = write(tmp_path, "[economy]\nprice_year = 2026\n")
     err = load_error(path)
     assert (err.file, err.field, err.value) == (str(path), "economy.price_year", 2026)
-    assert err.rule == "needs a value in economy.price_index to convert the 2015 table to 2026 money (index has 2015, 2024, 2025)"
+    assert err.rule == "needs a value in economy.price_index to convert the 2015 table to 2026 money (index has 2015, 2025)"
     assert str(err).startswith(f"{path}: economy.price_year: needs a value in economy.price_index")
     assert str(err).endswith("; got 2026")
 
@@ -82,8 +82,8 @@ def test_years_cannot_take_a_prior(tmp_path: Path) -> None:
 
 
 def test_index_prior_must_stay_positive(tmp_path: Path) -> None:
-    err = load_error(write(tmp_path, '[uncertainty]\n"economy.price_index.2024" = { dist = "uniform", low = -1, high = 2 }\n'))
-    assert err.field == "uncertainty.economy.price_index.2024"
+    err = load_error(write(tmp_path, '[uncertainty]\n"economy.price_index.2025" = { dist = "uniform", low = -1, high = 2 }\n'))
+    assert err.field == "uncertainty.economy.price_index.2025"
     assert err.value == -1
 
 
@@ -101,9 +101,24 @@ def test_same_years_need_no_index_and_change_nothing(tmp_path: Path) -> None:
     assert price_scale(sc, None, 4).tolist() == [1.0] * 4
 
 
+def test_builtin_index_is_the_table_year_and_the_price_year_of_one_vintage() -> None:
+    """Only the two levels the scaling uses; 2025 from the revised (2020-base) national accounts, cited by release."""
+    econ = simulator.load_scenario("japan-3m-curb").economy
+    assert sorted(econ.price_index) == [str(econ.table_year), str(econ.price_year)] == ["2015", "2025"]
+    ref = econ.refs["price_index"]
+    assert "2020-base vintage" in ref and "Quarterly Estimates of GDP for October-December 2025" in ref
+    assert "model choice" in ref and "No 2024 level" in ref
+    assert "moneysmith" not in ref + econ.refs["gdp"]
+
+
 def test_price_year_2024_scales_by_the_2024_index(tmp_path: Path) -> None:
-    """A different price year: output in 2024 yen = 2015 output x 609 / 533.2 (the 2015 level drawn)."""
-    sc24 = simulator.load_scenario(write(tmp_path, "[economy]\nprice_year = 2024\ngdp = 609e12\n"))
+    """A different price year, given its own index level: output in 2024 yen = 2015 output x 609 / 533.2 (2015 drawn).
+
+    The built-in index has no 2024 level (the published one is from another vintage of the national accounts), so
+    the scenario supplies one; 609 is only a test value.
+    """
+    own = "[economy]\nprice_year = 2024\ngdp = 609e12\n[economy.price_index]\n2024 = 609e12\n"
+    sc24 = simulator.load_scenario(write(tmp_path, own))
     sc25 = simulator.load_scenario(write(tmp_path, "", "b.toml"))
     draws = simulator.sample_draws(sc25, 30, seed=2)
     tr = simulator.simulate(sc25, draws)
