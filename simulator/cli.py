@@ -32,7 +32,7 @@ from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, sample_draws
 from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
 from simulator.errors import InputError, InputWarning
 from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
-from simulator.scenario import Scenario, calibration_status, money_unit
+from simulator.scenario import Scenario, _suggest, calibration_status, money_unit
 from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths, run_summary
 
 __all__ = ["cli", "main"]
@@ -437,16 +437,25 @@ def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
 @click.argument("scenario", default="japan-3m-curb")
 @click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
 @click.option("--path", "path_index", type=int, default=0, show_default=True, help="Which path of the seed's first block.")
+@click.option("--summary", "summarise", is_flag=True,
+              help="A line per licence office, per sector below plan and per stockpile release, then the policy events "
+                   "and stock-outs, instead of the event list.")
 @click.option("--all", "show_all", is_flag=True,
               help="List every event, also the many routine ones (shipments from alternative suppliers, each licence "
                    "application and decision), which are otherwise counted, not listed.")
 @click.option("--category", "categories", multiple=True, metavar="NAME",
               help="List only events of this category (repeatable; e.g. 'output cut', 'firms stop', decision).")
-@click.option("--days", default=None, metavar="A:B", help="List only events from day A to day B (inclusive).")
+@click.option("--material", "materials", multiple=True, metavar="ID",
+              help="Only events about this material and the sectors that use it (repeatable).")
+@click.option("--from", "day_from", type=int, default=None, metavar="DAY", help="First day to tell [default: 0].")
+@click.option("--to", "day_to", type=int, default=None, metavar="DAY", help="Last day to tell [default: the horizon's last].")
+@click.option("--draws", "show_draws", is_flag=True, help="List the values the path drew (every prior's draw).")
 @UNCALIBRATED
-def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool, categories: tuple[str, ...],
-                days: str | None, uncalibrated: bool) -> None:
-    """Print one path's event log from the SimPy engine (routine events counted; --all, --category, --days to list)."""
+def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: bool, show_all: bool,
+                categories: tuple[str, ...], materials: tuple[str, ...], day_from: int | None, day_to: int | None,
+                show_draws: bool, uncalibrated: bool) -> None:
+    """Tell one path of the SimPy engine event by event (routine events counted), or in a summary (--summary)."""
+    from simulator import explain
     from simulator.api import simulate
     from simulator.economics import assess
 
@@ -456,15 +465,21 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
         raise _Fail(str(InputError("option", "--seed", "must be >= 0", seed)))
     if not 0 <= path_index < DEFAULT_BLOCK_SIZE:
         raise _Fail(str(InputError("option", "--path", f"must be in 0..{DEFAULT_BLOCK_SIZE - 1}", path_index)))
-    first, last = 0, sc.run.horizon_days - 1
-    if days is not None:
-        try:
-            a, b = (int(x) for x in days.split(":"))
-        except ValueError:
-            raise _Fail(str(InputError("option", "--days", "must be A:B, two whole days (e.g. 30:90)", days))) from None
-        if not 0 <= a <= b:
-            raise _Fail(str(InputError("option", "--days", "must have 0 <= A <= B", days)))
-        first, last = a, b
+    last_day = sc.run.horizon_days - 1
+    first = 0 if day_from is None else day_from
+    last = last_day if day_to is None else day_to
+    if not 0 <= first <= last_day:
+        raise _Fail(str(InputError("option", "--from", f"must be a day of the horizon, 0..{last_day}", first)))
+    if not first <= last <= last_day:
+        raise _Fail(str(InputError("option", "--to", f"must be a day from --from ({first}) to the horizon's last "
+                                   f"({last_day})", last)))
+    for m in materials:
+        if m not in sc.materials:
+            raise _Fail(str(InputError("option", "--material", "must be a material of the scenario ("
+                                       + ", ".join(sc.material_ids) + ")" + _suggest(m, sc.material_ids, listing=False), m)))
+    if summarise and (show_all or categories):
+        raise _Fail(str(InputError("option", "--summary", "cannot be combined with --all or --category (a summary "
+                                   "covers every category)", "--summary")))
     draws = sample_draws(sc, path_index + 1, seed).subset(slice(path_index, path_index + 1))
     tr = simulate(sc, draws, engine="simpy", events=True)
     known = sorted({ev.category for ev in tr.events[0]})
@@ -472,31 +487,36 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, show_all: bool
         if c not in known:
             raise _Fail(str(InputError("option", "--category", "must be a category of this path's events ("
                                        + ", ".join(known) + ")", c)))
+    window = explain.Window(first, last, frozenset(categories), frozenset(materials))
     impact = assess(tr, sc)
     con = Console(soft_wrap=True)
     con.print(f"[bold]{sc.name}[/bold], seed {seed}, path {path_index}")
-    for k, v in draws.params.items():
-        if not k.startswith(COHORT_KEY):
-            con.print(f"  {k} = {float(v[0]):.4g}")
-    routine = {"shipment", "application", "decision"}
-    hidden: dict[str, int] = {}
-    for ev in tr.events[0]:
-        if not first <= ev.day <= last:
-            continue
-        if categories and ev.category not in categories:
-            continue
-        if not categories and not show_all and ev.category in routine:
-            hidden[ev.category] = hidden.get(ev.category, 0) + 1
-            continue
-        con.print(f"day {ev.day:>4}  [cyan]{ev.category:<11}[/cyan] {ev.text}", highlight=False)
-    if hidden:
-        con.print("not listed: " + ", ".join(f"{n:,} {c}" for c, n in sorted(hidden.items()))
-                  + " events (--all, or --category NAME, to list them)")
+    drawn = {k: float(v[0]) for k, v in draws.params.items() if not k.startswith(COHORT_KEY)}
+    if show_draws:
+        for k, x in drawn.items():
+            con.print(f"  {k} = {x:.4g}")
+    elif drawn:
+        con.print(f"  {len(drawn)} values drawn from their priors (--draws to list them)")
+    if summarise:
+        for line in explain.summary(tr, sc, window):
+            con.print(line, highlight=False)
+    else:
+        hidden: dict[str, int] = {}
+        for ev in explain.select(tr.events[0], sc, window):
+            if not categories and not show_all and ev.category in explain.ROUTINE:
+                hidden[ev.category] = hidden.get(ev.category, 0) + 1
+                continue
+            con.print(f"day {ev.day:>4}  [cyan]{ev.category:<11}[/cyan] {ev.text}", highlight=False)
+        if hidden:
+            con.print("not listed: " + ", ".join(f"{n:,} {c}" for c, n in sorted(hidden.items()))
+                      + " events (--all, or --category NAME, to list them; --summary for a line per licence, "
+                        "stoppage and release)")
     cur = sc.economy.currency
     yr = f" of {impact.price_year}" if impact.price_year else ""
-    con.print(f"value added lost: {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn{yr} "
-              f"({impact.gdp_loss_pct[0]:.3f} % of GDP; before catch-up {cur} {impact.value_added_loss_gross[0] / 1e9:,.1f} bn); "
-              f"extra procurement cost {cur} {impact.premium_cost[0] / 1e9:,.1f} bn{yr}")
+    con.print(f"whole horizon, days 0-{last_day}: value added lost {cur} {impact.value_added_loss[0] / 1e9:,.1f} bn{yr} "
+              f"({impact.gdp_loss_pct[0]:.3f} % of GDP; gross, before catch-up, {cur} "
+              f"{impact.value_added_loss_gross[0] / 1e9:,.1f} bn); extra procurement cost {cur} "
+              f"{impact.premium_cost[0] / 1e9:,.1f} bn{yr}")
 
 
 @cli.command("curve")

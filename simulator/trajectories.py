@@ -55,8 +55,9 @@ class Event:
     text : str
         The line as printed.
     material, sector, office : str
-        The material id, sector id and licence office (``"measure/material"``)
-        the event is about; empty where it is about none.
+        The material id (ids comma-separated for a measure that covers
+        several), sector id and licence office the event is about; empty
+        where it is about none.
     tonnes : float
         Volume the event moves, t: applied for, approved (a decision),
         shipped, released or made; 0 where none.

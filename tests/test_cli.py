@@ -438,8 +438,8 @@ def test_explain_prints_licence_applications_decisions_and_the_cost() -> None:
         assert split == pytest.approx(pending, abs=0.02)
         pending = float(left.replace(",", ""))
         assert re.match(rf"day +{nxt} ", b)
-    assert re.fullmatch(r"value added lost: JPY [\d,.]+ bn of 2025 \([\d.]+ % of GDP; before catch-up JPY [\d,.]+ bn\); "
-                        r"extra procurement cost JPY [\d,.]+ bn of 2025", lines[-1]), lines[-1]
+    assert re.fullmatch(r"whole horizon, days 0-364: value added lost JPY [\d,.]+ bn of 2025 \([\d.]+ % of GDP; gross, "
+                        r"before catch-up, JPY [\d,.]+ bn\); extra procurement cost JPY [\d,.]+ bn of 2025", lines[-1]), lines[-1]
 
 
 def test_version() -> None:
@@ -474,13 +474,52 @@ def test_explain_counts_routine_events_and_filters_by_category_and_days() -> Non
     last = [ln for ln in r.output.splitlines() if ln.startswith("not listed: ")]
     assert last and "application" in last[0] and "decision" in last[0]
     assert not any(" decision " in ln for ln in r.output.splitlines() if ln.startswith("day "))
-    r = CliRunner().invoke(cli, ["explain", "japan-licence", "--category", "output cut", "--days", "40:120"])
+    r = CliRunner().invoke(cli, ["explain", "japan-licence", "--category", "output cut", "--from", "40", "--to", "120"])
     days = [int(ln.split()[1]) for ln in r.output.splitlines() if ln.startswith("day ")]
     assert r.exit_code == 0 and days and all(40 <= d <= 120 for d in days)
     assert all("output cut" in ln for ln in r.output.splitlines() if ln.startswith("day "))
-    for bad in (["--days", "9-5"], ["--days", "9:5"], ["--category", "outpt"]):
+    for bad in (["--from", "-1"], ["--from", "9", "--to", "5"], ["--to", "365"], ["--category", "outpt"],
+                ["--material", "dytx"], ["--summary", "--all"]):
         r = CliRunner().invoke(cli, ["explain", "japan-licence", *bad])
-        assert r.exit_code == 2 and bad[0] in r.output
+        assert r.exit_code == 2 and bad[-2 if bad[-1] in ("5", "--all") else 0] in r.output, (bad, r.output)
+
+
+def test_explain_summary_has_a_line_per_licence_stoppage_and_release_that_adds_up() -> None:
+    from simulator import explain
+    from simulator.api import simulate
+    from simulator.draws import sample_draws
+    from simulator.io import load_scenario
+
+    sc = load_scenario("japan-licence")
+    tr = simulate(sc, sample_draws(sc, 1, sc.run.seed), engine="simpy", events=True)
+    last = sc.run.horizon_days - 1
+    lines = explain.summary(tr, sc, explain.Window(0, last))
+    text = "\n".join(lines)
+    # a line per licence office, and its tonnes are those of the applications in the log
+    for mid in sc.policy:
+        applied = sum(ev.tonnes for ev in tr.events[0] if ev.office == mid and ev.category == "application")
+        row = next(ln for ln in lines if ln.startswith(f"  {mid}: "))
+        assert f"{applied:,.1f} t applied for" in row
+    # a line per sector below plan, with its days counted from the daily output
+    for i, s in enumerate(tr.sectors):
+        below = int((tr.output_fraction[0, :, i] < 0.99).sum())
+        assert (f"  {s}: {below} days below plan" in text) == (below > 0), s
+    # releases: the tonnes are the daily release's sum
+    for i, m in enumerate(tr.materials):
+        total = float(tr.release[0, :, i].sum())
+        assert (f"  {m}: {total:,.1f} t released" in text) == (total > 0), m
+    # a material filter keeps that material's release and drops the others'
+    only = "\n".join(explain.summary(tr, sc, explain.Window(0, last, materials=frozenset({"dytb"}))))
+    assert "licence_heavy" in only and "licence_magnets" not in only
+    assert all(f"  {m}: " not in only.split("stockpile releases:")[1] for m in tr.materials if m != "dytb")
+
+
+def test_explain_material_filter_keeps_the_material_and_its_users() -> None:
+    r = CliRunner().invoke(cli, ["explain", "japan-licence", "--material", "dytb", "--all", "--to", "60"])
+    assert r.exit_code == 0
+    body = [ln for ln in r.output.splitlines() if ln.startswith("day ")]
+    assert body and all(int(ln.split()[1]) <= 60 for ln in body)
+    assert not any(" ndpr" in ln or "of magnets" in ln for ln in body), body[:5]
 
 
 def test_a_long_simpy_run_says_how_long_it_will_take() -> None:

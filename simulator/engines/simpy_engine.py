@@ -217,11 +217,13 @@ class _Path:
         self.env.process(self.recorder())
 
     # ------------------------------------------------------------ helpers
-    def note(self, day: int, category: str, text: str, *, material: int | None = None, sector: int | None = None,
-             office: str = "", tonnes: float = 0.0, rejected: float = 0.0) -> None:
-        """Event log: one line, with the material and sector indices and volumes it is about."""
+    def note(self, day: int, category: str, text: str, *, material: int | str | None = None,
+             sector: int | None = None, office: str = "", tonnes: float = 0.0, rejected: float = 0.0) -> None:
+        """Event log: one line, with the material (index, or ids comma-separated) and sector it is about and the
+        volumes it moves."""
         if self.log is not None:
-            self.log.append(Event(day, category, text, "" if material is None else self.mats[material],
+            mat = material if isinstance(material, str) else "" if material is None else self.mats[material]
+            self.log.append(Event(day, category, text, mat,
                                   "" if sector is None else self.secs[sector], office, tonnes, rejected))
 
     def msum(self, x: list[list[float]], m: int, members: list[int] | None = None) -> float:
@@ -569,7 +571,8 @@ class _Path:
             yield self.wait_until(day)
             mea = self.sc.policy[self.sc.measure_ids[j]]
             self.note(day, "policy", f"{self.sc.measure_ids[j]} ({mea.kind}, {mea.source}, "
-                      f"{', '.join(mea.materials)}, coverage {pp.coverage[p, j]:.0%}) {what}")
+                      f"{', '.join(mea.materials)}, coverage {pp.coverage[p, j]:.0%}) {what}",
+                      material=",".join(mea.materials))
 
     def production(self) -> Generator[Any, Any, None]:
         """Steps 3-6: requirements, each firm's use of its own stock, output, lost output, catch-up.
