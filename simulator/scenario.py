@@ -927,6 +927,18 @@ def scenario_warnings(sc: Scenario) -> list[tuple[str, str, Any]]:
         if mea.start_day < T < mea.end_day:
             w.append((f"policy.{j}.end_day", f"is past the horizon (run.horizon_days = {T}): the run ends before the "
                       "measure does and sees none of the recovery", mea.end_day))
+    if sc.policy:
+        first = min(mea.start_day for mea in sc.policy.values())
+        late = {s: first + sec.catch_up_window_days for s, sec in sc.sectors.items()
+                if sec.catch_up_share > 0 and sec.overtime_rate > 0 and first + sec.catch_up_window_days > T}
+        if late and all(mea.end_day <= T for mea in sc.policy.values()):
+            last = max(late, key=lambda k: late[k])
+            close = late[last]
+            more = f" and {len(late) - 1} more sector{'s' if len(late) > 2 else ''}" if len(late) > 1 else ""
+            w.append(("run.horizon_days", f"ends before the catch-up window closes (day {close:g}: the first measure starts "
+                      f"on day {first}, sectors.{last}.catch_up_window_days is {sc.sectors[last].catch_up_window_days:g}"
+                      f"{more}): output lost may still be made up after the horizon, so the net loss is an upper bound; "
+                      f"a horizon of {math.ceil(close)} days sees it all", T))
     targets = prior_targets(sc)
     for path, prior in sc.uncertainty.items():
         shi = prior.support()[1]

@@ -1,4 +1,4 @@
-"""A new user's twenty broken scenario files: each exits 2 with one message naming file, field, rule and value, or
+"""A new user's broken scenario files: each exits 2 with one message naming file, field, rule and value, or
 warns (the run is valid but probably not what was meant)."""
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ CASES = {
  "18-unknown-dist": 'name="t"\nextends="japan-3m-curb"\n[uncertainty]\n"materials.ndpr.price" = { dist = "gaussian", mean = 1, sd = 1 }\n',
  "19-fraction-days": 'name="t"\nextends="japan-3m-curb"\n[policy.china_stop]\nend_day = 90.5\n',
  "20-unknown-kind": 'name="t"\nextends="japan-3m-curb"\n[policy.china_stop]\nkind = "embargo"\n',
+ "21-horizon-before-catch-up": 'name="t"\nextends="japan-3m-curb"\n[run]\nhorizon_days = 120\n',
 }
-WARN = {"13-empty-policy", "14-past-horizon", "15-huge-gdp-unit"}
+WARN = {"13-empty-policy", "14-past-horizon", "15-huge-gdp-unit", "21-horizon-before-catch-up"}
 """Valid files that probably do not say what the user meant: a warning, exit 0."""
 
 
