@@ -210,8 +210,10 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         pred, per = predictive([*targets, *others], free, post, n_paths=predictive_paths, seed=seed, progress=say)
         t = targets[0]
         q = pred["targets"][t.name]["posterior"]
+        money = scen[t.name].economy
         cal_run: dict[str, Any] = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
-                                      "paths": predictive_paths, "q": q, "per_path": [float(f"{v:.6g}") for v in per[t.name]]}
+                                      "money_year": money.price_year or money.table_year if t.unit == money.currency
+                                      else None, "paths": predictive_paths, "q": q, "per_path": [float(f"{v:.6g}") for v in per[t.name]]}
         if curve_paths:
             say(f"loss versus duration: {CURVE_SCENARIO}'s stop ended at {len(CURVE_DAYS)} durations, each run past its "
                 f"end, posterior and prior predictive ({curve_paths:,} paths each, the same paths)")
