@@ -425,7 +425,31 @@ def _targets_intro(ctx: Context) -> str:
     if bases:
         out.append("Shares of GDP divide the model's value added lost by its GDP base: " + "; ".join(
             f"{fmt(g, 'JPY')} ({y}, nominal)" for g, y in bases) + ".")
+    out.extend(_published_bases(ctx))
     return " ".join(out)
+
+
+def _published_bases(ctx: Context) -> list[str]:
+    """The GDP base a published estimate implies where it is stated both in yen and as a share.
+
+    A share target named ``<yen target>-gdp`` states the same estimate as the yen target; their ratio is the
+    publication's GDP base, which need not be the model's (another year, another vintage of the accounts).
+    """
+    names = {t["name"]: t for t in ctx.all_targets}
+    out = []
+    for t in ctx.all_targets:
+        share = names.get(f"{t['name']}-gdp")
+        if t["quantity"] != "value_added_loss" or t["unit"] != "JPY" or not share or share["quantity"] != "gdp_loss_pct":
+            continue
+        line = (f"{t['name']} and {share['name']} state one estimate in yen and as a share, so they imply a GDP base "
+                f"of {fmt(t['value'] / (share['value'] / 100), 'JPY')}")
+        f = ctx.facts.get(t["name"])
+        if f:
+            line += (f", not the model's {fmt(f['gdp'], 'JPY')} ({f['price_year']}): the published yen figure is "
+                     f"{100 * t['value'] / f['gdp']:.3g} % of the model's base and the published share is "
+                     f"{fmt(share['value'] / 100 * f['gdp'], 'JPY')} of it, so fitting one is not fitting the other")
+        out.append(line + ".")
+    return out
 
 
 def _covers(ctx: Context, md: bool) -> tuple[str, str]:

@@ -202,6 +202,19 @@ def test_sector_targets_say_what_share_of_the_table_sector_they_cover(complete: 
                 assert f"{s['id']} {s['io_share']:.2f}" in md
 
 
+def test_a_published_estimate_in_yen_and_as_a_share_states_its_gdp_base(complete: Path) -> None:
+    """NRI's JPY 660bn and 0.11 % imply ~JPY 600tn, not the model's 2025 base: the report says so, from the data."""
+    doc = _doc(complete)
+    targets = {t["name"]: t for t in [*doc["targets"], *(r["target"] for r in doc["reconciliation"])]}
+    gdp = doc["target_facts"]["nri-3m"]["gdp"]
+    text = " ".join(_section((complete / "report.md").read_text(encoding="utf-8"), 3).split())
+    base = targets["nri-3m"]["value"] / (targets["nri-3m-gdp"]["value"] / 100)
+    assert f"nri-3m and nri-3m-gdp state one estimate in yen and as a share, so they imply a GDP base of {fmt(base, 'JPY')}" in text
+    assert f"not the model's {fmt(gdp, 'JPY')} (2025)" in text
+    assert f"{100 * targets['nri-3m']['value'] / gdp:.3g} % of the model's base" in text
+    assert fmt(base, "JPY") == "¥600.00tn" and fmt(0.0011 * gdp, "JPY") == "¥729bn"
+
+
 def test_register_comes_from_the_snapshot_and_counts_match(complete: Path) -> None:
     md = (complete / "report.md").read_text(encoding="utf-8")
     sc = simulator.load_scenario(str(complete / SNAPSHOT), calibrated=False)
