@@ -15,19 +15,15 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import time
 from pathlib import Path
 from typing import Any
 
-import click
 import numpy as np
 import numpy.typing as npt
 
 import simulator
-from calibration.cli import _Fail
 from calibration.episodes import (
     Episode,
-    load_episode,
     model_values,
     observed_sd,
     observed_value,
@@ -38,7 +34,7 @@ from simulator.draws import sample_draws
 from simulator.errors import InputError
 from simulator.params import resolve
 
-__all__ = ["backcast", "backcast_cmd", "crps_ensemble", "json_ready", "monthly_values", "pit", "read_results", "render_backcast", "save_figures", "score_observation", "write_pages"]
+__all__ = ["backcast", "crps_ensemble", "json_ready", "monthly_values", "pit", "read_results", "render_backcast", "save_figures", "score_observation", "write_pages"]
 
 FloatArray = npt.NDArray[np.float64]
 FORMAT = "supplyshock-backcast/1"
@@ -400,67 +396,6 @@ def render_backcast(directory: Path) -> Path:
                 "sources": tab(src_head, src_rows), "notes": (doc.get("notes") or "").strip()}
 
     return write_pages(directory, _BODY, fill, "supplyshock backcast")
-
-
-# ------------------------------------------------------------------ command
-
-
-@click.command("backcast")
-@click.argument("episode")
-@click.option("--paths", "n_paths", type=int, default=1000, show_default=True, help="Monte Carlo paths.")
-@click.option("--seed", type=int, default=20101, show_default=True, help="The one seed (draws and observation errors).")
-@click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
-@click.option("--uncalibrated", is_flag=True, help="The priors as written (ignore the economy's fitted sample).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also write backcast.json, report.html, report.md and figures/ to this directory.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
-def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrated: bool, fmt: str, out: Path | None,
-                 overwrite: bool) -> None:
-    """Score the model on an observed EPISODE (a built-in name or an episode file).
-
-    Built-in episodes: calibration/data/episodes (embargo-2010, licence-2025).
-    Exit codes: 0 done, 2 bad input (nothing written).
-    """
-    from simulator.io import check_out_dir, staged_dir
-
-    t0 = time.monotonic()
-    try:
-        if n_paths < 50:
-            raise InputError("option", "--paths", "must be >= 50 (quantiles over fewer paths are mostly noise)", n_paths)
-        if seed < 0:
-            raise InputError("option", "--seed", "must be >= 0", seed)
-        ep = load_episode(episode)
-        if out is not None:
-            check_out_dir(out, overwrite)
-        doc = backcast(ep, n_paths=n_paths, seed=seed, engine=engine, calibrated=not uncalibrated)
-        if out is not None:
-            with staged_dir(out, overwrite=overwrite) as tmp:
-                (tmp / "backcast.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
-                render_backcast(tmp)
-    except InputError as exc:
-        raise _Fail(str(exc)) from None
-    if fmt == "json":
-        click.echo(json.dumps(json_ready(doc), indent=1))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console()
-    tab = Table(title=f"backcast {ep.name}: {doc['scenario']} from {doc['anchor']}, {n_paths:,} paths, seed {seed}, "
-                      f"{'calibrated' if doc['calibrated'] else 'uncalibrated'}", title_justify="left")
-    for i, h in enumerate(HEADER):
-        tab.add_column(h, justify="right" if i >= 3 else "left", overflow="fold")
-    for r in table_rows(doc):
-        tab.add_row(*r)
-    con.print(tab)
-    cov = doc["coverage"]
-    if cov["n"]:
-        con.print(f"coverage of {cov['n']} point observations: {cov['in50']:.0%} in the 50 % band, {cov['in90']:.0%} in "
-                  f"the 90 % band; mean quantile {cov['mean_quantile']:.2f}")
-    if out is not None:
-        con.print(f"written to {out} (report: {out / 'report.html'})")
-    con.print(f"[dim]{time.monotonic() - t0:.1f} s[/dim]")
 
 
 def json_ready(x: Any) -> Any:

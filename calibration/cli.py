@@ -11,25 +11,21 @@ import datetime
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 import simulator
-from calibration.fit import calibrate
-from calibration.model import load_free, pick_free
-from calibration.reconcile import reconcile
-from calibration.register import SNAPSHOT, snapshot_hash
-from calibration.report import render
-from calibration.results import posterior_document, provenance, to_document, write_results
-from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
-from calibration.sensitivity import SobolResult, sobol
-from calibration.targets import Target, load_targets, pick
 from simulator.errors import InputError
-from simulator.io import scenario_to_json, staged_dir
-from simulator.scenario import Prior
 
-__all__ = ["calibrate_cmd", "is_calibration", "render_report"]
+if TYPE_CHECKING:
+    from calibration.sensitivity import SobolResult
+    from calibration.targets import Target
+
+# The calibration machinery (emcee, SALib, matplotlib, the engines) is imported inside the commands, so that
+# registering them with `supplyshock` costs nothing until one runs.
+
+__all__ = ["backcast_cmd", "calibrate_cmd", "is_calibration", "render_report"]
 
 MIN_ST = 0.01
 """A candidate scale is freed by default when its total Sobol index of the GDP loss is at least this."""
@@ -49,6 +45,7 @@ def is_calibration(directory: Path) -> bool:
 
 def render_report(directory: Path) -> Path:
     """Rebuild ``report.html`` and ``report.md`` of a calibration, conditioning or backcast results directory."""
+    from calibration.report import render
     if (Path(directory) / "conditioning.json").is_file():
         from calibration.nowcast_report import render_conditioning
 
@@ -80,6 +77,9 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
     """The candidates whose total Sobol index of the GDP loss is >= MIN_ST in some fitted target's scenario, largest
     first: at most three, plus one for each further stop length the targets cover (so a 1-year target can free an
     adaptation lever a 3-month one does not see). Returns the names and the first scenario's Sobol result."""
+    from calibration.model import load_free
+    from calibration.sensitivity import sobol
+    from simulator.scenario import Prior
     cands = load_free()
     pri = {p.path: Prior(dist=p.dist, low=p.low, high=p.high, source=p.basis) for p in cands.values()}  # type: ignore[arg-type]
     by_path = {p.path: n for n, p in cands.items()}
@@ -153,6 +153,15 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
     Exit codes: 0 converged, 1 not converged (results written for review, no
     defaults), 2 bad input.
     """
+    from calibration.fit import calibrate
+    from calibration.model import pick_free
+    from calibration.reconcile import reconcile
+    from calibration.register import SNAPSHOT, snapshot_hash
+    from calibration.report import render
+    from calibration.results import posterior_document, provenance, to_document, write_results
+    from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
+    from calibration.targets import load_targets, pick
+    from simulator.io import scenario_to_json, staged_dir
     t0 = time.monotonic()
 
     def say(msg: str) -> None:
@@ -243,3 +252,66 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         return 0
     except InputError as exc:
         raise _Fail(str(exc)) from None
+
+
+# ------------------------------------------------------------------ command
+
+
+@click.command("backcast")
+@click.argument("episode")
+@click.option("--paths", "n_paths", type=int, default=1000, show_default=True, help="Monte Carlo paths.")
+@click.option("--seed", type=int, default=20101, show_default=True, help="The one seed (draws and observation errors).")
+@click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
+@click.option("--uncalibrated", is_flag=True, help="The priors as written (ignore the economy's fitted sample).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write backcast.json, report.html, report.md and figures/ to this directory.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
+def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrated: bool, fmt: str, out: Path | None,
+                 overwrite: bool) -> None:
+    """Score the model on an observed EPISODE (a built-in name or an episode file).
+
+    Built-in episodes: calibration/data/episodes (embargo-2010, licence-2025).
+    Exit codes: 0 done, 2 bad input (nothing written).
+    """
+    from calibration.backcast import HEADER, backcast, json_ready, render_backcast, table_rows
+    from calibration.episodes import load_episode
+    from simulator.io import check_out_dir, staged_dir
+
+    t0 = time.monotonic()
+    try:
+        if n_paths < 50:
+            raise InputError("option", "--paths", "must be >= 50 (quantiles over fewer paths are mostly noise)", n_paths)
+        if seed < 0:
+            raise InputError("option", "--seed", "must be >= 0", seed)
+        ep = load_episode(episode)
+        if out is not None:
+            check_out_dir(out, overwrite)
+        doc = backcast(ep, n_paths=n_paths, seed=seed, engine=engine, calibrated=not uncalibrated)
+        if out is not None:
+            with staged_dir(out, overwrite=overwrite) as tmp:
+                (tmp / "backcast.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
+                render_backcast(tmp)
+    except InputError as exc:
+        raise _Fail(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(json_ready(doc), indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    tab = Table(title=f"backcast {ep.name}: {doc['scenario']} from {doc['anchor']}, {n_paths:,} paths, seed {seed}, "
+                      f"{'calibrated' if doc['calibrated'] else 'uncalibrated'}", title_justify="left")
+    for i, h in enumerate(HEADER):
+        tab.add_column(h, justify="right" if i >= 3 else "left", overflow="fold")
+    for r in table_rows(doc):
+        tab.add_row(*r)
+    con.print(tab)
+    cov = doc["coverage"]
+    if cov["n"]:
+        con.print(f"coverage of {cov['n']} point observations: {cov['in50']:.0%} in the 50 % band, {cov['in90']:.0%} in "
+                  f"the 90 % band; mean quantile {cov['mean_quantile']:.2f}")
+    if out is not None:
+        con.print(f"written to {out} (report: {out / 'report.html'})")
+    con.print(f"[dim]{time.monotonic() - t0:.1f} s[/dim]")

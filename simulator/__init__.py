@@ -6,15 +6,32 @@
 >>> impact = simulator.assess(simulator.simulate(sc, draws, engine="simpy"), sc)
 >>> impact.gdp_loss_pct.shape
 (2,)
+
+The names below are imported on first use (PEP 562), so that ``import
+simulator`` and the command line's ``--help`` do not pay for the engines,
+pandas and SciPy until they are needed.
 """
 
-from simulator.api import simulate
-from simulator.draws import Draws, sample_draws
-from simulator.economics import Impact, assess
-from simulator.errors import InputError
-from simulator.io import list_scenarios, load_scenario
-from simulator.scenario import Scenario
-from simulator.trajectories import Trajectories
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "simulate": "simulator.api",
+    "Draws": "simulator.draws",
+    "sample_draws": "simulator.draws",
+    "Impact": "simulator.economics",
+    "assess": "simulator.economics",
+    "InputError": "simulator.errors",
+    "list_scenarios": "simulator.io",
+    "load_scenario": "simulator.io",
+    "Scenario": "simulator.scenario",
+    "Trajectories": "simulator.trajectories",
+}
+"""Public name -> the module that defines it."""
 
 __all__ = [
     "Draws",
@@ -28,4 +45,26 @@ __all__ = [
     "sample_draws",
     "simulate",
 ]
-__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from simulator.api import simulate
+    from simulator.draws import Draws, sample_draws
+    from simulator.economics import Impact, assess
+    from simulator.errors import InputError
+    from simulator.io import list_scenarios, load_scenario
+    from simulator.scenario import Scenario
+    from simulator.trajectories import Trajectories
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -17,23 +17,26 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from simulator import __version__
-from simulator.curve import DEFAULT_DURATIONS, curve_horizon, duration_curve
-from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, sample_draws
-from simulator.economics import HALF_LOST, Impact, impact_from_metrics, va_multipliers
+from simulator.defaults import DEFAULT_BLOCK_SIZE, DEFAULT_DURATIONS
 from simulator.errors import InputError, InputWarning
-from simulator.io import list_economies, list_scenarios, load_scenario, prior_origins, scenario_to_json, staged_dir
-from simulator.scenario import Scenario, _suggest, calibration_status, money_unit
-from simulator.stream import RunResult, check_memory, check_run_options, path_frame, run_paths, run_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulator.economics import Impact
+    from simulator.scenario import Scenario
+    from simulator.stream import RunResult
+
+# The model (engines, pandas, SciPy, numba) is imported inside the commands that use it, so that
+# `supplyshock --help` and a command's --help answer at once.
 
 __all__ = ["cli", "main"]
 
@@ -66,6 +69,7 @@ UNCALIBRATED = click.option("--uncalibrated", is_flag=True,
 
 def _load(scenario: str, calibrated: bool = True) -> Scenario:
     """Load a scenario; unusual values are printed to stderr as ``warning: ...`` (the exit code stays 0)."""
+    from simulator.io import load_scenario
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         try:
@@ -89,6 +93,7 @@ def cli() -> None:
 @cli.command("scenarios")
 def scenarios_cmd() -> None:
     """List the built-in scenarios and economies (a scenario file ``extends`` an economy)."""
+    from simulator.io import list_economies, list_scenarios
     con = Console()
     for title, items in (("Built-in scenarios", list_scenarios()),
                          ("Built-in economies (extends = \"NAME\"; no shock)", list_economies())):
@@ -117,6 +122,7 @@ def schema_cmd(as_markdown: bool) -> None:
 @click.argument("file")
 def validate_cmd(file: str) -> None:
     """Check a scenario file (or built-in scenario or economy name); print a summary and which fields are drawn, from which file's prior."""
+    from simulator.io import prior_origins
     sc = _load(file)
     click.echo(
         f"{file}: ok: {len(sc.materials)} materials, {len(sc.sources)} sources, {len(sc.sectors)} sectors, "
@@ -154,6 +160,9 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             overwrite: bool, with_report: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None,
             quiet: bool, uncalibrated: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
+    from simulator.economics import impact_from_metrics, va_multipliers
+    from simulator.io import staged_dir
+    from simulator.stream import check_memory, check_run_options, run_paths, run_summary
     if with_report and out is None:
         raise _input_error(InputError("option", "--report", "needs --out (the report is written into the results directory)", True))
     sc = _load(scenario, calibrated=not uncalibrated)
@@ -209,7 +218,12 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
 
 def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any], *, with_report: bool = False) -> None:
     """Write the results files into the (staged) directory ``out`` (the manifest lists the report's if ``with_report``)."""
+    import numpy as np
+    import pandas as pd
+
+    from simulator.io import scenario_to_json
     from simulator.run_report import REPORT_FILES, RUN_FILES, RUN_FORMAT
+    from simulator.stream import path_frame
 
     def text(content: str) -> Callable[[Path], None]:
         def write(p: Path) -> None:
@@ -270,7 +284,7 @@ def _write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> No
 
 def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
     """Unit of every column of ``paths.parquet``."""
-    from simulator.scenario import prior_targets, unit_of
+    from simulator.scenario import money_unit, prior_targets, unit_of
 
     money = money_unit(about["currency"], about.get("money_year"), scale="")
     fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
@@ -354,6 +368,7 @@ def _day(x: float | None) -> str:
 
 
 def _print_table(s: dict[str, Any], sc: Scenario) -> None:
+    from simulator.economics import HALF_LOST
     con = Console()
     cur = s["currency"]
     yr = f", {s['price_year']} money" if s.get("price_year") else ""
@@ -457,7 +472,9 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
     """Tell one path of the SimPy engine event by event (routine events counted), or in a summary (--summary)."""
     from simulator import explain
     from simulator.api import simulate
+    from simulator.draws import COHORT_KEY, sample_draws
     from simulator.economics import assess
+    from simulator.scenario import _suggest
 
     sc = _load(scenario, calibrated=not uncalibrated)
     seed = sc.run.seed if seed is None else seed
@@ -535,6 +552,9 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
 def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, horizon: int | None, fmt: str,
               quiet: bool, uncalibrated: bool) -> None:
     """Loss versus duration of one MEASURE of SCENARIO, on common random numbers."""
+    from simulator.curve import curve_horizon, duration_curve
+    from simulator.scenario import calibration_status
+    from simulator.stream import check_run_options
     try:
         days = [int(x) for x in durations.split(",") if x.strip()]
     except ValueError:
@@ -598,6 +618,7 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
 def assumptions_cmd(scenario: str, fmt: str, statuses: tuple[str, ...], uncalibrated: bool) -> None:
     """Every field SCENARIO's run uses: fixed (value and citation), drawn (prior and source) or fitted, with units."""
     from simulator.assumptions import assumption_rows
+    from simulator.scenario import calibration_status
 
     sc = _load(scenario, calibrated=not uncalibrated)
     rows = [r for r in assumption_rows(sc) if not statuses or r.status in statuses]
@@ -638,6 +659,7 @@ def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt:
                 allow_different: bool, quiet: bool, uncalibrated: bool) -> None:
     """Scenarios side by side on common random numbers: each one's loss and its difference from the first, path by path."""
     from simulator.compare import compare
+    from simulator.stream import check_run_options
 
     for s in scenarios:
         _load(s, calibrated=not uncalibrated)  # each file's own errors and warnings first, naming it
@@ -687,6 +709,8 @@ def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt:
 
 def _compare_figure(doc: dict[str, Any], path: Path) -> None:
     """Each scenario's GDP-loss band (left) and its difference from the first (right), dot and whisker."""
+    import numpy as np
+
     from simulator.figures import figure
 
     rows = doc["scenarios"]
@@ -839,6 +863,9 @@ def report_cmd(directory: Path, carrying_rate: float | None) -> None:
 
 
 def _print_sweep(res: Any, head: pd.DataFrame) -> None:
+    import pandas as pd
+
+    from simulator.scenario import calibration_status, money_unit
     con = Console()
     econ = res.base.economy
     money = money_unit(econ.currency, econ.price_year or econ.table_year)

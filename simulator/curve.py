@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.draws import DEFAULT_BLOCK_SIZE
+from simulator.defaults import DEFAULT_BLOCK_SIZE, DEFAULT_DURATIONS
 from simulator.economics import impact_from_metrics
 from simulator.errors import InputError
 from simulator.io import load_scenario
@@ -26,7 +26,6 @@ from simulator.sweep import GridAxis, build_variants
 
 __all__ = ["DEFAULT_DURATIONS", "RECOVERY_DAYS", "CurvePoint", "curve_horizon", "duration_curve"]
 
-DEFAULT_DURATIONS = (30, 60, 90, 120, 180, 270, 365)
 RECOVERY_DAYS = 90
 """Days after the longest measure ends that the common horizon still covers."""
 

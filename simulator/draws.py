@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from simulator.defaults import DEFAULT_BLOCK_SIZE
 from simulator.scenario import Licence, Prior, Scenario
 
 __all__ = ["COHORT_KEY", "DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_block", "sample_draws"]
@@ -28,7 +29,6 @@ __all__ = ["COHORT_KEY", "DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_blo
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
 
-DEFAULT_BLOCK_SIZE = 10_000
 COHORT_KEY = "~cohort"
 """Prefix of the internal draws (not priors) that match each material's cover quantiles to firm cohorts:
 ``~cohort.<material>.<cohort>`` holds one uniform per path; a material's cohorts take its quantiles in the

@@ -931,7 +931,7 @@ def scenario_warnings(sc: Scenario) -> list[tuple[str, str, Any]]:
         first = min(mea.start_day for mea in sc.policy.values())
         late = {s: first + sec.catch_up_window_days for s, sec in sc.sectors.items()
                 if sec.catch_up_share > 0 and sec.overtime_rate > 0 and first + sec.catch_up_window_days > T}
-        if late and all(mea.end_day <= T for mea in sc.policy.values()):
+        if late and all(mea.end_day < T for mea in sc.policy.values()):
             last = max(late, key=lambda k: late[k])
             close = late[last]
             more = f" and {len(late) - 1} more sector{'s' if len(late) > 2 else ''}" if len(late) > 1 else ""

@@ -151,12 +151,12 @@ def test_household_linkage_is_a_sensitivity_with_a_sourced_mpc(tmp_path: Path) -
 
 
 def test_missing_mpc_is_found_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import simulator.cli
+    import simulator.stream
 
     def no_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("the run should not start")
 
-    monkeypatch.setattr(simulator.cli, "run_paths", no_run)
+    monkeypatch.setattr(simulator.stream, "run_paths", no_run)
     nompc = tmp_path / "nompc.toml"
     text = (simulator.io.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
             .replace("mpc = 0.738\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.io.data_path("io", "japan_io_2015_37.csv")}"'))
