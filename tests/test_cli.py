@@ -566,3 +566,21 @@ def test_assumptions_lists_every_field_fixed_drawn_or_fitted_with_unit_and_sourc
     assert all(row["unit"] for row in rows) and all(row["source"] for row in rows)
     r = CliRunner().invoke(cli, ["assumptions", "japan-licence", "--uncalibrated", "--status", "fitted", "--format", "json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["assumptions"] == []
+
+
+def test_tables_at_80_columns_fold_and_never_cut_a_number(tmp_path: Path) -> None:
+    """Piped or in a standard terminal (80 columns), every table of run, sweep, curve and compare folds its cells:
+    no cell ends in an ellipsis, so no number is cut."""
+    runner = CliRunner(env={"COLUMNS": "80"})
+    commands = [
+        ["run", "japan-3m-curb", "--paths", "40", "--quiet"],
+        ["sweep", "japan-3m-curb", "--grid", "policy.china_stop.end_day=60,90", "--paths", "40", "--quiet",
+         "--out", str(tmp_path / "sw")],
+        ["curve", "japan-3m-curb", "--measure", "china_stop", "--durations", "60,90", "--paths", "40", "--quiet"],
+        ["compare", "japan-3m-curb", "japan-licence", "--paths", "40", "--quiet"],
+    ]
+    for args in commands:
+        r = runner.invoke(cli, args)
+        assert r.exit_code == 0, (args, r.output)
+        assert "…" not in r.stdout, (args[0], [ln for ln in r.stdout.splitlines() if "…" in ln])
+        assert max(len(ln) for ln in r.stdout.splitlines()) <= 80, args[0]
