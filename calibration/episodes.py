@@ -36,6 +36,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import tomllib
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -46,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 import simulator
 from simulator.economics import STOPPAGE_THRESHOLD, Impact
-from simulator.errors import InputError
+from simulator.errors import InputError, InputWarning
 from simulator.io import _merge
 from simulator.params import PathParams
 from simulator.scenario import Scenario, _suggest
@@ -255,7 +256,12 @@ class Episode(BaseModel):
                 p = Path(self.origin).parent / p
             base = str(p)
         try:
-            sc = simulator.load_scenario(base, overrides=over, calibrated=calibrated)
+            with warnings.catch_warnings():
+                # the episode's horizon is its observation window, chosen to end with the observations: output
+                # made up after it is outside what the episode is scored on, so that warning says nothing here
+                warnings.filterwarnings("ignore", message=r".*run\.horizon_days: ends before the catch-up window",
+                                        category=InputWarning)
+                sc = simulator.load_scenario(base, overrides=over, calibrated=calibrated)
         except InputError as exc:
             if exc.file == "option" or not exc.file:
                 raise exc.with_file(self.origin) from None

@@ -358,3 +358,23 @@ def test_citations_resolve(which: str, request: pytest.FixtureRequest) -> None:
             assert _DATE.search(part), f"source without a date: {part!r}"
             named = re.search(r"[A-Z][A-Za-z&.\- ]{2,}", _DATE.sub("", part))
             assert _URL.search(part) or named, f"source neither a publication address nor a named publication: {part!r}"
+
+
+def test_every_yen_figure_of_the_shipped_calibration_states_its_money_year() -> None:
+    """calibration.json as `supplyshock calibrate` wrote it: every entry whose unit is the currency carries its year."""
+    doc = json.loads((SHIPPED / "calibration.json").read_text(encoding="utf-8"))
+    missing: list[str] = []
+
+    def walk(x: Any, where: str) -> None:
+        if isinstance(x, dict):
+            if x.get("unit") == "JPY" and not x.get("money_year"):
+                missing.append(where)
+            for k, v in x.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(x, list):
+            for i, v in enumerate(x):
+                walk(v, f"{where}[{i}]")
+
+    walk(doc, "calibration.json")
+    assert not missing, missing
+    assert doc["calibrated_run"]["money_year"] == 2025
