@@ -687,14 +687,14 @@ def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt:
     con = Console()
     first = doc["scenarios"][0]["scenario"]
     con.print(f"{len(scenarios)} scenarios, {n_paths:,} paths each, seed {doc['seed']}, horizon {doc['horizon_days']} days, "
-              f"{doc['scenarios'][0]['calibration']}; " + ("the same paths: differences are taken path by path"
+              f"{doc['scenarios'][0]['calibration']}; " + (f"the same paths: differences from the first, {first}, are taken path by path"
                                                            if doc["paired"] else "not comparable path by path"))
     # every cell folds rather than cuts, and a band sits under its median, so nothing is lost at 80 columns
     t = Table(show_header=True, header_style="bold")
     t.add_column("scenario", overflow="fold")
     t.add_column("GDP loss, %\nmedian\n[5 %, 95 %]", justify="right", overflow="fold")
     t.add_column(f"value added lost\n({doc['money']})\nmedian\n[5 %, 95 %]", justify="right", overflow="fold")
-    t.add_column(f"minus\n{first},\nGDP loss,\npoints,\nmedian\n[5 %, 95 %]", justify="right", overflow="fold")
+    t.add_column("minus the\nfirst: GDP\nloss, points\nmedian\n[5 %, 95 %]", justify="right", overflow="fold")
     t.add_column("share of paths\nlosing more", justify="right", overflow="fold")
     for r in doc["scenarios"]:
         g, v, d = r["gdp_loss_pct"], r["value_added_loss"], r["difference"]
