@@ -484,7 +484,7 @@ def _first_stop_figure(run: RunDir) -> ReportFigure | None:
         ax.hist(d, bins=bins, color=BLUE, alpha=0.8, label="paths that stop, by first-stop day")
         ax.axvline(float(np.median(d)), color=RED, lw=1.5, ls="--", label="median of the paths that stop")
         never = n - d.size
-        ax.set_title(f"{_name(sec)}: {d.size:,} of {n:,} paths stop, {never:,} never", fontsize=9)
+        ax.set_title(f"{_name(sec)}\n{d.size:,} of {n:,} paths stop, {never:,} never", fontsize=9)
         ax.set_xlabel(f"first-stop day, days since the start (of {horizon})", fontsize=9)
         ax.set_ylabel("paths, count", fontsize=9)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
