@@ -64,7 +64,14 @@ def main() -> None:
     from simulator.draws import sample_block
     from simulator.engines import phases, vectorised
     from simulator.params import resolve
-    from simulator.stream import KERNEL_PATHS, HistogramRecorder, MetricsRecorder, _Both, histogram_ranges, run_blocks
+    from simulator.stream import (
+        KERNEL_PATHS,
+        HistogramRecorder,
+        MetricsRecorder,
+        histogram_ranges,
+        run_blocks,
+        run_slice,
+    )
 
     if args.numpy:
         vectorised.COMPILED = False
@@ -87,8 +94,10 @@ def main() -> None:
     def kernel(record: bool) -> Callable[[], None]:
         def run() -> None:
             for sub, pp in slices:
-                rec: Any = _Both(MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges)) if record else _Null()
-                vectorised.run_kernel(sc, pp, sub, rec)
+                if record:  # as a streamed block records: compiled days with their recorders, where numba is
+                    run_slice(sc, pp, sub, MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges))
+                else:
+                    vectorised.run_kernel(sc, pp, sub, _Null())
         return run
 
     pd = n * T

@@ -616,8 +616,32 @@ def _expected_review(prior: Prior, accept: FloatArray) -> FloatArray:
     u = (np.arange(4096) + 0.5) / 4096
     x = prior_ppf(prior, u)
     values, inverse = np.unique(accept, return_inverse=True)
-    means = np.array([review_days(x, float(a)).mean() for a in values], dtype=np.float64)
+    # the whole days summed exactly as integers (a float64 sum of these integers is exact in any order, so
+    # the mean is the one NumPy's ``mean`` of each row gives): compiled, by runs of equal days along the
+    # sorted quantiles, else 256 acceptance times at a time
+    totals = np.empty(len(values), dtype=np.int64)
+    if not _review_totals(np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(values, dtype=np.float64),
+                          totals):
+        for a in range(0, len(values), 256):
+            days = review_days(x[np.newaxis, :], values[a:a + 256, np.newaxis])
+            totals[a:a + 256] = days.sum(axis=1)
+    means = totals.astype(np.float64) / len(x)
     return np.asarray(means[inverse.reshape(-1)], dtype=np.float64)
+
+
+def _review_totals(x: FloatArray, accept: FloatArray, out: npt.NDArray[np.int64]) -> bool:
+    """Fill ``out`` with each acceptance time's total review days over ``x`` by the compiled loop
+    (:func:`simulator.engines._compiled.review_day_totals`); False where it cannot run (no numba, ``x``
+    not sorted, or it fails to compile), leaving ``out`` to the NumPy code."""
+    from simulator.engines import _compiled
+
+    if not _compiled.AVAILABLE or x.size == 0 or not bool(np.all(x[1:] >= x[:-1])) or not np.isfinite(x).all():
+        return False
+    try:
+        _compiled.review_day_totals(x, accept, out)
+    except _compiled.COMPILE_ERRORS:
+        return False
+    return True
 
 
 def _licence_regime(mea: Licence, j: str, get: Callable[[str], FloatArray], P: int) -> LicenceRegime:

@@ -42,7 +42,8 @@ from simulator.economics import (
 from simulator.engines import _compiled
 from simulator.engines import vectorised as _vectorised
 from simulator.engines.rules import calendar_length
-from simulator.engines.vectorised import DayState, run_kernel
+from simulator.engines.state import Kernel, build
+from simulator.engines.vectorised import DayState, run_days, run_kernel
 from simulator.errors import InputError
 from simulator.params import PathParams, resolve
 from simulator.precision import median_rel_error
@@ -354,6 +355,17 @@ class HistogramRecorder:
         self._add("shortfall_share", t, s.shortfall * self.inv_demand)
 
 
+class _BlockHistograms:
+    """A block's daily histograms: counts (its own, or shared by several blocks) and sums of its slices."""
+
+    def __init__(self, sc: Scenario, n: int, ranges: dict[str, tuple[float, float]],
+                 counts: dict[str, npt.NDArray[np.int32]] | None) -> None:
+        self.h = DailyHistograms.empty(sc, ranges, with_counts=counts is None)
+        if counts is not None:
+            self.h.counts = counts
+        self.h.n_paths = n
+
+
 class _Both:
     def __init__(self, *recs: Any) -> None:
         self.recs = recs
@@ -440,6 +452,13 @@ class _DayProgress:
             self.progress(k)
             self.reported += k
 
+    def days(self, t0: int, t1: int) -> None:
+        """Days ``t0 <= t < t1`` done at once (as :meth:`record` for each)."""
+        n = min(t1, self.T - 1) - t0
+        if self.progress is not None and n > 0:
+            self.progress(self.step * n)
+            self.reported += self.step * n
+
 
 def _simpy_block(sc: Scenario, pp: PathParams, draws: Draws, progress: Callable[[float], None] | None) -> Trajectories:
     """A block through the SimPy engine; with ``progress``, one path at a time, reporting each path."""
@@ -453,6 +472,75 @@ def _simpy_block(sc: Scenario, pp: PathParams, draws: Draws, progress: Callable[
         parts.append(simulate_simpy(sc, resolve(sc, one.params, 1), one))
         progress(1.0)
     return Trajectories.concat(parts)
+
+
+PROGRESS_CALLS = 20
+"""Calls a slice's compiled days are cut into when progress is reported (else one call for every day)."""
+
+
+def run_slice(sc: Scenario, pp: PathParams, draws: Draws, metrics: MetricsRecorder,
+              hist: HistogramRecorder | None = None, days: _DayProgress | None = None) -> None:
+    """Run the kernel over one slice of paths into its recorders.
+
+    Where numba is installed, the days run in compiled calls that record
+    each day as it ends (:func:`simulator.engines._compiled.run_recorded`):
+    the same numbers as the recorders called day by day from Python, which
+    run otherwise (no numba, the engine's compiled switches off, or a
+    compile failure, said once in a warning).
+
+    Parameters
+    ----------
+    sc : Scenario
+    pp : PathParams
+        The slice's ``P`` paths' parameters.
+    draws : Draws
+        The slice's draws.
+    metrics : MetricsRecorder
+        Per-path totals of the slice (``pp``'s paths).
+    hist : HistogramRecorder, optional
+        Daily histograms and sums of the slice.
+    days : _DayProgress, optional
+        Told of the days done.
+    """
+    k = build(sc, pp, draws)
+    if (_use_compiled() and _vectorised.COMPILED and _vectorised.FUSED and _compiled.fused_ok()
+            and _run_recorded(k, metrics, hist, days)):
+        return
+    recs: list[Any] = [metrics] + ([hist] if hist is not None else []) + ([days] if days is not None else [])
+    run_days(k, _Both(*recs))
+
+
+_NO_COUNTS = tuple(np.zeros((1, 1, 1), dtype=np.int32) for _ in DailyHistograms.FAMILIES)
+
+
+def _run_recorded(k: Kernel, m: MetricsRecorder, hist: HistogramRecorder | None, days: _DayProgress | None) -> bool:
+    """The slice's days in compiled calls (see :func:`run_slice`); False if they failed to compile (the kernel
+    is then untouched: compilation precedes the first day)."""
+    T, P = k.lay.T, k.lay.P
+    if hist is not None:
+        values, lo, scale, family, counts = hist._values, hist._lo, hist._scale, hist._family, hist._counts
+        sums = np.zeros((T, values.shape[0]))
+    else:
+        values, lo, scale, family = np.empty((0, P)), np.zeros(4), np.ones(4), np.zeros(0, dtype=np.int64)
+        counts, sums = _NO_COUNTS, np.zeros((T, 0))
+    step = T if days is None or days.progress is None else max(1, -(-T // PROGRESS_CALLS))
+    for t0 in range(0, T, step):
+        t1 = min(t0 + step, T)
+        if not _record_compiled(
+                _compiled.run_recorded, t0, t1, k.lay, k.par, k.st, _vectorised.FUSED_PATHS, m.qidx, m.daily_output,
+                m.inv_demand, STOPPAGE_THRESHOLD, HALF_LOST, SHORTFALL_TOLERANCE, m.lost, m.gross, m.q_lost,
+                m.q_gross, m.first, m.half, m.stop_days, m.premium, m.peak, m.short_days, hist is not None, values,
+                lo, scale, family, counts, HIST_BINS, sums):
+            if t0 == 0:
+                return False
+            raise RuntimeError("the compiled days failed after running")  # pragma: no cover - compiled once
+        if days is not None:
+            days.days(t0, t1)
+    if hist is not None:
+        for f, a in hist._rows.items():
+            out = hist.h.sums[f]
+            out += sums[:, a:a + out.shape[1]]
+    return True
 
 
 def path_metrics(sc: Scenario, draws: Draws) -> PathMetrics:
@@ -487,7 +575,7 @@ def record_paths(sc: Scenario, draws: Draws, also: Callable[[PathParams], R] | N
         pp = resolve(sc, sub.params, sub.n_paths)
         rec = MetricsRecorder(sc, pp)
         if also is None:
-            run_kernel(sc, pp, sub, rec)
+            run_slice(sc, pp, sub, rec)
         else:
             more = also(pp)
             run_kernel(sc, pp, sub, _Both(rec, more))
@@ -500,33 +588,31 @@ def _simulate_block(sc: Scenario, seed: int, block: int, n: int, block_size: int
                     ranges: dict[str, tuple[float, float]], counts: dict[str, npt.NDArray[np.int32]] | None,
                     progress: Callable[[float], None] | None = None) -> BlockResult:
     """Draw, simulate and summarise one block; ``progress`` gets exactly ``n`` paths in all."""
+    if engine not in ("vectorised", "simpy"):
+        raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
     draws = sample_block(sc, seed, block, n, block_size=block_size)
-    pp = resolve(sc, draws.params, n)
-    metrics, hist = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, counts)
-    both = _Both(metrics, hist)
     days = _DayProgress(n, sc.run.horizon_days, progress)
-    if engine == "vectorised" and n > KERNEL_PATHS:
+    hist = _BlockHistograms(sc, n, ranges, counts)
+    if engine == "vectorised":
         # the kernel runs the block in slices that fit in cache; each slice is the same paths with the same draws
         parts = []
         for a in range(0, n, KERNEL_PATHS):
-            sub = draws.subset(slice(a, min(a + KERNEL_PATHS, n)))
+            sub = draws if n <= KERNEL_PATHS else draws.subset(slice(a, min(a + KERNEL_PATHS, n)))
             pp_s = resolve(sc, sub.params, sub.n_paths)
             m_s, h_s = MetricsRecorder(sc, pp_s), HistogramRecorder(sc, pp_s, ranges, hist.h.counts)
             d_s = _DayProgress(sub.n_paths, sc.run.horizon_days, progress)
-            run_kernel(sc, pp_s, sub, _Both(m_s, h_s, d_s) if progress is not None else _Both(m_s, h_s))
+            run_slice(sc, pp_s, sub, m_s, h_s, d_s if progress is not None else None)
             days.reported += d_s.reported
             parts.append(m_s.result())
             for f in DailyHistograms.FAMILIES:
                 hist.h.sums[f] += h_s.h.sums[f]
-        result = PathMetrics.concat(parts)
-    elif engine == "vectorised":
-        run_kernel(sc, pp, draws, _Both(metrics, hist, days) if progress is not None else both)
-        result = metrics.result()
-    elif engine == "simpy":
-        replay(_simpy_block(sc, pp, draws, days.path if progress is not None else None), both)
-        result = metrics.result()
+        result = parts[0] if len(parts) == 1 else PathMetrics.concat(parts)
     else:
-        raise ValueError(f"engine must be 'vectorised' or 'simpy'; got {engine!r}")
+        pp = resolve(sc, draws.params, n)
+        metrics, h_all = MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges, hist.h.counts)
+        replay(_simpy_block(sc, pp, draws, days.path if progress is not None else None), _Both(metrics, h_all))
+        hist.h.sums = h_all.h.sums
+        result = metrics.result()
     if progress:
         progress(n - days.reported)  # the rest of the block, so a finished run has reported exactly n_paths
     pm = dataclasses.replace(result, price_scale=price_scale(sc, draws.params, n))

@@ -94,3 +94,37 @@ def test_a_phase_that_fails_to_compile_falls_back_naming_the_phase(monkeypatch: 
     assert any("compiled day" in m for m in messages), messages
     _assert_identical(got, want)
     assert phases._FAILED.keys() == {phases.Phase.CONSUME}
+
+
+@needs_numba
+def test_compiled_row_sums_are_numpys_bit_for_bit() -> None:
+    rng = np.random.default_rng(1)
+    for n in [*range(0, 140), 255, 256, 257, 1000, 1024, 1031, 4100]:
+        a = rng.standard_normal((2, n)) * 10.0 ** rng.integers(-6, 6, size=(2, n))
+        want = a.sum(axis=1)
+        got = np.array([0.0 + _compiled.pairwise_sum(a[r], 0, n) for r in range(2)])
+        assert np.array_equal(got, want), n
+
+
+@needs_numba
+def test_compiled_review_day_totals_are_the_elementwise_sums() -> None:
+    from simulator.params import review_days
+
+    x = np.sort(np.random.default_rng(2).gamma(2.0, 6.0, 4096))
+    accept = np.array([0.0, 0.3, 1.0, 2.5, 1e-9, 7.999999999])
+    got = np.empty(len(accept), dtype=np.int64)
+    _compiled.review_day_totals(x, accept, got)
+    assert got.tolist() == [int(review_days(x, a).sum()) for a in accept]
+
+
+@needs_numba
+def test_progress_cuts_the_compiled_days_without_changing_the_numbers() -> None:
+    sc = simulator.load_scenario("japan-licence", overrides={"run": {"horizon_days": 90}})
+    seen: list[float] = []
+    quiet = run_paths(sc, 1100, seed=3, block_size=1100)
+    told = run_paths(sc, 1100, seed=3, block_size=1100, progress=seen.append)
+    assert len(seen) > 20 and sum(seen) == pytest.approx(1100)
+    assert np.array_equal(quiet.metrics.output_loss, told.metrics.output_loss)
+    for family in quiet.daily.FAMILIES:
+        assert np.array_equal(quiet.daily.sums[family], told.daily.sums[family]), family
+        assert np.array_equal(quiet.daily.counts[family], told.daily.counts[family]), family

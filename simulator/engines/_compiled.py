@@ -55,12 +55,15 @@ __all__ = [
     "fused_ok",
     "histogram_values",
     "order",
+    "pairwise_sum",
     "produce",
     "ramps",
     "record_histograms",
     "record_metrics",
     "requirements",
+    "review_day_totals",
     "run_day",
+    "run_recorded",
     "stockpile",
 ]
 
@@ -109,6 +112,41 @@ def _phase_of(days: Any, t: int) -> int:  # pragma: no cover
         if days[i] <= t:
             h = i
     return h
+
+
+@_jit
+def _review_value(x: float, a: float) -> float:  # pragma: no cover
+    """:func:`simulator.params.review_days` of one processing time and acceptance time (a whole number)."""
+    v = np.ceil((x + a) - 1e-9)
+    return v if v >= 1.0 else 1.0
+
+
+@_jit
+def review_day_totals(x: Any, accept: Any, out: Any) -> None:  # pragma: no cover
+    """For each acceptance time ``accept[j]``, the sum over processing times ``x`` (sorted, non-decreasing)
+    of :func:`simulator.params.review_days`, into ``out[j]`` (int).
+
+    The whole days do not decrease along ``x``, so each run of equal days is
+    found by bisection and counted at once: the same integers as the
+    elementwise sum, from the same floating-point operations.
+    """
+    n = x.shape[0]
+    for j in range(accept.shape[0]):
+        a = accept[j]
+        total = 0
+        k = 0
+        while k < n:
+            v = _review_value(x[k], a)
+            lo, hi = k, n - 1  # the last index whose days are v
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if _review_value(x[mid], a) == v:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            total += int(v) * (lo - k + 1)
+            k = lo + 1
+        out[j] = total
 
 
 # ------------------------------------------------------------------ deliveries
@@ -1075,3 +1113,100 @@ def histogram_values(output: Any, inv: Any, stock: Any, shortfall: Any, inv_dema
             out[S + m, p] = inv[m, p] * d
             out[S + M + m, p] = stock[m, p] * d
             out[S + 2 * M + m, p] = shortfall[m, p] * d
+
+
+@_jit
+def _pairwise_leaf(a: Any, lo: int, n: int) -> float:  # pragma: no cover
+    """NumPy's sum of a contiguous float64 run of at most 128 values: one running sum under 8 values, else
+    eight running sums (every eighth value) added pairwise, then the rest one by one."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    whole = n - n % 8
+    while i < whole:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@_jit
+def pairwise_sum(a: Any, lo: int, n: int) -> float:  # pragma: no cover
+    """``a[lo:lo + n].sum()`` as NumPy adds a contiguous float64 row, the same additions in the same order
+    (so the same bits): runs of at most 128 values by :func:`_pairwise_leaf`; a longer run is cut in two
+    (the first half a multiple of 8) and the halves' sums added. Walked with an explicit stack (numba's
+    cache does not take recursive functions)."""
+    if n <= 128:
+        return _pairwise_leaf(a, lo, n)
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    right = np.zeros(64, dtype=np.bool_)  # the node's first half is summed, in acc; its second is on the stack
+    acc = np.empty(64)
+    top = 0
+    los[0], ns[0], right[0] = lo, n, False
+    ret = 0.0
+    while True:
+        m = ns[top]
+        if m > 128:  # a node met for the first time: its first half next
+            half = m // 2
+            half -= half % 8
+            los[top + 1], ns[top + 1], right[top + 1] = los[top], half, False
+            top += 1
+            continue
+        ret = _pairwise_leaf(a, los[top], m)
+        top -= 1
+        while top >= 0:  # hand the sum to the parents
+            if not right[top]:
+                acc[top] = ret
+                right[top] = True
+                half = ns[top] // 2
+                half -= half % 8
+                los[top + 1], ns[top + 1], right[top + 1] = los[top] + half, ns[top] - half, False
+                top += 1
+                break
+            ret = acc[top] + ret
+            top -= 1
+        if top < 0:
+            return ret
+
+
+@_jit
+def run_recorded(t0: int, t1: int, lay: Any, par: Any, st: Any, block: int, qidx: Any, daily_output: Any,
+                 inv_demand: Any, stoppage: float, half_lost: float, tolerance: float, acc_lost: Any, acc_gross: Any,
+                 q_lost: Any, q_gross: Any, first: Any, half: Any, stop_days: Any, acc_premium: Any, peak: Any,
+                 short_days: Any, histograms: bool, values: Any, lo: Any, scale: Any, family: Any, counts: Any,
+                 bins: int, sums: Any) -> None:  # pragma: no cover
+    """Days ``t0 <= t < t1`` of a block, each recorded as it ends, in one call.
+
+    Each day is :func:`day`, then :func:`record_metrics` (per-path totals)
+    and, with ``histograms``, :func:`histogram_values`, :func:`record_histograms`
+    and each value row's sum over paths added into ``sums[t]`` (T, S + 3 M) as
+    NumPy sums it (:func:`pairwise_sum`). The same numbers as the day-by-day
+    recorders of :mod:`simulator.stream`, without a Python call per day.
+    """
+    P = lay.P
+    for t in range(t0, t1):
+        day(t, lay, par, st, block)
+        record_metrics(t, qidx[t], st.fraction, st.lost, st.premium, st.shortfall, st.requirement, daily_output,
+                       inv_demand, stoppage, half_lost, tolerance, acc_lost, acc_gross, q_lost, q_gross, first, half,
+                       stop_days, acc_premium, peak, short_days)
+        if histograms:
+            histogram_values(st.output, st.inventory, st.stockpile, st.shortfall, inv_demand, values)
+            record_histograms(t, values, lo, scale, family, counts, bins)
+            for r in range(values.shape[0]):
+                sums[t, r] += 0.0 + pairwise_sum(values[r], 0, P)
