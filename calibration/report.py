@@ -26,10 +26,10 @@ from calibration.report_context import NOT_COMPUTED, PINNED, WEAK, Context, fmt,
 from calibration.report_figures import FIGURES, caption, figures
 from calibration.review import CURVE_SCENARIO
 from calibration.sensitivity import CONVERGENCE_TOL, OUTPUT_LABELS
-from calibration.specification import specification
 from calibration.targets import Target
 from simulator.errors import InputError
 from simulator.figures import to_png_base64
+from simulator.specification import specification
 
 __all__ = ["LABELS", "render"]
 
