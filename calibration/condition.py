@@ -64,10 +64,10 @@ from calibration.targets import Target
 from simulator.draws import Draws, sample_draws
 from simulator.economics import impact_from_metrics, price_scale
 from simulator.engines.vectorised import DayState
-from simulator.errors import InputError
+from simulator.errors import InputError, suggest
 from simulator.io import scenario_to_json
 from simulator.params import PathParams
-from simulator.scenario import Scenario, _suggest
+from simulator.scenario import Scenario
 from simulator.stream import record_paths
 
 __all__ = ["FORMAT", "EpisodeRuns", "condition", "cutoffs", "episode_free", "log_kernels", "log_likelihood", "observation_end"]
@@ -546,7 +546,7 @@ def episode_cmd(episode: str, until: datetime.date | None, target_names: list[st
             if n not in ep.free and not (targets and n in scales):
                 known = list(ep.free) + (list(scales) if targets else [])
                 raise InputError("option", "--free", "must name a lever of the episode ([free] in its file)"
-                                 + (" or a candidate scale (with --target)" if targets else "") + _suggest(n, known), n)
+                                 + (" or a candidate scale (with --target)" if targets else "") + suggest(n, known), n)
         lever_names = [n for n in free_names if n in ep.free]
         target_free = [scales[n] for n in free_names if n in scales and n not in ep.free] if free_names else (
             list(scales.values()) if targets else [])

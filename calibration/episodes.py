@@ -47,10 +47,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 import simulator
 from simulator.economics import STOPPAGE_THRESHOLD, Impact
-from simulator.errors import InputError, InputWarning
+from simulator.errors import InputError, InputWarning, suggest
 from simulator.io import _merge
 from simulator.params import PathParams
-from simulator.scenario import Scenario, _suggest
+from simulator.scenario import Scenario
 from simulator.trajectories import Trajectories
 
 __all__ = ["Episode", "EpisodeFree", "Observation", "builtin_episodes", "load_episode", "model_values", "needed_series", "period_days", "series_key"]
@@ -307,13 +307,13 @@ def check_against(ep: Episode, sc: Scenario) -> None:
         where = f"observations.{name}"
         for m in ob.materials:
             if m not in sc.materials:
-                raise InputError(ep.origin, f"{where}.materials", "must name materials of the scenario" + _suggest(m, list(sc.materials)), m)
+                raise InputError(ep.origin, f"{where}.materials", "must name materials of the scenario" + suggest(m, list(sc.materials)), m)
         if ob.supplier is not None and ob.supplier not in sc.sources:
-            raise InputError(ep.origin, f"{where}.supplier", "must be a source of the scenario" + _suggest(ob.supplier, list(sc.sources)), ob.supplier)
+            raise InputError(ep.origin, f"{where}.supplier", "must be a source of the scenario" + suggest(ob.supplier, list(sc.sources)), ob.supplier)
         if ob.supplier is not None and ob.materials and not any(m in sc.sources[ob.supplier].supply for m in ob.materials):
             raise InputError(ep.origin, f"{where}.materials", f"source {ob.supplier!r} supplies none of them", ob.materials)
         if ob.sector is not None and ob.sector not in sc.sectors:
-            raise InputError(ep.origin, f"{where}.sector", "must be a sector of the scenario" + _suggest(ob.sector, list(sc.sectors)), ob.sector)
+            raise InputError(ep.origin, f"{where}.sector", "must be a sector of the scenario" + suggest(ob.sector, list(sc.sectors)), ob.sector)
         if ob.kind in ("arrivals", "sector_output"):
             if ob.period is not None:
                 try:
@@ -344,7 +344,7 @@ def check_against(ep: Episode, sc: Scenario) -> None:
             prior = sc.uncertainty.get(path)
             if prior is None:
                 raise InputError(ep.origin, f"free.{name}.paths", "must name fields with a prior in the scenario's [uncertainty]"
-                                 + _suggest(path, list(sc.uncertainty)), path)
+                                 + suggest(path, list(sc.uncertainty)), path)
             if prior.dist not in ("uniform", "loguniform"):
                 raise InputError(ep.origin, f"free.{name}.paths", "must name fields whose prior is uniform or loguniform "
                                  f"(the conditioning's unit cube); {path!r} is {prior.dist}", path)
@@ -372,7 +372,7 @@ def load_episode(name_or_path: str | Path) -> Episode:
     path = shipped.get(str(name_or_path), Path(name_or_path))
     shown = str(path) if str(name_or_path) not in shipped else f"{name_or_path} ({path})"
     if not path.is_file():
-        rule = "must be a built-in episode or an episode file" + (_suggest(str(name_or_path), list(shipped)) if shipped else "")
+        rule = "must be a built-in episode or an episode file" + (suggest(str(name_or_path), list(shipped)) if shipped else "")
         raise InputError("option", "EPISODE", rule, str(name_or_path))
     try:
         with path.open("rb") as fh:

@@ -10,7 +10,6 @@ each one's scenario, and reads the target's quantity off a run's summary.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -20,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import simulator
-from simulator.errors import InputError
+from simulator.errors import InputError, suggest
 from simulator.scenario import Scenario
 
 M = TypeVar("M", bound=BaseModel)
@@ -141,9 +140,7 @@ def pick_named(names: Sequence[str], table: Mapping[str, E], option: str, noun: 
     out = []
     for n in names:
         if n not in table:
-            close = difflib.get_close_matches(n, list(table), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(sorted(table))
-            raise InputError("option", option, f"names no {noun}" + hint, n)
+            raise InputError("option", option, f"names no {noun}" + suggest(n, list(table)), n)
         out.append(table[n])
     if len(set(names)) != len(names):
         raise InputError("option", option, f"must name each {noun} once", list(names))

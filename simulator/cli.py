@@ -474,7 +474,7 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
     from simulator.api import simulate
     from simulator.draws import COHORT_KEY, sample_draws
     from simulator.economics import assess
-    from simulator.scenario import _suggest
+    from simulator.errors import suggest
 
     sc = _load(scenario, calibrated=not uncalibrated)
     seed = sc.run.seed if seed is None else seed
@@ -493,7 +493,7 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
     for m in materials:
         if m not in sc.materials:
             raise _Fail(str(InputError("option", "--material", "must be a material of the scenario ("
-                                       + ", ".join(sc.material_ids) + ")" + _suggest(m, sc.material_ids, listing=False), m)))
+                                       + ", ".join(sc.material_ids) + ")" + suggest(m, sc.material_ids, listing=False), m)))
     if summarise and (show_all or categories):
         raise _Fail(str(InputError("option", "--summary", "cannot be combined with --all or --category (a summary "
                                    "covers every category)", "--summary")))

@@ -18,9 +18,8 @@ import numpy as np
 
 from simulator.defaults import DEFAULT_BLOCK_SIZE, DEFAULT_DURATIONS
 from simulator.economics import impact_from_metrics
-from simulator.errors import InputError
+from simulator.errors import InputError, suggest
 from simulator.io import load_scenario
-from simulator.scenario import _suggest
 from simulator.stream import run_paths
 from simulator.sweep import GridAxis, build_variants
 
@@ -93,7 +92,7 @@ def duration_curve(
     base = load_scenario(scenario, calibrated=calibrated)
     if measure not in base.policy:
         raise InputError(str(scenario), "--measure", "names no measure of the scenario"
-                         + _suggest(measure, list(base.policy)), measure)
+                         + suggest(measure, list(base.policy)), measure)
     bad = [d for d in durations if d < 1]
     if bad or not durations:
         raise InputError(str(scenario), "--durations", "must be whole days >= 1", bad[0] if bad else "(none)")

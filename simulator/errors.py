@@ -6,9 +6,10 @@ Every problem with a scenario file or a command-line option is reported as
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
-__all__ = ["MISSING", "InputError", "InputWarning"]
+__all__ = ["MISSING", "InputError", "InputWarning", "suggest"]
 
 
 class InputError(ValueError):
@@ -85,3 +86,19 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a table with keys " + ", ".join(repr(k) for k in value)
     return repr(value)
+
+
+def suggest(word: str, options: list[str], *, cutoff: float = 0.6, listing: bool = True, most: int | None = None) -> str:
+    """The "did you mean" of every message: ``"; did you mean 'x'?"`` for the closest option.
+
+    Else, with ``listing``, ``"; expected one of 'a', 'b'"`` (the first ``most`` of them, sorted, then
+    ``", ..."``), or nothing.
+    """
+    close = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if options and listing:
+        shown = sorted(options) if most is None else sorted(options)[:most]
+        more = ", ..." if most is not None and len(options) > most else ""
+        return "; expected one of " + ", ".join(repr(o) for o in shown) + more
+    return ""

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from simulator.errors import InputError, InputWarning
-from simulator.scenario import IOTable, MrioTable, Scenario, _suggest, build_scenario, scenario_warnings
+from simulator.errors import InputError, InputWarning, suggest
+from simulator.scenario import IOTable, MrioTable, Scenario, build_scenario, scenario_warnings
 
 __all__ = [
     "check_out_dir",
@@ -126,7 +126,7 @@ def _resolve_base(name: str, here: Path | None, shown: str) -> Path:
     econs = sorted(p.stem for p in data_path("economies").glob("*.toml"))
     scens = sorted(p.stem for p in data_path("scenarios").glob("*.toml"))
     raise InputError(shown, "extends", "must name a built-in economy (" + ", ".join(econs) + "), a built-in scenario ("
-                     + ", ".join(scens) + ") or an existing file (relative to this one)" + _suggest(name, econs + scens, cutoff=NAME_CUTOFF, listing=False), name)
+                     + ", ".join(scens) + ") or an existing file (relative to this one)" + suggest(name, econs + scens, cutoff=NAME_CUTOFF, listing=False), name)
 
 
 def _leaves(data: Mapping[str, Any], shown: str, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
@@ -488,7 +488,7 @@ def _locate(name_or_path: str | os.PathLike[str]) -> tuple[Path, str]:
     if not path.is_file():
         names = list_scenarios()
         raise InputError(text, "(scenario)", f"must be a built-in scenario ({', '.join(names)}) or an existing file"
-                         + _suggest(text, list(names), cutoff=NAME_CUTOFF, listing=False), text)
+                         + suggest(text, list(names), cutoff=NAME_CUTOFF, listing=False), text)
     return path, text
 
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, Validat
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from simulator.errors import MISSING, InputError, InputWarning
+from simulator.errors import MISSING, InputError, InputWarning, suggest
 
 __all__ = [
     "Adaptation",
@@ -975,16 +975,6 @@ def is_integer_field(field: str) -> bool:
 # ------------------------------------------------------------ building
 
 
-def _suggest(word: str, options: list[str], *, cutoff: float = 0.6, listing: bool = True) -> str:
-    """``"; did you mean 'x'?"`` for the closest option; else (with ``listing``) the options, or nothing."""
-    close = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    if options and listing:
-        return "; expected one of " + ", ".join(repr(o) for o in sorted(options))
-    return ""
-
-
 def _suggest_path(path: str, options: list[str], most: int = 8) -> str:
     """'did you mean' for a dotted path, matched part by part from the deepest table above it that exists; else what
     that table holds (a few names, not all)."""
@@ -1062,7 +1052,7 @@ def _rule_from_pydantic(err: Mapping[str, Any]) -> InputError:
     if typ == "extra_forbidden":
         owner = _model_at(loc[:-1])
         options = [f for f in owner.model_fields if f != "table"] if owner else []
-        return InputError("", path, "unknown key" + _suggest(str(loc[-1]), options), value)
+        return InputError("", path, "unknown key" + suggest(str(loc[-1]), options), value)
     if typ == "missing":
         return InputError("", path, "is required", MISSING)
     if typ in ("greater_than_equal",):
@@ -1188,7 +1178,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     for k, src in sc.sources.items():
         for m, sup in src.supply.items():
             if m not in sc.materials:
-                p.append((f"sources.{k}.supply.{m}", "names an unknown material" + _suggest(m, mats), m))
+                p.append((f"sources.{k}.supply.{m}", "names an unknown material" + suggest(m, mats), m))
             else:
                 supply_sum[m] += sup.share
     for m, tot in supply_sum.items():
@@ -1207,11 +1197,11 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     io_share_sum: dict[str, float] = {}
     for s, sec in sc.sectors.items():
         if codes is not None and sec.io_sector not in codes:
-            p.append((f"sectors.{s}.io_sector", "must be a sector of the input-output table" + _suggest(sec.io_sector, codes), sec.io_sector))
+            p.append((f"sectors.{s}.io_sector", "must be a sector of the input-output table" + suggest(sec.io_sector, codes), sec.io_sector))
         io_share_sum[sec.io_sector] = io_share_sum.get(sec.io_sector, 0.0) + sec.io_share
         for m, sm in sec.materials.items():
             if m not in sc.materials:
-                p.append((f"sectors.{s}.materials.{m}", "names an unknown material" + _suggest(m, mats), m))
+                p.append((f"sectors.{s}.materials.{m}", "names an unknown material" + suggest(m, mats), m))
             else:
                 use_sum[m] += sm.use_share
     for code, tot in io_share_sum.items():
@@ -1240,7 +1230,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
     windows: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
     for j, meas in sc.policy.items():
         if meas.source not in sc.sources:
-            p.append((f"policy.{j}.source", "names an unknown source" + _suggest(meas.source, list(sc.sources)), meas.source))
+            p.append((f"policy.{j}.source", "names an unknown source" + suggest(meas.source, list(sc.sources)), meas.source))
             continue
         if any(sup.recipe for sup in sc.sources[meas.source].supply.values()):
             p.append((f"policy.{j}.source", "must be an exporting source, not a domestic conversion (a source with a recipe)",
@@ -1250,7 +1240,7 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             p.append((f"policy.{j}.end_day", f"must be after start_day ({meas.start_day})", meas.end_day))
         for m in meas.materials:
             if m not in sc.materials:
-                p.append((f"policy.{j}.materials", "names an unknown material" + _suggest(m, mats), m))
+                p.append((f"policy.{j}.materials", "names an unknown material" + suggest(m, mats), m))
             elif m not in sc.sources[meas.source].supply:
                 p.append((f"policy.{j}.materials", f"names a material that source {meas.source!r} does not supply", m))
         if isinstance(meas, Licence):
@@ -1324,7 +1314,7 @@ def _conversion_checks(sc: Scenario, p: list[tuple[str, str, Any]]) -> None:
             where = f"sources.{k}.supply.{m}.recipe"
             for i in sup.recipe:
                 if i not in sc.materials:
-                    p.append((f"{where}.{i}", "names an unknown material" + _suggest(i, mats), i))
+                    p.append((f"{where}.{i}", "names an unknown material" + suggest(i, mats), i))
                 elif i == m:
                     p.append((f"{where}.{i}", "must not make a material from itself", i))
                 else:
@@ -1365,9 +1355,8 @@ def _posterior_check(sc: Scenario, post: PosteriorSample, p: list[tuple[str, str
         p.append((f"{where}.draws", "must hold at least one row", 0))
     for c in post.columns:
         if c not in targets:
-            close = difflib.get_close_matches(c, list(targets), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            p.append((f"{where}.columns", "must be numeric fields that may take a prior" + hint, c))
+            p.append((f"{where}.columns", "must be numeric fields that may take a prior"
+                      + suggest(c, list(targets), listing=False), c))
             return
     for i, row in enumerate(post.draws):
         if len(row) != len(post.columns):

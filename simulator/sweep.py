@@ -30,7 +30,6 @@ finished in. Directory layout::
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 import json
@@ -50,7 +49,7 @@ import xarray as xr
 
 from simulator.draws import DEFAULT_BLOCK_SIZE
 from simulator.economics import Impact, Multiplier, impact_from_metrics
-from simulator.errors import InputError
+from simulator.errors import InputError, suggest
 from simulator.execute import executor
 from simulator.io import load_scenario, scenario_to_json
 from simulator.scenario import Scenario, calibration_status
@@ -181,10 +180,8 @@ def check_path(sc: Scenario, path: str) -> None:
                 raise InputError("option", f"--grid {path}", f"{here} is a single value, it has no fields", path)
             options = [f"{here}.{k}" if here else str(k) for k in tree]
             want = ".".join([*done, p])
-            close = difflib.get_close_matches(want, options, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else "; expected one of " + ", ".join(repr(o) for o in options[:12]) + (
-                ", ..." if len(options) > 12 else "")
-            raise InputError("option", f"--grid {path}", "no such field in the scenario" + hint, path)
+            raise InputError("option", f"--grid {path}", "no such field in the scenario" + suggest(want, options, most=12),
+                             path)
         tree = tree[p]
         done.append(p)
     if isinstance(tree, Mapping):
