@@ -17,6 +17,7 @@ import click
 
 import simulator
 from simulator.errors import InputError
+from simulator.options import OVERWRITE
 
 if TYPE_CHECKING:
     from calibration.sensitivity import SobolResult
@@ -132,7 +133,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
 @click.option("--no-reconcile", is_flag=True, help="Skip the reconciliation with the other published estimates.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("calibration-results"), show_default=True,
               help="Results directory (calibration.json, posterior.json, design.csv, report.html, report.md, figures/).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
+@OVERWRITE
 @click.option("--write-defaults", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the posterior to this file (the layout an economy's [calibration] posterior names); "
                    "refused unless the fit converged.")
@@ -266,7 +267,7 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also write backcast.json, report.html, report.md and figures/ to this directory.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
+@OVERWRITE
 def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrated: bool, fmt: str, out: Path | None,
                  overwrite: bool) -> None:
     """Score the model on an observed EPISODE (a built-in name or an episode file).

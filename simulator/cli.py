@@ -27,6 +27,7 @@ from rich.table import Table
 from simulator import __version__
 from simulator.defaults import DEFAULT_BLOCK_SIZE, DEFAULT_DURATIONS
 from simulator.errors import InputError, InputWarning
+from simulator.options import EXECUTION, MULTIPLIER, OVERWRITE, QUIET, SEED, UNCALIBRATED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,8 +64,6 @@ def _input_error(exc: InputError) -> _Fail:
     return _Fail(str(exc))
 
 
-UNCALIBRATED = click.option("--uncalibrated", is_flag=True,
-                            help="Run on the uncalibrated priors (ignore the economy's fitted sample).")
 
 
 def _load(scenario: str, calibrated: bool = True) -> Scenario:
@@ -141,20 +140,17 @@ def validate_cmd(file: str) -> None:
 @click.argument("scenario", default="japan-3m-curb")
 @click.option("--paths", "n_paths", type=int, default=None,
               help=f"Monte Carlo paths [default: the scenario's run.paths, else {DEFAULT_PATHS:,} ({DEFAULT_PATHS_SIMPY:,} for simpy)].")
-@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@SEED
 @click.option("--engine", type=click.Choice(["vectorised", "simpy"]), default="vectorised", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write the results directory here (must not exist or be empty).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing non-empty --out directory.")
+@OVERWRITE
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html, report.md and figures/ into the --out directory (as supplyshock report DIR).")
-@click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True,
-              help="Linkage for value added lost: own and domestic suppliers' (supply-chain), own only (direct), or with household consumption (household, a sensitivity).")
-@click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
-@click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@MULTIPLIER
+@EXECUTION
+@QUIET
 @UNCALIBRATED
 def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, fmt: str, out: Path | None,
             overwrite: bool, with_report: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None,
@@ -450,7 +446,7 @@ def _print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
 
 @cli.command("explain")
 @click.argument("scenario", default="japan-3m-curb")
-@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@SEED
 @click.option("--path", "path_index", type=int, default=0, show_default=True, help="Which path of the seed's first block.")
 @click.option("--summary", "summarise", is_flag=True,
               help="A line per licence office, per sector below plan and per stockpile release, then the policy events "
@@ -542,12 +538,12 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
 @click.option("--durations", default=",".join(str(d) for d in DEFAULT_DURATIONS), show_default=True,
               help="Durations in days, comma-separated.")
 @click.option("--paths", "n_paths", type=int, default=5_000, show_default=True, help="Monte Carlo paths per duration.")
-@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@SEED
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--horizon", type=int, default=None, metavar="DAYS",
               help="Days simulated for every duration [default: the scenario's, or longer so that 90 days follow the "
                    "longest measure]; the scenario's horizon gives run's numbers at its duration.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@QUIET
 @UNCALIBRATED
 def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, horizon: int | None, fmt: str,
               quiet: bool, uncalibrated: bool) -> None:
@@ -653,7 +649,7 @@ def assumptions_cmd(scenario: str, fmt: str, statuses: tuple[str, ...], uncalibr
               help="Also draw each scenario's band and the differences to this PNG file.")
 @click.option("--allow-different", is_flag=True,
               help="Compare scenarios of different economies or horizons by their headline figures only (a warning).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@QUIET
 @UNCALIBRATED
 def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt: str, figure_path: Path | None,
                 allow_different: bool, quiet: bool, uncalibrated: bool) -> None:
@@ -762,14 +758,12 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 @click.option("--grid", "grid", multiple=True, metavar="PATH=V1,V2,...",
               help="A dotted scenario path and its values (or start:stop:step, stop included); repeat for more dimensions.")
 @click.option("--paths", "n_paths", type=int, default=DEFAULT_PATHS, show_default=True, help="Monte Carlo paths per variant.")
-@click.option("--seed", type=int, default=None, help="Seed (>= 0) [default: the scenario's run.seed].")
+@SEED
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Sweep directory: every finished block is kept here, with the outputs.")
 @click.option("--resume", is_flag=True, help="Continue the sweep in --out, skipping finished blocks.")
-@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes (K > 1 starts a local Dask cluster).")
-@click.option("--scheduler", default=None, help="Run on an existing Dask cluster: its scheduler's address (tcp://host:port).")
-@click.option("--block-size", type=int, default=DEFAULT_BLOCK_SIZE, show_default=True, help="Paths per block (fixes the random streams).")
-@click.option("--multiplier", type=click.Choice(["supply-chain", "direct", "household"]), default="supply-chain", show_default=True, help="Linkage for value added lost (see run).")
+@EXECUTION
+@MULTIPLIER
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar and no resume line.")
 @UNCALIBRATED
