@@ -80,9 +80,9 @@ Multiplier = Literal["supply-chain", "direct", "household"]
 MULTIPLIERS: tuple[str, ...] = ("supply-chain", "direct", "household")
 
 STOPPAGE_THRESHOLD = 0.99
+"""A sector has stopped on the first day its output is more than 1 % below plan (its first firms stop)."""
 HALF_LOST = 0.5
 """Output below this share of plan: half the sector's output is lost (most of its firms have stopped)."""
-"""A sector has stopped on the first day its output is more than 1 % below plan."""
 
 
 def domestic_coefficients(table: IOTable) -> tuple[FloatArray, FloatArray]:
