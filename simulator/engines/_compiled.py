@@ -278,11 +278,13 @@ def _deliver_material(lay: Any, par: Any, st: Any, m: int, amount: Any, excess: 
         if not seen[r]:
             continue
         any_part = False
+        for p in range(q0, q1):  # the rank's gap: cohorts in order, each along the paths
+            G[r, p] = inner[r, 0, p]
+        for c in range(1, C):
+            for p in range(q0, q1):
+                G[r, p] += inner[r, c, p]
         for p in range(q0, q1):
-            g = inner[r, 0, p]
-            for c in range(1, C):
-                g += inner[r, c, p]
-            G[r, p] = g
+            g = G[r, p]
             rem_r[r, p] = rem[p]
             if g <= 0.0:
                 continue
@@ -454,12 +456,14 @@ def stockpile(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  #
                                  u == a)
             seen[r] = True
         any_rel = False
+        for p in range(q0, q1):  # the need over every firm: cohorts in order, each along the paths
+            rel[p] = total[0, p] if b > a else 0.0
+        if b > a:
+            for c in range(1, C):
+                for p in range(q0, q1):
+                    rel[p] += total[c, p]
         for p in range(q0, q1):
-            sneed = 0.0
-            if b > a:
-                sneed = total[0, p]
-                for c in range(1, C):
-                    sneed += total[c, p]
+            sneed = rel[p]
             out = 0.0
             if t >= par.stock_open[m, p] and sneed > 0.0:
                 out = st.stockpile[m, p]
@@ -566,23 +570,25 @@ def consume(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
                 _consume_row(st.stock[u, c, p0:p1], st.normal[u, c, p0:p1], st.ratio[u, c, p0:p1],
                              st.cu_ratio[u, c, p0:p1], base, factor, catch, w[c], acc[0, c, p0:p1], acc[1, c, p0:p1],
                              acc[2, c, p0:p1], acc[3, c, p0:p1], u == a)
-        for p in range(q0, q1):
-            if a == b:
-                st.requirement[m, p] = 0.0
-                st.consumption[m, p] = 0.0
-                st.shortfall[m, p] = 0.0
-                st.inventory[m, p] = 0.0
-                continue
-            rq, us, sh, iv = acc[0, 0, p], acc[1, 0, p], acc[2, 0, p], acc[3, 0, p]
-            for c in range(1, C):
-                rq += acc[0, c, p]
-                us += acc[1, c, p]
-                sh += acc[2, c, p]
-                iv += acc[3, c, p]
-            st.requirement[m, p] = rq
-            st.consumption[m, p] = us
-            st.shortfall[m, p] = sh
-            st.inventory[m, p] = iv
+        req, used, short, inv = st.requirement, st.consumption, st.shortfall, st.inventory
+        if a == b:
+            for p in range(q0, q1):
+                req[m, p] = 0.0
+                used[m, p] = 0.0
+                short[m, p] = 0.0
+                inv[m, p] = 0.0
+            continue
+        for p in range(q0, q1):  # cohorts in order, each along the paths
+            req[m, p] = acc[0, 0, p]
+            used[m, p] = acc[1, 0, p]
+            short[m, p] = acc[2, 0, p]
+            inv[m, p] = acc[3, 0, p]
+        for c in range(1, C):
+            for p in range(q0, q1):
+                req[m, p] += acc[0, c, p]
+                used[m, p] += acc[1, c, p]
+                short[m, p] += acc[2, c, p]
+                inv[m, p] += acc[3, c, p]
 
 
 @_jit
@@ -658,16 +664,25 @@ def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
             if catching[s]:
                 _min_term_row(g_c[s, c, p0:p1], st.criticality[k, p0:p1], st.cu_ratio[u, c, p0:p1])
     w = par.cohort_w
-    for s in range(S):
+    frac, made = st.fraction, st.made_up
+    for s in range(S):  # cohorts in order, each along the paths (so the loops over paths vectorise)
         for p in range(q0, q1):
-            cu = st.catch_up[s, p]
-            f = w[0] * f_c[s, 0, p]
-            mu = w[0] * (cu * g_c[s, 0, p] if f_c[s, 0, p] == 1.0 else 0.0)
-            for c in range(1, C):
-                f += w[c] * f_c[s, c, p]
-                mu += w[c] * (cu * g_c[s, c, p] if f_c[s, c, p] == 1.0 else 0.0)
-            st.fraction[s, p] = f
-            st.made_up[s, p] = mu
+            frac[s, p] = w[0] * f_c[s, 0, p]
+        for c in range(1, C):
+            for p in range(q0, q1):
+                frac[s, p] += w[c] * f_c[s, c, p]
+        if catching[s]:
+            for c in range(C):
+                wc = w[c]
+                for p in range(q0, q1):
+                    x = wc * (st.catch_up[s, p] * g_c[s, c, p] if f_c[s, c, p] == 1.0 else 0.0)
+                    made[s, p] = x if c == 0 else made[s, p] + x
+        else:  # no catch-up on any path: w x (0 x g) or w x 0, +0 either way
+            for p in range(q0, q1):
+                made[s, p] = 0.0
+        for p in range(q0, q1):
+            f = frac[s, p]
+            mu = made[s, p]
             loss = 1.0 - f
             bl = st.backlog[s, p] + par.catch_share[s, p] * loss - mu
             if bl < 0.0:
@@ -753,14 +768,32 @@ def _split_stats(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: in
 
 
 @_jit
-def _split(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any, Qm: Any,
+def _split_weights(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any,
+                   wts: Any) -> None:  # pragma: no cover
+    """Each of material m's edges' weight in :func:`_split` (E, nb): an alternative's share of the
+    alternatives' capacity ``caps / stats[0]``, an edge under a measure's share of the baseline under a
+    measure ``share / stats[3]`` (0 where the total is not positive). The same for every order split on a
+    day, so formed once."""
+    a, b = lay.e_lo[m], lay.e_hi[m]
+    for e in range(a, b):
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            aff = st.kind[e, p] >= 0
+            num = par.share[e, p] if aff else caps[e, i]
+            den = stats[3, i] if aff else stats[0, i]
+            wts[e, i] = num / den if den > 0.0 else 0.0
+
+
+@_jit
+def _split(lay: Any, st: Any, par: Any, wts: Any, m: int, q0: Any, nb: int, stats: Any, Qm: Any,
            work: Any, out: Any) -> None:  # pragma: no cover
     """Orders ``out[e, i]`` on material m's edges for orders ``Qm`` (nb,) t once a disruption is known.
 
     Alternatives (edges under no measure) get the share at risk first, up to
-    their capacity ``caps`` (E, nb), pro rata to it; the rest goes to the
-    edges under a measure by baseline share (with none, by baseline share to
-    every edge). ``stats`` from :func:`_split_stats`; ``work`` (2, nb) scratch.
+    their capacity, pro rata to it; the rest goes to the edges under a
+    measure by baseline share (with none, by baseline share to every edge).
+    ``stats`` from :func:`_split_stats`, ``wts`` from :func:`_split_weights`;
+    ``work`` (2, nb) scratch.
     """
     a, b = lay.e_lo[m], lay.e_hi[m]
     for i in range(nb):
@@ -773,17 +806,11 @@ def _split(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, sta
         for i in range(nb):
             p = q0 + np.uint64(i)
             aff = st.kind[e, p] >= 0
-            cap_alt = stats[0, i]
-            frac_alt = caps[e, i] / cap_alt if cap_alt > 0.0 else 0.0
-            q_alt = 0.0 if aff else work[0, i] * frac_alt
+            wt = wts[e, i]
             if stats[1, i] > 0.0:
-                if aff:
-                    base = stats[3, i]
-                    out[e, i] = work[1, i] * (par.share[e, p] / base if base > 0.0 else 0.0)
-                else:
-                    out[e, i] = q_alt
-            else:
-                out[e, i] = q_alt + work[1, i] * par.share[e, p]
+                out[e, i] = work[1, i] * wt if aff else work[0, i] * wt
+            else:  # no edge under a measure
+                out[e, i] = work[0, i] * wt + work[1, i] * par.share[e, p]
 
 
 @_jit
@@ -846,6 +873,7 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
     work = np.empty((2, nb))
     qd = np.empty((E, nb))
     qo = np.empty((E, nb))
+    wts = np.empty((E, nb))
     dem = np.empty(nb)
     Qm = np.empty(nb)
     lead = np.empty(nb)
@@ -863,8 +891,9 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
                 any_known = True
         if any_known:
             _split_stats(lay, st, par, caps, m, q0, nb, stats)
+            _split_weights(lay, st, par, caps, m, q0, nb, stats, wts)
             # the pipeline the current supply mix needs: a day's demand split as today's order would be
-            _split(lay, st, par, caps, m, q0, nb, stats, dem, work, qd)
+            _split(lay, st, par, wts, m, q0, nb, stats, dem, work, qd)
         # the target: cover plus the pipeline the mix needs (a day's demand split as today's order would be)
         # plus, under a licence, the wait planned for, once the disruption is known
         for e in range(a, b):
@@ -899,7 +928,7 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             qm = ((tgt + st.released[m, p]) + (fb[i] if ub > ua else 0.0)) - (st.inventory[m, p] + st.pipeline[m, p])
             Qm[i] = qm if not qm < 0.0 else 0.0
         if any_known:
-            _split(lay, st, par, caps, m, q0, nb, stats, Qm, work, qo)
+            _split(lay, st, par, wts, m, q0, nb, stats, Qm, work, qo)
         for e in range(a, b):
             for i in range(nb):
                 p = q0 + np.uint64(i)
