@@ -889,12 +889,19 @@ def check_run_options(n_paths: int, seed: int, block_size: int, workers: int = 1
         raise InputError("option", "--workers", "must be >= 1", workers)
 
 
+WORKER_PROCESS_BYTES = 300 * 2**20
+"""Memory allowed for one worker process of a local cluster before it takes a block (Python, NumPy, numba,
+Dask and the package loaded)."""
+
+
 def estimate_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1) -> tuple[int, int]:
     """Bytes a streamed run needs: (fixed per run, per path kept).
 
     The fixed part is the working set of the blocks running at once (state,
-    ring buffers, draws, temporaries) plus the daily histograms; the per-path
-    part is the totals kept for every path.
+    ring buffers, draws, temporaries; at most one block per worker, and no
+    more workers busy than there are blocks) plus the daily histograms and,
+    with several workers, each worker process (:data:`WORKER_PROCESS_BYTES`);
+    the per-path part is the totals kept for every path.
     """
     T = sc.run.horizon_days
     M, K, S = len(sc.materials), len(sc.sources), len(sc.sectors)
@@ -904,11 +911,13 @@ def estimate_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 
                    for mea in sc.policy.values() if isinstance(mea, Licence)), default=0)
     B = max_transit + 2 + (calendar_length(0, longest) if licence else 0)  # the kernel's ring of future days
     per_block_path = 8 * (B * (K * M + M) + 60 * max(S * M, K * M) + 4 * len(sc.policy)) + 12 * T * len(licence) + 8 * 40
-    n_in_flight = min(n_paths, block_size) * workers
-    hist = 4 * T * (S + 3 * M) * HIST_BINS * (workers + 1)
+    busy = min(workers, math.ceil(n_paths / block_size))  # workers that get a block
+    n_in_flight = min(n_paths, block_size) * busy
+    hist = 4 * T * (S + 3 * M) * HIST_BINS * (busy + 1)
+    processes = WORKER_PROCESS_BYTES * workers if workers > 1 else 0
     Q = sc.run.horizon_days // 90 + 2
     per_path = 8 * (2 * S + 2 * M + 2 + S + M + len(sc.uncertainty)) + 8 * (3 * S) + 8 * (2 * S + 2 * Q * S + 4 * Q + 2)
-    return per_block_path * n_in_flight + hist, per_path
+    return per_block_path * n_in_flight + hist + processes, per_path
 
 
 def machine_memory() -> int:
@@ -927,17 +936,33 @@ def machine_memory() -> int:
 
 
 def check_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1, available: int | None = None) -> None:
-    """Refuse a run that needs more memory than the machine has, saying how many paths fit."""
-    fixed, per_path = estimate_memory(sc, n_paths, block_size, workers)
+    """Refuse a run that needs more memory than the machine has, naming the option to change.
+
+    ``--workers`` when one worker would fit (saying how many do), else
+    ``--block-size`` when one block does not fit, else ``--paths`` (saying how
+    many paths fit).
+    """
     have = machine_memory() if available is None else available
-    need = fixed + per_path * n_paths
-    if need > have:
-        fit = max((have - fixed) // per_path, 0)
-        if fit < 1:
-            raise InputError("option", "--block-size", f"needs {_size(fixed)} for blocks of {block_size} paths "
-                             f"x {workers} worker(s) but {_size(have)} is available; use a smaller block", block_size)
-        raise InputError("option", "--paths", f"needs {_size(need)} but {_size(have)} is available; "
-                         f"at most {fit:,} paths fit", n_paths)
+
+    def need_for(w: int) -> int:
+        f, p = estimate_memory(sc, n_paths, block_size, w)
+        return f + p * n_paths
+
+    need = need_for(workers)
+    if need <= have:
+        return
+    fixed, per_path = estimate_memory(sc, n_paths, block_size, workers)
+    if workers > 1 and need_for(1) <= have:  # one worker fits: the workers at once do not
+        most = max(w for w in range(1, min(workers, 4096)) if need_for(w) <= have)
+        raise InputError("option", "--workers", f"needs {_size(need)} for {workers} workers (each a process "
+                         f"running a block of {min(n_paths, block_size):,} paths) but {_size(have)} is available; "
+                         f"at most {most} worker(s) fit", workers)
+    fit = max((have - fixed) // per_path, 0)
+    if fit < 1:
+        raise InputError("option", "--block-size", f"needs {_size(fixed)} for blocks of {block_size} paths "
+                         f"x {workers} worker(s) but {_size(have)} is available; use a smaller block", block_size)
+    raise InputError("option", "--paths", f"needs {_size(need)} but {_size(have)} is available; "
+                     f"at most {fit:,} paths fit", n_paths)
 
 
 def _size(n: float) -> str:

@@ -232,3 +232,14 @@ def test_check_memory_refuses_blocks_that_alone_do_not_fit(sc: simulator.Scenari
         check_memory(sc, 10**6, 10**5, available=fixed // 2)
     assert exc.value.field == "--block-size"
     assert "smaller block" in str(exc.value)
+
+
+def test_check_memory_names_workers_when_one_worker_fits_but_not_all(sc: simulator.Scenario) -> None:
+    fixed1, per_path = estimate_memory(sc, 10**5, BLOCK, 1)
+    fixed8, _ = estimate_memory(sc, 10**5, BLOCK, 8)
+    available = (fixed1 + fixed8) // 2 + per_path * 10**5
+    with pytest.raises(InputError) as exc:
+        check_memory(sc, 10**5, BLOCK, workers=8, available=available)
+    assert exc.value.field == "--workers"
+    assert "8 workers" in str(exc.value) and "worker(s) fit" in str(exc.value)
+    assert "; got 8" in str(exc.value)
