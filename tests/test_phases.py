@@ -8,7 +8,9 @@
 - each phase keeps its contract alone (material is conserved where it moves);
 - each phase is covered by the engine-agreement check: scaling the phase's
   output by 0.1 % makes the vectorised trajectories differ from the SimPy
-  engine's, and the check says so.
+  engine's, and the check says so; so does scaling by 0.1 % what the SimPy
+  engine's ramp-ups, receiving, stockpile agency, licence decisions, order
+  split and shipments compute.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from test_agreement import assert_same_trajectories
 
 import simulator
 import simulator.engines.vectorised as vectorised
-from simulator.engines import _compiled, phases, rules
+from simulator.engines import _compiled, phases, rules, simpy_engine
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.state import Kernel, State, build, csum, msum
 from simulator.params import KIND_CODES, pass_share, ramp_fraction, resolve, review_days
@@ -292,3 +294,59 @@ def test_agreement_check_catches_a_phase_off_by_a_tenth_of_a_percent(
     monkeypatch.setattr(vectorised, "FUSED", False)  # phase by phase, through the table
     with pytest.raises(AssertionError, match="differ between engines"):
         assert_same_trajectories(simpy, simulator.simulate(sc, draws, engine="vectorised"))
+
+
+# ------------------------------------------------- ... and the SimPy engine's processes
+
+def _simpy_patch(method: str, change: Callable[..., Any]) -> Callable[[pytest.MonkeyPatch], None]:
+    """Replace a method of the SimPy engine's path by ``change(original, self, *args, **kwargs)``."""
+    def patch(monkeypatch: pytest.MonkeyPatch) -> None:
+        original = getattr(simpy_engine._Path, method)
+
+        def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return change(original, self, *args, **kwargs)
+        monkeypatch.setattr(simpy_engine._Path, method, wrapped)
+    return patch
+
+
+def _scaled_delivery(arrivals: bool) -> Callable[..., Any]:
+    """Deliveries to the firms 0.1 % larger: of arrivals (with what is left after every gap) or of releases."""
+    def change(original: Callable[..., Any], self: Any, m: int, amount: float, gap: Any, *, excess: bool) -> Any:
+        x = original(self, m, amount, gap, excess=excess)
+        return [[v * 1.001 for v in row] for row in x] if excess == arrivals else x
+    return change
+
+
+def _decide_more(original: Callable[..., Any], self: Any, office: Any, t: int) -> Any:
+    if t in office.due:
+        office.due[t] *= 1.001
+    return original(self, office, t)
+
+
+def _ship_more(original: Callable[..., Any], self: Any, k: int, m: int, q: float, arrive: int,
+               initial: bool = False) -> Any:
+    return original(self, k, m, q if initial else q * 1.001, arrive, initial)
+
+
+SIMPY_MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None]]] = {
+    "ramps": ("japan-1y-curb", lambda mp: mp.setattr(
+        simpy_engine, "ramp_fraction", lambda *a: ramp_fraction(*a) * 0.999)),
+    "arrivals": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(True))),
+    "stockpile": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(False))),
+    "decide": ("japan-licence", _simpy_patch("decide", _decide_more)),
+    "order": ("japan-1y-curb", _simpy_patch("split", lambda orig, self, *a: orig(self, *a) * 1.001)),
+    "dispatch": ("japan-1y-curb", _simpy_patch("shipment", _ship_more)),
+}
+
+
+@pytest.mark.parametrize("process", sorted(SIMPY_MUTATIONS))
+def test_agreement_check_catches_a_simpy_process_off_by_a_tenth_of_a_percent(
+        process: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    case, patch = SIMPY_MUTATIONS[process]
+    name, overrides = CASES[case]
+    sc = simulator.load_scenario(name, overrides={**(overrides or {}), "run": {"horizon_days": 130}})
+    draws = simulator.sample_draws(sc, 2, 20260107)
+    vec = simulator.simulate(sc, draws, engine="vectorised")
+    patch(monkeypatch)
+    with pytest.raises(AssertionError, match="differ between engines"):
+        assert_same_trajectories(simulator.simulate(sc, draws, engine="simpy"), vec)
