@@ -1221,9 +1221,9 @@ def _cross_checks(sc: Scenario) -> list[tuple[str, str, Any]]:
             if sm.criticality_floor > sm.criticality:
                 p.append((f"{where}.criticality_floor", f"must be at most criticality ({sm.criticality:g})", sm.criticality_floor))
             elif f"{where}.criticality_floor" in sc.uncertainty:
-                f_lo = _prior_range(sc, f"{where}.criticality_floor", sm.criticality_floor)[0]
-                c_hi = _prior_range(sc, f"{where}.criticality", sm.criticality)[1]
-                if f_lo > c_hi:
+                f_lo, f_hi = _prior_range(sc, f"{where}.criticality_floor", sm.criticality_floor)
+                c_lo, c_hi = _prior_range(sc, f"{where}.criticality", sm.criticality)
+                if f_lo <= f_hi and c_lo <= c_hi and f_lo > c_hi:  # a broken prior is named by its own check
                     p.append((f"uncertainty.{where}.criticality_floor", f"prior never draws a floor at or below criticality"
                               f" (at most {c_hi:g}), so it never substitutes", f_lo))
     # policy
