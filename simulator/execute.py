@@ -56,6 +56,16 @@ class Executor:
         self.client = client
         self.local = client is None
 
+    @property
+    def slots(self) -> int:
+        """Tasks that can run at once: 1 here, else the cluster's worker threads (at least 1)."""
+        if self.client is None:
+            return 1
+        try:
+            return max(int(sum(self.client.nthreads().values())), 1)
+        except (OSError, TimeoutError, ValueError, TypeError):  # a cluster that cannot say: one at a time
+            return 1
+
     def map_unordered(self, fn: Callable[..., R], tasks: Sequence[tuple[K, tuple[Any, ...]]]) -> Iterator[tuple[K, R]]:
         """Run ``fn(*args)`` for each ``(key, args)``; yield ``(key, result)`` as each finishes.
 

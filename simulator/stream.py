@@ -59,12 +59,15 @@ __all__ = [
     "block_task",
     "blocks_of",
     "estimate_memory",
+    "group_task",
     "merge_blocks",
     "pack_block",
     "path_metrics",
     "record_paths",
     "run_paths",
+    "task_groups",
     "unpack_block",
+    "unpack_counts",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -626,6 +629,56 @@ def block_task(sc: Scenario, seed: int, block: int, n: int, block_size: int, eng
     return pack_block(_simulate_block(sc, seed, block, n, block_size, engine, ranges, None))
 
 
+def group_task(sc: Scenario, seed: int, jobs: list[tuple[int, int]], block_size: int, engine: str,
+               ranges: dict[str, tuple[float, float]]) -> tuple[list[bytes], bytes]:
+    """Simulate several blocks one after another, adding their histogram counts together.
+
+    Returns each block packed without its counts (:func:`pack_block`) and the
+    group's counts packed once (:func:`unpack_counts` reads them): a worker
+    sends one histogram per group instead of one per block. Counts are
+    integers, so the sum is the same whichever group a block ran in.
+    """
+    results, counts = run_blocks(sc, seed, jobs, block_size, engine, ranges)
+    buf = io.BytesIO()
+    np.savez(buf, **_counts_arrays(counts, sum(n for _, n in jobs)))  # type: ignore[arg-type]
+    return [pack_block(r) for r in results], buf.getvalue()
+
+
+def unpack_counts(data: bytes) -> dict[str, npt.NDArray[np.int32]]:
+    """The histogram counts a :func:`group_task` returned."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        return _counts_of({k: z[k] for k in z.files})
+
+
+def task_groups(jobs: list[tuple[int, int]], workers: int, per_worker: int = 4) -> list[list[tuple[int, int]]]:
+    """Cut a run's blocks into groups of consecutive blocks for ``workers`` workers.
+
+    About ``per_worker`` groups a worker (so a worker that finishes early
+    takes another), their number a multiple of ``workers`` and their sizes
+    within one block of each other, so the last groups end together; never
+    more groups than blocks.
+
+    Examples
+    --------
+    >>> [len(g) for g in task_groups([(b, 10) for b in range(100)], 2)]
+    [13, 13, 13, 13, 12, 12, 12, 12]
+    >>> [len(g) for g in task_groups([(b, 10) for b in range(3)], 2)]
+    [1, 1, 1]
+    """
+    n = len(jobs)
+    if n == 0:
+        return []
+    k = max(workers, 1) * max(per_worker, 1)
+    k = min(k, n)
+    base, extra = divmod(n, k)
+    out, a = [], 0
+    for i in range(k):
+        size = base + (1 if i < extra else 0)
+        out.append(jobs[a:a + size])
+        a += size
+    return out
+
+
 def _metric_arrays(pm: PathMetrics) -> dict[str, npt.NDArray[Any]]:
     """Every array field of a block's metrics (labels are rebuilt from the scenario)."""
     out = {}
@@ -650,14 +703,33 @@ def pack_block(r: BlockResult) -> bytes:
         arrays[f"p/{k}"] = v
     for f, v in r.sums.items():
         arrays[f"s/{f}"] = v
-    small = r.n_paths < 2**16
-    for f, c in r.counts.items():
-        raw = c.astype(np.uint16 if small else np.uint32).tobytes()
-        arrays[f"c/{f}"] = np.frombuffer(zlib.compress(raw, 1), dtype=np.uint8)
-        arrays[f"cshape/{f}"] = np.array([*c.shape, 16 if small else 32], dtype=np.int64)
+    arrays.update(_counts_arrays(r.counts, r.n_paths))
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]
     return buf.getvalue()
+
+
+def _counts_arrays(counts: dict[str, npt.NDArray[np.int32]], n_paths: int) -> dict[str, npt.NDArray[Any]]:
+    """Histogram counts of at most ``n_paths`` paths as deflated arrays (``uint16`` when that holds them)."""
+    arrays: dict[str, npt.NDArray[Any]] = {}
+    small = n_paths < 2**16
+    for f, c in counts.items():
+        raw = c.astype(np.uint16 if small else np.uint32).tobytes()
+        arrays[f"c/{f}"] = np.frombuffer(zlib.compress(raw, 1), dtype=np.uint8)
+        arrays[f"cshape/{f}"] = np.array([*c.shape, 16 if small else 32], dtype=np.int64)
+    return arrays
+
+
+def _counts_of(got: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[np.int32]]:
+    """Inverse of :func:`_counts_arrays`."""
+    counts = {}
+    for k in got:
+        if k.startswith("c/"):
+            f = k[2:]
+            *shape, bits = (int(x) for x in got[f"cshape/{f}"])
+            raw = zlib.decompress(got[k].tobytes())
+            counts[f] = np.frombuffer(raw, dtype=np.uint16 if bits == 16 else np.uint32).reshape(shape).astype(np.int32)
+    return counts
 
 
 def unpack_block(data: bytes, sc: Scenario) -> BlockResult:
@@ -668,13 +740,7 @@ def unpack_block(data: bytes, sc: Scenario) -> BlockResult:
     quarters, _ = scenario_quarters(sc)
     metrics = PathMetrics(sectors=sc.sector_ids, materials=sc.material_ids, currency=sc.economy.currency,
                           quarters=list(quarters), **{k[2:]: v for k, v in got.items() if k.startswith("m/")})
-    counts = {}
-    for k in got:
-        if k.startswith("c/"):
-            f = k[2:]
-            *shape, bits = (int(x) for x in got[f"cshape/{f}"])
-            raw = zlib.decompress(got[k].tobytes())
-            counts[f] = np.frombuffer(raw, dtype=np.uint16 if bits == 16 else np.uint32).reshape(shape).astype(np.int32)
+    counts = _counts_of(got)
     return BlockResult(
         block=block,
         n_paths=n,
@@ -790,15 +856,17 @@ def run_paths(
             return merge_blocks(sc, seed, block_size, engine, ranges, results, counts)
         counts = DailyHistograms.empty(sc, ranges).counts
         results = []
-        tasks = [(b, (sc, seed, b, n, block_size, engine, ranges)) for b, n in jobs]
-        for _, data in ex.map_unordered(block_task, tasks):
-            r = unpack_block(data, sc)
+        groups = task_groups(jobs, ex.slots)
+        tasks = [(i, (sc, seed, g, block_size, engine, ranges)) for i, g in enumerate(groups)]
+        for _, (packed, packed_counts) in ex.map_unordered(group_task, tasks):
+            group = unpack_counts(packed_counts)
             for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
-                counts[f] += r.counts[f]
-            r.counts = {}
-            results.append(r)
-            if progress:
-                progress(r.n_paths)
+                counts[f] += group[f]
+            for data in packed:
+                r = unpack_block(data, sc)
+                results.append(r)
+                if progress:
+                    progress(r.n_paths)
     return merge_blocks(sc, seed, block_size, engine, ranges, results, counts)
 
 
