@@ -154,15 +154,6 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
     Exit codes: 0 converged, 1 not converged (results written for review, no
     defaults), 2 bad input.
     """
-    from calibration.fit import calibrate
-    from calibration.model import pick_free
-    from calibration.reconcile import reconcile
-    from calibration.register import SNAPSHOT, snapshot_hash
-    from calibration.report import render
-    from calibration.results import posterior_document, provenance, to_document, write_results
-    from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
-    from calibration.targets import load_targets, pick
-    from simulator.io import scenario_to_json, staged_dir
     t0 = time.monotonic()
 
     def say(msg: str) -> None:
@@ -194,15 +185,25 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             raise InputError("option", "--backcast-paths", "must be 0 or >= 50", backcast_paths)
         if seed < 0:
             raise InputError("option", "--seed", "must be >= 0", seed)
+        # the options are checked before the calibration machinery (emcee, SALib, matplotlib) is imported
+        from calibration.model import pick_free
+        from calibration.targets import load_targets, pick
+        from simulator.io import check_out_dir, scenario_to_json, staged_dir
+
         all_t = load_targets(targets_file)
         targets = pick(list(target_names), all_t) if target_names else [t for t in all_t.values() if t.fit]
         if not targets:
             raise InputError(str(targets_file or "targets.toml"), "targets", "must mark at least one target fit = true (or give --target)", 0)
         free = pick_free(list(free_names)) if free_names else None
         check_defaults_path(write_defaults)
-        from simulator.io import check_out_dir
-
         check_out_dir(out, overwrite)
+        from calibration.fit import calibrate
+        from calibration.reconcile import reconcile
+        from calibration.register import SNAPSHOT, snapshot_hash
+        from calibration.report import render
+        from calibration.results import posterior_document, provenance, to_document, write_results
+        from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
+
         sens = None
         if free is None:
             chosen, sens = _choose_free(targets, n_base, seed, say)

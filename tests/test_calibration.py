@@ -192,7 +192,7 @@ def test_calibrate_bad_options_exit_2_and_write_nothing(tmp_path: Path, args: li
 def test_calibrate_one_lever_end_to_end(tmp_path: Path) -> None:
     out, defaults = tmp_path / "cal", tmp_path / "fit.json"
     r = _cli("calibrate", "--target", "nri-3m", "--free", "cover_scale", "--paths", "100", "--design", "8", "--steps", "2000", "--no-reconcile", "--curve-paths", "40",
-             "--seed", "3", "--quiet", "--out", str(out), "--write-defaults", str(defaults), cwd=tmp_path)
+             "--predictive-paths", "100", "--backcast-paths", "0", "--seed", "3", "--quiet", "--out", str(out), "--write-defaults", str(defaults), cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((out / "calibration.json").read_text())
     t = doc["targets"][0]
@@ -231,7 +231,8 @@ confidence = "L"
 fit = true
 ''')
     r = _cli("calibrate", "--targets-file", str(tf), "--free", "catch_up_scale", "--paths", "60", "--design", "8", "--steps", "300",
-             "--no-reconcile", "--curve-paths", "0", "--quiet", "--out", str(tmp_path / "cal"), "--write-defaults", str(tmp_path / "fit.json"), cwd=tmp_path)
+             "--no-reconcile", "--curve-paths", "0", "--predictive-paths", "100", "--backcast-paths", "0", "--quiet",
+             "--out", str(tmp_path / "cal"), "--write-defaults", str(tmp_path / "fit.json"), cwd=tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "not converged" in r.stderr and not (tmp_path / "fit.json").exists()
     assert "NOT CONVERGED" in (tmp_path / "cal" / "report.html").read_text()

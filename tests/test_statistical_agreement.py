@@ -8,6 +8,7 @@ over Monte Carlo paths, with each engine drawing its own paths.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
 import simulator
@@ -25,6 +26,7 @@ def _losses(engine: str, n: int, seed: int) -> np.ndarray:
     return impact_from_metrics(res.metrics, sc).value_added_loss
 
 
+@pytest.mark.slow  # ~1 min (80 SimPy paths); the exact-agreement tests already hold the engines to the same path values
 def test_loss_distributions_agree_across_engines_with_independent_seeds() -> None:
     """Two-sample Kolmogorov-Smirnov test at level 0.01, SimPy (80 paths) vs vectorised (4,000 paths).
 
