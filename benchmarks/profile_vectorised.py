@@ -5,12 +5,12 @@ Times one block of paths, as ``supplyshock run`` streams it (slices of
 figures depend on the machine and on what else runs on it):
 
 - draws and per-path parameters (``sample_block`` and ``resolve``);
-- the kernel alone (a recorder that keeps nothing), a day as one compiled call;
+- the kernel alone (recording nothing), every day of a slice in one compiled call;
 - the kernel with the streaming recorders (per-path totals and daily
-  histograms): the recorders' share of the kernel;
+  histograms, compiled into the same calls): the recorders' share of the kernel;
 - the whole streamed block (draws, parameters, kernel, recorders);
-- each phase's share of the kernel, the phases called one by one
-  (:class:`simulator.engines.vectorised.PhaseTimer`);
+- each phase's share of the kernel, timed inside the fused day (with
+  ``--numpy``, the phases called one by one, :class:`simulator.engines.vectorised.PhaseTimer`);
 - with ``--blocks``, the fused day on blocks of that many paths;
 - with ``--numpy``, the same without the compiled loops.
 
@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 
 class _Null:
     def start(self, state: object) -> None:
@@ -50,6 +52,66 @@ def _median(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def _timed_phases(slices: list[tuple[Any, Any]], sc: Any) -> Any:
+    """Seconds in each compiled phase, in the daily step's order, timed inside the fused day (a clock read
+    between phases through numba's object mode, about a microsecond a read: small beside a phase on a slice)."""
+    from numba import njit, objmode
+
+    from simulator.engines import _compiled as c
+    from simulator.engines.state import build
+
+    @njit
+    def now() -> float:
+        with objmode(x="float64"):
+            x = time.perf_counter()
+        return x
+
+    @njit
+    def day_timed(t: int, lay: Any, par: Any, st: Any, sec: Any) -> None:
+        p0, p1 = 0, lay.P
+        a = now()
+        c.ramps(t, lay, par, st, p0, p1)
+        b = now()
+        sec[0] += b - a
+        c.arrivals(t, lay, par, st, p0, p1)
+        a = now()
+        sec[1] += a - b
+        c.stockpile(t, lay, par, st, p0, p1)
+        b = now()
+        sec[2] += b - a
+        c.requirements(t, lay, par, st, p0, p1)
+        a = now()
+        sec[3] += a - b
+        c.consume(t, lay, par, st, p0, p1)
+        b = now()
+        sec[4] += b - a
+        c.convert(t, lay, par, st, p0, p1)
+        a = now()
+        sec[5] += a - b
+        c.produce(t, lay, par, st, p0, p1)
+        b = now()
+        sec[6] += b - a
+        c.decide(t, lay, par, st, p0, p1)
+        a = now()
+        sec[7] += a - b
+        c.order(t, lay, par, st, p0, p1)
+        b = now()
+        sec[8] += b - a
+        c.dispatch(t, lay, par, st, p0, p1)
+        a = now()
+        sec[9] += a - b
+
+    sec = np.zeros(10)
+    first = build(sc, slices[0][1], slices[0][0])
+    day_timed(0, first.lay, first.par, first.st, sec)  # compile
+    sec[:] = 0.0
+    for sub, pp in slices:
+        k = build(sc, pp, sub)
+        for t in range(k.lay.T):
+            day_timed(t, k.lay, k.par, k.st, sec)
+    return sec
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", default="japan-1y-curb")
@@ -62,7 +124,9 @@ def main() -> None:
 
     import simulator
     from simulator.draws import sample_block
-    from simulator.engines import phases, vectorised
+    from simulator.engines import _compiled, phases, vectorised
+    from simulator.engines.rules import DAILY_STEP
+    from simulator.engines.state import build
     from simulator.params import resolve
     from simulator.stream import (
         KERNEL_PATHS,
@@ -75,6 +139,7 @@ def main() -> None:
 
     if args.numpy:
         vectorised.COMPILED = False
+    compiled = vectorised.COMPILED and _compiled.AVAILABLE
     sc = simulator.load_scenario(args.scenario)
     n, T = args.paths, sc.run.horizon_days
     ranges = histogram_ranges(sc)
@@ -83,7 +148,6 @@ def main() -> None:
     for a in range(0, n, KERNEL_PATHS):
         sub = draws.subset(slice(a, min(a + KERNEL_PATHS, n)))
         slices.append((sub, resolve(sc, sub.params, sub.n_paths)))
-    vectorised.run_kernel(sc, slices[0][1], slices[0][0], _Null())  # compile (or load) the loops first
 
     def draws_and_params() -> None:
         d = sample_block(sc, 1, 0, n, block_size=n)
@@ -91,15 +155,20 @@ def main() -> None:
             sub = d.subset(slice(a, min(a + KERNEL_PATHS, n)))
             resolve(sc, sub.params, sub.n_paths)
 
-    def kernel(record: bool) -> Callable[[], None]:
+    def kernel(record: bool, only: int | None = None) -> Callable[[], None]:
         def run() -> None:
-            for sub, pp in slices:
+            for sub, pp in slices[:only]:
                 if record:  # as a streamed block records: compiled days with their recorders, where numba is
                     run_slice(sc, pp, sub, MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges))
+                elif compiled:  # every day in one compiled call, recording nothing
+                    k = build(sc, pp, sub)
+                    _compiled.days(0, k.lay.T, k.lay, k.par, k.st, vectorised.FUSED_PATHS)
                 else:
                     vectorised.run_kernel(sc, pp, sub, _Null())
         return run
 
+    kernel(False, 1)()  # compile (or load) the loops first
+    kernel(True, 1)()
     pd = n * T
     mode = "NumPy phases" if args.numpy else "compiled phases, a day fused"
     print(f"{args.scenario}: {n:,} paths x {T} days = {pd:,} path-days, slices of {KERNEL_PATHS}, {mode}; "
@@ -121,13 +190,22 @@ def main() -> None:
         vectorised.FUSED_PATHS = old
         print(f"  fused blocks of {block:5d} {t_b:7.2f} s  {pd / t_b:>12,.0f} path-days/s")
 
-    timer = vectorised.PhaseTimer()
-    for sub, pp in slices:
-        vectorised.run_kernel(sc, pp, sub, _Null(), timer=timer)
-    total = sum(timer.seconds.values())
-    print(f"\nphases one by one (kernel alone, {total:.2f} s; the fused day takes {t_kernel:.2f} s):")
-    for ph, share in sorted(timer.shares().items(), key=lambda x: -x[1]):
-        print(f"  {ph.name.lower():13s} {timer.seconds[ph]:7.2f} s  {100 * share:5.1f} %")
+    if compiled:
+        seconds = _timed_phases(slices, sc)
+        total = float(seconds.sum())
+        print(f"\nphases inside the fused day (kernel alone, {total:.2f} s timed; ns per path-day):")
+        order = [ph for ph in DAILY_STEP if ph in phases.PHASES]
+        for i in np.argsort(-seconds):
+            print(f"  {order[i].name.lower():13s} {seconds[i]:7.2f} s  {100 * seconds[i] / total:5.1f} %  "
+                  f"{1e9 * seconds[i] / pd:7.0f} ns")
+    else:
+        timer = vectorised.PhaseTimer()
+        for sub, pp in slices:
+            vectorised.run_kernel(sc, pp, sub, _Null(), timer=timer)
+        total = sum(timer.seconds.values())
+        print(f"\nphases one by one (kernel alone, {total:.2f} s; all days take {t_kernel:.2f} s):")
+        for ph, share in sorted(timer.shares().items(), key=lambda x: -x[1]):
+            print(f"  {ph.name.lower():13s} {timer.seconds[ph]:7.2f} s  {100 * share:5.1f} %")
 
     try:
         from line_profiler import LineProfiler

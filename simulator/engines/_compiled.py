@@ -50,6 +50,7 @@ __all__ = [
     "consume",
     "convert",
     "day",
+    "days",
     "decide",
     "dispatch",
     "fused_ok",
@@ -1029,6 +1030,13 @@ def day(t: int, lay: Any, par: Any, st: Any, block: int) -> None:  # pragma: no 
         decide(t, lay, par, st, p0, p1)
         order(t, lay, par, st, p0, p1)
         dispatch(t, lay, par, st, p0, p1)
+
+
+@_jit
+def days(t0: int, t1: int, lay: Any, par: Any, st: Any, block: int) -> None:  # pragma: no cover
+    """Days ``t0 <= t < t1`` (:func:`day`) in one call, recording nothing (the kernel alone, for benchmarks)."""
+    for t in range(t0, t1):
+        day(t, lay, par, st, block)
 
 
 _FUSED_FAILED: list[str] = []
