@@ -300,10 +300,10 @@ def _summary(ctx: Context, md: bool) -> str:
         items.append(f"**The 1-year figures are not informed by the fit**: every fitted target is a shorter stop ({stops}). "
                      "Every figure for a 1-year stop below is the model's extrapolation: the pinned combination carried to a "
                      "longer stop, with what the fit leaves open at its prior.")
-    t0 = ctx.targets[0]
-    items.append(f"**Point fit:** {t0['name']} at {fmt(t0['point'], t0['unit'])} against the published "
-                 f"{fmt(t0['value'], t0['unit'])} (z {t0['z_point']:+.2f}). Whether the numerical procedures converged "
-                 f"is a technical check in section 7 ({'passed' if doc['converged'] else 'failed'}).")
+    fits = "; ".join(f"{t['name']} at {fmt(t['point'], t['unit'])} against the published {fmt(t['value'], t['unit'])} "
+                     f"(z {t['z_point']:+.2f})" for t in ctx.targets)
+    items.append(f"**Point fit:** {fits}. Whether the numerical procedures converged is a technical check in section 7 "
+                 f"({'passed' if doc['converged'] else 'failed'}).")
     return _bullets(items, md)
 
 
