@@ -19,7 +19,10 @@ as NumPy code. Both give the same trajectories bit for bit.
 
 After each day the state is reported to a recorder: a :class:`FullRecorder`
 fills :class:`~simulator.trajectories.Trajectories`; streaming recorders (see
-:mod:`simulator.stream`) keep only summaries.
+:mod:`simulator.stream`) keep only summaries, and a streamed run calls the
+compiled days and recorders together
+(:func:`simulator.engines._compiled.run_recorded`, through
+:func:`simulator.stream.run_slice`), without a Python call a day.
 """
 
 from __future__ import annotations
