@@ -9,8 +9,8 @@
 - each phase is covered by the engine-agreement check: scaling the phase's
   output by 0.1 % makes the vectorised trajectories differ from the SimPy
   engine's, and the check says so; so does scaling by 0.1 % what the SimPy
-  engine's ramp-ups, receiving, stockpile agency, licence decisions, order
-  split and shipments compute.
+  engine's ramp-ups, receiving, stockpile agency, licence decisions, output
+  (the criticality it applies), order split and shipments compute.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import simulator.engines.vectorised as vectorised
 from simulator.engines import _compiled, phases, rules, simpy_engine
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.state import Kernel, State, build, csum, msum
-from simulator.params import KIND_CODES, pass_share, ramp_fraction, resolve, review_days
+from simulator.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
 
 OVERRIDES = {
     "firms": {"triage": 0.7, "cover_correlation": 0.4},
@@ -335,6 +335,8 @@ SIMPY_MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None]]] = {
     "stockpile": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(False))),
     "decide": ("japan-licence", _simpy_patch("decide", _decide_more)),
     "order": ("japan-1y-curb", _simpy_patch("split", lambda orig, self, *a: orig(self, *a) * 1.001)),
+    "produce": ("japan-1y-curb", lambda mp: mp.setattr(
+        simpy_engine, "criticality_on", lambda *a: criticality_on(*a) * 1.001)),
     "dispatch": ("japan-1y-curb", _simpy_patch("shipment", _ship_more)),
 }
 
@@ -347,6 +349,7 @@ def test_agreement_check_catches_a_simpy_process_off_by_a_tenth_of_a_percent(
     sc = simulator.load_scenario(name, overrides={**(overrides or {}), "run": {"horizon_days": 130}})
     draws = simulator.sample_draws(sc, 2, 20260107)
     vec = simulator.simulate(sc, draws, engine="vectorised")
+    assert_same_trajectories(simulator.simulate(sc, draws, engine="simpy"), vec)  # as written, they agree
     patch(monkeypatch)
     with pytest.raises(AssertionError, match="differ between engines"):
         assert_same_trajectories(simulator.simulate(sc, draws, engine="simpy"), vec)
