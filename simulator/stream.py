@@ -506,11 +506,30 @@ def run_slice(sc: Scenario, pp: PathParams, draws: Draws, metrics: MetricsRecord
         Told of the days done.
     """
     k = build(sc, pp, draws)
-    if (_use_compiled() and _vectorised.COMPILED and _vectorised.FUSED and _compiled.fused_ok()
+    if (_use_compiled() and _vectorised.FUSED and _compiled.fused_ok() and not _DAYS_FAILED
             and _run_recorded(k, metrics, hist, days)):
         return
     recs: list[Any] = [metrics] + ([hist] if hist is not None else []) + ([days] if days is not None else [])
     run_days(k, _Both(*recs))
+
+
+_DAYS_FAILED: list[str] = []
+
+
+def _days_compiled(*args: Any) -> bool:
+    """Call :func:`simulator.engines._compiled.run_recorded`; if it fails to compile, say so once, note it and
+    return False (the slice then runs day by day, each day compiled where it compiles)."""
+    try:
+        _compiled.run_recorded(*args)
+    except _compiled.COMPILE_ERRORS as exc:
+        import warnings
+
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _DAYS_FAILED.append(reason)
+        warnings.warn(f"the compiled days with their recorders failed to compile ({reason}); running the days "
+                      "one by one instead (same numbers, slower)", RuntimeWarning, stacklevel=4)
+        return False
+    return True
 
 
 _NO_COUNTS = tuple(np.zeros((1, 1, 1), dtype=np.int32) for _ in DailyHistograms.FAMILIES)
@@ -529,8 +548,8 @@ def _run_recorded(k: Kernel, m: MetricsRecorder, hist: HistogramRecorder | None,
     step = T if days is None or days.progress is None else max(1, -(-T // PROGRESS_CALLS))
     for t0 in range(0, T, step):
         t1 = min(t0 + step, T)
-        if not _record_compiled(
-                _compiled.run_recorded, t0, t1, k.lay, k.par, k.st, _vectorised.FUSED_PATHS, m.qidx, m.daily_output,
+        if not _days_compiled(
+                t0, t1, k.lay, k.par, k.st, _vectorised.FUSED_PATHS, m.qidx, m.daily_output,
                 m.inv_demand, STOPPAGE_THRESHOLD, HALF_LOST, SHORTFALL_TOLERANCE, m.lost, m.gross, m.q_lost,
                 m.q_gross, m.first, m.half, m.stop_days, m.premium, m.peak, m.short_days, hist is not None, values,
                 lo, scale, family, counts, HIST_BINS, sums):

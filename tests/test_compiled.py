@@ -128,3 +128,23 @@ def test_progress_cuts_the_compiled_days_without_changing_the_numbers() -> None:
     for family in quiet.daily.FAMILIES:
         assert np.array_equal(quiet.daily.sums[family], told.daily.sums[family]), family
         assert np.array_equal(quiet.daily.counts[family], told.daily.counts[family]), family
+
+
+@needs_numba
+def test_compiled_days_that_fail_to_compile_fall_back_to_day_by_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    from numba.core.errors import TypingError
+
+    import simulator.stream as stream
+
+    def broken(*args: object) -> None:
+        raise TypingError("Cannot determine Numba type of <class 'object'>")
+
+    sc = simulator.load_scenario("japan-licence", overrides={"run": {"horizon_days": 40}})
+    want = run_paths(sc, 30, seed=4, block_size=30)
+    monkeypatch.setattr(stream, "_DAYS_FAILED", [])
+    monkeypatch.setattr(_compiled, "run_recorded", broken)
+    with pytest.warns(RuntimeWarning, match="compiled days with their recorders failed to compile"):
+        got = run_paths(sc, 30, seed=4, block_size=30)
+    assert np.array_equal(got.metrics.output_loss, want.metrics.output_loss)
+    for family in want.daily.FAMILIES:
+        assert np.array_equal(got.daily.sums[family], want.daily.sums[family]), family
