@@ -48,9 +48,11 @@ PHASES: tuple[tuple[str, str, str], ...] = (
      "Shipments due arrive and are delivered to the firms rank by rank (priority): a rank whose gaps the delivery "
      "covers is filled; otherwise the delivery is shared pro rata to the gaps, or with triage θ partly to the uses "
      "that save the most value added per tonne first. What is left after every gap goes to the sectors' firms by "
-     "baseline use.",
+     "baseline use (their day's use); a conversion's firms are filled up to at least the recipe's inputs (a_u t per "
+     "t) for what was ordered from it yesterday (O_q), which it makes today, however little cover they hold.",
      "A_m(t) = Σ_k X_{k,m}(t − τ_k)                    (X shipped, τ_k transit days)\n"
      "G_{u,c}(t) = [N_{u,c} − I_{u,c}(t)]⁺              (gap to normal stock)\n"
+     "G_{u,c}(t) = [max(N_{u,c}, w_c · a_u · O_q(t − 1)) − I_{u,c}(t)]⁺   (u an input of conversion q)\n"
      "rank not covered:  δ_{u,c} = (1 − θ) · A_rest · G_{u,c} / Σ_{rank} G  +  θ · (value-ordered share)\n"
      "I_{u,c} ← I_{u,c} + δ_{u,c}"),
     ("2. National stockpile",

@@ -139,10 +139,10 @@ def test_stocks_are_never_negative_and_output_fractions_are_shares(data: dict, s
 
 
 @SETTINGS
-@given(data=scenario_dicts(max_measures=0, conversions=False), seed=SEEDS)
+@given(data=scenario_dicts(max_measures=0), seed=SEEDS)
 def test_no_measure_means_exactly_zero_loss(data: dict, seed: int) -> None:
-    """Without a measure nothing is lost. Stated without domestic conversions until the known defect is fixed
-    (test_no_measure_no_loss_with_a_stockless_conversion_input: a baseline conversion's input is under-ordered)."""
+    """Without a measure nothing is lost, domestic conversions included (a conversion's firms are filled up to at
+    least the input for what they make today: test_no_measure_no_loss_with_a_stockless_conversion_input)."""
     sc, tr = run(data, seed)
     assert not sc.policy
     assert (tr.lost_output == 0.0).all(), f"lost output without a shock: max {np.abs(tr.lost_output).max()!r}"
@@ -153,13 +153,13 @@ def test_no_measure_means_exactly_zero_loss(data: dict, seed: int) -> None:
     assert (imp.value_added_loss == 0.0).all()
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: a conversion with a baseline share is short of its input "
-                   "without any shock (with no corporate stock from day 1; with a day of stock the shortfall is smaller "
-                   "but stays): its input is ordered for less than its baseline use")
 def test_no_measure_no_loss_with_a_stockless_conversion_input() -> None:
     """A counterexample hypothesis found (the no-shock property) once the strategies drew more fields: m0 feeds a
     conversion c0 (18 t of m0 per t of m1, 5 % of m1's supply) and a sector (10 % of m0's use); no corporate stock.
-    Without any measure, m0's arrivals fall to the sector's share from day 1 and the conversion runs short."""
+    Once, a conversion's firm was filled only to its normal stock (0 here): day 0's m0 went to the sector as the
+    excess over every gap and stayed there (firms do not pool; the importer's position counts it), so m0's arrivals
+    fell to the sector's share from day 1 and the conversion made nothing. It is now filled up to at least the input
+    for what it makes today."""
     data = {
         "name": "counterexample",
         "economy": {"name": "Toyland", "currency": "XTS", "gdp": 1.5e10, "io_table": "toy.csv", "io_unit": 1.0},
@@ -447,6 +447,11 @@ def test_a_longer_processing_time_never_lowers_the_loss(data: dict, seed: int, p
     # run of this stop's CI); the property is stated for regimes that last three weeks or more
     assume(data["policy"][j]["end_day"] - data["policy"][j]["start_day"] >= 21)
     data = _one_transit_time(_deterministic_licences(copy.deepcopy(data), pick))
+    # importers plan for the same wait in both (planned_days): with the wait they plan for following the processing
+    # time, a longer one makes them file more, earlier, and with an approve share more gets approved; hypothesis found
+    # such a case (no stock, approve share > 0: 3 % less lost with 1 working day more). That is the model's ordering
+    # ahead, not a delay; the property is about the delay alone.
+    data["policy"][j].setdefault("planned_days", 10.0)
     slower = copy.deepcopy(data)
     slower["policy"][j]["processing_days"] = _shift_prior(slower["policy"][j]["processing_days"], delta)
     note(f"licence {j}: processing + {delta} working days")
@@ -559,7 +564,7 @@ def test_a_lower_criticality_floor_never_raises_the_loss(data: dict, seed: int, 
             lower["uncertainty"][key] = _scale_prior(lower["uncertainty"][key], factor)
     else:
         prior: dict[str, Any] = lower["uncertainty"].get(f"sectors.{s}.materials.{m}.criticality", {"low": sm["criticality"]})
-        crit = prior["low"]
+        crit = min(prior.get("low", sm["criticality"]), sm["criticality"])  # at most the value and every draw
         sm.update(criticality_floor=factor * crit, substitution_lag_days=lag, substitution_days=days)
     note(f"{s}/{m}: floor {sm['criticality_floor']:g}")
     sc, base = run(data, seed)

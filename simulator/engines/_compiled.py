@@ -175,6 +175,28 @@ def _gap_row(normal: Any, stock: Any, gap: Any, inner: Any, first: bool) -> None
 
 
 @_jit
+def _claim_gap_row(normal: Any, need_w: float, recipe: Any, order: Any, stock: Any, gap: Any, inner: Any,
+                   first: bool) -> None:  # pragma: no cover
+    """A conversion's firm's gaps along a row of paths: to the larger of its normal stock and the recipe's input
+    for what it makes today, ``max(max(normal, (need_w x recipe) x order) - stock, 0)``, into ``gap``; the
+    rank's sums ``inner`` are set to them (``first``) or add them."""
+    n = gap.shape[0]
+    for i in range(n):
+        claim = normal[i]
+        need = (need_w * recipe[i]) * order[i]
+        if need > claim:
+            claim = need
+        g = claim - stock[i]
+        if g < 0.0:
+            g = 0.0
+        gap[i] = g
+        if first:
+            inner[i] = g
+        else:
+            inner[i] += g
+
+
+@_jit
 def _trigger_gap_row(trigger: Any, wc: float, vshare: Any, stock: Any, gap: Any, inner: Any, first_inner: bool,
                      total: Any, first_total: bool) -> None:  # pragma: no cover
     """A firm's gaps to its share of the stockpile's trigger, ``max(trigger x (wc x vshare) - stock, 0)``,
@@ -413,9 +435,15 @@ def arrivals(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # 
                 seen[r] = False
             for u in range(ua, ub):  # the gaps to normal stock, and their sums over each rank's firms
                 r = lay.rank_of[u]
+                qc = lay.u_conv[u]
                 for c in range(lay.C):
-                    _gap_row(st.normal[u, c, p0:p1], st.stock[u, c, p0:p1], st.w_gap[u - ua, c, p0:p1],
-                             st.w_inner[r, c, p0:p1], not seen[r])
+                    if qc < 0:
+                        _gap_row(st.normal[u, c, p0:p1], st.stock[u, c, p0:p1], st.w_gap[u - ua, c, p0:p1],
+                                 st.w_inner[r, c, p0:p1], not seen[r])
+                    else:  # a conversion's firm: at least the recipe's input for yesterday's order, made today
+                        _claim_gap_row(st.normal[u, c, p0:p1], par.cohort_w[c], par.recipe[u, p0:p1],
+                                       st.conv_order[qc, p0:p1], st.stock[u, c, p0:p1], st.w_gap[u - ua, c, p0:p1],
+                                       st.w_inner[r, c, p0:p1], not seen[r])
                 seen[r] = True
             _deliver_material(lay, par, st, m, arrived, True, p0, p1)
         for p in range(q0, q1):

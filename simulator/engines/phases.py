@@ -130,8 +130,10 @@ def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
     """Step 1: shipments due on day ``t`` arrive and are delivered to the firms using each material.
 
     Each material's arrivals (its edges summed in order) go to its firms rank
-    by rank, filling each firm's gap to its normal stock (:func:`deliver`);
-    what is left over every gap goes to the sectors' firms by baseline use.
+    by rank, filling each firm's gap to its normal stock (a conversion's
+    firm's: to at least ``(w_c x recipe) x conv_order``, the input for what it
+    makes today) (:func:`deliver`); what is left over every gap goes to the
+    sectors' firms by baseline use.
 
     Parameters
     ----------
@@ -144,7 +146,8 @@ def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``st.ring[t % B]`` (E, P) t, ``st.normal`` (U, C, P) t, ``par.xshare`` (U, P).
+    Reads ``st.ring[t % B]`` (E, P) t, ``st.normal`` (U, C, P) t, ``par.xshare`` (U, P),
+    ``par.recipe`` (U, P) t/t, ``st.conv_order`` (Q, P) t.
 
     Writes ``st.arrivals`` (E, P) t/day (and clears the ring slot), adds the deliveries to
     ``st.stock`` (U, C, P) t and takes the arrivals off ``st.pipeline`` (M, P) t.
@@ -157,7 +160,13 @@ def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
     st.arrivals[:] = st.ring[slot]
     st.ring[slot] = 0.0
     arrived = msum(st.arrivals, lay.e_lo, lay.e_hi)
-    st.stock[...] += deliver(k, arrived, np.maximum(st.normal - st.stock, 0.0), par.xshare)
+    claim = st.normal
+    if lay.Q:  # a conversion's firm: at least the recipe's input for yesterday's order, made today
+        claim = st.normal.copy()
+        w = par.cohort_w[np.newaxis, :, np.newaxis]
+        need = (w * par.recipe[lay.crow][:, np.newaxis, :]) * st.conv_order[lay.c_conv][:, np.newaxis, :]
+        claim[lay.crow] = np.maximum(claim[lay.crow], need)
+    st.stock[...] += deliver(k, arrived, np.maximum(claim - st.stock, 0.0), par.xshare)
     st.pipeline[...] -= arrived
 
 

@@ -342,7 +342,12 @@ class _Path:
             self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}", material=m, tonnes=q)
 
     def receiving(self) -> Generator[Any, Any, None]:
-        """Step 1: the day's arrivals at the dock are delivered to the firms using each material."""
+        """Step 1: the day's arrivals at the dock are delivered to the firms using each material.
+
+        A firm's gap is to its normal stock; a conversion's firm's to the larger of its normal stock and the
+        recipe's input for what was ordered from it yesterday (made today): with less than a day of cover it
+        still gets its day's input, as a sector's firm gets its day's use from what is left over every gap.
+        """
         out, p = self.out, self.p
         for t in range(self.T):
             yield self.wait_until(t + _RECEIVE)
@@ -354,8 +359,12 @@ class _Path:
                     rows = self.rows_of[m]
                     gap = [[0.0] * self.C for _ in range(self.U)]
                     for u in rows:
+                        q = int(self.users.conversion[u])
                         for c in range(self.C):
-                            gap[u][c] = max(self.normal_stock(u, c) - self.inv[u][c].level, 0.0)
+                            claim = self.normal_stock(u, c)
+                            if q >= 0:  # a conversion's firm: at least the input for what it makes today
+                                claim = max(claim, (self.w[c] * float(self.pp.user_recipe[self.p, u])) * self.conv_order[q])
+                            gap[u][c] = max(claim - self.inv[u][c].level, 0.0)
                     x = self.deliver(m, total, gap, excess=True)
                     for u in rows:
                         for c in range(self.C):
