@@ -85,8 +85,25 @@ def _load(scenario: str, calibrated: bool = True) -> Scenario:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="supplyshock")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """What an export curb on a critical input costs an importing economy."""
+    # a warning about the user's input raised anywhere in a command (a sweep loads its scenario once per variant)
+    # is printed once, as `warning: file: field: rule; got value`, never as a Python warning with a source line
+    shown: set[str] = set()
+    previous = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        if issubclass(category, InputWarning):
+            if str(message) not in shown:
+                shown.add(str(message))
+                click.echo(f"warning: {message}", err=True)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    ctx.call_on_close(lambda: setattr(warnings, "showwarning", previous))
 
 
 @cli.command("scenarios")

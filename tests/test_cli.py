@@ -584,3 +584,14 @@ def test_tables_at_80_columns_fold_and_never_cut_a_number(tmp_path: Path) -> Non
         assert r.exit_code == 0, (args, r.output)
         assert "…" not in r.stdout, (args[0], [ln for ln in r.stdout.splitlines() if "…" in ln])
         assert max(len(ln) for ln in r.stdout.splitlines()) <= 80, args[0]
+
+
+def test_a_sweeps_input_warning_is_printed_once_in_the_projects_format(tmp_path: Path) -> None:
+    """A sweep loads its scenario once per variant; a warning about the file is said once, as `warning: ...`."""
+    f = tmp_path / "short.toml"
+    f.write_text('name = "short"\nextends = "japan-3m-curb"\n[policy.china_stop]\nend_day = 45\n[run]\nhorizon_days = 60\n')
+    r = CliRunner().invoke(cli, ["sweep", str(f), "--grid", "policy.china_stop.end_day=20,40", "--paths", "20", "--quiet"])
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("warning: ") for ln in lines), lines
+    assert len(lines) == len(set(lines)) and not any("load_scenario(" in ln for ln in lines)
