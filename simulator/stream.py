@@ -90,17 +90,8 @@ _RECORD_FAILED: list[str] = []
 
 def _record_compiled(fn: Callable[..., None], *args: Any) -> bool:
     """Call a compiled recorder loop; if it fails to compile, say so once and return False (use NumPy)."""
-    try:
-        fn(*args)
-    except _compiled.COMPILE_ERRORS as exc:
-        import warnings
-
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _RECORD_FAILED.append(reason)
-        warnings.warn(f"the compiled record phase failed to compile ({reason}); recording with NumPy instead "
-                      "(same numbers, slower)", RuntimeWarning, stacklevel=3)
-        return False
-    return True
+    return _compiled.attempt(fn, args, "record phase", "recording with NumPy instead (same numbers, slower)",
+                             _RECORD_FAILED.append, stacklevel=3)
 
 
 class MetricsRecorder:
@@ -519,17 +510,9 @@ _DAYS_FAILED: list[str] = []
 def _days_compiled(*args: Any) -> bool:
     """Call :func:`simulator.engines._compiled.run_recorded`; if it fails to compile, say so once, note it and
     return False (the slice then runs day by day, each day compiled where it compiles)."""
-    try:
-        _compiled.run_recorded(*args)
-    except _compiled.COMPILE_ERRORS as exc:
-        import warnings
-
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _DAYS_FAILED.append(reason)
-        warnings.warn(f"the compiled days with their recorders failed to compile ({reason}); running the days "
-                      "one by one instead (same numbers, slower)", RuntimeWarning, stacklevel=4)
-        return False
-    return True
+    return _compiled.attempt(_compiled.run_recorded, args, "days with their recorders",
+                             "running the days one by one instead (same numbers, slower)", _DAYS_FAILED.append,
+                             stacklevel=4)
 
 
 _NO_COUNTS = tuple(np.zeros((1, 1, 1), dtype=np.int32) for _ in DailyHistograms.FAMILIES)

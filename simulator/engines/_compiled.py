@@ -47,6 +47,7 @@ __all__ = [
     "AVAILABLE",
     "COMPILE_ERRORS",
     "arrivals",
+    "attempt",
     "consume",
     "convert",
     "day",
@@ -1075,20 +1076,28 @@ def fused_ok() -> bool:
     return AVAILABLE and not _FUSED_FAILED
 
 
-def run_day(t: int, lay: Any, par: Any, st: Any, block: int) -> bool:
-    """Run :func:`day`; if it fails to compile, say so, note it and return False (the caller then runs the
-    phases one by one, each compiled where it compiles)."""
+def attempt(fn: Any, args: tuple[Any, ...], what: str, instead: str, note: Any, stacklevel: int = 2) -> bool:
+    """Call compiled ``fn(*args)``; if it fails to compile, ``note(reason)``, warn that the compiled ``what`` failed
+    and what runs ``instead``, and return False (the caller falls back). ``stacklevel`` is the warning's, counted
+    from the caller of this function."""
     try:
-        day(t, lay, par, st, block)
+        fn(*args)
     except COMPILE_ERRORS as exc:
         import warnings
 
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _FUSED_FAILED.append(reason)
-        warnings.warn(f"the compiled day (every phase, fused) failed to compile ({reason}); running the phases "
-                      "one by one instead (same numbers)", RuntimeWarning, stacklevel=2)
+        note(reason)
+        warnings.warn(f"the compiled {what} failed to compile ({reason}); {instead}", RuntimeWarning,
+                      stacklevel=stacklevel + 1)
         return False
     return True
+
+
+def run_day(t: int, lay: Any, par: Any, st: Any, block: int) -> bool:
+    """Run :func:`day`; if it fails to compile, say so, note it and return False (the caller then runs the
+    phases one by one, each compiled where it compiles)."""
+    return attempt(day, (t, lay, par, st, block), "day (every phase, fused)",
+                   "running the phases one by one instead (same numbers)", _FUSED_FAILED.append, stacklevel=2)
 
 
 # ------------------------------------------------------------------ recorders

@@ -19,7 +19,6 @@ run the phases before it, then the phase, and look at its outputs.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -64,15 +63,9 @@ def compiled_ok(phase: Phase) -> bool:
 
 def _run_compiled(phase: Phase, fn: Callable[..., Any], *args: Any) -> bool:
     """Call a compiled phase; on a compilation error note it, warn naming the phase, and return False."""
-    try:
-        fn(*args)
-    except _compiled.COMPILE_ERRORS as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        _FAILED[phase] = reason
-        warnings.warn(f"the compiled {phase.name.lower()} phase failed to compile ({reason}); "
-                      "running its NumPy code instead (same numbers, slower)", RuntimeWarning, stacklevel=3)
-        return False
-    return True
+    return _compiled.attempt(fn, args, f"{phase.name.lower()} phase",
+                             "running its NumPy code instead (same numbers, slower)",
+                             lambda reason: _FAILED.__setitem__(phase, reason), stacklevel=3)
 
 
 def _phase_of(reg_days: npt.NDArray[np.int64], t: int) -> int:
