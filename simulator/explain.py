@@ -100,7 +100,8 @@ def summary(tr: Trajectories, sc: Scenario, w: Window, path: int = 0) -> list[st
     events = select(tr.events[path], sc, Window(w.first, w.last, frozenset(), w.materials))
     days = slice(w.first, w.last + 1)
     mats = [m for m in tr.materials if not w.materials or m in w.materials]
-    secs = [s for s in tr.sectors if not w.materials or s in sectors_using(sc, w.materials)]
+    users = sectors_using(sc, w.materials)
+    secs = [s for s in tr.sectors if not w.materials or s in users]
     out = [f"days {w.first}-{w.last}" + (f", materials {', '.join(sorted(w.materials))}" if w.materials else "")]
 
     out.append("licences (applications filed; tonnes applied for, approved, rejected, not decided in the window):")
