@@ -15,9 +15,9 @@ Then the loss-versus-duration curve of a full ban: ``japan-1y-curb`` with
 median currency.
 
 Every figure comes from the project's own reductions, as ``supplyshock run`` computes them:
-per-path totals (:func:`simulator.stream.path_metrics`: the vectorised kernel in cache-sized
-slices, no daily arrays kept), the impact (:func:`simulator.economics.impact_from_metrics`) and the
-run's summary (:func:`simulator.stream.run_summary`); the draws are those of ``supplyshock run
+per-path totals (:func:`simulator.runs.recipe.path_metrics`: the vectorised kernel in cache-sized
+slices, no daily arrays kept), the impact (:func:`simulator.economics.impact.impact_from_metrics`) and the
+run's summary (:func:`simulator.runs.summaries.run_summary`); the draws are those of ``supplyshock run
 --seed S`` (same blocks), so the figures match it.
 
 ``--off MECH`` (repeatable) merges ``{"adaptation": {MECH: False}}`` into every scenario loaded
@@ -49,11 +49,16 @@ import numpy as np
 import numpy.typing as npt
 
 import simulator
-from simulator.draws import DEFAULT_BLOCK_SIZE
-from simulator.economics import PathMetrics, impact_from_metrics, price_scale
-from simulator.io import list_scenarios
-from simulator.scenario import Scenario
-from simulator.stream import DailyHistograms, RunResult, histogram_ranges, path_metrics, run_summary
+from simulator.economics.impact import impact_from_metrics
+from simulator.economics.leontief import price_scale
+from simulator.economics.metrics import PathMetrics
+from simulator.economics.recorders import DailyHistograms, histogram_ranges
+from simulator.model.draws import DEFAULT_BLOCK_SIZE
+from simulator.model.loading import list_scenarios
+from simulator.model.scenario import Scenario
+from simulator.runs.blocks import RunResult
+from simulator.runs.recipe import path_metrics
+from simulator.runs.summaries import run_summary
 
 ECONOMY = "japan-rare-earths"
 CURVE_SCENARIO = "japan-1y-curb"
@@ -93,7 +98,7 @@ def off_overrides(mechanisms: Sequence[str]) -> dict[str, Any]:
 
 
 def run_metrics(sc: Scenario, n_paths: int, seed: int) -> PathMetrics:
-    """Per-path totals of ``n_paths`` paths, as ``supplyshock run`` computes them (:func:`simulator.stream.path_metrics`).
+    """Per-path totals of ``n_paths`` paths, as ``supplyshock run`` computes them (:func:`simulator.runs.recipe.path_metrics`).
 
     Parameters
     ----------
@@ -111,7 +116,7 @@ def run_metrics(sc: Scenario, n_paths: int, seed: int) -> PathMetrics:
 
 
 def summary_of(sc: Scenario, n_paths: int, seed: int) -> dict[str, Any]:
-    """The summary ``supplyshock run`` gives for ``sc`` (:func:`simulator.stream.run_summary`).
+    """The summary ``supplyshock run`` gives for ``sc`` (:func:`simulator.runs.summaries.run_summary`).
 
     Parameters
     ----------

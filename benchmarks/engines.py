@@ -31,7 +31,7 @@ def one(engine: str, scenario: str, n_paths: int, workers: int, block_size: int,
     """Time one run in this process and report its figures."""
     import simulator
     from simulator.engines import vectorised
-    from simulator.stream import run_paths
+    from simulator.runs.blocks import run_paths
 
     if numpy:
         vectorised.COMPILED = False

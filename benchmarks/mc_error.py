@@ -5,7 +5,7 @@ For each path count N, runs R independent seeds and prints
 - ``spread``: the standard deviation of the R medians over their mean (the
   direct, replicate-based measure of the median's relative error);
 - ``estimate``: the mean over the R runs of the single-run estimate
-  :func:`simulator.precision.median_rel_error` (what ``supplyshock run``
+  :func:`simulator.runs.precision.median_rel_error` (what ``supplyshock run``
   prints beside the median).
 
 The command line's default number of paths is the smallest round count whose
@@ -26,9 +26,9 @@ import time
 import numpy as np
 
 import simulator
-from simulator.economics import impact_from_metrics
-from simulator.precision import median_rel_error
-from simulator.stream import run_paths
+from simulator.economics.impact import impact_from_metrics
+from simulator.runs.blocks import run_paths
+from simulator.runs.precision import median_rel_error
 
 
 def medians(scenario: str, n: int, seeds: list[int]) -> tuple[list[float], list[float], float]:

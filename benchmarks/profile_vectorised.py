@@ -1,7 +1,7 @@
 """Where the vectorised engine's time goes.
 
 Times one block of paths, as ``supplyshock run`` streams it (slices of
-``simulator.stream.KERNEL_PATHS`` paths), with several repeats (medians; the
+``simulator.runs.recipe.KERNEL_PATHS`` paths), with several repeats (medians; the
 figures depend on the machine and on what else runs on it):
 
 - draws and per-path parameters (``sample_block`` and ``resolve``);
@@ -123,19 +123,14 @@ def main() -> None:
     args = ap.parse_args()
 
     import simulator
-    from simulator.draws import sample_block
+    from simulator.economics.recorders import HistogramRecorder, MetricsRecorder, histogram_ranges
     from simulator.engines import _compiled, phases, vectorised
+    from simulator.engines.params import resolve
     from simulator.engines.rules import DAILY_STEP
     from simulator.engines.state import build
-    from simulator.params import resolve
-    from simulator.stream import (
-        KERNEL_PATHS,
-        HistogramRecorder,
-        MetricsRecorder,
-        histogram_ranges,
-        run_blocks,
-        run_slice,
-    )
+    from simulator.model.draws import sample_block
+    from simulator.runs.blocks import run_blocks
+    from simulator.runs.recipe import KERNEL_PATHS, run_slice
 
     if args.numpy:
         vectorised.COMPILED = False

@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 
 import simulator
-from simulator.io import list_scenarios
+from simulator.model.loading import list_scenarios
 
 VEHICLES = ("vehicles_electrified", "vehicles_other")
 

@@ -21,10 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulator.execute import executor
-from simulator.io import load_scenario
-from simulator.stream import block_task, histogram_ranges
-from simulator.sweep import run_sweep
+from simulator.economics.recorders import histogram_ranges
+from simulator.model.loading import load_scenario
+from simulator.runs.blocks import block_task
+from simulator.runs.execute import executor
+from simulator.runs.sweep import run_sweep
 
 
 def timed(**kw: object) -> float:

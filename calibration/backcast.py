@@ -30,9 +30,9 @@ from calibration.episodes import (
     period_days,
     series_key,
 )
-from simulator.draws import sample_draws
+from simulator.engines.params import resolve
 from simulator.errors import InputError
-from simulator.params import resolve
+from simulator.model.draws import sample_draws
 
 __all__ = ["backcast", "crps_ensemble", "json_ready", "monthly_values", "pit", "read_results", "render_backcast", "save_figures", "score_observation", "write_pages"]
 
@@ -247,7 +247,7 @@ HEADER = ["observation", "period", "unit", "observed", "model median", "predicti
 
 
 def _figures(doc: dict[str, Any]) -> dict[str, Any]:
-    from simulator.figures import figure
+    from simulator.reports.figures import figure
 
     figs = {}
     for key, fan in doc["fans"].items():
@@ -339,7 +339,7 @@ def save_figures(directory: Path, items: list[tuple[str, str, Any]]) -> tuple[li
     """Write ``figures/STEM.png`` for each (stem, alt text, figure); their Markdown links and embedded HTML images."""
     import markupsafe
 
-    from simulator.figures import to_png_base64
+    from simulator.reports.figures import to_png_base64
 
     (Path(directory) / "figures").mkdir(exist_ok=True)
     md, html = [], []

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 import simulator
+from simulator.cli.options import OVERWRITE
 from simulator.errors import InputError
-from simulator.options import OVERWRITE
 
 if TYPE_CHECKING:
     from calibration.sensitivity import SobolResult
@@ -80,7 +80,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
     adaptation lever a 3-month one does not see). Returns the names and the first scenario's Sobol result."""
     from calibration.model import load_free
     from calibration.sensitivity import sobol
-    from simulator.scenario import Prior
+    from simulator.model.scenario import Prior
     cands = load_free()
     pri = {p.path: Prior(dist=p.dist, low=p.low, high=p.high, source=p.basis) for p in cands.values()}  # type: ignore[arg-type]
     by_path = {p.path: n for n, p in cands.items()}
@@ -188,7 +188,8 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         # the options are checked before the calibration machinery (emcee, SALib, matplotlib) is imported
         from calibration.model import pick_free
         from calibration.targets import load_targets, pick
-        from simulator.io import check_out_dir, scenario_to_json, staged_dir
+        from simulator.model.loading import scenario_to_json
+        from simulator.runs.store import check_out_dir, staged_dir
 
         all_t = load_targets(targets_file)
         targets = pick(list(target_names), all_t) if target_names else [t for t in all_t.values() if t.fit]
@@ -278,7 +279,7 @@ def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrate
     """
     from calibration.backcast import HEADER, backcast, json_ready, render_backcast, table_rows
     from calibration.episodes import load_episode
-    from simulator.io import check_out_dir, staged_dir
+    from simulator.runs.store import check_out_dir, staged_dir
 
     t0 = time.monotonic()
     try:

@@ -39,7 +39,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -61,14 +61,17 @@ from calibration.episodes import (
 from calibration.fit import Emulator, sample_posterior, target_log_likelihood
 from calibration.model import FreeParam, TargetRuns, stack_draws
 from calibration.targets import Target
-from simulator.draws import Draws, sample_draws
-from simulator.economics import impact_from_metrics, price_scale
-from simulator.engines.vectorised import DayState
+from simulator.economics.impact import impact_from_metrics
+from simulator.economics.leontief import price_scale
+from simulator.engines.params import PathParams
 from simulator.errors import InputError, suggest
-from simulator.io import scenario_to_json
-from simulator.params import PathParams
-from simulator.scenario import Scenario
-from simulator.stream import record_paths
+from simulator.model.draws import Draws, sample_draws
+from simulator.model.loading import scenario_to_json
+from simulator.model.scenario import Scenario
+from simulator.runs.recipe import record_paths
+
+if TYPE_CHECKING:
+    from simulator.engines.vectorised import DayState
 
 __all__ = ["FORMAT", "EpisodeRuns", "condition", "cutoffs", "episode_free", "log_kernels", "log_likelihood", "observation_end"]
 
@@ -526,7 +529,7 @@ def episode_cmd(episode: str, until: datetime.date | None, target_names: list[st
     from calibration.model import load_free
     from calibration.nowcast_report import render_conditioning
     from calibration.targets import load_targets, pick
-    from simulator.io import check_out_dir, staged_dir
+    from simulator.runs.store import check_out_dir, staged_dir
 
     try:
         if n_paths < 50:

@@ -46,12 +46,13 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 import simulator
-from simulator.economics import STOPPAGE_THRESHOLD, Impact
+from simulator.economics.impact import Impact
+from simulator.engines.params import PathParams
+from simulator.engines.rules import STOPPAGE
+from simulator.engines.trajectories import Trajectories
 from simulator.errors import InputError, InputWarning, suggest
-from simulator.io import _merge
-from simulator.params import PathParams
-from simulator.scenario import Scenario
-from simulator.trajectories import Trajectories
+from simulator.model.loading import _merge
+from simulator.model.scenario import Scenario
 
 __all__ = ["Episode", "EpisodeFree", "Observation", "builtin_episodes", "load_episode", "model_values", "needed_series", "period_days", "series_key"]
 
@@ -501,7 +502,7 @@ def model_values(ep: Episode, sc: Scenario, tr: Trajectories | SeriesSource, pp:
             a, b = period_days(ep, ob)
             out[name] = 100.0 * (src.fraction(s_of[ob.sector or ""])[:, a: b + 1].mean(axis=1) - 1.0)
         elif ob.kind == "first_stop":
-            below = src.fraction(s_of[ob.sector or ""]) < STOPPAGE_THRESHOLD
+            below = src.fraction(s_of[ob.sector or ""]) < STOPPAGE
             out[name] = np.where(below.any(axis=1), below.argmax(axis=1).astype(float), np.inf)
         else:
             if imp is None:

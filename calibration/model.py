@@ -23,12 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import simulator
 from calibration.targets import Target, pick_named, read_entries
-from simulator.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
-from simulator.economics import impact_from_metrics, price_scale
+from simulator.economics.impact import impact_from_metrics
+from simulator.economics.leontief import price_scale
 from simulator.errors import InputError
-from simulator.precision import median_rel_error
-from simulator.scenario import Prior, Scenario, prior_targets
-from simulator.stream import path_metrics
+from simulator.model.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
+from simulator.model.scenario import Prior, Scenario, prior_targets
+from simulator.runs.precision import median_rel_error
+from simulator.runs.recipe import path_metrics
 
 __all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free", "stack_draws"]
 

@@ -86,7 +86,7 @@ def _figures(doc: dict[str, Any]) -> dict[str, Any]:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 
     from calibration.model import FreeParam
-    from simulator.figures import figure
+    from simulator.reports.figures import figure
 
     figs: dict[str, Any] = {}
     steps = doc["nowcast"]

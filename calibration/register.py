@@ -1,7 +1,7 @@
 """What a fitted scenario holds, read from the snapshot stored with a calibration's results.
 
 ``supplyshock calibrate`` writes the resolved scenario it fitted
-(:func:`simulator.io.scenario_to_json`) as ``scenario.json`` beside
+(:func:`simulator.model.loading.scenario_to_json`) as ``scenario.json`` beside
 ``calibration.json``; the report's parameter register, its counts of drawn and
 fixed parameters and the facts of what each published estimate is compared
 with come from that file, not from the scenario files as they are today
@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import simulator
-from simulator.assumptions import AssumptionRow, Fitted, assumption_rows
 from simulator.errors import InputError
-from simulator.io import scenario_to_json
-from simulator.scenario import Quota, Scenario, build_scenario
+from simulator.model.assumptions import AssumptionRow, Fitted, assumption_rows
+from simulator.model.loading import scenario_to_json
+from simulator.model.scenario import Quota, Scenario, build_scenario
 
 __all__ = ["SNAPSHOT", "RegisterRow", "Snapshot", "counts", "read_snapshot", "register_rows", "snapshot_hash",
            "target_facts"]

@@ -28,8 +28,8 @@ from calibration.review import CURVE_SCENARIO
 from calibration.sensitivity import CONVERGENCE_TOL, OUTPUT_LABELS
 from calibration.targets import Target
 from simulator.errors import InputError
-from simulator.figures import to_png_base64
-from simulator.specification import specification
+from simulator.model.specification import specification
+from simulator.reports.figures import to_png_base64
 
 __all__ = ["LABELS", "render"]
 

@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from calibration.report_context import Context, fmt, free_params, money_scale, unit_label
-from simulator.figures import figure
+from simulator.reports.figures import figure
 
 __all__ = ["CAPTIONS", "FIGURES", "caption", "figures"]
 

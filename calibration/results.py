@@ -21,7 +21,7 @@ from calibration.fit import FitResult
 from calibration.reconcile import Reconciliation
 from calibration.register import SNAPSHOT
 from calibration.sensitivity import CONVERGENCE_TOL, OUTPUT_LABELS, SobolResult
-from simulator.io import scenario_to_json
+from simulator.model.loading import scenario_to_json
 
 __all__ = ["posterior_document", "provenance", "to_document", "write_results"]
 

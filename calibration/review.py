@@ -6,7 +6,7 @@
   from their priors and every other prior), per path, on the estimate's own
   scenario and horizon.
 * **Loss versus duration** of a full stop, posterior and prior predictive,
-  each duration run past its stop's end (``simulator.curve.RECOVERY_DAYS``).
+  each duration run past its stop's end (``simulator.runs.curve.RECOVERY_DAYS``).
 * **Backcasts** of the shipped episodes with the fitted sample.
 * **Facts** of each estimate's scenario (what the model computes for it).
 """
@@ -23,9 +23,9 @@ import simulator
 from calibration.model import FreeParam, _quantities
 from calibration.register import target_facts
 from calibration.targets import Target
-from simulator.curve import RECOVERY_DAYS
-from simulator.draws import Draws, sample_draws
-from simulator.scenario import Prior, Scenario, prior_targets
+from simulator.model.draws import Draws, sample_draws
+from simulator.model.scenario import Prior, Scenario, prior_targets
+from simulator.runs.curve import RECOVERY_DAYS
 
 __all__ = ["CURVE_DAYS", "CURVE_MEASURE", "CURVE_SCENARIO", "QUANTILES", "duration_curve", "episode_backcasts",
            "facts", "predictive"]

@@ -2,7 +2,7 @@
 
 Paths draw their own parameters, so one vectorised run evaluates a whole
 Saltelli sample: each row of the sample (uniforms over the unit cube, pushed
-through each prior's inverse CDF, as :mod:`simulator.draws` does) is one path.
+through each prior's inverse CDF, as :mod:`simulator.model.draws` does) is one path.
 Outputs per path: the GDP loss (% of GDP) and the day the first firms of the
 vehicle sectors stop (the earlier of the two; days past the horizon count as
 the horizon). First-order (S1) and total (ST) indices with bootstrap
@@ -20,11 +20,12 @@ import numpy.typing as npt
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from simulator.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
-from simulator.economics import impact_from_metrics, price_scale
+from simulator.economics.impact import impact_from_metrics
+from simulator.economics.leontief import price_scale
 from simulator.errors import InputError
-from simulator.scenario import Scenario
-from simulator.stream import path_metrics
+from simulator.model.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
+from simulator.model.scenario import Scenario
+from simulator.runs.recipe import path_metrics
 
 __all__ = ["CONVERGENCE_TOL", "OUTPUTS", "OUTPUT_LABELS", "SobolResult", "evaluate", "sobol"]
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import simulator
 from simulator.errors import InputError, suggest
-from simulator.scenario import Scenario
+from simulator.model.scenario import Scenario
 
 M = TypeVar("M", bound=BaseModel)
 E = TypeVar("E")

@@ -110,7 +110,7 @@ def run(fig: Figure, paths: int) -> Parts:
     """Run ``fig``'s command with ``paths`` paths (JSON output, no progress bar) and render it."""
     from click.testing import CliRunner
 
-    from simulator.cli import cli
+    from simulator.cli.main import cli
 
     res = CliRunner().invoke(cli, [*fig.command(paths), "--format", "json", "--quiet"], catch_exceptions=False)
     if res.exit_code != 0:

@@ -21,15 +21,15 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "simulate": "simulator.api",
-    "Draws": "simulator.draws",
-    "sample_draws": "simulator.draws",
-    "Impact": "simulator.economics",
-    "assess": "simulator.economics",
+    "Draws": "simulator.model.draws",
+    "sample_draws": "simulator.model.draws",
+    "Impact": "simulator.economics.impact",
+    "assess": "simulator.economics.impact",
     "InputError": "simulator.errors",
-    "list_scenarios": "simulator.io",
-    "load_scenario": "simulator.io",
-    "Scenario": "simulator.scenario",
-    "Trajectories": "simulator.trajectories",
+    "list_scenarios": "simulator.model.loading",
+    "load_scenario": "simulator.model.loading",
+    "Scenario": "simulator.model.scenario",
+    "Trajectories": "simulator.engines.trajectories",
 }
 """Public name -> the module that defines it."""
 
@@ -48,12 +48,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from simulator.api import simulate
-    from simulator.draws import Draws, sample_draws
-    from simulator.economics import Impact, assess
+    from simulator.economics.impact import Impact, assess
+    from simulator.engines.trajectories import Trajectories
     from simulator.errors import InputError
-    from simulator.io import list_scenarios, load_scenario
-    from simulator.scenario import Scenario
-    from simulator.trajectories import Trajectories
+    from simulator.model.draws import Draws, sample_draws
+    from simulator.model.loading import list_scenarios, load_scenario
+    from simulator.model.scenario import Scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from simulator.draws import Draws
-from simulator.economics import price_scale
-from simulator.params import resolve
-from simulator.scenario import Scenario
-from simulator.trajectories import Trajectories
+from simulator.economics.leontief import price_scale
+from simulator.engines.params import resolve
+from simulator.engines.trajectories import Trajectories
+from simulator.model.draws import Draws
+from simulator.model.scenario import Scenario
 
 __all__ = ["ENGINES", "simulate"]
 

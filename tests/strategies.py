@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from simulator.scenario import IOTable, Scenario, build_scenario
+from simulator.model.scenario import IOTable, Scenario, build_scenario
 
 __all__ = [
     "TABLE",

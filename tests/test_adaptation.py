@@ -46,12 +46,12 @@ from scipy import stats
 from test_toy import TOY_TABLE
 
 import simulator
-from simulator.cli import cli
-from simulator.draws import COHORT_KEY
+from simulator.cli.main import cli
+from simulator.engines.params import PathParams, resolve
+from simulator.engines.trajectories import ARRAY_FIELDS, Trajectories
 from simulator.errors import InputError
-from simulator.params import PathParams, resolve
-from simulator.scenario import build_scenario
-from simulator.trajectories import ARRAY_FIELDS, Trajectories
+from simulator.model.draws import COHORT_KEY
+from simulator.model.scenario import build_scenario
 
 ENGINES = ("simpy", "vectorised")
 D = 8.0

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from strategies import build, examples, scenario_dicts
 
 import simulator
-from simulator.trajectories import ARRAY_FIELDS, Trajectories
+from simulator.engines.trajectories import ARRAY_FIELDS, Trajectories
 
 RTOL = 1e-9
 INITIAL_FIELDS = ("inventory0", "stockpile0", "pipeline0")
@@ -68,7 +68,7 @@ def assert_same_trajectories(a: Trajectories, b: Trajectories, rtol: float = RTO
     """Fail, naming the worst array, unless every compared array agrees to ``rtol``.
 
     ``max|a - b| <= rtol * max(max|a|, max|b|, unit)`` for each name in
-    :data:`~simulator.trajectories.ARRAY_FIELDS` and the day-0 state, where
+    :data:`~simulator.engines.trajectories.ARRAY_FIELDS` and the day-0 state, where
     ``unit`` is the largest baseline daily demand for material arrays, the
     largest baseline daily output for currency arrays and 1 for output fractions.
     """

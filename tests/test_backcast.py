@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from calibration.backcast import backcast, crps_ensemble, pit, score_observation
 from calibration.episodes import builtin_episodes, load_episode
-from simulator.cli import cli
+from simulator.cli.main import cli
 from simulator.errors import InputError
 
 EMBARGO = """

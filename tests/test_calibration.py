@@ -14,9 +14,9 @@ from test_agreement import assert_same_trajectories, run_both
 import simulator
 from calibration.model import TargetRuns, load_free, pick_free
 from calibration.targets import load_targets, pick
+from simulator.engines.params import resolve
 from simulator.errors import InputError
-from simulator.params import resolve
-from simulator.scenario import prior_targets
+from simulator.model.scenario import prior_targets
 
 
 def _post(columns: list[str], rows: list[list[float]]) -> dict:
@@ -129,7 +129,7 @@ def test_design_points_share_paths_and_stacking_changes_nothing() -> None:
     sc = simulator.load_scenario("japan-3m-curb", calibrated=False)
     res = simulator.run_paths(sc, 40, seed=4) if hasattr(simulator, "run_paths") else None
     if res is not None:
-        from simulator.economics import impact_from_metrics
+        from simulator.economics.impact import impact_from_metrics
         np.testing.assert_allclose(together[0], impact_from_metrics(res.metrics, sc).value_added_loss, rtol=1e-12)
     # more cover, less loss; less catch-up, more loss (on the same paths)
     assert np.median(together[1]) != np.median(together[0])

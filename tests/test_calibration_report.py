@@ -28,7 +28,7 @@ from calibration.report_context import NOT_COMPUTED, fmt, fmt_band
 from calibration.report_figures import FIGURES
 from calibration.review import episode_backcasts, facts
 from calibration.targets import Target
-from simulator.io import scenario_to_json
+from simulator.model.loading import scenario_to_json
 
 SHIPPED = Path(__file__).resolve().parents[1] / "docs" / "calibration"
 

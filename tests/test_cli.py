@@ -23,8 +23,8 @@ import xarray as xr
 from click.testing import CliRunner, Result
 
 import simulator
-import simulator.stream
-from simulator.cli import cli
+import simulator.runs.memory
+from simulator.cli.main import cli
 
 BUILTINS = ("japan-3m-curb", "japan-1y-curb", "japan-licence", "japan-dual-use")
 OUT_FILES = {"summary.json", "paths.parquet", "daily_quantiles.nc", "scenario.json", "manifest.json"}
@@ -109,7 +109,7 @@ def test_run_without_scenario_runs_the_default_and_prints_a_table() -> None:
 
 
 def test_small_losses_keep_three_significant_figures() -> None:
-    from simulator.cli import _bn
+    from simulator.cli.main import _bn
 
     assert _bn(0.4e9) == "0.4" and _bn(4.237e9) == "4.24" and _bn(42.37e9) == "42.4" and _bn(1234.5e9) == "1,234"
     assert _bn(0.0) == "0"
@@ -373,7 +373,7 @@ def test_non_integer_option_is_a_usage_error(files: dict[str, Path], tmp_path: P
 
 
 def test_memory_guard_refuses_too_many_paths(monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], tmp_path: Path) -> None:
-    monkeypatch.setattr(simulator.stream, "machine_memory", lambda: 50 * 2**20)
+    monkeypatch.setattr(simulator.runs.memory, "machine_memory", lambda: 50 * 2**20)
     out = tmp_path / "out"
     res = invoke("run", files["small"], "--paths", "100000000", "--block-size", "100", "--out", out, "--quiet")
     assert res.exit_code == 2, res.output
@@ -387,7 +387,7 @@ def test_memory_guard_refuses_too_many_paths(monkeypatch: pytest.MonkeyPatch, fi
 
 
 def test_memory_guard_asks_for_smaller_blocks_when_one_block_does_not_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulator.stream, "machine_memory", lambda: 50 * 2**20)
+    monkeypatch.setattr(simulator.runs.memory, "machine_memory", lambda: 50 * 2**20)
     res = invoke("run", "--paths", "100000", "--quiet")  # default block of 10,000 paths over 365 days
     assert res.exit_code == 2, res.output
     assert res.stderr.startswith("error: option: --block-size: ")
@@ -485,10 +485,10 @@ def test_explain_counts_routine_events_and_filters_by_category_and_days() -> Non
 
 
 def test_explain_summary_has_a_line_per_licence_stoppage_and_release_that_adds_up() -> None:
-    from simulator import explain
     from simulator.api import simulate
-    from simulator.draws import sample_draws
-    from simulator.io import load_scenario
+    from simulator.model.draws import sample_draws
+    from simulator.model.loading import load_scenario
+    from simulator.reports import explain
 
     sc = load_scenario("japan-licence")
     tr = simulate(sc, sample_draws(sc, 1, sc.run.seed), engine="simpy", events=True)
@@ -550,7 +550,7 @@ def test_assumptions_lists_every_field_fixed_drawn_or_fitted_with_unit_and_sourc
     import csv as _csv
     import io as _io
 
-    from simulator.scenario import prior_targets
+    from simulator.model.scenario import prior_targets
 
     sc = simulator.load_scenario("japan-licence")
     r = CliRunner().invoke(cli, ["assumptions", "japan-licence", "--format", "csv"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from simulator.cli import cli
-from simulator.compare import compare
+from simulator.cli.main import cli
+from simulator.runs.compare import compare
 
 
 def _longer(tmp_path: Path, days: int) -> Path:

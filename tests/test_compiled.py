@@ -16,8 +16,8 @@ import pytest
 import simulator
 import simulator.engines.vectorised as vectorised
 from simulator.engines import _compiled, phases
-from simulator.stream import run_paths
-from simulator.trajectories import ARRAY_FIELDS
+from simulator.engines.trajectories import ARRAY_FIELDS
+from simulator.runs.blocks import run_paths
 
 OVERRIDES = {
     "firms": {"triage": 0.7, "cover_correlation": 0.4},
@@ -108,7 +108,7 @@ def test_compiled_row_sums_are_numpys_bit_for_bit() -> None:
 
 @needs_numba
 def test_compiled_review_day_totals_are_the_elementwise_sums() -> None:
-    from simulator.params import review_days
+    from simulator.engines.params import review_days
 
     x = np.sort(np.random.default_rng(2).gamma(2.0, 6.0, 4096))
     accept = np.array([0.0, 0.3, 1.0, 2.5, 1e-9, 7.999999999])
@@ -134,14 +134,14 @@ def test_progress_cuts_the_compiled_days_without_changing_the_numbers() -> None:
 def test_compiled_days_that_fail_to_compile_fall_back_to_day_by_day(monkeypatch: pytest.MonkeyPatch) -> None:
     from numba.core.errors import TypingError
 
-    import simulator.stream as stream
+    import simulator.runs.recipe as recipe
 
     def broken(*args: object) -> None:
         raise TypingError("Cannot determine Numba type of <class 'object'>")
 
     sc = simulator.load_scenario("japan-licence", overrides={"run": {"horizon_days": 40}})
     want = run_paths(sc, 30, seed=4, block_size=30)
-    monkeypatch.setattr(stream, "_DAYS_FAILED", [])
+    monkeypatch.setattr(recipe, "_DAYS_FAILED", [])
     monkeypatch.setattr(_compiled, "run_recorded", broken)
     with pytest.warns(RuntimeWarning, match="compiled days with their recorders failed to compile"):
         got = run_paths(sc, 30, seed=4, block_size=30)

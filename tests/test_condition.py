@@ -15,9 +15,9 @@ from scipy import stats
 import simulator
 from calibration.condition import EpisodeRuns, condition, cutoffs, episode_free, log_kernels, log_likelihood, used_by
 from calibration.episodes import load_episode, model_values
-from simulator.cli import cli
-from simulator.draws import sample_draws
-from simulator.params import resolve
+from simulator.cli.main import cli
+from simulator.engines.params import resolve
+from simulator.model.draws import sample_draws
 
 SCENARIO = """
 name = "toy-quota"

@@ -9,18 +9,17 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.economics import (
-    assess,
-    impact_from_metrics,
+from simulator.economics.impact import assess, impact_from_metrics
+from simulator.economics.leontief import (
     linkage,
     loss_vector,
-    metrics_from_trajectories,
     price_scale,
     table_multipliers,
     va_multipliers,
     value_added_lost,
 )
-from simulator.scenario import IOTable
+from simulator.economics.metrics import metrics_from_trajectories
+from simulator.model.scenario import IOTable
 
 # ------------------------------------------------------------------ a 3x3 table
 #

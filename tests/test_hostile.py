@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from strategies import examples
 
-from simulator.cli import cli
-from simulator.io import load_scenario, scenario_to_json
-from simulator.scenario import Prior, Scenario, numeric_fields, unit_of
+from simulator.cli.main import cli
+from simulator.model.loading import load_scenario, scenario_to_json
+from simulator.model.scenario import Prior, Scenario, numeric_fields, unit_of
 
 HOSTILE: list[Any] = [
     math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300, 0, 0.0, -0.0, -1, -1e-9,
@@ -196,7 +196,7 @@ def _models(cls: type[BaseModel], seen: set[type[BaseModel]]) -> None:
 
 
 def test_every_numeric_field_has_a_unit_and_a_finite_hard_range() -> None:
-    from simulator.scenario import Ban, Licence, Quota, _bounds
+    from simulator.model.scenario import Ban, Licence, Quota, _bounds
 
     seen: set[type[BaseModel]] = set()
     for root in (Scenario, Ban, Quota, Licence):

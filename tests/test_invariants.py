@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from strategies import build, examples, licence_measures, scenario_dicts
 
 import simulator
-from simulator.trajectories import Trajectories
+from simulator.engines.trajectories import Trajectories
 
 RTOL = 1e-9
 N_PATHS = 4

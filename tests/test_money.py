@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import simulator
-from simulator.cli import cli
-from simulator.economics import price_scale
+import simulator.model.loading
+from simulator.cli.main import cli
+from simulator.economics.leontief import price_scale
 from simulator.errors import InputError
 
 BASE = 'extends = "japan-rare-earths"\n'
@@ -57,8 +58,8 @@ def test_table_year_after_price_year_without_an_index_value_is_rejected(tmp_path
 
 def test_price_year_needs_a_table_year(tmp_path: Path) -> None:
     path = tmp_path / "own.toml"
-    text = (simulator.io.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
-            .replace("table_year = 2015\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.io.data_path("io", "japan_io_2015_37.csv")}"'))
+    text = (simulator.model.loading.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
+            .replace("table_year = 2015\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.model.loading.data_path("io", "japan_io_2015_37.csv")}"'))
     path.write_text(text, encoding="utf-8")
     err = load_error(path)
     assert err.field == "economy.table_year" and err.value is None
@@ -142,8 +143,8 @@ def test_household_linkage_is_a_sensitivity_with_a_sourced_mpc(tmp_path: Path) -
     assert hh["value_added_loss"]["mean"] > base["value_added_loss"]["mean"] > 0
     # without an mpc the household linkage is bad input
     nompc = tmp_path / "nompc.toml"
-    text = (simulator.io.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
-            .replace("mpc = 0.738\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.io.data_path("io", "japan_io_2015_37.csv")}"'))
+    text = (simulator.model.loading.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
+            .replace("mpc = 0.738\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.model.loading.data_path("io", "japan_io_2015_37.csv")}"'))
     nompc.write_text(text + CURB, encoding="utf-8")
     res = CliRunner().invoke(cli, ["run", str(nompc), "--paths", "10", "--multiplier", "household", "--quiet"])
     assert res.exit_code == 2
@@ -151,15 +152,15 @@ def test_household_linkage_is_a_sensitivity_with_a_sourced_mpc(tmp_path: Path) -
 
 
 def test_missing_mpc_is_found_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import simulator.stream
+    import simulator.runs.blocks
 
     def no_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("the run should not start")
 
-    monkeypatch.setattr(simulator.stream, "run_paths", no_run)
+    monkeypatch.setattr(simulator.runs.blocks, "run_paths", no_run)
     nompc = tmp_path / "nompc.toml"
-    text = (simulator.io.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
-            .replace("mpc = 0.738\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.io.data_path("io", "japan_io_2015_37.csv")}"'))
+    text = (simulator.model.loading.data_path("economies", "japan-rare-earths.toml").read_text(encoding="utf-8")
+            .replace("mpc = 0.738\n", "").replace('io_table = "japan_io_2015_37.csv"', f'io_table = "{simulator.model.loading.data_path("io", "japan_io_2015_37.csv")}"'))
     nompc.write_text(text + CURB, encoding="utf-8")
     res = CliRunner().invoke(cli, ["run", str(nompc), "--paths", "10", "--multiplier", "household", "--quiet"])
     assert res.exit_code == 2 and "economy.mpc" in res.stderr

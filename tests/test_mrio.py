@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.economics import domestic_coefficients, table_multipliers
+from simulator.economics.leontief import domestic_coefficients, table_multipliers
 from simulator.errors import InputError
 
 pymrio = pytest.importorskip("pymrio")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import cli
+from simulator.cli.main import cli
 
 CASES = {
  "01-typo-key": 'name="t"\nextends="japan-3m-curb"\n[policy.china_stop]\nend_dya = 120\n',

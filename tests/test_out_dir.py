@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import cli
-from simulator.io import MARKER, OLD_TAG, TMP_TAG, clean_stale_temporaries, staged_dir, write_results_dir
+from simulator.cli.main import cli
+from simulator.runs.store import MARKER, OLD_TAG, TMP_TAG, clean_stale_temporaries, staged_dir, write_results_dir
 
 SMALL = ["--paths", "20", "--block-size", "20", "--quiet"]
 

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import simulator
-from simulator.cli import cli
-from simulator.economics import table_multipliers
+from simulator.cli.main import cli
+from simulator.economics.leontief import table_multipliers
 from simulator.errors import InputError
-from simulator.io import data_path
+from simulator.model.loading import data_path
 
 TOY = data_path("io", "toy_gallium_5.csv").read_text(encoding="utf-8")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import simulator.cli
-import simulator.stream
-from simulator.cli import cli
+import simulator.cli.main
+import simulator.runs.memory
+from simulator.cli.main import cli
 
 
 def _paths(*args: str) -> tuple[int, float | None]:
@@ -29,8 +29,8 @@ def test_run_paths_in_the_file_is_honoured_by_both_engines(tmp_path: Path) -> No
 
 
 def test_default_applies_when_the_file_says_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulator.cli, "DEFAULT_PATHS", 40)
-    monkeypatch.setattr(simulator.cli, "DEFAULT_PATHS_SIMPY", 3)
+    monkeypatch.setattr(simulator.cli.main, "DEFAULT_PATHS", 40)
+    monkeypatch.setattr(simulator.cli.main, "DEFAULT_PATHS_SIMPY", 3)
     f = tmp_path / "s.toml"
     f.write_text('name = "p"\nextends = "japan-3m-curb"\n[run]\nhorizon_days = 120\n')
     n, err = _paths(str(f))
@@ -41,7 +41,7 @@ def test_default_applies_when_the_file_says_nothing(tmp_path: Path, monkeypatch:
 
 
 def test_too_many_paths_from_the_file_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulator.stream, "machine_memory", lambda: 300 * 2**20)
+    monkeypatch.setattr(simulator.runs.memory, "machine_memory", lambda: 300 * 2**20)
     f = tmp_path / "s.toml"
     f.write_text('name = "p"\nextends = "japan-3m-curb"\n[run]\npaths = 100000000\n')
     res = CliRunner().invoke(cli, ["run", str(f), "--block-size", "100", "--quiet"])

@@ -2,7 +2,7 @@
 
 - the rules both engines share (phase order, measure kinds, calendar, ramps)
   are one definition, and the scalar helpers the compiled loops use compute
-  exactly what :mod:`simulator.params`' array functions compute;
+  exactly what :mod:`simulator.engines.params`' array functions compute;
 - each phase's compiled loops and its NumPy code give the same state, bit for
   bit, when run alone on the same state on days across the horizon;
 - each phase keeps its contract alone (material is conserved where it moves);
@@ -25,9 +25,9 @@ from test_agreement import assert_same_trajectories
 import simulator
 import simulator.engines.vectorised as vectorised
 from simulator.engines import _compiled, phases, rules, simpy_engine
+from simulator.engines.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.state import Kernel, State, build, csum, msum
-from simulator.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
 
 OVERRIDES = {
     "firms": {"triage": 0.7, "cover_correlation": 0.4},
@@ -64,7 +64,7 @@ def test_the_daily_step_is_every_phase_in_simpy_order() -> None:
 
 def test_calendar_covers_every_decision_on_the_horizon() -> None:
     """A review of up to ``longest`` working days, started on any day of the horizon, ends inside the calendar."""
-    from simulator.params import working_day_calendar
+    from simulator.engines.params import working_day_calendar
 
     for T, longest in ((30, 0), (365, 40), (730, 200)):
         for weekday in range(7):

@@ -8,8 +8,8 @@ import numpy as np
 from click.testing import CliRunner
 
 import simulator
-from simulator.cli import cli
-from simulator.io import data_path, prior_origins
+from simulator.cli.main import cli
+from simulator.model.loading import data_path, prior_origins
 
 FIELD = "sectors.vehicles_electrified.catch_up_share"
 ECONOMY = str(data_path("economies", "japan-rare-earths.toml"))

@@ -7,8 +7,9 @@ import math
 import numpy as np
 
 import simulator
-from simulator.precision import median_rel_error, median_standard_error
-from simulator.stream import PROGRESS_CALLS, run_paths
+from simulator.runs.blocks import run_paths
+from simulator.runs.precision import median_rel_error, median_standard_error
+from simulator.runs.recipe import PROGRESS_CALLS
 
 
 def _small() -> simulator.Scenario:

@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.economics import metrics_from_trajectories, quarter_calendar, value_added_lost
+from simulator.economics.leontief import value_added_lost
+from simulator.economics.metrics import metrics_from_trajectories
+from simulator.economics.quarters import quarter_calendar
 from simulator.errors import InputError
 
 
@@ -132,7 +134,7 @@ def test_json_table_and_parquet_report_gross_net_and_quarters(tmp_path: Path) ->
     import pandas as pd
     from click.testing import CliRunner
 
-    from simulator.cli import cli
+    from simulator.cli.main import cli
 
     path = tmp_path / "short.toml"
     path.write_text('extends = "japan-3m-curb"\n[run]\nhorizon_days = 120\n', encoding="utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from simulator.cli import cli
+from simulator.cli.main import cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 _BLOCK = re.compile(r"<!-- runnable(?::\s*(?P<name>[\w.-]+))? -->\n```(?P<lang>\w+)\n(?P<body>.*?)\n```", re.S)

@@ -10,9 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import simulator
-from simulator.cli import cli
-from simulator.reference import json_schema, markdown
-from simulator.scenario import Scenario
+from simulator.cli.main import cli
+from simulator.model.reference import json_schema, markdown
+from simulator.model.scenario import Scenario
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scenario-reference.md"
 

@@ -23,8 +23,9 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 
-from simulator.cli import cli
-from simulator.run_report import RUN_FILES, RUN_FORMAT, build_figures, read_run
+from simulator.cli.main import cli
+from simulator.reports.run_report import build_figures
+from simulator.runs.store import RUN_FILES, RUN_FORMAT, read_run
 
 FIGURES = {"headline", "output_by_sector", "materials", "quarters", "first_stop_days"}
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -353,8 +354,8 @@ def test_report_option_needs_out_and_carrying_rate_is_for_sweeps(japan: Path, tm
 
 
 def test_a_failing_report_leaves_no_results_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from simulator import run_report
     from simulator.errors import InputError
+    from simulator.reports import run_report
 
     def fail(directory: Any, **kw: Any) -> Path:
         raise InputError("report", "(test)", "must not fail", "here")

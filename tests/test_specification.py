@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import scenario
-from simulator.specification import SYMBOLS, document, field_owner, symbol_unit
+from simulator.model import scenario
+from simulator.model.specification import SYMBOLS, document, field_owner, symbol_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +18,7 @@ FIELDS = sorted({f for _, _, fs, _ in SYMBOLS
 
 def test_docs_model_md_is_the_specification_as_written() -> None:
     assert (ROOT / "docs" / "model.md").read_text(encoding="utf-8") == document(), \
-        "docs/model.md is stale: python -m simulator.specification --write"
+        "docs/model.md is stale: python -m simulator.model.specification --write"
 
 
 @pytest.mark.parametrize("field", FIELDS)

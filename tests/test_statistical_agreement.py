@@ -12,8 +12,8 @@ import pytest
 from scipy import stats
 
 import simulator
-from simulator.economics import impact_from_metrics
-from simulator.stream import run_paths
+from simulator.economics.impact import impact_from_metrics
+from simulator.runs.blocks import run_paths
 
 N_SIMPY = 80
 N_VECTORISED = 4000

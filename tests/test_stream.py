@@ -1,4 +1,4 @@
-"""Block streaming (``simulator.stream.run_paths``): what a large run keeps must be what a small run computes.
+"""Block streaming (``simulator.runs.blocks.run_paths``): what a large run keeps must be what a small run computes.
 
 A run is cut into blocks of paths; each block draws from its own streams and is
 reduced to per-path totals and per-day histograms. These tests check that the
@@ -17,10 +17,12 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.draws import sample_block, sample_draws
-from simulator.economics import PathMetrics, metrics_from_trajectories
+from simulator.economics.metrics import PathMetrics, metrics_from_trajectories
+from simulator.economics.recorders import HIST_BINS, QUANTILES
 from simulator.errors import InputError
-from simulator.stream import HIST_BINS, QUANTILES, RunResult, check_memory, estimate_memory, run_paths
+from simulator.model.draws import sample_block, sample_draws
+from simulator.runs.blocks import RunResult, run_paths
+from simulator.runs.memory import check_memory, estimate_memory
 
 SEED = 7
 BLOCK = 50

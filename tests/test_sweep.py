@@ -1,4 +1,4 @@
-"""Sweeps (``simulator.sweep.run_sweep``, ``supplyshock sweep``): a grid of variants of one scenario.
+"""Sweeps (``simulator.runs.sweep.run_sweep``, ``supplyshock sweep``): a grid of variants of one scenario.
 
 What a user relies on: a sweep without a grid is ``supplyshock run``; every
 variant gets the same random numbers; bad grids are refused before anything
@@ -30,11 +30,12 @@ import xarray as xr
 from click.testing import CliRunner
 
 import simulator
-from simulator.cli import cli
-from simulator.economics import impact_from_metrics
+from simulator.cli.main import cli
+from simulator.economics.impact import impact_from_metrics
 from simulator.errors import InputError
-from simulator.stream import run_paths
-from simulator.sweep import SweepResult, parse_grid, run_sweep
+from simulator.runs.blocks import run_paths
+from simulator.runs.grid import parse_grid
+from simulator.runs.sweep import SweepResult, run_sweep
 
 SEED = 5
 BLOCK = 40
@@ -195,7 +196,7 @@ def test_out_and_resume_refuse_another_sweep(scen: Path, tmp_path: Path) -> None
 
 
 def test_unreachable_scheduler_is_a_clear_error(scen: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("simulator.execute.CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr("simulator.runs.execute.CONNECT_TIMEOUT", 1.0)
     res = CliRunner().invoke(cli, ["sweep", str(scen), "--paths", "10", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
     # (the scenario's own warning, a 60-day horizon before its catch-up window closes, may come first)

@@ -8,9 +8,10 @@ import pytest
 
 import simulator
 from calibration.targets import default_targets, load_targets, pick, target_value
-from simulator.economics import impact_from_metrics
+from simulator.economics.impact import impact_from_metrics
 from simulator.errors import InputError
-from simulator.stream import run_paths, run_summary
+from simulator.runs.blocks import run_paths
+from simulator.runs.summaries import run_summary
 
 
 def test_every_target_has_a_scenario_a_quantity_an_uncertainty_and_a_source() -> None:

@@ -54,8 +54,8 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.scenario import IOTable, build_scenario
-from simulator.trajectories import Trajectories
+from simulator.engines.trajectories import Trajectories
+from simulator.model.scenario import IOTable, build_scenario
 
 ENGINES = ("simpy", "vectorised")
 D_DEMAND = 8.0  # t/day: annual demand 2920 t
@@ -215,7 +215,7 @@ def test_quota_of_zero_is_a_ban(engine: str) -> None:
     kw = {"D": 10, "L": 5, "horizon": 50}
     a = simulate(toy(**kw, policy=measure("quota", 30, quota_share=0.0)), engine)
     b = simulate(toy(**kw, policy=measure("ban", 30)), engine)
-    for name in simulator.trajectories.ARRAY_FIELDS:
+    for name in simulator.engines.trajectories.ARRAY_FIELDS:
         assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
 
 
@@ -231,7 +231,7 @@ def test_firm_cohorts_run_dry_one_by_one(engine: str, cohorts: int, spread: floa
     not pool stocks, so on day t >= L cohort i receives the share clip(D_i - (t - L), 0, 1) of its
     need and A's output is sum_i w (1 - kappa (1 - that share)): the least-stocked firms stop first.
     """
-    from simulator.params import cohort_covers
+    from simulator.engines.params import cohort_covers
 
     D, L, T = 20, 5, 80
     tr = simulate(toy(D=D, L=L, horizon=T, policy=measure("ban", T), cohorts=cohorts, spread=spread), engine)
@@ -399,9 +399,9 @@ def test_stockpile_longer_than_the_gap_costs_nothing(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_run_metrics_give_the_first_firms_and_half_output_days(engine: str) -> None:
     """The streamed metrics and the trajectories agree on the day the first firms stop and the day half is lost."""
-    from simulator.economics import metrics_from_trajectories
-    from simulator.params import cohort_covers
-    from simulator.stream import run_paths
+    from simulator.economics.metrics import metrics_from_trajectories
+    from simulator.engines.params import cohort_covers
+    from simulator.runs.blocks import run_paths
 
     D, L, T = 20, 5, 80
     sc = toy(D=D, L=L, horizon=T, policy=measure("ban", T), cohorts=5, spread=0.8, kappa=1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import simulator
-from simulator.trajectories import ARRAY_FIELDS
+from simulator.engines.trajectories import ARRAY_FIELDS
 
 
 def test_to_frame_is_tidy_and_holds_every_daily_value() -> None:

@@ -118,7 +118,7 @@ def _phase_of(days: Any, t: int) -> int:  # pragma: no cover
 
 @_jit
 def _review_value(x: float, a: float) -> float:  # pragma: no cover
-    """:func:`simulator.params.review_days` of one processing time and acceptance time (a whole number)."""
+    """:func:`simulator.engines.params.review_days` of one processing time and acceptance time (a whole number)."""
     v = np.ceil((x + a) - 1e-9)
     return v if v >= 1.0 else 1.0
 
@@ -126,7 +126,7 @@ def _review_value(x: float, a: float) -> float:  # pragma: no cover
 @_jit
 def review_day_totals(x: Any, accept: Any, out: Any) -> None:  # pragma: no cover
     """For each acceptance time ``accept[j]``, the sum over processing times ``x`` (sorted, non-decreasing)
-    of :func:`simulator.params.review_days`, into ``out[j]`` (int).
+    of :func:`simulator.engines.params.review_days`, into ``out[j]`` (int).
 
     The whole days do not decrease along ``x``, so each run of equal days is
     found by bisection and counted at once: the same integers as the
@@ -1108,7 +1108,7 @@ def record_metrics(t: int, q: int, f: Any, lost: Any, premium: Any, shortfall: A
                    daily_output: Any, inv_demand: Any, stoppage: float, half_lost: float, tolerance: float,
                    acc_lost: Any, acc_gross: Any, q_lost: Any, q_gross: Any, first: Any, half: Any, stop_days: Any,
                    acc_premium: Any, peak: Any, short_days: Any) -> None:  # pragma: no cover
-    """One day into per-path totals (:class:`simulator.stream.MetricsRecorder`), element by element as its
+    """One day into per-path totals (:class:`simulator.economics.recorders.MetricsRecorder`), element by element as its
     NumPy code: output lost and its gross (``(1 - f) x daily output``), by quarter ``q``; the first day
     output is below ``stoppage`` and below ``half_lost``, days below ``stoppage``; premium; the peak share of
     the requirement not met (at most 1) and the days the shortfall exceeds ``tolerance`` of demand."""
@@ -1149,7 +1149,7 @@ def record_metrics(t: int, q: int, f: Any, lost: Any, premium: Any, shortfall: A
 def record_histograms(t: int, values: Any, lo: Any, scale: Any, family: Any, counts: Any,
                       bins: int) -> None:  # pragma: no cover
     """Bin each row of ``values`` (n, P) into ``counts[family[row]][t, label]``, as
-    :class:`simulator.stream.HistogramRecorder` does: ``(value - lo) x scale`` truncated towards 0
+    :class:`simulator.economics.recorders.HistogramRecorder` does: ``(value - lo) x scale`` truncated towards 0
     (NumPy's cast: NaN or out of range gives the smallest integer), clipped to the bins."""
     n, P = values.shape
     label = 0
@@ -1271,7 +1271,7 @@ def run_recorded(t0: int, t1: int, lay: Any, par: Any, st: Any, block: int, qidx
     and, with ``histograms``, :func:`histogram_values`, :func:`record_histograms`
     and each value row's sum over paths added into ``sums[t]`` (T, S + 3 M) as
     NumPy sums it (:func:`pairwise_sum`). The same numbers as the day-by-day
-    recorders of :mod:`simulator.stream`, without a Python call per day.
+    recorders of :mod:`simulator.runs.blocks`, without a Python call per day.
     """
     P = lay.P
     for t in range(t0, t1):

@@ -26,9 +26,9 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.engines import _compiled
+from simulator.engines.params import pass_share, review_days
 from simulator.engines.rules import ENOUGH, MeasureKind, Phase
 from simulator.engines.state import Kernel, csum, msum
-from simulator.params import pass_share, review_days
 
 __all__ = [
     "PHASES",
@@ -69,7 +69,7 @@ def _run_compiled(phase: Phase, fn: Callable[..., Any], *args: Any) -> bool:
 
 
 def _phase_of(reg_days: npt.NDArray[np.int64], t: int) -> int:
-    """Index of the licence phase in force on day ``t`` (as :meth:`simulator.params.LicenceRegime.phase`)."""
+    """Index of the licence phase in force on day ``t`` (as :meth:`simulator.engines.params.LicenceRegime.phase`)."""
     return max(int(np.searchsorted(reg_days, t, side="right")) - 1, 0)
 
 

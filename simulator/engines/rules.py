@@ -9,7 +9,7 @@ or an order cannot differ between them.
 
 The scalar helpers (:func:`ramp_at`, :func:`pass_share_at`,
 :func:`review_days_at`) compute exactly what the array functions of
-:mod:`simulator.params` compute, element by element, with the same IEEE
+:mod:`simulator.engines.params` compute, element by element, with the same IEEE
 operations in the same order; the compiled loops use them.
 """
 
@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from simulator.economics import STOPPAGE_THRESHOLD
-from simulator.params import review_days, working_day_calendar
+from simulator.engines.params import review_days, working_day_calendar
 
 if TYPE_CHECKING:
-    from simulator.draws import Draws
-    from simulator.params import PathParams
+    from simulator.engines.params import PathParams
+    from simulator.model.draws import Draws
 
 __all__ = [
     "CALENDAR_MARGIN",
@@ -106,15 +105,16 @@ REGIME_END_TIME = 0.65
 ENOUGH = 1e-12
 """A requirement is met in full when supply falls short of it by at most this share of it."""
 
-STOPPAGE = STOPPAGE_THRESHOLD
-"""Output below this share of plan: firms have stopped (event log, first-stoppage day)."""
+STOPPAGE = 0.99
+"""Output below this share of plan: firms have stopped. A sector has stopped on the first day its output is
+more than 1 % below plan (its first firms stop): the event log, the first-stoppage day, stoppage days."""
 
 CALENDAR_MARGIN = 14
 """Days past the horizon plus twice the longest review the working-day calendar covers."""
 
 
 class MeasureKind(IntEnum):
-    """Kinds of measure, as coded in :attr:`simulator.params.PathParams.kind`."""
+    """Kinds of measure, as coded in :attr:`simulator.engines.params.PathParams.kind`."""
 
     BAN = 0
     QUOTA = 1
@@ -146,7 +146,7 @@ def longest_review(pp: PathParams, draws: Draws, measure_ids: list[str]) -> int:
 
     For each licence measure, the drawn processing times of its materials
     (``draws.licence_days``, keys ``"measure/material"``) plus its longest
-    acceptance, rounded up as decisions are (:func:`simulator.params.review_days`);
+    acceptance, rounded up as decisions are (:func:`simulator.engines.params.review_days`);
     0 without licences.
     """
     longest = 0
@@ -179,7 +179,7 @@ def licence_calendar(pp: PathParams, draws: Draws, measure_ids: list[str]) -> tu
 
 
 def ramp_at(t: float, begin: float, days: float) -> float:
-    """Share of a linear ramp done on day ``t``: :func:`simulator.params.ramp_fraction` of one element.
+    """Share of a linear ramp done on day ``t``: :func:`simulator.engines.params.ramp_fraction` of one element.
 
     0 before ``begin``, linear to 1 over ``days`` days; a ramp of 0 days is a
     step at ``begin``.
@@ -196,19 +196,19 @@ def ramp_at(t: float, begin: float, days: float) -> float:
 
 
 def pass_share_at(t: float, quota: float, leakage: float, start: float, leak_lag: float, leak_days: float) -> float:
-    """:func:`simulator.params.pass_share` of one element: ``quota + leak x (1 - quota)``."""
+    """:func:`simulator.engines.params.pass_share` of one element: ``quota + leak x (1 - quota)``."""
     leak = leakage * ramp_at(t, start + leak_lag, leak_days)
     return quota + leak * (1.0 - quota)
 
 
 def review_days_at(work: float, accept: float) -> int:
-    """:func:`simulator.params.review_days` of one element: whole working days to a decision, at least 1."""
+    """:func:`simulator.engines.params.review_days` of one element: whole working days to a decision, at least 1."""
     days = math.ceil((work + accept) - 1e-9)
     return days if days > 1 else 1
 
 
 class Ramp:
-    """Linear ramps of many rows and paths, as :func:`simulator.params.ramp_fraction` computes them.
+    """Linear ramps of many rows and paths, as :func:`simulator.engines.params.ramp_fraction` computes them.
 
     Parameters
     ----------

@@ -38,7 +38,15 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.draws import Draws
+from simulator.engines.params import (
+    NEVER,
+    PathParams,
+    criticality_on,
+    decision_day,
+    pass_share,
+    ramp_fraction,
+    review_days,
+)
 from simulator.engines.rules import (
     DOCK_TIME,
     ENOUGH,
@@ -49,17 +57,9 @@ from simulator.engines.rules import (
     Phase,
     licence_calendar,
 )
-from simulator.params import (
-    NEVER,
-    PathParams,
-    criticality_on,
-    decision_day,
-    pass_share,
-    ramp_fraction,
-    review_days,
-)
-from simulator.scenario import Scenario
-from simulator.trajectories import Event, Trajectories
+from simulator.engines.trajectories import Event, Trajectories
+from simulator.model.draws import Draws
+from simulator.model.scenario import Scenario
 
 __all__ = ["ENOUGH", "STOPPAGE", "simulate_simpy"]
 
@@ -899,7 +899,7 @@ def simulate_simpy(sc: Scenario, pp: PathParams, draws: Draws, *, events: bool =
     ----------
     sc : Scenario
     pp : PathParams
-        Per-path parameters (from :func:`simulator.params.resolve` on ``draws``).
+        Per-path parameters (from :func:`simulator.engines.params.resolve` on ``draws``).
     draws : Draws
     events : bool
         Keep each path's event log in ``Trajectories.events``.

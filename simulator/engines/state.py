@@ -31,10 +31,10 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from simulator.draws import Draws
+from simulator.engines.params import NEVER, PathParams
 from simulator.engines.rules import Ramp, licence_calendar
-from simulator.params import NEVER, PathParams
-from simulator.scenario import Scenario
+from simulator.model.draws import Draws
+from simulator.model.scenario import Scenario
 
 __all__ = ["DayState", "Kernel", "Layout", "Params", "State", "allocate", "build", "csum", "msum"]
 

@@ -18,11 +18,11 @@ loop overhead than they save in cache misses); without numba the phases run
 as NumPy code. Both give the same trajectories bit for bit.
 
 After each day the state is reported to a recorder: a :class:`FullRecorder`
-fills :class:`~simulator.trajectories.Trajectories`; streaming recorders (see
-:mod:`simulator.stream`) keep only summaries, and a streamed run calls the
+fills :class:`~simulator.engines.trajectories.Trajectories`; streaming recorders (see
+:mod:`simulator.runs.blocks`) keep only summaries, and a streamed run calls the
 compiled days and recorders together
 (:func:`simulator.engines._compiled.run_recorded`, through
-:func:`simulator.stream.run_slice`), without a Python call a day.
+:func:`simulator.runs.recipe.run_slice`), without a Python call a day.
 """
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ from typing import Protocol
 
 import numpy as np
 
-from simulator.draws import Draws
 from simulator.engines import _compiled
+from simulator.engines.params import PathParams
 from simulator.engines.phases import PHASES
 from simulator.engines.rules import DAILY_STEP, ENOUGH, Phase
 from simulator.engines.state import DayState, Kernel, build
-from simulator.params import PathParams
-from simulator.scenario import Scenario
-from simulator.trajectories import Trajectories
+from simulator.engines.trajectories import Trajectories
+from simulator.model.draws import Draws
+from simulator.model.scenario import Scenario
 
 __all__ = ["COMPILED", "ENOUGH", "DayState", "FullRecorder", "run_kernel", "simulate_vectorised"]
 
@@ -52,7 +52,7 @@ FUSED = True
 
 FUSED_PATHS = 1024
 """Paths a fused day takes through every phase at once (the streamed runs' slices of
-:data:`simulator.stream.KERNEL_PATHS` paths are one block: smaller blocks cost more in loop overhead
+:data:`simulator.runs.recipe.KERNEL_PATHS` paths are one block: smaller blocks cost more in loop overhead
 than they save in cache misses, ``benchmarks/profile_vectorised.py --blocks``)."""
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from simulator.scenario import Scenario, calibration_status, prior_targets, unit_of
+from simulator.model.scenario import Scenario, calibration_status, prior_targets, unit_of
 
 __all__ = ["AssumptionRow", "Fitted", "assumption_rows", "entity_and_field", "prior_text"]
 

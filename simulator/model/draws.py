@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from simulator.defaults import DEFAULT_BLOCK_SIZE
-from simulator.scenario import Licence, Prior, Scenario
+from simulator.model.scenario import Licence, Prior, Scenario
 
 __all__ = ["COHORT_KEY", "DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_block", "sample_draws"]
 

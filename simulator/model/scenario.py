@@ -1,7 +1,7 @@
 """Scenario: the frozen, validated description of an economy and a shock.
 
 This is the only place user input is checked. A scenario is built from a plain
-mapping (parsed from TOML or JSON by :mod:`simulator.io`) with
+mapping (parsed from TOML or JSON by :mod:`simulator.model.loading`) with
 :func:`build_scenario`; anything wrong raises :class:`~simulator.errors.InputError`
 naming the file, the dotted field path, the rule and the value given. The
 engines trust a :class:`Scenario` and never check it again.
@@ -1100,7 +1100,7 @@ def build_scenario(data: Mapping[str, Any], *, file: str = "<scenario>", table: 
     file : str
         Name used in error messages.
     table : IOTable, optional
-        The economy's input-output table (loaded by :mod:`simulator.io`).
+        The economy's input-output table (loaded by :mod:`simulator.model.loading`).
     warn : bool
         Issue an :class:`~simulator.errors.InputWarning` for every unusual
         value (:func:`scenario_warnings`).

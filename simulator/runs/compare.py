@@ -2,7 +2,7 @@
 
 Every scenario is run with the same seed and block size, so a field the
 scenarios share draws the same value on the same path (streams are keyed by
-field and block, see :mod:`simulator.draws`): path ``i`` of one scenario and
+field and block, see :mod:`simulator.model.draws`): path ``i`` of one scenario and
 path ``i`` of another differ only by what the scenarios set differently. The
 difference is taken path by path, so its band is far narrower than the gap
 between two independent bands would suggest.
@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.draws import DEFAULT_BLOCK_SIZE
-from simulator.economics import impact_from_metrics
+from simulator.economics.impact import impact_from_metrics
 from simulator.errors import InputError, InputWarning
-from simulator.io import load_scenario
-from simulator.scenario import Scenario, calibration_status, money_unit
-from simulator.stream import run_paths
+from simulator.model.draws import DEFAULT_BLOCK_SIZE
+from simulator.model.loading import load_scenario
+from simulator.model.scenario import Scenario, calibration_status, money_unit
+from simulator.runs.blocks import run_paths
 
 __all__ = ["compare"]
 

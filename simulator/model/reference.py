@@ -1,8 +1,8 @@
 """The scenario reference, generated from the validation models.
 
-Both outputs come from :mod:`simulator.scenario` alone: keys, types and
+Both outputs come from :mod:`simulator.model.scenario` alone: keys, types and
 defaults from the pydantic models, descriptions from the fields' docstrings,
-units and usual ranges from their :class:`~simulator.scenario.Unit`
+units and usual ranges from their :class:`~simulator.model.scenario.Unit`
 metadata, hard ranges from their ``Ge``/``Gt``/``Le``/``Lt`` metadata. A
 field added to a model appears after a regenerate::
 
@@ -22,7 +22,7 @@ from annotated_types import Ge, Gt, Le, Lt, MinLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from simulator.scenario import SHARE_TOLERANCE, Prior, Scenario, Unit
+from simulator.model.scenario import SHARE_TOLERANCE, Prior, Scenario, Unit
 
 __all__ = ["json_schema", "markdown"]
 

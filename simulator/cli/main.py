@@ -25,16 +25,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator import __version__
+from simulator.cli.options import EXECUTION, MULTIPLIER, OVERWRITE, QUIET, SEED, UNCALIBRATED
 from simulator.defaults import DEFAULT_BLOCK_SIZE, DEFAULT_DURATIONS
 from simulator.errors import InputError, InputWarning
-from simulator.options import EXECUTION, MULTIPLIER, OVERWRITE, QUIET, SEED, UNCALIBRATED
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from simulator.economics import Impact
-    from simulator.scenario import Scenario
-    from simulator.stream import RunResult
+    from simulator.economics.impact import Impact
+    from simulator.model.scenario import Scenario
+    from simulator.runs.blocks import RunResult
 
 # The model (engines, pandas, SciPy, numba) is imported inside the commands that use it, so that
 # `supplyshock --help` and a command's --help answer at once.
@@ -68,7 +68,7 @@ def _input_error(exc: InputError) -> _Fail:
 
 def _load(scenario: str, calibrated: bool = True) -> Scenario:
     """Load a scenario; unusual values are printed to stderr as ``warning: ...`` (the exit code stays 0)."""
-    from simulator.io import load_scenario
+    from simulator.model.loading import load_scenario
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InputWarning)
         try:
@@ -109,7 +109,7 @@ def cli(ctx: click.Context) -> None:
 @cli.command("scenarios")
 def scenarios_cmd() -> None:
     """List the built-in scenarios and economies (a scenario file ``extends`` an economy)."""
-    from simulator.io import list_economies, list_scenarios
+    from simulator.model.loading import list_economies, list_scenarios
     con = Console()
     for title, items in (("Built-in scenarios", list_scenarios()),
                          ("Built-in economies (extends = \"NAME\"; no shock)", list_economies())):
@@ -129,7 +129,7 @@ def schema_cmd(as_markdown: bool) -> None:
     Regenerate the documentation page with
     ``supplyshock schema --markdown > docs/scenario-reference.md``.
     """
-    from simulator.reference import json_schema, markdown
+    from simulator.model.reference import json_schema, markdown
 
     click.echo(markdown() if as_markdown else json.dumps(json_schema(), indent=2, ensure_ascii=False), nl=not as_markdown)
 
@@ -138,7 +138,7 @@ def schema_cmd(as_markdown: bool) -> None:
 @click.argument("file")
 def validate_cmd(file: str) -> None:
     """Check a scenario file (or built-in scenario or economy name); print a summary and which fields are drawn, from which file's prior."""
-    from simulator.io import prior_origins
+    from simulator.model.loading import prior_origins
     sc = _load(file)
     click.echo(
         f"{file}: ok: {len(sc.materials)} materials, {len(sc.sources)} sources, {len(sc.sectors)} sectors, "
@@ -173,9 +173,12 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             overwrite: bool, with_report: bool, multiplier: str, block_size: int, workers: int, scheduler: str | None,
             quiet: bool, uncalibrated: bool) -> None:
     """Simulate SCENARIO (a built-in name or a file; default japan-3m-curb) and print its cost."""
-    from simulator.economics import impact_from_metrics, va_multipliers
-    from simulator.io import staged_dir
-    from simulator.stream import check_memory, check_run_options, run_paths, run_summary
+    from simulator.economics.impact import impact_from_metrics
+    from simulator.economics.leontief import va_multipliers
+    from simulator.runs.blocks import run_paths
+    from simulator.runs.memory import check_memory, check_run_options
+    from simulator.runs.store import staged_dir
+    from simulator.runs.summaries import run_summary
     if with_report and out is None:
         raise _input_error(InputError("option", "--report", "needs --out (the report is written into the results directory)", True))
     sc = _load(scenario, calibrated=not uncalibrated)
@@ -214,7 +217,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             if tmp is not None:
                 _write_results(tmp, res, impact, summary, with_report=with_report)
                 if with_report:
-                    from simulator.run_report import render_run_report
+                    from simulator.reports.run_report import render_run_report
 
                     render_run_report(tmp, shown=out)
     except InputError as exc:
@@ -234,9 +237,10 @@ def _write_results(out: Path, res: RunResult, impact: Impact, summary: dict[str,
     import numpy as np
     import pandas as pd
 
-    from simulator.io import scenario_to_json
-    from simulator.run_report import REPORT_FILES, RUN_FILES, RUN_FORMAT
-    from simulator.stream import path_frame
+    from simulator.model.loading import scenario_to_json
+    from simulator.reports.run_report import REPORT_FILES
+    from simulator.runs.store import RUN_FILES, RUN_FORMAT
+    from simulator.runs.summaries import path_frame
 
     def text(content: str) -> Callable[[Path], None]:
         def write(p: Path) -> None:
@@ -297,7 +301,7 @@ def _write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> No
 
 def _path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
     """Unit of every column of ``paths.parquet``."""
-    from simulator.scenario import money_unit, prior_targets, unit_of
+    from simulator.model.scenario import money_unit, prior_targets, unit_of
 
     money = money_unit(about["currency"], about.get("money_year"), scale="")
     fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
@@ -381,7 +385,7 @@ def _day(x: float | None) -> str:
 
 
 def _print_table(s: dict[str, Any], sc: Scenario) -> None:
-    from simulator.economics import HALF_LOST
+    from simulator.economics.metrics import HALF_LOST
     con = Console()
     cur = s["currency"]
     yr = f", {s['price_year']} money" if s.get("price_year") else ""
@@ -483,11 +487,11 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
                 categories: tuple[str, ...], materials: tuple[str, ...], day_from: int | None, day_to: int | None,
                 show_draws: bool, uncalibrated: bool) -> None:
     """Tell one path of the SimPy engine event by event (routine events counted), or in a summary (--summary)."""
-    from simulator import explain
     from simulator.api import simulate
-    from simulator.draws import COHORT_KEY, sample_draws
-    from simulator.economics import assess
+    from simulator.economics.impact import assess
     from simulator.errors import suggest
+    from simulator.model.draws import COHORT_KEY, sample_draws
+    from simulator.reports import explain
 
     sc = _load(scenario, calibrated=not uncalibrated)
     seed = sc.run.seed if seed is None else seed
@@ -565,9 +569,9 @@ def explain_cmd(scenario: str, seed: int | None, path_index: int, summarise: boo
 def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, horizon: int | None, fmt: str,
               quiet: bool, uncalibrated: bool) -> None:
     """Loss versus duration of one MEASURE of SCENARIO, on common random numbers."""
-    from simulator.curve import curve_horizon, duration_curve
-    from simulator.scenario import calibration_status
-    from simulator.stream import check_run_options
+    from simulator.model.scenario import calibration_status
+    from simulator.runs.curve import curve_horizon, duration_curve
+    from simulator.runs.memory import check_run_options
     try:
         days = [int(x) for x in durations.split(",") if x.strip()]
     except ValueError:
@@ -630,8 +634,8 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
 @UNCALIBRATED
 def assumptions_cmd(scenario: str, fmt: str, statuses: tuple[str, ...], uncalibrated: bool) -> None:
     """Every field SCENARIO's run uses: fixed (value and citation), drawn (prior and source) or fitted, with units."""
-    from simulator.assumptions import assumption_rows
-    from simulator.scenario import calibration_status
+    from simulator.model.assumptions import assumption_rows
+    from simulator.model.scenario import calibration_status
 
     sc = _load(scenario, calibrated=not uncalibrated)
     rows = [r for r in assumption_rows(sc) if not statuses or r.status in statuses]
@@ -671,8 +675,8 @@ def assumptions_cmd(scenario: str, fmt: str, statuses: tuple[str, ...], uncalibr
 def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt: str, figure_path: Path | None,
                 allow_different: bool, quiet: bool, uncalibrated: bool) -> None:
     """Scenarios side by side on common random numbers: each one's loss and its difference from the first, path by path."""
-    from simulator.compare import compare
-    from simulator.stream import check_run_options
+    from simulator.runs.compare import compare
+    from simulator.runs.memory import check_run_options
 
     for s in scenarios:
         _load(s, calibrated=not uncalibrated)  # each file's own errors and warnings first, naming it
@@ -725,7 +729,7 @@ def _compare_figure(doc: dict[str, Any], path: Path) -> None:
     """Each scenario's GDP-loss band (left) and its difference from the first (right), dot and whisker."""
     import numpy as np
 
-    from simulator.figures import figure
+    from simulator.reports.figures import figure
 
     rows = doc["scenarios"]
     fig, axes = figure(9.5, 1.0 + 0.55 * len(rows), ncols=2)
@@ -790,7 +794,7 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
     """Run SCENARIO over a grid of values of its fields (every combination), with common random numbers."""
     from rich.progress import TimeRemainingColumn
 
-    from simulator.sweep import run_sweep
+    from simulator.runs.sweep import run_sweep
 
     err = Console(stderr=True)
     show = not quiet and err.is_terminal
@@ -847,8 +851,9 @@ def report_cmd(directory: Path, carrying_rate: float | None) -> None:
     A run's and a calibration's report is self-contained HTML with its figures plus Markdown with figures/ beside it;
     a sweep's is the HTML page.
     """
-    from simulator.run_report import is_run_dir, not_a_results_dir, render_run_report
-    from simulator.sweep_report import render_report
+    from simulator.reports.run_report import render_run_report
+    from simulator.reports.sweep_report import render_report
+    from simulator.runs.store import is_run_dir, not_a_results_dir
 
     def only_sweeps() -> None:
         if carrying_rate is not None:
@@ -877,7 +882,7 @@ def report_cmd(directory: Path, carrying_rate: float | None) -> None:
 def _print_sweep(res: Any, head: pd.DataFrame) -> None:
     import pandas as pd
 
-    from simulator.scenario import calibration_status, money_unit
+    from simulator.model.scenario import calibration_status, money_unit
     con = Console()
     econ = res.base.economy
     money = money_unit(econ.currency, econ.price_year or econ.table_year)

@@ -1,12 +1,12 @@
 """The model's specification: the daily step and its accounting as equations, each symbol with its field and unit.
 
 One text, three readers: ``docs/model.md`` (written by ``python -m
-simulator.specification --write``; a test checks it is current), the
+simulator.model.specification --write``; a test checks it is current), the
 calibration report's model section, and the engines' docstrings, which cite
 ``docs/model.md``. Plain text with Unicode mathematics (no TeX), so it reads the
 same in Markdown and HTML. It follows the phases of the engines (see
 :mod:`simulator.engines.phases` and the SimPy engine's processes) and
-:mod:`simulator.economics`.
+:mod:`simulator.economics.impact`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import markupsafe
 from pydantic import BaseModel
 
-from simulator.scenario import Scenario, unit_of
+from simulator.model.scenario import Scenario, unit_of
 
 __all__ = ["NOTATION", "PHASES", "SYMBOLS", "document", "field_owner", "specification", "symbol_unit"]
 
@@ -231,7 +231,7 @@ def _symbols_md() -> str:
 def document() -> str:
     """``docs/model.md``: the model's specification, with every symbol's scenario field and unit."""
     head = ("# The model: one day, as equations\n\n"
-            "Written by `python -m simulator.specification --write` from `simulator/specification.py` (the same text "
+            "Written by `python -m simulator.model.specification --write` from `simulator/specification.py` (the same text "
             "is the model section of the calibration report). Both engines implement it, phase by phase and in this "
             "order; `tests/test_agreement.py` holds them to the same numbers, and `tests/test_phases.py` each phase.\n\n"
             "## Symbols\n\nA field path has `M`, `S`, `K` or `J` where a material, sector, source or measure id "
@@ -240,7 +240,7 @@ def document() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m simulator.specification [--write]``: print docs/model.md, or write it."""
+    """``python -m simulator.model.specification [--write]``: print docs/model.md, or write it."""
     ap = argparse.ArgumentParser(description="Print or write docs/model.md, the model's specification.")
     ap.add_argument("--write", action="store_true", help="write docs/model.md beside the package")
     a = ap.parse_args(argv)

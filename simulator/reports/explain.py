@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engines.rules import STOPPAGE
-from simulator.scenario import Scenario
-from simulator.trajectories import Event, Trajectories
+from simulator.engines.trajectories import Event, Trajectories
+from simulator.model.scenario import Scenario
 
 ROUTINE = frozenset({"shipment", "application", "decision"})
 """Categories counted rather than listed unless asked for (thousands of them on a licence path)."""

@@ -1,6 +1,6 @@
 """The report of a finished sweep: one self-contained HTML page (figures embedded as PNG).
 
-Read from a sweep directory (:mod:`simulator.sweep`): the summary table, the
+Read from a sweep directory (:mod:`simulator.runs.sweep`): the summary table, the
 loss against a measure's duration when the grid varies a measure's
 ``end_day``, fan charts of the hardest-hit sector's output, a heat map over
 two grid dimensions, and, when the grid varies a material's stockpile days,
@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from simulator import figures
 from simulator.errors import InputError
-from simulator.figures import to_png_base64
-from simulator.scenario import calibration_status, money_unit
+from simulator.model.scenario import calibration_status, money_unit
+from simulator.reports import figures
+from simulator.reports.figures import to_png_base64
 
 __all__ = ["CARRYING_RATE", "render_report"]
 
@@ -143,7 +143,8 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
     if not 0 <= rate <= 5:
         raise InputError("option", "--carrying-rate", "must be between 0 and 5 (a share of the stock's value per year)", rate)
     grid: list[list[Any]] = manifest["grid"]
-    from simulator.sweep import GridAxis, headline
+    from simulator.runs.grid import GridAxis
+    from simulator.runs.sweep import headline
 
     axes = [GridAxis(p, tuple(v)) for p, v in grid]
     sums = [v["summary"] for v in summary["variants"]]

@@ -13,14 +13,12 @@ source.
 ``report.html`` is one self-contained page (figures embedded as base64 PNG);
 ``report.md`` shows the same content with the figures as ``figures/*.png``
 beside it. The page follows the sweep report's style
-(:mod:`simulator.sweep_report`) and draws with :mod:`simulator.figures`.
+(:mod:`simulator.reports.sweep_report`) and draws with :mod:`simulator.reports.figures`.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -30,196 +28,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simulator.errors import InputError
-
 if TYPE_CHECKING:
-    import xarray as xr
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+from simulator.runs.store import RunDir, read_run
 
 __all__ = [
     "REPORT_FILES",
-    "RUN_FILES",
-    "RUN_FORMAT",
     "ReportFigure",
-    "RunDir",
     "build_figures",
-    "is_run_dir",
-    "not_a_results_dir",
-    "read_run",
     "render_run_report",
 ]
-
-RUN_FORMAT = "supplyshock-run/1"
-"""Layout of a run's results directory, recorded as ``format`` in ``manifest.json``.
-
-A manifest without ``format`` predates the key and has this same layout."""
-
-RUN_FILES = ("summary.json", "paths.parquet", "daily_quantiles.nc", "scenario.json", "manifest.json")
-"""The files of a finished run's results directory."""
 
 REPORT_FILES = ("report.html", "report.md", "figures/")
 """What the report adds to the directory."""
 
-_SUMMARY_KEYS = ("scenario", "engine", "seed", "paths", "horizon_days", "gdp_base", "currency", "multiplier",
-                 "gdp_loss_pct", "value_added_loss", "value_added_loss_gross", "premium_cost", "quarters", "sectors",
-                 "materials")
-
 BLUE, GREY, RED, ORANGE = "#1f5fa8", "#8c8c8c", "#b8322a", "#d95f02"
 
 _DAYS_AXIS = "time since the start of the run, days"
-
-
-# ------------------------------------------------------------------ reading
-
-
-@dataclass
-class RunDir:
-    """The contents of a finished run's results directory.
-
-    Attributes
-    ----------
-    directory : Path
-    summary : dict
-        ``summary.json``.
-    manifest : dict
-        ``manifest.json``.
-    scenario : dict
-        ``scenario.json`` (the resolved scenario).
-    paths : pandas.DataFrame
-        ``paths.parquet``, one row per path.
-    units : dict
-        Unit of every column of ``paths.parquet`` (from its schema metadata).
-    daily : xarray.Dataset
-        ``daily_quantiles.nc``.
-    """
-
-    directory: Path
-    summary: dict[str, Any]
-    manifest: dict[str, Any]
-    scenario: dict[str, Any]
-    paths: pd.DataFrame
-    units: dict[str, str]
-    daily: xr.Dataset
-
-    @property
-    def currency(self) -> str:
-        """Currency of every money figure."""
-        return str(self.summary["currency"])
-
-    @property
-    def money_year(self) -> str:
-        """The money figures' price year, e.g. ``"2025 money"``."""
-        year = self.summary.get("price_year")
-        if year is not None:
-            return f"{year} money"
-        table_year = self.scenario.get("economy", {}).get("table_year")
-        return f"{table_year} money (the input-output table's prices)" if table_year else "the input-output table's money"
-
-    @property
-    def money(self) -> str:
-        """The unit of money figures in billions, e.g. ``"JPY bn, 2025 money"``."""
-        return f"{self.currency} bn, {self.money_year}"
-
-
-def is_run_dir(directory: str | Path) -> bool:
-    """``directory`` looks like a run's results directory (some of :data:`RUN_FILES`, and no sweep's ``sweep.json``).
-
-    Whether it is a finished one is :func:`read_run`'s to say.
-    """
-    d = Path(directory)
-    return d.is_dir() and not (d / "sweep.json").exists() and any((d / f).exists() for f in RUN_FILES)
-
-
-def not_a_results_dir(directory: str | Path) -> InputError:
-    """The error for a directory that holds no run, sweep or calibration results."""
-    d = Path(directory)
-    if not d.is_dir():
-        return InputError("option", "DIR", "must be an existing results directory", str(d))
-    return InputError("option", "DIR", "must be the results directory of a finished run (supplyshock run --out: "
-                      f"{', '.join(RUN_FILES)}), sweep (supplyshock sweep --out: sweep.json) or calibration "
-                      "(supplyshock calibrate --out); it has none of these files", str(d))
-
-
-def _json(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "(file)", "must be a readable file", str(exc)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"line {exc.lineno}", f"must be valid JSON ({exc.msg})", exc.doc[:40]) from None
-    if not isinstance(doc, dict):
-        raise InputError(str(path), "(file)", "must hold a JSON object", type(doc).__name__)
-    return doc
-
-
-def read_run(directory: str | Path) -> RunDir:
-    """Read and check a finished run's results directory.
-
-    Parameters
-    ----------
-    directory : path
-        Written by ``supplyshock run --out``.
-
-    Returns
-    -------
-    RunDir
-
-    Raises
-    ------
-    InputError
-        A file is missing (all missing files are named), the manifest has
-        another format, ``scenario.json`` is not the scenario the manifest
-        hashed, or a file cannot be read.
-    """
-    import pyarrow.parquet as pq
-    import xarray as xr
-
-    d = Path(directory)
-    if not d.is_dir():
-        raise not_a_results_dir(d)
-    missing = [f for f in RUN_FILES if not (d / f).is_file()]
-    if missing:
-        raise InputError("option", "DIR", "must be a finished run's results directory (supplyshock run --out); "
-                         f"missing {', '.join(missing)}", str(d))
-    manifest = _json(d / "manifest.json")
-    fmt = manifest.get("format", RUN_FORMAT)
-    if fmt != RUN_FORMAT:
-        raise InputError(str(d / "manifest.json"), "format", f"must be {RUN_FORMAT} (the results directory this "
-                         "version of supplyshock run --out writes); rerun the scenario with this version", fmt)
-    summary = _json(d / "summary.json")
-    absent = [k for k in _SUMMARY_KEYS if k not in summary]
-    if absent:
-        raise InputError(str(d / "summary.json"), ", ".join(absent), "must be present in a run's summary "
-                         "(written by supplyshock run --out)", None)
-    text = (d / "scenario.json").read_bytes()
-    sha = manifest.get("scenario_sha256")
-    if sha is not None and hashlib.sha256(text).hexdigest() != sha:
-        raise InputError(str(d / "scenario.json"), "(file)", "must be the scenario the run used (its sha256 is in "
-                         "manifest.json: scenario_sha256); it was changed after the run",
-                         hashlib.sha256(text).hexdigest()[:16] + "…")
-    scenario = _json(d / "scenario.json")
-    try:
-        meta = pq.read_schema(d / "paths.parquet").metadata or {}
-        frame = pd.read_parquet(d / "paths.parquet")
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(str(d / "paths.parquet"), "(file)", "must be a readable Parquet file", str(exc)) from None
-    units = json.loads(meta.get(b"supplyshock", b"{}")).get("units", {})
-    try:
-        daily = xr.load_dataset(d / "daily_quantiles.nc", engine="scipy")
-    except Exception as exc:  # scipy's netcdf reader raises several types for a damaged file
-        raise InputError(str(d / "daily_quantiles.nc"), "(file)", "must be a readable NetCDF file", str(exc)) from None
-    need = [c for c in ("gdp_loss_pct", "value_added_loss") if c not in frame.columns]
-    if need:
-        raise InputError(str(d / "paths.parquet"), ", ".join(need), "must be columns of a run's paths", list(frame.columns)[:5])
-    for var in ("output_quantile", "inventory_days_quantile", "stockpile_days_quantile", "shortfall_share_quantile"):
-        if var not in daily:
-            raise InputError(str(d / "daily_quantiles.nc"), var, "must be a variable of a run's daily quantiles",
-                             sorted(str(v) for v in daily.data_vars))
-    return RunDir(directory=d, summary=summary, manifest=manifest, scenario=scenario, paths=frame, units=units, daily=daily)
-
-
-# ------------------------------------------------------------------ formatting
 
 
 def bn(x: float | None) -> str:
@@ -289,9 +115,6 @@ def _name(s: str) -> str:
     return s.replace("_", " ")
 
 
-# ------------------------------------------------------------------ figures
-
-
 @dataclass
 class ReportFigure:
     """One figure of the report.
@@ -312,7 +135,7 @@ class ReportFigure:
 
 
 def _grid(n: int, ncols: int, width: float, row_height: float, legend_rows: float = 0.7) -> tuple[Figure, list[Axes]]:
-    from simulator.figures import figure
+    from simulator.reports.figures import figure
 
     ncols = max(1, min(ncols, n))
     nrows = max(1, -(-n // ncols))
@@ -330,7 +153,7 @@ def _fig_legend(fig: Figure, ax: Axes, ncols: int = 5) -> None:
 
 
 def _fan(ax: Axes, days: np.ndarray, q: np.ndarray, mean: np.ndarray, *, title: str, ylabel: str) -> None:
-    from simulator.figures import fan_chart
+    from simulator.reports.figures import fan_chart
 
     fan_chart(ax, days, q, title=title, ylabel=ylabel)
     for artist in ax.get_children():  # the bands are over paths: say so in the legend
@@ -345,7 +168,7 @@ def _fan(ax: Axes, days: np.ndarray, q: np.ndarray, mean: np.ndarray, *, title: 
 def _headline_figure(run: RunDir) -> ReportFigure:
     from matplotlib.ticker import MaxNLocator
 
-    from simulator.figures import figure
+    from simulator.reports.figures import figure
 
     s = run.summary
     va = run.paths["value_added_loss"].to_numpy(dtype=float) / 1e9
@@ -427,7 +250,7 @@ def _materials_figure(run: RunDir) -> ReportFigure:
 
 
 def _quarters_figure(run: RunDir) -> ReportFigure:
-    from simulator.figures import figure
+    from simulator.reports.figures import figure
 
     s = run.summary
     quarters = [str(q["quarter"]) for q in s["quarters"]]
@@ -519,9 +342,6 @@ def build_figures(run: RunDir) -> list[ReportFigure]:
     return figs
 
 
-# ------------------------------------------------------------------ tables
-
-
 def _calibration_text(run: RunDir) -> str:
     cal = run.summary.get("calibration")
     if not cal:
@@ -607,9 +427,6 @@ def _measures(run: RunDir) -> str:
             out.append(f"{mid} (days {m['start_day']}–{end if end is not None else 'the end'}"
                        + (f": {m['description']}" if m.get("description") else "") + ")")
     return "; ".join(out) or "none"
-
-
-# ------------------------------------------------------------------ templates
 
 _STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1200px; margin: 2em auto;
@@ -846,7 +663,7 @@ def render_run_report(directory: str | Path, *, shown: str | Path | None = None)
     """
     import jinja2
 
-    from simulator.figures import to_png_base64
+    from simulator.reports.figures import to_png_base64
 
     d = Path(directory)
     run = read_run(d)

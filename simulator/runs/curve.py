@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.defaults import DEFAULT_BLOCK_SIZE, DEFAULT_DURATIONS
-from simulator.economics import impact_from_metrics
+from simulator.economics.impact import impact_from_metrics
 from simulator.errors import InputError, suggest
-from simulator.io import load_scenario
-from simulator.stream import run_paths
-from simulator.sweep import GridAxis, build_variants
+from simulator.model.loading import load_scenario
+from simulator.runs.blocks import run_paths
+from simulator.runs.grid import GridAxis, build_variants
 
 __all__ = ["DEFAULT_DURATIONS", "RECOVERY_DAYS", "CurvePoint", "curve_horizon", "duration_curve"]
 

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from simulator.draws import COHORT_KEY, prior_ppf
-from simulator.scenario import Licence, Prior, Quota, Scenario, is_integer_field, prior_targets, share_groups
+from simulator.model.draws import COHORT_KEY, prior_ppf
+from simulator.model.scenario import Licence, Prior, Quota, Scenario, is_integer_field, prior_targets, share_groups
 
 __all__ = ["KIND_CODES", "NEVER", "LicenceRegime", "PathParams", "Users", "criticality_on", "decision_day", "pass_share",
            "ramp_fraction", "resolve", "review_days", "working_day_calendar"]
@@ -304,7 +304,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     ----------
     sc : Scenario
     drawn : mapping of str to ndarray of shape (n_paths,)
-        Prior path -> drawn values (see :class:`simulator.draws.Draws`).
+        Prior path -> drawn values (see :class:`simulator.model.draws.Draws`).
     n_paths : int
 
     Returns

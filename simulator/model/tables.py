@@ -1,0 +1,250 @@
+"""Scenario files in, result files out: the only file I/O of the core.
+
+Scenario files are TOML (or JSON, as written to a results directory). A file may
+start from a built-in economy or another file with ``extends = "NAME-or-PATH"``;
+its tables are merged over the base key by key. A value a file sets removes
+any prior its bases put on that field (a value set in a more specific file
+always wins); a prior set in the same or a more specific file is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from simulator.errors import InputError
+from simulator.model.scenario import IOTable, MrioTable
+
+__all__ = [
+    "read_io_table",
+    "read_mrio_table",
+]
+
+OUTSIDE_ROW, OUTSIDE_COLUMN = "ohcr", "ohcc"
+"""Row and column of consumption expenditure outside households (business entertainment, ...):
+not value added in the national accounts but intermediate consumption, so the table is read with
+the column's purchases moved into intermediate use and the row left out of value added."""
+
+EXPORT_COLUMN, HOUSEHOLD_COLUMN, COMPENSATION_ROW, TOTAL = "expo", "hhco", "epin", "Total"
+
+IMPORT_COLUMNS = ("impo", "imta", "imtx")
+"""Import columns (entered negative): imports, customs duties, commodity taxes on imports."""
+
+BALANCE_TOLERANCE = 1e-3
+"""A sector's row total, column total and stated output must agree within 0.1 %."""
+
+
+def read_io_table(path: Path, shown: str = "") -> IOTable:
+    """Read an input-output table from a CSV file (layout in the README, "Bring your own table").
+
+    Competitive-import form, one currency unit throughout (``economy.io_unit``
+    says how many currency units one table unit is). The first row names the
+    columns, the first column the rows; lines starting with ``#`` are
+    comments. Sector codes are the column names that are also row names.
+    Other rows (except ``Total`` and ``ohcr``) are value added; ``epin`` among
+    them is compensation of employees. Other columns (except ``Total``,
+    ``expo``, the import columns ``impo``, ``imta``, ``imtx`` and ``ohcc``)
+    are domestic final demand; ``hhco`` among them is household consumption.
+    ``Total`` (row and column) is domestic output. Empty cells are 0.
+
+    Parameters
+    ----------
+    path : Path
+    shown : str
+        Name of the file in messages (default: the path).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the row or column and the value: a missing ``Total``
+        row or column or ``impo`` column, a cell that is not a number, an
+        output that is not positive, a sector whose row total, column total
+        and stated output differ by more than 0.1 %.
+    """
+    shown = shown or str(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
+    except OSError as exc:
+        raise InputError(shown, "economy.io_table", "must be a readable CSV file", exc.strerror) from None
+    except UnicodeDecodeError:
+        raise InputError(shown, "economy.io_table", "must be UTF-8 text", "undecodable bytes") from None
+    if not rows:
+        raise InputError(shown, "(file)", "must hold a header row and sector rows", "an empty file")
+    header = [c.strip() for c in rows[0][1:]]
+    body: dict[str, list[str]] = {}
+    for r in rows[1:]:
+        name = r[0].strip()
+        if name in body:
+            raise InputError(shown, f"row {name}", "must appear once", "a second row")
+        body[name] = r[1:]
+    col = {c: i for i, c in enumerate(header)}
+    for need in (TOTAL, "impo"):
+        if need not in col:
+            what = "domestic output" if need == TOTAL else "imports, entered negative"
+            raise InputError(shown, f"column {need}", f"is required ({what})", "missing")
+    if TOTAL not in body:
+        raise InputError(shown, f"row {TOTAL}", "is required (domestic output)", "missing")
+    codes = [c for c in header if c in body and c != TOTAL]
+    if not codes:
+        raise InputError(shown, "(sectors)", "must have sector codes as both column and row names", "none in common")
+    n = len(codes)
+
+    def num(r: str, c: str) -> float:
+        cells = body[r]
+        i = col[c]
+        x = cells[i].strip() if i < len(cells) else ""
+        if not x:
+            return 0.0
+        try:
+            v = float(x)
+        except ValueError:
+            raise InputError(shown, f"row {r}, column {c}", "must be a number", x) from None
+        if not np.isfinite(v):
+            raise InputError(shown, f"row {r}, column {c}", "must be finite", x)
+        return v
+
+    def row(name: str, cols: list[str] | None = None) -> np.ndarray:
+        return np.array([num(name, c) for c in (cols or codes)])
+
+    def column(name: str) -> np.ndarray:
+        return np.array([num(r, name) for r in codes])
+
+    z = np.array([row(r) for r in codes])
+    va_rows = [r for r in body if r not in codes and r not in (TOTAL, OUTSIDE_ROW)]
+    if not va_rows:
+        raise InputError(shown, "(value added)", "needs at least one value-added row (a row that is not a sector or Total)", "none")
+    va = sum((row(r) for r in va_rows), np.zeros(n))
+    comp = row(COMPENSATION_ROW) if COMPENSATION_ROW in body else np.zeros(n)
+    fd_cols = [c for c in header if c not in codes and c not in (TOTAL, EXPORT_COLUMN, *IMPORT_COLUMNS, OUTSIDE_COLUMN)]
+    dfd = sum((column(c) for c in fd_cols), np.zeros(n))
+    hh = column(HOUSEHOLD_COLUMN) if HOUSEHOLD_COLUMN in col else np.zeros(n)
+    ex = column(EXPORT_COLUMN) if EXPORT_COLUMN in col else np.zeros(n)
+    im = -sum((column(c) for c in IMPORT_COLUMNS if c in col), np.zeros(n))
+    out_col = column(TOTAL)
+    out_row = row(TOTAL)
+    for i, c in enumerate(codes):
+        if out_col[i] <= 0:
+            raise InputError(shown, f"row {c}, column {TOTAL}", "domestic output must be > 0", _g(out_col[i]))
+        if out_row[i] <= 0:
+            raise InputError(shown, f"row {TOTAL}, column {c}", "domestic output must be > 0", _g(out_row[i]))
+    outside_in = row(OUTSIDE_ROW) if OUTSIDE_ROW in body else np.zeros(n)
+    outside_out = column(OUTSIDE_COLUMN) if OUTSIDE_COLUMN in col else np.zeros(n)
+    row_sum = z.sum(axis=1) + dfd + outside_out + ex - im
+    col_sum = z.sum(axis=0) + va + outside_in
+    for i, c in enumerate(codes):
+        x = out_col[i]
+        for what, got in (("the Total row", out_row[i]), ("its row's entries", row_sum[i]), ("its column's entries", col_sum[i])):
+            if abs(got - x) > BALANCE_TOLERANCE * abs(x):
+                raise InputError(shown, f"sector {c}", f"must balance within 0.1 %: output (Total column) {_g(x)} "
+                                 f"vs sum of {what}", _g(got))
+    if outside_in.sum() > 0 and outside_out.sum() > 0:
+        # consumption expenditure outside households is intermediate consumption in the national
+        # accounts: the column's purchases become inputs of each sector in proportion to its row entry
+        z = z + np.outer(outside_out, outside_in) / outside_in.sum()
+    elif outside_out.sum() > 0:
+        dfd = dfd + outside_out  # no outside-households row: an ordinary final-demand column
+    elif outside_in.sum() > 0:
+        raise InputError(shown, f"column {OUTSIDE_COLUMN}", f"is required with row {OUTSIDE_ROW} "
+                         "(consumption expenditure outside households is reclassified as intermediate use)", "missing")
+    return IOTable(
+        codes=tuple(codes),
+        intermediate=z,
+        value_added=va,
+        compensation=comp,
+        household_consumption=hh,
+        domestic_final_demand=dfd,
+        exports=ex,
+        imports=im,
+        output=out_col,
+    )
+
+
+def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
+    """One region of a multi-regional table read by pymrio, as a competitive-import table.
+
+    For region r: intermediate use of each product by r's sectors from every
+    origin (``intermediate``) and from r itself (``domestic_intermediate``,
+    the domestic block, used as is); final demand of r from every origin
+    except export categories (``domestic_final_demand``); imports = r's
+    intermediate and final use of other regions' products; exports = sales
+    of r's products to other regions plus r's export categories; output = r's
+    row totals; value added = output less all intermediate inputs (so
+    columns balance whatever the source's factor-input rows). Sectors with
+    no output in r are left out. Compensation is not read (the household
+    linkage needs a CSV table).
+
+    Parameters
+    ----------
+    ref : MrioTable
+    path : Path
+        The table (file or folder) to pass to pymrio.
+    shown : str
+        File named in messages (the scenario file that set it).
+    """
+    try:
+        import pymrio
+    except ImportError:
+        raise InputError(shown, "economy.io_table.mrio", "needs the pymrio package (pip install 'supplyshock[mrio]')", ref.mrio) from None
+    try:
+        if ref.format == "pymrio":
+            mrio = pymrio.load_all(path)
+        else:
+            parser = getattr(pymrio, f"parse_{ref.format}")
+            mrio = parser(path, year=ref.year) if ref.format in ("oecd", "wiod", "eora26") else parser(path)
+    except Exception as exc:  # pymrio raises many kinds of errors on files it cannot read
+        raise InputError(shown, "economy.io_table.mrio", f"must be a table pymrio can read as format {ref.format!r} ({type(exc).__name__}: {exc})",
+                         ref.mrio) from None
+    z, y = mrio.Z, mrio.Y
+    if z is None or y is None:
+        raise InputError(shown, "economy.io_table.mrio", "must hold Z and Y (intermediate and final demand)", ref.mrio)
+    regions = [str(r) for r in z.index.get_level_values(0).unique()]
+    r = ref.region
+    if r not in regions:
+        raise InputError(shown, "economy.io_table.region", "must be a region of the table (" + ", ".join(regions) + ")", r)
+    zr = z.xs(r, axis=1, level=0)  # every origin -> r's sectors
+    sectors = [str(c) for c in zr.columns]
+    origin = z.index.get_level_values(0).astype(str)
+    product = z.index.get_level_values(1)
+    z_total = zr.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64)
+    z_dom = zr[origin == r].to_numpy(dtype=np.float64)
+    yr = y.xs(r, axis=1, level=0)
+    export_cat = np.array(["export" in str(c).lower() for c in yr.columns])
+    y_use = yr.loc[:, ~export_cat]
+    fd_total = y_use.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    hh_cols = [c for c in y_use.columns if "household" in str(c).lower()]
+    hh = y_use[hh_cols].groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    foreign = origin != r
+    imports = (zr[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+               + y_use[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1))
+    own_rows = origin == r
+    sales = z[own_rows].to_numpy(dtype=np.float64)
+    dest_z = z.columns.get_level_values(0).astype(str)
+    dest_y = y.columns.get_level_values(0).astype(str)
+    y_own = y[own_rows].to_numpy(dtype=np.float64)
+    y_export = np.array([d != r or "export" in str(c).lower() for d, c in zip(dest_y, y.columns.get_level_values(1), strict=True)])
+    exports = sales[:, dest_z != r].sum(axis=1) + y_own[:, y_export].sum(axis=1)
+    output = sales.sum(axis=1) + y_own.sum(axis=1)
+    va = output - z_total.sum(axis=0)
+    keep = output > 0
+    if not keep.any():
+        raise InputError(shown, "economy.io_table.region", "must have sectors with output > 0", r)
+    k = np.flatnonzero(keep)
+    return IOTable(
+        codes=tuple(sectors[i] for i in k),
+        intermediate=z_total[np.ix_(k, k)],
+        value_added=va[k] + z_total[np.ix_(np.flatnonzero(~keep), k)].sum(axis=0),
+        compensation=np.zeros(k.size),
+        household_consumption=hh[k],
+        domestic_final_demand=fd_total[k],
+        exports=exports[k],
+        imports=imports[k],
+        output=output[k],
+        domestic_intermediate=z_dom[np.ix_(k, k)],
+    )
+
+
+def _g(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
