@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import simulator.cli.main
+import simulator.cli.run
 import simulator.runs.memory
 from simulator.cli.main import cli
 
@@ -29,8 +29,8 @@ def test_run_paths_in_the_file_is_honoured_by_both_engines(tmp_path: Path) -> No
 
 
 def test_default_applies_when_the_file_says_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(simulator.cli.main, "DEFAULT_PATHS", 40)
-    monkeypatch.setattr(simulator.cli.main, "DEFAULT_PATHS_SIMPY", 3)
+    monkeypatch.setattr(simulator.cli.run, "DEFAULT_PATHS", 40)
+    monkeypatch.setattr(simulator.cli.run, "DEFAULT_PATHS_SIMPY", 3)
     f = tmp_path / "s.toml"
     f.write_text('name = "p"\nextends = "japan-3m-curb"\n[run]\nhorizon_days = 120\n')
     n, err = _paths(str(f))

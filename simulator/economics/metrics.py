@@ -1,41 +1,9 @@
-"""Lost output -> value added (input-output) -> currency and % of GDP.
+"""Per-path metrics: what a run keeps of each path (:class:`PathMetrics`), and their computation from full trajectories.
 
-Value added lost on a path comes from a loss vector over the sectors of the
-input-output table, so that linked model sectors are not counted twice
-(:func:`loss_vector`). Each table sector loses the larger of
-
-* its own constrained loss: the gross output lost by the model sectors
-  mapped to it (the engines' output), and
-* the loss induced by the lost purchases of every sector: ``A ell``, with
-  ``A`` the coefficient matrix of the chosen linkage,
-
-solved as the fixed point ``ell = max(c, A ell)``; value added lost is
-``v . ell`` with ``v`` the value-added ratios. The linkage (``--multiplier``):
-
-``supply-chain`` (default)
-    ``A = A_d``, the domestic input coefficients: technical coefficients with
-    imports removed in proportion to each product's domestic use. A loss of
-    gross output takes with it the sector's own value added and that of its
-    domestic suppliers.
-``direct``
-    ``A = 0``: only the value added of the constrained sectors themselves.
-``household``
-    ``A_d`` closed for households (a sensitivity, never the headline): lost
-    compensation of employees cuts household consumption by the marginal
-    propensity to consume, spent on domestic products in the proportions of
-    the table's household consumption.
-
-With one constrained table sector ``j`` the fixed point is
-``ell = c_j L_{.j} / L_jj`` (``L = (I - A)^-1``), so value added lost is
-``c_j`` times the value added lost per unit of gross output lost
-``sum_i v_i L_ij / L_jj`` (own value added plus domestic suppliers'; dividing
-by ``L_jj`` because ``j``'s output is given, not driven by final demand): see
-:func:`table_multipliers`. With several, a sector that supplies another
-constrained sector loses the larger of the two, not their sum.
-
-The share of GDP divides by the economy's GDP base. Extra procurement cost
-paid to alternative suppliers is reported separately and not added to the
-GDP loss: it is a transfer abroad, not lost production.
+A path's output loss by sector (net of catch-up, and gross), the first day each sector stops (output
+below :data:`~simulator.engines.rules.STOPPAGE` of plan) and loses half its output (:data:`HALF_LOST`),
+days stopped, peak shortfall and days short by material, and the loss by quarter. A streamed run computes
+the same numbers day by day with :mod:`simulator.economics.recorders`.
 """
 
 from __future__ import annotations

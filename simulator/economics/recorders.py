@@ -1,16 +1,10 @@
-"""Many paths in fixed-size blocks, keeping summaries instead of trajectories.
+"""Recorders: per-path totals and per-day histograms kept while a block of paths runs, instead of trajectories.
 
-A run of N paths is cut into blocks of ``block_size`` paths. Block ``b`` draws
-from its own stream (see :mod:`simulator.model.draws`), is simulated, and reduced to
-per-path totals (:class:`~simulator.economics.metrics.PathMetrics`) and per-day
-histograms over paths (:class:`DailyHistograms`). Blocks are independent, so
-they can run in any order, in other processes, and the merged result is the
-same bit for bit; peak memory is that of the blocks running at once plus the
-per-path totals, whatever N is.
-
-Daily quantiles come from histograms with a fixed number of bins over a range
-known before the run (e.g. output between 0 and 1 + the largest overtime
-rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
+:class:`MetricsRecorder` adds each day into the :class:`~simulator.economics.metrics.PathMetrics` the
+trajectories would give (element by element, so the two agree bit for bit); :class:`HistogramRecorder` counts
+each day's values over paths into :class:`DailyHistograms` with a fixed number of bins over a range known
+before the run (e.g. output between 0 and 1 + the largest overtime rate), so daily quantiles are exact to
+within one bin (1/``HIST_BINS`` of the range) and histograms of blocks merge by addition.
 """
 
 from __future__ import annotations

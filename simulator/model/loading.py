@@ -1,10 +1,12 @@
-"""Scenario files in, result files out: the only file I/O of the core.
+"""Scenario files in: reading a scenario (a built-in name or a file), its ``extends`` chain, and its tables.
 
 Scenario files are TOML (or JSON, as written to a results directory). A file may
 start from a built-in economy or another file with ``extends = "NAME-or-PATH"``;
 its tables are merged over the base key by key. A value a file sets removes
 any prior its bases put on that field (a value set in a more specific file
-always wins); a prior set in the same or a more specific file is kept.
+always wins); a prior set in the same or a more specific file is kept. Input-output
+tables are parsed by :mod:`simulator.model.tables`; results are written by the runs
+layer's store (:mod:`simulator.runs.store`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""Scenario files in, result files out: the only file I/O of the core.
+"""Input-output tables: an economy's CSV table in competitive-import form, or one region of a multi-regional table.
 
-Scenario files are TOML (or JSON, as written to a results directory). A file may
-start from a built-in economy or another file with ``extends = "NAME-or-PATH"``;
-its tables are merged over the base key by key. A value a file sets removes
-any prior its bases put on that field (a value set in a more specific file
-always wins); a prior set in the same or a more specific file is kept.
+Both readers return an :class:`~simulator.model.scenario.IOTable`; a table that does not balance, lacks a
+required row or column, or holds a cell that is not a number is refused with one message naming the file,
+the row, column or sector and the value (the README's "CSV layout").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sweeps: one scenario over a grid of values of its fields, many paths per variant.
+"""Grids of variants: value lists over dotted scenario paths, and the variants they make.
 
 A grid is the product of value lists over dotted scenario paths
 (``policy.china_stop.end_day=30,60,90``, ``materials.dytb.stockpile.days=0:180:30``).
@@ -6,26 +6,6 @@ Each combination is a *variant*: the value is set in the scenario's tables and
 the scenario is loaded and validated again, so a variant obeys every rule a
 scenario file does. A grid value replaces any prior on that field (the field
 is fixed in the variant). Every variant is built and checked before anything runs.
-
-Work is cut into tasks ``(variant, block of paths)``, run by
-:mod:`simulator.runs.execute` (here, on a local Dask cluster, or on a given one).
-Block ``b`` of every variant draws from the same streams (keyed by seed, block
-and quantity name), so variants share their random numbers for the
-quantities they have in common and differences between them are not noise.
-
-With an output directory, each finished task is written at once, atomically,
-under ``blocks/``; a sweep that stops (even killed) is resumed with
-``resume=True`` and ends with exactly the numbers of an uninterrupted one,
-because each variant's blocks are merged in block order, whatever order they
-finished in. Directory layout::
-
-    sweep.json            what this sweep is (scenario hash, grid, seed, blocks, version)
-    scenario.json         the base scenario, resolved
-    blocks/vVVVVV/bBBBBBB.npz   one finished (variant, block)
-    paths/variant=VVVVV/part-0.parquet   per-path metrics with the grid values as columns
-    daily_quantiles.nc    daily quantiles and means per variant, grid paths as dimensions
-    summary.json          every variant's summary (as ``supplyshock run --format json``)
-    summary.csv           variant x headline metrics with 5-95 % bands
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ the order statistics that bound the median's 95 % confidence interval: with
 ``(x_(k) - x_(j)) / (2 x 1.96)`` is its standard error.
 ``benchmarks/mc_error.py`` checks this estimate against the spread of medians
 over independent seeds, and measured the default number of paths of the
-command line (:data:`simulator.cli.main.DEFAULT_PATHS`).
+command line (:data:`simulator.cli.run.DEFAULT_PATHS`).
 """
 
 from __future__ import annotations

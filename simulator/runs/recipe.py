@@ -1,16 +1,9 @@
-"""Many paths in fixed-size blocks, keeping summaries instead of trajectories.
+"""The one recipe from a scenario and its draws to per-path metrics: resolve, run the kernel in slices, record.
 
-A run of N paths is cut into blocks of ``block_size`` paths. Block ``b`` draws
-from its own stream (see :mod:`simulator.model.draws`), is simulated, and reduced to
-per-path totals (:class:`~simulator.economics.metrics.PathMetrics`) and per-day
-histograms over paths (:class:`DailyHistograms`). Blocks are independent, so
-they can run in any order, in other processes, and the merged result is the
-same bit for bit; peak memory is that of the blocks running at once plus the
-per-path totals, whatever N is.
-
-Daily quantiles come from histograms with a fixed number of bins over a range
-known before the run (e.g. output between 0 and 1 + the largest overtime
-rate), so they are exact to within one bin (1/``HIST_BINS`` of the range).
+Every caller that simulates many paths (a block of a run, a sweep's task, the calibration's design runs, an
+episode's conditioning) goes through :func:`record_paths` or :func:`path_metrics`: draws are resolved to
+per-path parameters, the vectorised kernel runs :data:`KERNEL_PATHS` paths at a time (compiled days with their
+recorders when numba is present, else day by day in NumPy), and recorders keep totals and histograms.
 """
 
 from __future__ import annotations

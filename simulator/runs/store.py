@@ -12,21 +12,28 @@ import contextlib
 import hashlib
 import json
 import os
+import platform
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from simulator import __version__
 from simulator.errors import InputError
 
 if TYPE_CHECKING:
     import xarray as xr
+
+    from simulator.economics.impact import Impact
+    from simulator.model.scenario import Scenario
+    from simulator.runs.blocks import RunResult
 
 __all__ = [
     "MARKER",
@@ -369,3 +376,97 @@ def read_run(directory: str | Path) -> RunDir:
             raise InputError(str(d / "daily_quantiles.nc"), var, "must be a variable of a run's daily quantiles",
                              sorted(str(v) for v in daily.data_vars))
     return RunDir(directory=d, summary=summary, manifest=manifest, scenario=scenario, paths=frame, units=units, daily=daily)
+
+
+def write_run(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any], *, also: Sequence[str] = ()) -> None:
+    """Write a run's results files (:data:`RUN_FILES`) into the (staged) directory ``out``.
+
+    ``also`` names files another layer writes into the same directory (a report), listed in the manifest.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from simulator.model.loading import scenario_to_json
+    from simulator.runs.summaries import path_frame
+
+    def text(content: str) -> Callable[[Path], None]:
+        def write(p: Path) -> None:
+            p.write_text(content)
+
+        return write
+
+    sc = res.scenario
+    scen_json = scenario_to_json(sc)
+    frame = path_frame(res, impact)
+    ds = res.daily.to_xarray()
+    # what a file needs to be read on its own: which run, and in what units
+    about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
+                             "engine": res.engine, "multiplier": impact.multiplier, "currency": sc.economy.currency}
+    if summary.get("price_year") is not None:
+        about["money_year"] = summary["price_year"]
+    ds.attrs.update({k: v for k, v in about.items() if isinstance(v, (str, int, float))})
+    ds.attrs["day"] = "day 0 is the first simulated day"
+    manifest = {
+        "format": RUN_FORMAT,
+        "supplyshock": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scenario": sc.name,
+        "scenario_sha256": hashlib.sha256(scen_json.encode()).hexdigest(),
+        "seed": res.seed,
+        "paths": res.n_paths,
+        "block_size": res.block_size,
+        "blocks": -(-res.n_paths // res.block_size),
+        "streams": "block b uses SeedSequence(seed, spawn_key=(b, crc32(name))) per random quantity",
+        "engine": res.engine,
+        "multiplier": impact.multiplier,
+        "command": " ".join(sys.argv),
+        "files": [*RUN_FILES, *also],
+    }
+    writers: dict[str, Callable[[Path], None]] = {
+        "summary.json": text(json.dumps(summary, indent=2)),
+        "paths.parquet": lambda p: write_parquet(p, frame, {**about, "units": path_units(frame, sc, about)}),
+        "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
+        "scenario.json": text(scen_json),
+        "manifest.json": text(json.dumps(manifest, indent=2)),
+    }
+    for name, write in writers.items():
+        write(out / name)
+
+
+def write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> None:
+    """Parquet with the run's description as JSON under the schema metadata key ``supplyshock``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"supplyshock"] = json.dumps(about).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
+    """Unit of every column of ``paths.parquet``."""
+    from simulator.model.scenario import money_unit, prior_targets, unit_of
+
+    money = money_unit(about["currency"], about.get("money_year"), scale="")
+    fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
+             "premium_cost": money}
+    prefix = {"output_loss": money, "output_loss_gross": money, "value_added_loss": money,
+              "value_added_loss_gross": money, "first_stoppage_day": "day (NaN: never)", "half_output_lost_day": "day (NaN: never)", "stoppage_days": "days",
+              "peak_shortfall": "share of the day's requirement", "shortfall_days": "days"}
+    targets = prior_targets(sc)
+    units: dict[str, str] = {}
+    for col in frame.columns:
+        head = col.split(".", 1)[0]
+        if col in fixed:
+            units[col] = fixed[col]
+        elif head in prefix:
+            units[col] = prefix[head]
+        elif head == "param" and col[6:] in targets:
+            u = unit_of(*targets[col[6:]][:2])
+            units[col] = u.unit if u is not None else ""
+        else:
+            units[col] = ""
+    return units

@@ -1,0 +1,66 @@
+"""What the commands share: loading a scenario with its warnings printed once, the exit-2 error, signals, plugins.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from simulator.errors import InputError, InputWarning
+
+if TYPE_CHECKING:
+
+    from simulator.model.scenario import Scenario
+
+
+class Fail(click.ClickException):
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def fail(exc: InputError) -> Fail:
+    return Fail(str(exc))
+
+
+def load(scenario: str, calibrated: bool = True) -> Scenario:
+    """Load a scenario; unusual values are printed to stderr as ``warning: ...`` (the exit code stays 0)."""
+    from simulator.model.loading import load_scenario
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        try:
+            sc = load_scenario(scenario, calibrated=calibrated)
+        except InputError as exc:
+            raise fail(exc) from None
+    for w in caught:
+        if issubclass(w.category, InputWarning):
+            click.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return sc
+
+
+def plugins(group: str) -> list[Any]:
+    """Objects other installed packages offer under entry-point ``group`` (the command module stays thin)."""
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in entry_points(group=group)]
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks (the staged --out) run."""
+
+
+class Stopped(BaseException):
+    """Interrupted or terminated with work kept (a sweep's finished blocks): the exit code and what to tell the user."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
