@@ -67,48 +67,48 @@ def _timed_phases(slices: list[tuple[Any, Any]], sc: Any) -> Any:
         return x
 
     @njit
-    def day_timed(t: int, lay: Any, par: Any, st: Any, sec: Any) -> None:
+    def day_timed(t: int, lay: Any, par: Any, state: Any, sec: Any) -> None:
         p0, p1 = 0, lay.P
         a = now()
-        c.ramps(t, lay, par, st, p0, p1)
+        c.ramps(t, lay, par, state, p0, p1)
         b = now()
         sec[0] += b - a
-        c.arrivals(t, lay, par, st, p0, p1)
+        c.arrivals(t, lay, par, state, p0, p1)
         a = now()
         sec[1] += a - b
-        c.stockpile(t, lay, par, st, p0, p1)
+        c.stockpile(t, lay, par, state, p0, p1)
         b = now()
         sec[2] += b - a
-        c.requirements(t, lay, par, st, p0, p1)
+        c.requirements(t, lay, par, state, p0, p1)
         a = now()
         sec[3] += a - b
-        c.consume(t, lay, par, st, p0, p1)
+        c.consume(t, lay, par, state, p0, p1)
         b = now()
         sec[4] += b - a
-        c.convert(t, lay, par, st, p0, p1)
+        c.convert(t, lay, par, state, p0, p1)
         a = now()
         sec[5] += a - b
-        c.produce(t, lay, par, st, p0, p1)
+        c.produce(t, lay, par, state, p0, p1)
         b = now()
         sec[6] += b - a
-        c.decide(t, lay, par, st, p0, p1)
+        c.decide(t, lay, par, state, p0, p1)
         a = now()
         sec[7] += a - b
-        c.order(t, lay, par, st, p0, p1)
+        c.order(t, lay, par, state, p0, p1)
         b = now()
         sec[8] += b - a
-        c.dispatch(t, lay, par, st, p0, p1)
+        c.dispatch(t, lay, par, state, p0, p1)
         a = now()
         sec[9] += a - b
 
     sec = np.zeros(10)
     first = build(sc, slices[0][1], slices[0][0])
-    day_timed(0, first.lay, first.par, first.st, sec)  # compile
+    day_timed(0, first.lay, first.par, first.state, sec)  # compile
     sec[:] = 0.0
     for sub, pp in slices:
         k = build(sc, pp, sub)
         for t in range(k.lay.T):
-            day_timed(t, k.lay, k.par, k.st, sec)
+            day_timed(t, k.lay, k.par, k.state, sec)
     return sec
 
 
@@ -157,7 +157,7 @@ def main() -> None:
                     run_slice(sc, pp, sub, MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges))
                 elif compiled:  # every day in one compiled call, recording nothing
                     k = build(sc, pp, sub)
-                    _compiled.days(0, k.lay.T, k.lay, k.par, k.st, vectorised.FUSED_PATHS)
+                    _compiled.days(0, k.lay.T, k.lay, k.par, k.state, vectorised.FUSED_PATHS)
                 else:
                     vectorised.run_kernel(sc, pp, sub, _Null())
         return run

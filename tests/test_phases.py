@@ -146,7 +146,7 @@ def _with_state(k: Kernel, st: State) -> Kernel:
 def test_compiled_phase_alone_is_its_numpy_code_bit_for_bit(case: str, phase: Phase) -> None:
     checked = 0
     for k, t in _states_by_day(case):
-        before = k.st.copy()
+        before = k.state.copy()
         _run_until(_with_state(k, before), t, phase)
         a, b = before.copy(), before.copy()
         phases.PHASES[phase](_with_state(k, a), t, True)
@@ -176,7 +176,7 @@ def _close(x: np.ndarray, y: np.ndarray, scale: np.ndarray | float) -> bool:
 @pytest.mark.parametrize("t", [0, 40, 150])
 def test_arrivals_move_material_from_the_pipeline_to_the_firms(t: int) -> None:
     k = _day_before("japan-1y-curb", t, Phase.ARRIVALS)
-    st, lay = k.st, k.lay
+    st, lay = k.state, k.lay
     stock0, pipe0, ring0 = st.stock.copy(), st.pipeline.copy(), st.ring[t % lay.B].copy()
     phases.arrivals(k, t)
     arrived = msum(st.arrivals, lay.e_lo, lay.e_hi)
@@ -189,7 +189,7 @@ def test_arrivals_move_material_from_the_pipeline_to_the_firms(t: int) -> None:
 @pytest.mark.parametrize("t", [60, 120, 200])
 def test_stockpile_releases_what_the_firms_receive_within_its_limits(t: int) -> None:
     k = _day_before("japan-1y-curb", t, Phase.STOCKPILE)
-    st, lay, par = k.st, k.lay, k.par
+    st, lay, par = k.state, k.lay, k.par
     stock0, pile0, rel0 = st.stock.copy(), st.stockpile.copy(), st.released.copy()
     phases.stockpile(k, t)
     assert (st.release >= 0.0).all() and (st.release <= par.stock_rate).all() and (st.release <= pile0).all()
@@ -201,7 +201,7 @@ def test_stockpile_releases_what_the_firms_receive_within_its_limits(t: int) -> 
 @pytest.mark.parametrize("t", [10, 120, 250])
 def test_consume_uses_what_it_books_and_books_what_it_lacks(t: int) -> None:
     k = _day_before("japan-1y-curb", t, Phase.CONSUME)
-    st, lay = k.st, k.lay
+    st, lay = k.state, k.lay
     stock0 = st.stock.copy()
     phases.consume(k, t)
     used = csum(msum(stock0 - st.stock, lay.u_lo, lay.u_hi))
@@ -214,7 +214,7 @@ def test_consume_uses_what_it_books_and_books_what_it_lacks(t: int) -> None:
 @pytest.mark.parametrize("t", [10, 120, 250])
 def test_produce_books_output_lost_output_and_catch_up(t: int) -> None:
     k = _day_before("japan-3m-curb", t, Phase.PRODUCE)
-    st, par = k.st, k.par
+    st, par = k.state, k.par
     phases.produce(k, t)
     assert ((st.fraction >= 0.0) & (st.fraction <= 1.0)).all()
     assert np.array_equal(st.output, st.fraction + st.made_up)
@@ -225,7 +225,7 @@ def test_produce_books_output_lost_output_and_catch_up(t: int) -> None:
 @pytest.mark.parametrize("t", [5, 60, 200])
 def test_order_ships_or_applies_no_more_than_it_orders_and_dispatch_books_it(t: int) -> None:
     k = _day_before("japan-licence", t, Phase.ORDER)
-    st, lay = k.st, k.lay
+    st, lay = k.state, k.lay
     phases.order(k, t)
     assert (st.orders >= 0.0).all() and (st.ship >= 0.0).all() and (st.apply >= 0.0).all()
     assert (st.ship + st.apply <= st.orders * (1.0 + 1e-12) + 1e-12).all()
@@ -242,7 +242,7 @@ Mutation = Callable[[Kernel], None]
 
 def _scale(name: str, factor: float, rows: str | None = None) -> Mutation:
     def mutate(k: Kernel) -> None:
-        arr = getattr(k.st, name)
+        arr = getattr(k.state, name)
         if rows is None:
             arr *= factor
         else:
@@ -256,8 +256,8 @@ MUTATIONS: dict[Phase, tuple[str, Mutation]] = {
     Phase.STOCKPILE: ("japan-1y-curb", _scale("stockpile", 0.999)),
     Phase.REQUIREMENTS: ("japan-3m-curb", _scale("catch_up", 1.001)),
     Phase.CONSUME: ("japan-1y-curb", _scale("ratio", 0.999)),
-    Phase.CONVERT: ("japan-3m-curb", lambda k: k.st.ring.__setitem__(
-        (slice(None), k.lay.conv_edge), k.st.ring[:, k.lay.conv_edge] * 1.001)),
+    Phase.CONVERT: ("japan-3m-curb", lambda k: k.state.ring.__setitem__(
+        (slice(None), k.lay.conv_edge), k.state.ring[:, k.lay.conv_edge] * 1.001)),
     Phase.PRODUCE: ("japan-1y-curb", _scale("fraction", 0.999)),
     Phase.DECIDE: ("japan-licence", _scale("lic_due", 1.001)),
     Phase.ORDER: ("japan-1y-curb", _scale("ship", 1.001)),

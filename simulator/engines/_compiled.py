@@ -1,6 +1,6 @@
 """Compiled loops of the vectorised engine's phases (numba, nopython mode, no fastmath).
 
-Each function ``phase(t, lay, par, st, p0, p1)`` does what the NumPy phase of
+Each function ``phase(t, lay, par, state, p0, p1)`` does what the NumPy phase of
 the same name in :mod:`simulator.engines.phases` does (see its docstring for
 the contract), for paths ``p0 <= p < p1`` of the state's arrays
 (:mod:`simulator.engines.state`), with the same IEEE operations in the same
@@ -270,11 +270,11 @@ def _triage_row(stock: Any, gap: Any, mode: Any, rem_r: Any, G: Any, triage: Any
 
 
 @_jit
-def _deliver_material(lay: Any, par: Any, st: Any, m: int, amount: Any, excess: bool, p0: int,
+def _deliver_material(lay: Any, par: Any, state: Any, m: int, amount: Any, excess: bool, p0: int,
                       p1: int) -> None:  # pragma: no cover
-    """Deliver ``amount`` (P,) t of material m to its firms of paths ``[p0, p1)``, adding to ``st.stock``.
+    """Deliver ``amount`` (P,) t of material m to its firms of paths ``[p0, p1)``, adding to ``state.stock``.
 
-    ``st.w_gap`` (rows of m, C, P) holds each firm's gap and ``st.w_inner``
+    ``state.w_gap`` (rows of m, C, P) holds each firm's gap and ``state.w_inner``
     (R, C, P) their sums over each rank's firms (firms in order, per cohort).
     Rank by rank, a rank's gaps are filled if the amount left covers them,
     else the amount left is shared pro rata to the gaps, ``triage`` of it to
@@ -286,8 +286,8 @@ def _deliver_material(lay: Any, par: Any, st: Any, m: int, amount: Any, excess: 
     C, R = lay.C, lay.n_ranks
     w = par.cohort_w
     a, b = lay.u_lo[m], lay.u_hi[m]
-    gap, inner, G, rem_r, mode, rem = st.w_gap, st.w_inner, st.w_G, st.w_rem_r, st.w_mode, st.w_rem
-    give, gsum_u = st.w_give, st.w_gsum
+    gap, inner, G, rem_r, mode, rem = state.w_gap, state.w_inner, state.w_G, state.w_rem_r, state.w_mode, state.w_rem
+    give, gsum_u = state.w_give, state.w_gsum
     has_groups = lay.g_hi.shape[0] > 0 and par.value_order.shape[0] > 0
     for p in range(q0, q1):
         rem[p] = amount[p]
@@ -352,7 +352,7 @@ def _deliver_material(lay: Any, par: Any, st: Any, m: int, amount: Any, excess: 
     for u in range(a, b):
         r = lay.rank_of[u]
         for c in range(C):
-            stock = st.stock[u, c, p0:p1]
+            stock = state.stock[u, c, p0:p1]
             row = gap[u - a, c, p0:p1]
             xshare = par.xshare[u, p0:p1]
             if not part_r[r]:
@@ -368,7 +368,7 @@ def _deliver_material(lay: Any, par: Any, st: Any, m: int, amount: Any, excess: 
 
 
 @_jit
-def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def ramps(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.ramps` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     if lay.ramp_rows.shape[0] > 0 and lay.ramp_first <= t <= lay.ramp_done + 1.0:
@@ -379,7 +379,7 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             for p in range(q0, q1):
                 begin, days = par.ramp_begin[i, p], par.ramp_days[i, p]
                 if _moves(t, begin, days, par.ramp_ok[i, p]):
-                    st.capacity[e, p] = par.share_d[e, p] + par.extra[e, p] * ramp_at(t, begin, days)
+                    state.capacity[e, p] = par.share_d[e, p] + par.extra[e, p] * ramp_at(t, begin, days)
         w = par.cohort_w
         for i in range(lay.crow.shape[0]):
             u = lay.crow[i]
@@ -387,7 +387,7 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             for c in range(lay.C):
                 wc = w[c]
                 for p in range(q0, q1):
-                    st.normal[u, c, p] = par.cover[u, c, p] * (wc * (par.recipe[u, p] * st.capacity[e_q, p]))
+                    state.normal[u, c, p] = par.cover[u, c, p] * (wc * (par.recipe[u, p] * state.capacity[e_q, p]))
     if lay.thrift_rows.shape[0] > 0 and lay.thrift_first <= t <= lay.thrift_done + 1.0:
         for i in range(lay.thrift_rows.shape[0]):
             row = lay.thrift_rows[i]
@@ -396,7 +396,7 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             for p in range(q0, q1):
                 begin, days = par.thrift_begin[i, p], par.thrift_days[i, p]
                 if _moves(t, begin, days, par.thrift_ok[i, p]):
-                    st.thrift_factor[row, p] = 1.0 - par.thrift[i, p] * ramp_at(t, begin, days)
+                    state.thrift_factor[row, p] = 1.0 - par.thrift[i, p] * ramp_at(t, begin, days)
     if lay.subst_rows.shape[0] > 0 and lay.subst_first <= t <= lay.subst_done + 1.0:
         for i in range(lay.subst_rows.shape[0]):
             row = lay.subst_rows[i]
@@ -405,28 +405,28 @@ def ramps(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             for p in range(q0, q1):
                 begin, days = par.subst_begin[i, p], par.subst_days[i, p]
                 if _moves(t, begin, days, par.subst_ok[i, p]):
-                    st.criticality[row, p] = par.crit[row, p] - par.subst_drop[i, p] * ramp_at(t, begin, days)
+                    state.criticality[row, p] = par.crit[row, p] - par.subst_drop[i, p] * ramp_at(t, begin, days)
 
 
 @_jit
-def arrivals(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def arrivals(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.arrivals` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     slot = t % lay.B
     for e in range(lay.E):
         for p in range(q0, q1):
-            st.arrivals[e, p] = st.ring[slot, e, p]
-            st.ring[slot, e, p] = 0.0
-    arrived = st.w_total[0]  # (P,) scratch: each material's arrivals in turn
+            state.arrivals[e, p] = state.ring[slot, e, p]
+            state.ring[slot, e, p] = 0.0
+    arrived = state.w_total[0]  # (P,) scratch: each material's arrivals in turn
     seen = np.zeros(lay.n_ranks, dtype=np.bool_)
     for m in range(lay.M):
         a, b = lay.e_lo[m], lay.e_hi[m]
         if b > a:
             for p in range(q0, q1):
-                arrived[p] = st.arrivals[a, p]
+                arrived[p] = state.arrivals[a, p]
             for e in range(a + 1, b):
                 for p in range(q0, q1):
-                    arrived[p] += st.arrivals[e, p]
+                    arrived[p] += state.arrivals[e, p]
         else:
             for p in range(q0, q1):
                 arrived[p] = 0.0
@@ -439,20 +439,20 @@ def arrivals(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # 
                 qc = lay.u_conv[u]
                 for c in range(lay.C):
                     if qc < 0:
-                        _gap_row(st.normal[u, c, p0:p1], st.stock[u, c, p0:p1], st.w_gap[u - ua, c, p0:p1],
-                                 st.w_inner[r, c, p0:p1], not seen[r])
+                        _gap_row(state.normal[u, c, p0:p1], state.stock[u, c, p0:p1], state.w_gap[u - ua, c, p0:p1],
+                                 state.w_inner[r, c, p0:p1], not seen[r])
                     else:  # a conversion's firm: at least the recipe's input for yesterday's order, made today
-                        _claim_gap_row(st.normal[u, c, p0:p1], par.cohort_w[c], par.recipe[u, p0:p1],
-                                       st.conv_order[qc, p0:p1], st.stock[u, c, p0:p1], st.w_gap[u - ua, c, p0:p1],
-                                       st.w_inner[r, c, p0:p1], not seen[r])
+                        _claim_gap_row(state.normal[u, c, p0:p1], par.cohort_w[c], par.recipe[u, p0:p1],
+                                       state.conv_order[qc, p0:p1], state.stock[u, c, p0:p1], state.w_gap[u - ua, c, p0:p1],
+                                       state.w_inner[r, c, p0:p1], not seen[r])
                 seen[r] = True
-            _deliver_material(lay, par, st, m, arrived, True, p0, p1)
+            _deliver_material(lay, par, state, m, arrived, True, p0, p1)
         for p in range(q0, q1):
-            st.pipeline[m, p] -= arrived[p]
+            state.pipeline[m, p] -= arrived[p]
 
 
 @_jit
-def stockpile(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def stockpile(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.stockpile` for paths ``[p0, p1)``.
 
     A material whose stockpile is closed or empty on every path of the block
@@ -463,17 +463,17 @@ def stockpile(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  #
     q0, q1 = np.uint64(p0), np.uint64(p1)
     M, C = lay.M, lay.C
     w = par.cohort_w
-    total = st.w_total
-    rel = st.w_acc[0, 0]  # (P,) scratch: each material's release in turn
+    total = state.w_total
+    rel = state.w_acc[0, 0]  # (P,) scratch: each material's release in turn
     seen = np.zeros(lay.n_ranks, dtype=np.bool_)
     for m in range(M):
         live = False
         for p in range(q0, q1):
-            if t >= par.stock_open[m, p] and st.stockpile[m, p] != 0.0:
+            if t >= par.stock_open[m, p] and state.stockpile[m, p] != 0.0:
                 live = True
         if not live:
             for p in range(q0, q1):
-                st.release[m, p] = 0.0
+                state.release[m, p] = 0.0
             continue
         a, b = lay.u_lo[m], lay.u_hi[m]
         for r in range(lay.n_ranks):
@@ -481,8 +481,8 @@ def stockpile(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  #
         for u in range(a, b):  # each firm's gap to its share of the trigger
             r = lay.rank_of[u]
             for c in range(C):
-                _trigger_gap_row(par.stock_trigger[m, p0:p1], w[c], par.vshare[u, p0:p1], st.stock[u, c, p0:p1],
-                                 st.w_gap[u - a, c, p0:p1], st.w_inner[r, c, p0:p1], not seen[r], total[c, p0:p1],
+                _trigger_gap_row(par.stock_trigger[m, p0:p1], w[c], par.vshare[u, p0:p1], state.stock[u, c, p0:p1],
+                                 state.w_gap[u - a, c, p0:p1], state.w_inner[r, c, p0:p1], not seen[r], total[c, p0:p1],
                                  u == a)
             seen[r] = True
         any_rel = False
@@ -496,32 +496,32 @@ def stockpile(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  #
             sneed = rel[p]
             out = 0.0
             if t >= par.stock_open[m, p] and sneed > 0.0:
-                out = st.stockpile[m, p]
+                out = state.stockpile[m, p]
                 if par.stock_rate[m, p] < out:
                     out = par.stock_rate[m, p]
                 if sneed < out:
                     out = sneed
             rel[p] = out
-            st.release[m, p] = out
-            st.stockpile[m, p] -= out
+            state.release[m, p] = out
+            state.stockpile[m, p] -= out
             if out != 0.0:
                 any_rel = True
         if any_rel:
-            _deliver_material(lay, par, st, m, rel, False, p0, p1)
+            _deliver_material(lay, par, state, m, rel, False, p0, p1)
         for p in range(q0, q1):
-            st.released[m, p] += rel[p]
+            state.released[m, p] += rel[p]
 
 
 @_jit
-def requirements(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def requirements(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.requirements` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     for s in range(lay.S):
         for p in range(q0, q1):
             if t > par.window_end[s, p]:
-                st.backlog[s, p] = 0.0
-            ot, bl = par.overtime[s, p], st.backlog[s, p]
-            st.catch_up[s, p] = ot if ot <= bl else bl
+                state.backlog[s, p] = 0.0
+            ot, bl = par.overtime[s, p], state.backlog[s, p]
+            state.catch_up[s, p] = ot if ot <= bl else bl
 
 
 @_jit
@@ -575,13 +575,13 @@ def _consume_row(stock: Any, normal: Any, ratio: Any, cu_ratio: Any, base: Any, 
 
 
 @_jit
-def consume(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def consume(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.consume` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     C = lay.C
     w = par.cohort_w
-    acc = st.w_acc  # requirement, use, shortfall, stock left: firms in order, per cohort
-    zeros = st.w_G[0, p0:p1]  # a row of zeros: a conversion's catch-up need
+    acc = state.w_acc  # requirement, use, shortfall, stock left: firms in order, per cohort
+    zeros = state.w_G[0, p0:p1]  # a row of zeros: a conversion's catch-up need
     for i in range(p1 - p0):
         zeros[i] = 0.0
     for m in range(lay.M):
@@ -590,17 +590,17 @@ def consume(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
             si = lay.urow_s[u]
             if si >= 0:
                 base = par.base[u, p0:p1]
-                factor = st.thrift_factor[si, p0:p1]
-                catch = st.catch_up[lay.s_sec[si], p0:p1]
+                factor = state.thrift_factor[si, p0:p1]
+                catch = state.catch_up[lay.s_sec[si], p0:p1]
             else:  # a conversion's firm needs the recipe's input for yesterday's order
                 base = par.recipe[u, p0:p1]
-                factor = st.conv_order[lay.u_conv[u], p0:p1]
+                factor = state.conv_order[lay.u_conv[u], p0:p1]
                 catch = zeros
             for c in range(C):
-                _consume_row(st.stock[u, c, p0:p1], st.normal[u, c, p0:p1], st.ratio[u, c, p0:p1],
-                             st.cu_ratio[u, c, p0:p1], base, factor, catch, w[c], acc[0, c, p0:p1], acc[1, c, p0:p1],
+                _consume_row(state.stock[u, c, p0:p1], state.normal[u, c, p0:p1], state.ratio[u, c, p0:p1],
+                             state.cu_ratio[u, c, p0:p1], base, factor, catch, w[c], acc[0, c, p0:p1], acc[1, c, p0:p1],
                              acc[2, c, p0:p1], acc[3, c, p0:p1], u == a)
-        req, used, short, inv = st.requirement, st.consumption, st.shortfall, st.inventory
+        req, used, short, inv = state.requirement, state.consumption, state.shortfall, state.inventory
         if a == b:
             for p in range(q0, q1):
                 req[m, p] = 0.0
@@ -622,12 +622,12 @@ def consume(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
 
 
 @_jit
-def convert(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def convert(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.convert` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     for m in range(lay.M):
         for p in range(q0, q1):
-            st.denied[m, p] = 0.0
+            state.denied[m, p] = 0.0
     w = par.cohort_w
     B = lay.B
     today = t % B
@@ -635,14 +635,14 @@ def convert(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
         e_q = lay.conv_edge[q]
         mq = lay.conv_mat[q]
         for p in range(q0, q1):
-            order_q = st.conv_order[q, p]
+            order_q = state.conv_order[q, p]
             full = True
             made = 0.0
             for c in range(lay.C):
                 r = 1.0
                 for i in range(lay.crow.shape[0]):
                     if lay.c_conv[i] == q:
-                        x = st.ratio[lay.crow[i], c, p]
+                        x = state.ratio[lay.crow[i], c, p]
                         if not r <= x:
                             r = x
                 if r < 1.0:
@@ -653,9 +653,9 @@ def convert(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
                 made = order_q
             elif not made <= order_q:
                 made = order_q
-            st.ring[_later(today, par.transit[e_q, p] - 1, B), e_q, p] += made
-            st.denied[mq, p] += order_q - made
-            st.conv_order[q, p] = 0.0
+            state.ring[_later(today, par.transit[e_q, p] - 1, B), e_q, p] += made
+            state.denied[mq, p] += order_q - made
+            state.conv_order[q, p] = 0.0
 
 
 @_jit
@@ -668,7 +668,7 @@ def _min_term_row(out: Any, crit: Any, ratio: Any) -> None:  # pragma: no cover
 
 
 @_jit
-def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def produce(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.produce` for paths ``[p0, p1)``.
 
     A sector with no catch-up planned on any path of the block makes up
@@ -676,11 +676,11 @@ def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
     """
     q0, q1 = np.uint64(p0), np.uint64(p1)
     S, C = lay.S, lay.C
-    f_c, g_c = st.w_f, st.w_g
+    f_c, g_c = state.w_f, state.w_g
     catching = np.zeros(S, dtype=np.bool_)
     for s in range(S):
         for p in range(q0, q1):
-            if st.catch_up[s, p] != 0.0:
+            if state.catch_up[s, p] != 0.0:
                 catching[s] = True
         for c in range(C):
             for p in range(q0, q1):
@@ -690,11 +690,11 @@ def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
         u = lay.srow[k]
         s = lay.s_sec[k]
         for c in range(C):
-            _min_term_row(f_c[s, c, p0:p1], st.criticality[k, p0:p1], st.ratio[u, c, p0:p1])
+            _min_term_row(f_c[s, c, p0:p1], state.criticality[k, p0:p1], state.ratio[u, c, p0:p1])
             if catching[s]:
-                _min_term_row(g_c[s, c, p0:p1], st.criticality[k, p0:p1], st.cu_ratio[u, c, p0:p1])
+                _min_term_row(g_c[s, c, p0:p1], state.criticality[k, p0:p1], state.cu_ratio[u, c, p0:p1])
     w = par.cohort_w
-    frac, made = st.fraction, st.made_up
+    frac, made = state.fraction, state.made_up
     for s in range(S):  # cohorts in order, each along the paths (so the loops over paths vectorise)
         for p in range(q0, q1):
             frac[s, p] = w[0] * f_c[s, 0, p]
@@ -705,7 +705,7 @@ def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
             for c in range(C):
                 wc = w[c]
                 for p in range(q0, q1):
-                    x = wc * (st.catch_up[s, p] * g_c[s, c, p] if f_c[s, c, p] == 1.0 else 0.0)
+                    x = wc * (state.catch_up[s, p] * g_c[s, c, p] if f_c[s, c, p] == 1.0 else 0.0)
                     made[s, p] = x if c == 0 else made[s, p] + x
         else:  # no catch-up on any path: w x (0 x g) or w x 0, +0 either way
             for p in range(q0, q1):
@@ -714,16 +714,16 @@ def produce(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # p
             f = frac[s, p]
             mu = made[s, p]
             loss = 1.0 - f
-            bl = st.backlog[s, p] + par.catch_share[s, p] * loss - mu
+            bl = state.backlog[s, p] + par.catch_share[s, p] * loss - mu
             if bl < 0.0:
                 bl = 0.0
-            st.backlog[s, p] = bl
-            st.output[s, p] = f + mu
-            st.lost[s, p] = (loss - mu) * par.daily_output[s, p]
+            state.backlog[s, p] = bl
+            state.output[s, p] = f + mu
+            state.lost[s, p] = (loss - mu) * par.daily_output[s, p]
 
 
 @_jit
-def decide(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def decide(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.decide` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     B = lay.B
@@ -738,15 +738,15 @@ def decide(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pr
         for p in range(q0, q1):
             tr = par.transit[e_l, p]
             if par.end[j, p] == t:  # the regime ends: everything pending ships, in order of decision day
-                total = st.lic_waiting[i, p]
+                total = state.lic_waiting[i, p]
                 for dd in range(B):
-                    total += st.lic_due[i, (t + dd) % B, p]
-                st.ring[_later(slot, tr, B), e_l, p] += total
+                    total += state.lic_due[i, (t + dd) % B, p]
+                state.ring[_later(slot, tr, B), e_l, p] += total
                 for dd in range(B):
-                    st.lic_due[i, dd, p] = 0.0
-                st.lic_waiting[i, p] = 0.0
-            due = st.lic_due[i, slot, p] + st.lic_waiting[i, p]
-            st.lic_due[i, slot, p] = 0.0
+                    state.lic_due[i, dd, p] = 0.0
+                state.lic_waiting[i, p] = 0.0
+            due = state.lic_due[i, slot, p] + state.lic_waiting[i, p]
+            state.lic_due[i, slot, p] = 0.0
             if due == 0.0:
                 continue
             if limited:
@@ -754,21 +754,21 @@ def decide(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pr
                 if working:
                     cap = par.capacity[j, h, p]
                     decided = due if due <= cap else cap
-                st.lic_waiting[i, p] = due - decided
+                state.lic_waiting[i, p] = due - decided
             else:
                 decided = due
-            st.ring[_later(slot, tr, B), e_l, p] += decided * par.approve[j, h, p]
-            st.denied[mm, p] += decided * par.reject[j, h, p]
+            state.ring[_later(slot, tr, B), e_l, p] += decided * par.approve[j, h, p]
+            state.denied[mm, p] += decided * par.reject[j, h, p]
             pending = decided * par.pending[j, h, p]
             again = lay.nth[lay.cum[t] + review_days_at(par.lic_x[i, t, p], 0.0)] % B
-            st.lic_due[i, again, p] += pending
+            state.lic_due[i, again, p] += pending
     for m in range(lay.M):
         for p in range(q0, q1):
-            st.pipeline[m, p] -= st.denied[m, p]
+            state.pipeline[m, p] -= state.denied[m, p]
 
 
 @_jit
-def _split_stats(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any) -> None:  # pragma: no cover
+def _split_stats(lay: Any, state: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any) -> None:  # pragma: no cover
     """Per path, over material m's edges: capacity of the alternatives, edges under a measure, share at risk,
     baseline share under a measure (``stats[0:4]``, each (nb,)); 0 where the material has no edge."""
     a, b = lay.e_lo[m], lay.e_hi[m]
@@ -779,11 +779,11 @@ def _split_stats(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: in
         first = e == a
         for i in range(nb):
             p = q0 + np.uint64(i)
-            aff = st.kind[e, p] >= 0
+            aff = state.kind[e, p] >= 0
             sh = par.share[e, p]
             x1 = 0.0 if aff else caps[e, i]
             x2 = 1.0 if aff else 0.0
-            x3 = sh * (1.0 - st.cov[e, p]) if aff else 0.0
+            x3 = sh * (1.0 - state.cov[e, p]) if aff else 0.0
             x4 = sh if aff else 0.0
             if first:
                 stats[0, i] = x1
@@ -798,7 +798,7 @@ def _split_stats(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: in
 
 
 @_jit
-def _split_weights(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any,
+def _split_weights(lay: Any, state: Any, par: Any, caps: Any, m: int, q0: Any, nb: int, stats: Any,
                    wts: Any) -> None:  # pragma: no cover
     """Each of material m's edges' weight in :func:`_split` (E, nb): an alternative's share of the
     alternatives' capacity ``caps / stats[0]``, an edge under a measure's share of the baseline under a
@@ -808,14 +808,14 @@ def _split_weights(lay: Any, st: Any, par: Any, caps: Any, m: int, q0: Any, nb: 
     for e in range(a, b):
         for i in range(nb):
             p = q0 + np.uint64(i)
-            aff = st.kind[e, p] >= 0
+            aff = state.kind[e, p] >= 0
             num = par.share[e, p] if aff else caps[e, i]
             den = stats[3, i] if aff else stats[0, i]
             wts[e, i] = num / den if den > 0.0 else 0.0
 
 
 @_jit
-def _split(lay: Any, st: Any, par: Any, wts: Any, m: int, q0: Any, nb: int, stats: Any, Qm: Any,
+def _split(lay: Any, state: Any, par: Any, wts: Any, m: int, q0: Any, nb: int, stats: Any, Qm: Any,
            work: Any, out: Any) -> None:  # pragma: no cover
     """Orders ``out[e, i]`` on material m's edges for orders ``Qm`` (nb,) t once a disruption is known.
 
@@ -835,7 +835,7 @@ def _split(lay: Any, st: Any, par: Any, wts: Any, m: int, q0: Any, nb: int, stat
     for e in range(a, b):
         for i in range(nb):
             p = q0 + np.uint64(i)
-            aff = st.kind[e, p] >= 0
+            aff = state.kind[e, p] >= 0
             wt = wts[e, i]
             if stats[1, i] > 0.0:
                 out[e, i] = work[1, i] * wt if aff else work[0, i] * wt
@@ -844,17 +844,17 @@ def _split(lay: Any, st: Any, par: Any, wts: Any, m: int, q0: Any, nb: int, stat
 
 
 @_jit
-def _measures_today(t: int, lay: Any, par: Any, st: Any, q0: Any, q1: Any) -> None:  # pragma: no cover
+def _measures_today(t: int, lay: Any, par: Any, state: Any, q0: Any, q1: Any) -> None:  # pragma: no cover
     """The measure in force on each edge on day ``t`` (the last listed where several are) for paths ``[q0, q1)``."""
     for k in range(lay.measured.shape[0]):
         e = lay.measured[k]
         for p in range(q0, q1):
-            st.cov[e, p] = 0.0
-            st.kind[e, p] = -1
-            st.passing[e, p] = 0.0
-            st.leak[e, p] = 0.0
-            st.exempt[e, p] = 0.0
-            st.ahead[e, p] = 0.0
+            state.cov[e, p] = 0.0
+            state.kind[e, p] = -1
+            state.passing[e, p] = 0.0
+            state.leak[e, p] = 0.0
+            state.exempt[e, p] = 0.0
+            state.ahead[e, p] = 0.0
     for j in range(lay.J):
         kind = lay.meas_kind[j]
         h = _phase_of(lay.reg_days[j], t)
@@ -863,39 +863,39 @@ def _measures_today(t: int, lay: Any, par: Any, st: Any, q0: Any, q1: Any) -> No
             for p in range(q0, q1):
                 if not (par.start[j, p] <= t and t < par.end[j, p]):
                     continue
-                st.cov[e, p] = par.coverage[j, p]
-                st.kind[e, p] = kind
+                state.cov[e, p] = par.coverage[j, p]
+                state.kind[e, p] = kind
                 if kind == LICENCE:
-                    st.leak[e, p] = pass_share_at(t, 0.0, par.leakage[j, p], par.start[j, p], par.leak_lag[j, p],
+                    state.leak[e, p] = pass_share_at(t, 0.0, par.leakage[j, p], par.start[j, p], par.leak_lag[j, p],
                                                   par.leak_days[j, p])
                     ex = par.exempt[j, h, p]
-                    st.exempt[e, p] = ex
-                    st.ahead[e, p] = (par.coverage[j, p] * (1.0 - ex)) * par.lead[j, h, p]
+                    state.exempt[e, p] = ex
+                    state.ahead[e, p] = (par.coverage[j, p] * (1.0 - ex)) * par.lead[j, h, p]
                 else:
-                    st.passing[e, p] = pass_share_at(t, par.quota[j, p], par.leakage[j, p], par.start[j, p],
+                    state.passing[e, p] = pass_share_at(t, par.quota[j, p], par.leakage[j, p], par.start[j, p],
                                                      par.leak_lag[j, p], par.leak_days[j, p])
 
 
 @_jit
-def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.order` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     nb = p1 - p0
     M, E = lay.M, lay.E
-    _measures_today(t, lay, par, st, q0, q1)
+    _measures_today(t, lay, par, state, q0, q1)
     # capacity as importers see it: a conversion's at most what its firms' input stocks make
     caps = np.empty((E, nb))
     for e in range(E):
         for i in range(nb):
-            caps[e, i] = st.capacity[e, q0 + np.uint64(i)]
+            caps[e, i] = state.capacity[e, q0 + np.uint64(i)]
     for k in range(lay.crow.shape[0]):
         u = lay.crow[k]
         e_q = lay.conv_edge[lay.c_conv[k]]
         for i in range(nb):
             p = q0 + np.uint64(i)
-            s_u = st.stock[u, 0, p]
+            s_u = state.stock[u, 0, p]
             for c in range(1, lay.C):
-                s_u += st.stock[u, c, p]
+                s_u += state.stock[u, c, p]
             x = s_u / par.recipe[u, p]
             if not caps[e_q, i] <= x:
                 caps[e_q, i] = x
@@ -920,18 +920,18 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             if t >= par.trigger[m, p]:
                 any_known = True
         if any_known:
-            _split_stats(lay, st, par, caps, m, q0, nb, stats)
-            _split_weights(lay, st, par, caps, m, q0, nb, stats, wts)
+            _split_stats(lay, state, par, caps, m, q0, nb, stats)
+            _split_weights(lay, state, par, caps, m, q0, nb, stats, wts)
             # the pipeline the current supply mix needs: a day's demand split as today's order would be
-            _split(lay, st, par, wts, m, q0, nb, stats, dem, work, qd)
+            _split(lay, state, par, wts, m, q0, nb, stats, dem, work, qd)
         # the target: cover plus the pipeline the mix needs (a day's demand split as today's order would be)
         # plus, under a licence, the wait planned for, once the disruption is known
         for e in range(a, b):
             for i in range(nb):
                 p = q0 + np.uint64(i)
                 x = qd[e, i] * par.transit_f[e, p]
-                y = 1.0 if st.kind[e, p] == LICENCE else 0.0
-                z = qd[e, i] * st.ahead[e, p]
+                y = 1.0 if state.kind[e, p] == LICENCE else 0.0
+                z = qd[e, i] * state.ahead[e, p]
                 if e == a:
                     lead[i], n_lic[i], ahead[i] = x, y, z
                 else:
@@ -943,7 +943,7 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
             si = lay.urow_s[u]
             for i in range(nb):
                 p = q0 + np.uint64(i)
-                x = par.pair_base[si, p] * st.backlog[lay.s_sec[si], p] if si >= 0 else 0.0
+                x = par.pair_base[si, p] * state.backlog[lay.s_sec[si], p] if si >= 0 else 0.0
                 if u == ua:
                     fb[i] = x
                 else:
@@ -955,10 +955,10 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
                 tgt = par.cover_d[m, p] + (lead[i] if b > a else 0.0)
                 if b > a and n_lic[i] > 0.0:
                     tgt = tgt + ahead[i]
-            qm = ((tgt + st.released[m, p]) + (fb[i] if ub > ua else 0.0)) - (st.inventory[m, p] + st.pipeline[m, p])
+            qm = ((tgt + state.released[m, p]) + (fb[i] if ub > ua else 0.0)) - (state.inventory[m, p] + state.pipeline[m, p])
             Qm[i] = qm if not qm < 0.0 else 0.0
         if any_known:
-            _split(lay, st, par, wts, m, q0, nb, stats, Qm, work, qo)
+            _split(lay, state, par, wts, m, q0, nb, stats, Qm, work, qo)
         for e in range(a, b):
             for i in range(nb):
                 p = q0 + np.uint64(i)
@@ -966,49 +966,49 @@ def order(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pra
                 q = qo[e, i] if t >= par.trigger[m, p] else par.share[e, p] * qm
                 if not qm > 0.0:
                     q = 0.0
-                st.orders[e, p] = q
+                state.orders[e, p] = q
                 # what ships, what is dropped (ban, quota) and what applies (licence)
-                kd = st.kind[e, p]
+                kd = state.kind[e, p]
                 if kd < 0:
-                    st.ship[e, p] = q
-                    st.apply[e, p] = 0.0
+                    state.ship[e, p] = q
+                    state.apply[e, p] = 0.0
                     continue
                 sd = par.share_d[e, p]
-                cov = st.cov[e, p]
+                cov = state.cov[e, p]
                 covered = q * cov
                 low = q if q <= sd else sd
                 ship = low * (1.0 - cov)
                 apply = 0.0
                 if kd == BAN or kd == QUOTA:
-                    y = (st.passing[e, p] * cov) * sd
+                    y = (state.passing[e, p] * cov) * sd
                     ship = ship + (covered if covered <= y else y)
                 elif kd == LICENCE:
-                    ex = st.exempt[e, p]
-                    lk = st.leak[e, p]
+                    ex = state.exempt[e, p]
+                    lk = state.leak[e, p]
                     ship = ship + low * (cov * ex)
                     ship = ship + low * ((cov * (1.0 - ex)) * lk)
                     apply = (covered * (1.0 - ex)) * (1.0 - lk)
-                st.ship[e, p] = ship
-                st.apply[e, p] = apply
+                state.ship[e, p] = ship
+                state.apply[e, p] = apply
     rows = lay.prem_rows
     for k in range(rows.shape[0]):  # extra cost on shipments above baseline flow, once the disruption is known
         e = rows[k]
         m = lay.edge_m[e]
         for pp in range(q0, q1):
-            x = st.ship[e, pp] - par.share_d[e, pp]
+            x = state.ship[e, pp] - par.share_d[e, pp]
             if x < 0.0:
                 x = 0.0
             if not t >= par.trigger[m, pp]:
                 x = x * 0.0
             x = (x * par.price[e, pp]) * par.premium[e, pp]
             if k == 0:
-                st.premium[pp] = x
+                state.premium[pp] = x
             else:
-                st.premium[pp] += x
+                state.premium[pp] += x
 
 
 @_jit
-def dispatch(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # pragma: no cover
+def dispatch(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
     """:func:`simulator.engines.phases.dispatch` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     B = lay.B
@@ -1017,55 +1017,55 @@ def dispatch(t: int, lay: Any, par: Any, st: Any, p0: int, p1: int) -> None:  # 
         a, b = lay.e_lo[m], lay.e_hi[m]
         for p in range(q0, q1):
             if b == a:
-                st.placed[m, p] = 0.0
+                state.placed[m, p] = 0.0
                 continue
-            s1 = st.ship[a, p]
-            s2 = st.apply[a, p]
+            s1 = state.ship[a, p]
+            s2 = state.apply[a, p]
             for e in range(a + 1, b):
-                s1 += st.ship[e, p]
-                s2 += st.apply[e, p]
-            st.placed[m, p] = s1 + s2
-            st.pipeline[m, p] += s1 + s2
+                s1 += state.ship[e, p]
+                s2 += state.apply[e, p]
+            state.placed[m, p] = s1 + s2
+            state.pipeline[m, p] += s1 + s2
     for q in range(lay.Q):
         e_q = lay.conv_edge[q]
         for p in range(q0, q1):
-            st.conv_order[q, p] = st.ship[e_q, p]
+            state.conv_order[q, p] = state.ship[e_q, p]
     for e in range(lay.E):
         if lay.is_conv_edge[e]:
             continue
         for p in range(q0, q1):
-            st.ring[_later(today, par.transit[e, p], B), e, p] += st.ship[e, p]
+            state.ring[_later(today, par.transit[e, p], B), e, p] += state.ship[e, p]
     for i in range(lay.L):
         j = lay.lic_meas[i]
         e_l = lay.lic_edge[i]
         for p in range(q0, q1):
             if par.start[j, p] <= t and t < par.end[j, p]:
                 slot = lay.nth[lay.cum[t] + review_days_at(par.lic_x[i, t, p], par.accept[j, p])] % B
-                st.lic_due[i, slot, p] += st.apply[e_l, p]
+                state.lic_due[i, slot, p] += state.apply[e_l, p]
 
 
 @_jit
-def day(t: int, lay: Any, par: Any, st: Any, block: int) -> None:  # pragma: no cover
+def day(t: int, lay: Any, par: Any, state: Any, block: int) -> None:  # pragma: no cover
     """Every phase of day ``t``, in the daily step's order, on one block of ``block`` paths after another."""
     for p0 in range(0, lay.P, block):
         p1 = min(p0 + block, lay.P)
-        ramps(t, lay, par, st, p0, p1)
-        arrivals(t, lay, par, st, p0, p1)
-        stockpile(t, lay, par, st, p0, p1)
-        requirements(t, lay, par, st, p0, p1)
-        consume(t, lay, par, st, p0, p1)
-        convert(t, lay, par, st, p0, p1)
-        produce(t, lay, par, st, p0, p1)
-        decide(t, lay, par, st, p0, p1)
-        order(t, lay, par, st, p0, p1)
-        dispatch(t, lay, par, st, p0, p1)
+        ramps(t, lay, par, state, p0, p1)
+        arrivals(t, lay, par, state, p0, p1)
+        stockpile(t, lay, par, state, p0, p1)
+        requirements(t, lay, par, state, p0, p1)
+        consume(t, lay, par, state, p0, p1)
+        convert(t, lay, par, state, p0, p1)
+        produce(t, lay, par, state, p0, p1)
+        decide(t, lay, par, state, p0, p1)
+        order(t, lay, par, state, p0, p1)
+        dispatch(t, lay, par, state, p0, p1)
 
 
 @_jit
-def days(t0: int, t1: int, lay: Any, par: Any, st: Any, block: int) -> None:  # pragma: no cover
+def days(t0: int, t1: int, lay: Any, par: Any, state: Any, block: int) -> None:  # pragma: no cover
     """Days ``t0 <= t < t1`` (:func:`day`) in one call, recording nothing (the kernel alone, for benchmarks)."""
     for t in range(t0, t1):
-        day(t, lay, par, st, block)
+        day(t, lay, par, state, block)
 
 
 _FUSED_FAILED: list[str] = []
@@ -1093,10 +1093,10 @@ def attempt(fn: Any, args: tuple[Any, ...], what: str, instead: str, note: Any, 
     return True
 
 
-def run_day(t: int, lay: Any, par: Any, st: Any, block: int) -> bool:
+def run_day(t: int, lay: Any, par: Any, state: Any, block: int) -> bool:
     """Run :func:`day`; if it fails to compile, say so, note it and return False (the caller then runs the
     phases one by one, each compiled where it compiles)."""
-    return attempt(day, (t, lay, par, st, block), "day (every phase, fused)",
+    return attempt(day, (t, lay, par, state, block), "day (every phase, fused)",
                    "running the phases one by one instead (same numbers)", _FUSED_FAILED.append, stacklevel=2)
 
 
@@ -1260,7 +1260,7 @@ def pairwise_sum(a: Any, lo: int, n: int) -> float:  # pragma: no cover
 
 
 @_jit
-def run_recorded(t0: int, t1: int, lay: Any, par: Any, st: Any, block: int, qidx: Any, daily_output: Any,
+def run_recorded(t0: int, t1: int, lay: Any, par: Any, state: Any, block: int, qidx: Any, daily_output: Any,
                  inv_demand: Any, stoppage: float, half_lost: float, tolerance: float, acc_lost: Any, acc_gross: Any,
                  q_lost: Any, q_gross: Any, first: Any, half: Any, stop_days: Any, acc_premium: Any, peak: Any,
                  short_days: Any, histograms: bool, values: Any, lo: Any, scale: Any, family: Any, counts: Any,
@@ -1275,12 +1275,12 @@ def run_recorded(t0: int, t1: int, lay: Any, par: Any, st: Any, block: int, qidx
     """
     P = lay.P
     for t in range(t0, t1):
-        day(t, lay, par, st, block)
-        record_metrics(t, qidx[t], st.fraction, st.lost, st.premium, st.shortfall, st.requirement, daily_output,
+        day(t, lay, par, state, block)
+        record_metrics(t, qidx[t], state.fraction, state.lost, state.premium, state.shortfall, state.requirement, daily_output,
                        inv_demand, stoppage, half_lost, tolerance, acc_lost, acc_gross, q_lost, q_gross, first, half,
                        stop_days, acc_premium, peak, short_days)
         if histograms:
-            histogram_values(st.output, st.inventory, st.stockpile, st.shortfall, inv_demand, values)
+            histogram_values(state.output, state.inventory, state.stockpile, state.shortfall, inv_demand, values)
             record_histograms(t, values, lo, scale, family, counts, bins)
             for r in range(values.shape[0]):
                 sums[t, r] += 0.0 + pairwise_sum(values[r], 0, P)

@@ -1,7 +1,7 @@
 """The phases of the vectorised engine's day, one function each, in the order of :data:`~simulator.engines.rules.DAILY_STEP`.
 
 Each phase reads and writes the arrays of a :class:`~simulator.engines.state.Kernel`
-(``k.lay`` the structure, ``k.par`` per-path parameters, ``k.st`` the state;
+(``k.lay`` the structure, ``k.par`` per-path parameters, ``k.state`` the state;
 paths last, firm arrays (U, C, P); see :mod:`simulator.engines.state` for every
 array's shape and unit) and does what the SimPy engine's processes do at the
 same time of day, adding the same numbers in the same order, so trajectories
@@ -97,26 +97,26 @@ def ramps(k: Kernel, t: int, compiled: bool = True) -> None:
     Reads ``par.ramp_*``, ``par.thrift*``, ``par.subst_*`` (rows, P) days, ``par.share_d``,
     ``par.extra`` (E, P) t/day, ``par.cover`` (U, C, P) days, ``par.recipe`` (U, P) t/t.
 
-    Writes ``st.capacity`` (E, P) t/day of the edges that ramp up (baseline flow plus ``extra x``
-    the share done), a conversion input's firms' ``st.normal`` (U, C, P) t (their cover of the
-    recipe's input at today's capacity), ``st.thrift_factor`` (Us, P) ``1 - thrift x`` share done,
-    ``st.criticality`` (Us, P) ``crit - (crit - floor) x`` share done.
+    Writes ``state.capacity`` (E, P) t/day of the edges that ramp up (baseline flow plus ``extra x``
+    the share done), a conversion input's firms' ``state.normal`` (U, C, P) t (their cover of the
+    recipe's input at today's capacity), ``state.thrift_factor`` (Us, P) ``1 - thrift x`` share done,
+    ``state.criticality`` (Us, P) ``crit - (crit - floor) x`` share done.
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.RAMPS) and _run_compiled(Phase.RAMPS, _compiled.ramps, t, lay, par, st, 0, lay.P):
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.RAMPS) and _run_compiled(Phase.RAMPS, _compiled.ramps, t, lay, par, state, 0, lay.P):
         return
     if lay.ramp_rows.size and bool((par.trigger <= t).any()) and k.ramp.moving(t):
         rows = lay.ramp_rows
-        st.capacity[rows] = par.share_d[rows] + par.extra[rows] * np.where(par.ramp_ok, k.ramp(t), 0.0)
+        state.capacity[rows] = par.share_d[rows] + par.extra[rows] * np.where(par.ramp_ok, k.ramp(t), 0.0)
         if lay.Q:
-            cap_u = st.capacity[lay.conv_edge][lay.c_conv]  # (Uc, P) each conversion input's capacity
+            cap_u = state.capacity[lay.conv_edge][lay.c_conv]  # (Uc, P) each conversion input's capacity
             w = par.cohort_w[np.newaxis, :, np.newaxis]
-            st.normal[lay.crow] = par.cover[lay.crow] * (w * (par.recipe[lay.crow] * cap_u)[:, np.newaxis, :])
+            state.normal[lay.crow] = par.cover[lay.crow] * (w * (par.recipe[lay.crow] * cap_u)[:, np.newaxis, :])
     if lay.thrift_rows.size and k.thrift_ramp.moving(t):
-        st.thrift_factor[lay.thrift_rows] = 1.0 - par.thrift * np.where(par.thrift_ok, k.thrift_ramp(t), 0.0)
+        state.thrift_factor[lay.thrift_rows] = 1.0 - par.thrift * np.where(par.thrift_ok, k.thrift_ramp(t), 0.0)
     if lay.subst_rows.size and k.subst_ramp.moving(t):
         frac = np.where(par.subst_ok, k.subst_ramp(t), 0.0)
-        st.criticality[lay.subst_rows] = par.crit[lay.subst_rows] - par.subst_drop * frac
+        state.criticality[lay.subst_rows] = par.crit[lay.subst_rows] - par.subst_drop * frac
 
 
 def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -139,28 +139,28 @@ def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``st.ring[t % B]`` (E, P) t, ``st.normal`` (U, C, P) t, ``par.xshare`` (U, P),
-    ``par.recipe`` (U, P) t/t, ``st.conv_order`` (Q, P) t.
+    Reads ``state.ring[t % B]`` (E, P) t, ``state.normal`` (U, C, P) t, ``par.xshare`` (U, P),
+    ``par.recipe`` (U, P) t/t, ``state.conv_order`` (Q, P) t.
 
-    Writes ``st.arrivals`` (E, P) t/day (and clears the ring slot), adds the deliveries to
-    ``st.stock`` (U, C, P) t and takes the arrivals off ``st.pipeline`` (M, P) t.
+    Writes ``state.arrivals`` (E, P) t/day (and clears the ring slot), adds the deliveries to
+    ``state.stock`` (U, C, P) t and takes the arrivals off ``state.pipeline`` (M, P) t.
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.ARRIVALS) and _run_compiled(Phase.ARRIVALS, _compiled.arrivals, t, lay, par, st,
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.ARRIVALS) and _run_compiled(Phase.ARRIVALS, _compiled.arrivals, t, lay, par, state,
                                                                   0, lay.P):
         return
     slot = t % lay.B
-    st.arrivals[:] = st.ring[slot]
-    st.ring[slot] = 0.0
-    arrived = msum(st.arrivals, lay.e_lo, lay.e_hi)
-    claim = st.normal
+    state.arrivals[:] = state.ring[slot]
+    state.ring[slot] = 0.0
+    arrived = msum(state.arrivals, lay.e_lo, lay.e_hi)
+    claim = state.normal
     if lay.Q:  # a conversion's firm: at least the recipe's input for yesterday's order, made today
-        claim = st.normal.copy()
+        claim = state.normal.copy()
         w = par.cohort_w[np.newaxis, :, np.newaxis]
-        need = (w * par.recipe[lay.crow][:, np.newaxis, :]) * st.conv_order[lay.c_conv][:, np.newaxis, :]
+        need = (w * par.recipe[lay.crow][:, np.newaxis, :]) * state.conv_order[lay.c_conv][:, np.newaxis, :]
         claim[lay.crow] = np.maximum(claim[lay.crow], need)
-    st.stock[...] += deliver(k, arrived, np.maximum(claim - st.stock, 0.0), par.xshare)
-    st.pipeline[...] -= arrived
+    state.stock[...] += deliver(k, arrived, np.maximum(claim - state.stock, 0.0), par.xshare)
+    state.pipeline[...] -= arrived
 
 
 def stockpile(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -183,30 +183,30 @@ def stockpile(k: Kernel, t: int, compiled: bool = True) -> None:
     Notes
     -----
     Reads ``par.stock_open`` (M, P) day, ``par.stock_trigger`` (M, P) t, ``par.stock_rate`` (M, P) t/day,
-    ``par.vshare`` (U, P), ``st.stock`` (U, C, P) t, ``st.stockpile`` (M, P) t.
+    ``par.vshare`` (U, P), ``state.stock`` (U, C, P) t, ``state.stockpile`` (M, P) t.
 
-    Writes ``st.release`` (M, P) t/day; takes it off ``st.stockpile``, adds it to ``st.stock`` and
-    to ``st.released`` (M, P) t.
+    Writes ``state.release`` (M, P) t/day; takes it off ``state.stockpile``, adds it to ``state.stock`` and
+    to ``state.released`` (M, P) t.
     """
-    lay, par, st = k.lay, k.par, k.st
+    lay, par, state = k.lay, k.par, k.state
     if compiled and compiled_ok(Phase.STOCKPILE) and _run_compiled(Phase.STOCKPILE, _compiled.stockpile, t, lay, par,
-                                                                   st, 0, lay.P):
+                                                                   state, 0, lay.P):
         return
     open_m = t >= par.stock_open
     if not open_m.any():
-        st.release.fill(0.0)
+        state.release.fill(0.0)
         return
     w = par.cohort_w[np.newaxis, :, np.newaxis]
     trig = par.stock_trigger[lay.u_mat][:, np.newaxis, :] * (w * par.vshare[:, np.newaxis, :])
-    need = np.maximum(trig - st.stock, 0.0)
+    need = np.maximum(trig - state.stock, 0.0)
     sneed = csum(msum(need, lay.u_lo, lay.u_hi))
     can = open_m & (sneed > 0.0)
-    rel = np.where(can, np.minimum(np.minimum(st.stockpile, par.stock_rate), sneed), 0.0)
-    st.release[:] = rel
-    st.stockpile[...] -= rel
+    rel = np.where(can, np.minimum(np.minimum(state.stockpile, par.stock_rate), sneed), 0.0)
+    state.release[:] = rel
+    state.stockpile[...] -= rel
     if rel.any():
-        st.stock[...] += deliver(k, rel, need, None)
-    st.released[...] += rel
+        state.stock[...] += deliver(k, rel, need, None)
+    state.released[...] += rel
 
 
 def requirements(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -232,15 +232,15 @@ def requirements(k: Kernel, t: int, compiled: bool = True) -> None:
     -----
     Reads ``par.window_end`` (S, P) day, ``par.overtime`` (S, P) share of daily output.
 
-    Writes ``st.backlog`` (S, P) days of output (0 after the window) and ``st.catch_up`` (S, P)
+    Writes ``state.backlog`` (S, P) days of output (0 after the window) and ``state.catch_up`` (S, P)
     share of daily output.
     """
-    lay, par, st = k.lay, k.par, k.st
+    lay, par, state = k.lay, k.par, k.state
     if compiled and compiled_ok(Phase.REQUIREMENTS) and _run_compiled(Phase.REQUIREMENTS, _compiled.requirements, t,
-                                                                      lay, par, st, 0, lay.P):
+                                                                      lay, par, state, 0, lay.P):
         return
-    st.backlog[t > par.window_end] = 0.0
-    np.minimum(par.overtime, st.backlog, out=st.catch_up)
+    state.backlog[t > par.window_end] = 0.0
+    np.minimum(par.overtime, state.backlog, out=state.catch_up)
 
 
 def consume(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -260,45 +260,45 @@ def consume(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``par.base``, ``par.recipe`` (U, P), ``st.thrift_factor`` (Us, P), ``st.catch_up`` (S, P),
-    ``st.conv_order`` (Q, P) t, ``st.normal`` (U, C, P) t.
+    Reads ``par.base``, ``par.recipe`` (U, P), ``state.thrift_factor`` (Us, P), ``state.catch_up`` (S, P),
+    ``state.conv_order`` (Q, P) t, ``state.normal`` (U, C, P) t.
 
-    Writes ``st.ratio`` and ``st.cu_ratio`` (U, C, P), the shares of the need and of the catch-up
-    need met; ``st.stock`` (U, C, P) t; ``st.requirement``, ``st.consumption``, ``st.shortfall``
-    (M, P) t/day and ``st.inventory`` (M, P) t, summed over firms in use order within a cohort,
+    Writes ``state.ratio`` and ``state.cu_ratio`` (U, C, P), the shares of the need and of the catch-up
+    need met; ``state.stock`` (U, C, P) t; ``state.requirement``, ``state.consumption``, ``state.shortfall``
+    (M, P) t/day and ``state.inventory`` (M, P) t, summed over firms in use order within a cohort,
     then cohorts.
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.CONSUME) and _run_compiled(Phase.CONSUME, _compiled.consume, t, lay, par, st,
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.CONSUME) and _run_compiled(Phase.CONSUME, _compiled.consume, t, lay, par, state,
                                                                  0, lay.P):
         return
     w = par.cohort_w[np.newaxis, :, np.newaxis]
     srow, crow = lay.srow, lay.crow
     base_s = w * par.base[srow][:, np.newaxis, :]  # (Us, C, P) each sector firm's baseline use
-    factor = st.thrift_factor[:, np.newaxis, :]
-    need = np.empty_like(st.stock)
+    factor = state.thrift_factor[:, np.newaxis, :]
+    need = np.empty_like(state.stock)
     need[srow] = base_s * factor
-    need[crow] = (w * par.recipe[crow][:, np.newaxis, :]) * st.conv_order[lay.c_conv][:, np.newaxis, :]
-    have = st.stock
+    need[crow] = (w * par.recipe[crow][:, np.newaxis, :]) * state.conv_order[lay.c_conv][:, np.newaxis, :]
+    have = state.stock
     enough = need <= have + ENOUGH * need
     ratio = np.where(enough, 1.0, np.divide(have, need, out=np.ones_like(need), where=~enough))
     short = np.where(enough, 0.0, need - have)
     avail = np.where(enough, np.maximum(have - need, 0.0), 0.0)
     cu_need = np.zeros_like(need)
-    cu_need[srow] = (base_s * st.catch_up[lay.s_sec][:, np.newaxis, :]) * factor
-    surplus = np.maximum(avail - st.normal, 0.0)
+    cu_need[srow] = (base_s * state.catch_up[lay.s_sec][:, np.newaxis, :]) * factor
+    surplus = np.maximum(avail - state.normal, 0.0)
     cu_ok = cu_need <= surplus + ENOUGH * cu_need
-    st.cu_ratio[:] = np.where(cu_ok, 1.0, np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok))
+    state.cu_ratio[:] = np.where(cu_ok, 1.0, np.divide(surplus, cu_need, out=np.ones_like(cu_need), where=~cu_ok))
     short = short + np.where(cu_ok, 0.0, cu_need - surplus)
     avail = np.where(cu_ok, np.maximum(avail - cu_need, 0.0), avail - surplus)
     required = need + cu_need
     used = have - avail
-    st.ratio[:] = ratio
-    st.stock[:] = have - used
-    st.shortfall[:] = csum(msum(short, lay.u_lo, lay.u_hi))
-    st.requirement[:] = csum(msum(required, lay.u_lo, lay.u_hi))
-    st.consumption[:] = csum(msum(used, lay.u_lo, lay.u_hi))
-    st.inventory[:] = csum(msum(st.stock, lay.u_lo, lay.u_hi))
+    state.ratio[:] = ratio
+    state.stock[:] = have - used
+    state.shortfall[:] = csum(msum(short, lay.u_lo, lay.u_hi))
+    state.requirement[:] = csum(msum(required, lay.u_lo, lay.u_hi))
+    state.consumption[:] = csum(msum(used, lay.u_lo, lay.u_hi))
+    state.inventory[:] = csum(msum(state.stock, lay.u_lo, lay.u_hi))
 
 
 def convert(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -320,29 +320,29 @@ def convert(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``st.conv_order`` (Q, P) t, ``st.ratio`` (U, C, P), ``par.transit`` (E, P) days.
+    Reads ``state.conv_order`` (Q, P) t, ``state.ratio`` (U, C, P), ``par.transit`` (E, P) days.
 
-    Writes ``st.denied`` (M, P) t/day (set to 0, then what conversions could not make), adds
-    what they made to ``st.ring``, clears ``st.conv_order``.
+    Writes ``state.denied`` (M, P) t/day (set to 0, then what conversions could not make), adds
+    what they made to ``state.ring``, clears ``state.conv_order``.
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.CONVERT) and _run_compiled(Phase.CONVERT, _compiled.convert, t, lay, par, st,
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.CONVERT) and _run_compiled(Phase.CONVERT, _compiled.convert, t, lay, par, state,
                                                                  0, lay.P):
         return
-    st.denied.fill(0.0)
+    state.denied.fill(0.0)
     ar = np.arange(lay.P)
     w = par.cohort_w[:, np.newaxis]
     for q in range(lay.Q):
         r = np.ones((lay.C, lay.P))
         for u in lay.crow[lay.c_conv == q]:
-            r = np.minimum(r, st.ratio[u])
+            r = np.minimum(r, state.ratio[u])
         full = csum((r < 1.0).astype(np.float64)) == 0.0
-        order_q = st.conv_order[q]
+        order_q = state.conv_order[q]
         made = np.where(full, order_q, np.minimum(csum((w * order_q) * r), order_q))
         e_q = int(lay.conv_edge[q])
-        st.ring[(t - 1 + par.transit[e_q]) % lay.B, e_q, ar] += made
-        st.denied[lay.conv_mat[q]] += order_q - made
-        st.conv_order[q] = 0.0
+        state.ring[(t - 1 + par.transit[e_q]) % lay.B, e_q, ar] += made
+        state.denied[lay.conv_mat[q]] += order_q - made
+        state.conv_order[q] = 0.0
 
 
 def produce(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -364,22 +364,22 @@ def produce(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``st.ratio``, ``st.cu_ratio`` (U, C, P), ``st.criticality`` (Us, P), ``st.catch_up`` (S, P),
+    Reads ``state.ratio``, ``state.cu_ratio`` (U, C, P), ``state.criticality`` (Us, P), ``state.catch_up`` (S, P),
     ``par.cohort_w`` (C,), ``par.catch_share`` (S, P), ``par.daily_output`` (S, P) currency/day.
 
-    Writes ``st.fraction`` (S, P) share of daily output (the cohorts' weighted sum),
-    ``st.made_up`` and ``st.output`` (S, P) share of daily output, ``st.lost`` (S, P)
-    currency/day, ``st.backlog`` (S, P) days of output.
+    Writes ``state.fraction`` (S, P) share of daily output (the cohorts' weighted sum),
+    ``state.made_up`` and ``state.output`` (S, P) share of daily output, ``state.lost`` (S, P)
+    currency/day, ``state.backlog`` (S, P) days of output.
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.PRODUCE) and _run_compiled(Phase.PRODUCE, _compiled.produce, t, lay, par, st,
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.PRODUCE) and _run_compiled(Phase.PRODUCE, _compiled.produce, t, lay, par, state,
                                                                  0, lay.P):
         return
     S, C, P = lay.S, lay.C, lay.P
-    crit = st.criticality[:, np.newaxis, :]
+    crit = state.criticality[:, np.newaxis, :]
     f_c = np.ones((S, C, P))
     g = np.ones((S, C, P))
-    for x, out in ((st.ratio, f_c), (st.cu_ratio, g)):
+    for x, out in ((state.ratio, f_c), (state.cu_ratio, g)):
         r_s = x[lay.srow]
         if (r_s == 1.0).all():
             continue
@@ -387,12 +387,12 @@ def produce(k: Kernel, t: int, compiled: bool = True) -> None:
         for i, s in enumerate(lay.s_sec):
             np.minimum(out[s], term[i], out=out[s])
     w = par.cohort_w[np.newaxis, :, np.newaxis]
-    st.made_up[:] = csum(w * np.where(f_c == 1.0, st.catch_up[:, np.newaxis, :] * g, 0.0))
-    st.fraction[:] = csum(w * f_c)
-    loss = 1.0 - st.fraction
-    np.maximum(st.backlog + par.catch_share * loss - st.made_up, 0.0, out=st.backlog)
-    st.output[:] = st.fraction + st.made_up
-    st.lost[:] = (loss - st.made_up) * par.daily_output
+    state.made_up[:] = csum(w * np.where(f_c == 1.0, state.catch_up[:, np.newaxis, :] * g, 0.0))
+    state.fraction[:] = csum(w * f_c)
+    loss = 1.0 - state.fraction
+    np.maximum(state.backlog + par.catch_share * loss - state.made_up, 0.0, out=state.backlog)
+    state.output[:] = state.fraction + state.made_up
+    state.lost[:] = (loss - state.made_up) * par.daily_output
 
 
 def decide(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -415,15 +415,15 @@ def decide(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``st.lic_due`` (L, B, P) t, ``st.lic_waiting`` (L, P) t, ``par.approve``, ``par.reject``,
+    Reads ``state.lic_due`` (L, B, P) t, ``state.lic_waiting`` (L, P) t, ``par.approve``, ``par.reject``,
     ``par.pending``, ``par.capacity`` (J, H, P), ``par.lic_x`` (L, T, P) working days,
     ``par.end`` (J, P) day, ``par.transit`` (E, P) days.
 
-    Writes ``st.lic_due``, ``st.lic_waiting``; adds approved volume to ``st.ring`` and rejected
-    volume to ``st.denied`` (M, P) t/day; takes the day's denials off ``st.pipeline`` (M, P) t.
+    Writes ``state.lic_due``, ``state.lic_waiting``; adds approved volume to ``state.ring`` and rejected
+    volume to ``state.denied`` (M, P) t/day; takes the day's denials off ``state.pipeline`` (M, P) t.
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.DECIDE) and _run_compiled(Phase.DECIDE, _compiled.decide, t, lay, par, st,
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.DECIDE) and _run_compiled(Phase.DECIDE, _compiled.decide, t, lay, par, state,
                                                                 0, lay.P):
         return
     B, P = lay.B, lay.P
@@ -431,13 +431,13 @@ def decide(k: Kernel, t: int, compiled: bool = True) -> None:
     ar = np.arange(P)
     for i in range(lay.L):
         j, e_l = int(lay.lic_meas[i]), int(lay.lic_edge[i])
-        buf, wait = st.lic_due[i], st.lic_waiting[i]
+        buf, wait = state.lic_due[i], state.lic_waiting[i]
         ending = par.end[j] == t
         if ending.any():
             total = wait.copy()
             for dd in range(B):  # in order of decision day
                 total += buf[(t + dd) % B]
-            st.ring[(t + par.transit[e_l]) % B, e_l, ar] += np.where(ending, total, 0.0)
+            state.ring[(t + par.transit[e_l]) % B, e_l, ar] += np.where(ending, total, 0.0)
             buf[:, ending] = 0.0
             wait[ending] = 0.0
         due = buf[slot] + wait
@@ -451,28 +451,28 @@ def decide(k: Kernel, t: int, compiled: bool = True) -> None:
         else:
             decided = due
         approved = decided * par.approve[j, h]
-        st.ring[(t + par.transit[e_l]) % B, e_l, ar] += approved
-        st.denied[lay.edge_m[e_l]] += decided * par.reject[j, h]
+        state.ring[(t + par.transit[e_l]) % B, e_l, ar] += approved
+        state.denied[lay.edge_m[e_l]] += decided * par.reject[j, h]
         pending = decided * par.pending[j, h]
         again = lay.nth[lay.cum[t] + review_days(par.lic_x[i, t], 0.0)] % B
         buf[again, ar] += pending
-    st.pipeline[...] -= st.denied
+    state.pipeline[...] -= state.denied
 
 
 def _measures_today(k: Kernel, t: int) -> list[int]:
-    """Set the measure in force on each edge on day ``t`` (``st.cov, kind, passing, leak, exempt, ahead``).
+    """Set the measure in force on each edge on day ``t`` (``state.cov, kind, passing, leak, exempt, ahead``).
 
     Returns the measures active on some path.
     """
-    lay, par, st = k.lay, k.par, k.st
+    lay, par, state = k.lay, k.par, k.state
     P = lay.P
     rows_all = lay.measured
-    st.cov[rows_all] = 0.0
-    st.kind[rows_all] = -1
-    st.passing[rows_all] = 0.0
-    st.leak[rows_all] = 0.0
-    st.exempt[rows_all] = 0.0
-    st.ahead[rows_all] = 0.0
+    state.cov[rows_all] = 0.0
+    state.kind[rows_all] = -1
+    state.passing[rows_all] = 0.0
+    state.leak[rows_all] = 0.0
+    state.exempt[rows_all] = 0.0
+    state.ahead[rows_all] = 0.0
     active = []
     for j in range(lay.J):
         act = (par.start[j] <= t) & (t < par.end[j])
@@ -480,18 +480,18 @@ def _measures_today(k: Kernel, t: int) -> list[int]:
             continue
         active.append(j)
         rows = lay.me_rows[lay.me_lo[j]:lay.me_hi[j]]
-        st.cov[rows] = np.where(act, par.coverage[j], st.cov[rows])
-        st.kind[rows] = np.where(act, lay.meas_kind[j], st.kind[rows])
+        state.cov[rows] = np.where(act, par.coverage[j], state.cov[rows])
+        state.kind[rows] = np.where(act, lay.meas_kind[j], state.kind[rows])
         if lay.meas_kind[j] == MeasureKind.LICENCE:
             h = _phase_of(lay.reg_days[j], t)
             lk = pass_share(t, np.zeros(P), par.leakage[j], par.start[j], par.leak_lag[j], par.leak_days[j])
-            st.leak[rows] = np.where(act, lk, st.leak[rows])
-            st.exempt[rows] = np.where(act, par.exempt[j, h], st.exempt[rows])
+            state.leak[rows] = np.where(act, lk, state.leak[rows])
+            state.exempt[rows] = np.where(act, par.exempt[j, h], state.exempt[rows])
             need_lic = par.coverage[j] * (1.0 - par.exempt[j, h])  # planned without counting on leakage
-            st.ahead[rows] = np.where(act, need_lic * par.lead[j, h], st.ahead[rows])
+            state.ahead[rows] = np.where(act, need_lic * par.lead[j, h], state.ahead[rows])
         else:
             passing = pass_share(t, par.quota[j], par.leakage[j], par.start[j], par.leak_lag[j], par.leak_days[j])
-            st.passing[rows] = np.where(act, passing, st.passing[rows])
+            state.passing[rows] = np.where(act, passing, state.passing[rows])
     return active
 
 
@@ -520,17 +520,17 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
     Notes
     -----
     Reads ``par.target``, ``par.cover_d`` (M, P) t, ``par.demand`` (M, P) t/day, ``par.trigger`` (M, P)
-    day, ``par.share``, ``par.share_d``, ``st.capacity`` (E, P), the measures' ``par.start``,
-    ``par.end``, ``par.coverage``, ``par.quota``, ``par.leak*`` (J, P), ``st.inventory``,
-    ``st.pipeline``, ``st.released`` (M, P) t, ``st.backlog`` (S, P), ``st.stock`` (U, C, P) t.
+    day, ``par.share``, ``par.share_d``, ``state.capacity`` (E, P), the measures' ``par.start``,
+    ``par.end``, ``par.coverage``, ``par.quota``, ``par.leak*`` (J, P), ``state.inventory``,
+    ``state.pipeline``, ``state.released`` (M, P) t, ``state.backlog`` (S, P), ``state.stock`` (U, C, P) t.
 
-    Writes the measure in force on each edge (``st.cov``, ``st.kind``, ``st.passing``,
-    ``st.leak``, ``st.exempt``, ``st.ahead`` (E, P)), ``st.orders``, ``st.ship``, ``st.apply``
-    (E, P) t, and ``st.premium`` (P,) currency/day (extra cost on shipments above an edge's
+    Writes the measure in force on each edge (``state.cov``, ``state.kind``, ``state.passing``,
+    ``state.leak``, ``state.exempt``, ``state.ahead`` (E, P)), ``state.orders``, ``state.ship``, ``state.apply``
+    (E, P) t, and ``state.premium`` (P,) currency/day (extra cost on shipments above an edge's
     baseline flow once the disruption is known).
     """
-    lay, par, st = k.lay, k.par, k.st
-    if compiled and compiled_ok(Phase.ORDER) and _run_compiled(Phase.ORDER, _compiled.order, t, lay, par, st,
+    lay, par, state = k.lay, k.par, k.state
+    if compiled and compiled_ok(Phase.ORDER) and _run_compiled(Phase.ORDER, _compiled.order, t, lay, par, state,
                                                                0, lay.P):
         return
     em = lay.edge_m
@@ -538,27 +538,27 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
     any_known = bool(known_m.any())
     active = _measures_today(k, t)
     kinds_on = {int(lay.meas_kind[j]) for j in active}
-    aff = st.kind >= 0
+    aff = state.kind >= 0
     alt = ~aff
     share, share_d = par.share, par.share_d
 
     def esum(x: FloatArray) -> FloatArray:
         return msum(x, lay.e_lo, lay.e_hi)
 
-    caps = st.capacity
+    caps = state.capacity
     if lay.Q:  # a conversion's capacity as importers see it: at most what its firms' input stocks can make
         caps = caps.copy()
         for qi in range(lay.Q):
             e_q = int(lay.conv_edge[qi])
             for u in lay.crow[lay.c_conv == qi]:
-                caps[e_q] = np.minimum(caps[e_q], csum(st.stock[u]) / par.recipe[u])
+                caps[e_q] = np.minimum(caps[e_q], csum(state.stock[u]) / par.recipe[u])
 
     def split(Qm: FloatArray) -> FloatArray:
         """Orders (E, P) for order sizes ``Qm`` (M, P) once a disruption is known."""
         if active:
             cap_alt = esum(np.where(alt, caps, 0.0))
             any_aff = esum(aff.astype(np.float64)) > 0.0
-            at_risk = esum(np.where(aff, share * (1.0 - st.cov), 0.0))
+            at_risk = esum(np.where(aff, share * (1.0 - state.cov), 0.0))
             want = np.where(any_aff, Qm * (1.0 - at_risk), Qm)
         else:
             cap_alt = esum(caps)
@@ -580,17 +580,17 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
         tgt = np.where(known_m, par.cover_d + esum(qd * par.transit_f), par.target)
         if MeasureKind.LICENCE in kinds_on:
             # under a licence, importers also order ahead by the processing time they plan for
-            licensed_m = esum((st.kind == MeasureKind.LICENCE).astype(np.float64)) > 0.0
-            tgt = np.where(known_m & licensed_m, tgt + esum(qd * st.ahead), tgt)
+            licensed_m = esum((state.kind == MeasureKind.LICENCE).astype(np.float64)) > 0.0
+            tgt = np.where(known_m & licensed_m, tgt + esum(qd * state.ahead), tgt)
     # released stockpile is a bridge, not a substitute for imports; material to make up the
     # sectors' backlog of lost output is ordered on top of the usual target
-    if st.backlog.any():
+    if state.backlog.any():
         for_backlog = np.zeros((lay.U, lay.P))
-        for_backlog[lay.srow] = par.pair_base * st.backlog[lay.s_sec]
-        Qm = np.maximum(((tgt + st.released) + msum(for_backlog, lay.u_lo, lay.u_hi)) - (st.inventory + st.pipeline),
+        for_backlog[lay.srow] = par.pair_base * state.backlog[lay.s_sec]
+        Qm = np.maximum(((tgt + state.released) + msum(for_backlog, lay.u_lo, lay.u_hi)) - (state.inventory + state.pipeline),
                         0.0)
     else:
-        Qm = np.maximum(((tgt + st.released) + 0.0) - (st.inventory + st.pipeline), 0.0)  # (M, P)
+        Qm = np.maximum(((tgt + state.released) + 0.0) - (state.inventory + state.pipeline), 0.0)  # (M, P)
     Qe = Qm[em]
     if not any_known:
         # nobody knows of a disruption yet: orders split by baseline shares
@@ -600,37 +600,37 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
         if not known_m.all():
             q = np.where(known_m[em], q, share * Qe)
     q[~(Qe > 0.0)] = 0.0
-    st.orders[:] = q
+    state.orders[:] = q
     # 8. ship, drop (ban, quota) or apply (licence)
     if not active:
         ship, apply = q, np.zeros_like(q)
     else:
-        cov = st.cov
+        cov = state.cov
         covered = q * cov
         # uncovered users buy as before, up to their baseline flow
         ship = np.where(aff, np.minimum(q, share_d) * (1.0 - cov), q)
         if kinds_on & {MeasureKind.BAN, MeasureKind.QUOTA}:
             # ban, quota: the covered users' pass share (quota plus leakage) of their baseline flow
-            passing = (st.kind == MeasureKind.BAN) | (st.kind == MeasureKind.QUOTA)
-            ship = np.where(passing, ship + np.minimum(covered, (st.passing * cov) * share_d), ship)
+            passing = (state.kind == MeasureKind.BAN) | (state.kind == MeasureKind.QUOTA)
+            ship = np.where(passing, ship + np.minimum(covered, (state.passing * cov) * share_d), ship)
         if MeasureKind.LICENCE in kinds_on:
             # licence: users exempted by general licences buy as uncovered users do; the rest applies
-            lic = st.kind == MeasureKind.LICENCE
-            ex = st.exempt
+            lic = state.kind == MeasureKind.LICENCE
+            ex = state.exempt
             ship = np.where(lic, ship + np.minimum(q, share_d) * (cov * ex), ship)
             # leakage: gets through without a licence, up to the baseline flow
-            ship = np.where(lic, ship + np.minimum(q, share_d) * ((cov * (1.0 - ex)) * st.leak), ship)
-            apply = np.where(lic, (covered * (1.0 - ex)) * (1.0 - st.leak), 0.0)
+            ship = np.where(lic, ship + np.minimum(q, share_d) * ((cov * (1.0 - ex)) * state.leak), ship)
+            apply = np.where(lic, (covered * (1.0 - ex)) * (1.0 - state.leak), 0.0)
         else:
             apply = np.zeros_like(q)
-    st.ship[:] = ship
-    st.apply[:] = apply
+    state.ship[:] = ship
+    state.apply[:] = apply
     rows = lay.prem_rows
     if rows.size and any_known:  # extra cost on shipments above baseline flow, once a disruption is known
         extra_q = np.maximum(ship[rows] - share_d[rows], 0.0)
         if not known_m.all():
             extra_q *= known_m[em[rows]]
-        st.premium[:] = (extra_q * par.price[rows] * par.premium[rows]).sum(axis=0)
+        state.premium[:] = (extra_q * par.price[rows] * par.premium[rows]).sum(axis=0)
 
 
 def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -652,25 +652,25 @@ def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
 
     Notes
     -----
-    Reads ``st.ship``, ``st.apply`` (E, P) t, ``par.transit`` (E, P) days, ``par.accept`` (J, P)
+    Reads ``state.ship``, ``state.apply`` (E, P) t, ``par.transit`` (E, P) days, ``par.accept`` (J, P)
     working days, ``par.lic_x`` (L, T, P) working days.
 
-    Writes ``st.placed`` (M, P) t/day (shipped plus applied) and adds it to ``st.pipeline``;
-    ``st.conv_order`` (Q, P) t; adds to ``st.ring`` (B, E, P) and ``st.lic_due`` (L, B, P) t.
+    Writes ``state.placed`` (M, P) t/day (shipped plus applied) and adds it to ``state.pipeline``;
+    ``state.conv_order`` (Q, P) t; adds to ``state.ring`` (B, E, P) and ``state.lic_due`` (L, B, P) t.
     """
-    lay, par, st = k.lay, k.par, k.st
+    lay, par, state = k.lay, k.par, k.state
     if compiled and compiled_ok(Phase.DISPATCH) and _run_compiled(Phase.DISPATCH, _compiled.dispatch, t, lay, par,
-                                                                  st, 0, lay.P):
+                                                                  state, 0, lay.P):
         return
     B, P = lay.B, lay.P
-    ship, apply = st.ship, st.apply
-    st.placed[:] = msum(ship, lay.e_lo, lay.e_hi) + msum(apply, lay.e_lo, lay.e_hi)
-    st.pipeline[...] += st.placed
+    ship, apply = state.ship, state.apply
+    state.placed[:] = msum(ship, lay.e_lo, lay.e_hi) + msum(apply, lay.e_lo, lay.e_hi)
+    state.pipeline[...] += state.placed
     if lay.Q:  # a domestic conversion makes tomorrow what is ordered from it today
-        st.conv_order[:] = ship[lay.conv_edge]
+        state.conv_order[:] = ship[lay.conv_edge]
     ar = np.arange(P)
     nc = np.flatnonzero(~lay.is_conv_edge)
-    st.ring[(t + par.transit[nc]) % B, nc[:, np.newaxis], ar[np.newaxis, :]] += ship[nc]
+    state.ring[(t + par.transit[nc]) % B, nc[:, np.newaxis], ar[np.newaxis, :]] += ship[nc]
     for i in range(lay.L):
         j, e_l = int(lay.lic_meas[i]), int(lay.lic_edge[i])
         act = (par.start[j] <= t) & (t < par.end[j])
@@ -678,7 +678,7 @@ def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
             continue
         # applications enter the queue: first decision after acceptance plus a processing time
         dslot = lay.nth[lay.cum[t] + review_days(par.lic_x[i, t], par.accept[j])] % B
-        st.lic_due[i][dslot, ar] += np.where(act, apply[e_l], 0.0)
+        state.lic_due[i][dslot, ar] += np.where(act, apply[e_l], 0.0)
 
 
 def deliver(k: Kernel, amount: FloatArray, gap: FloatArray, share: FloatArray | None) -> FloatArray:

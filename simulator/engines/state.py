@@ -450,15 +450,15 @@ class DayState:
         self.premium = np.zeros(P)
 
     @classmethod
-    def view(cls, lay: Layout, st: State) -> DayState:
+    def view(cls, lay: Layout, state: State) -> DayState:
         """The recorders' view of a kernel's state (no copy: the arrays are the state's)."""
         ds = cls.__new__(cls)
         ds.edge_k, ds.edge_m = lay.edge_k, lay.edge_m
-        ds.inv, ds.stock, ds.pipe = st.inventory, st.stockpile, st.pipeline
-        ds.arrivals_e = st.arrivals
-        ds.release, ds.requirement, ds.consumption = st.release, st.requirement, st.consumption
-        ds.shortfall, ds.placed, ds.denied = st.shortfall, st.placed, st.denied
-        ds.f, ds.output, ds.lost, ds.premium = st.fraction, st.output, st.lost, st.premium
+        ds.inv, ds.stock, ds.pipe = state.inventory, state.stockpile, state.pipeline
+        ds.arrivals_e = state.arrivals
+        ds.release, ds.requirement, ds.consumption = state.release, state.requirement, state.consumption
+        ds.shortfall, ds.placed, ds.denied = state.shortfall, state.placed, state.denied
+        ds.f, ds.output, ds.lost, ds.premium = state.fraction, state.output, state.lost, state.premium
         return ds
 
 
@@ -468,7 +468,7 @@ class Kernel:
 
     lay: Layout
     par: Params
-    st: State
+    state: State
     ramp: Ramp
     thrift_ramp: Ramp
     subst_ramp: Ramp
@@ -476,7 +476,7 @@ class Kernel:
     @property
     def day(self) -> DayState:
         """The recorders' view of the state."""
-        return DayState.view(self.lay, self.st)
+        return DayState.view(self.lay, self.state)
 
 
 _A = TypeVar("_A", bound=npt.NDArray[Any])
@@ -551,9 +551,9 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
     # ---- edges (k, m) grouped by material; uses grouped by material (see PathParams.users)
     edges = [(k, m) for m in range(M) for k in range(K) if mats[m] in sc.sources[srcs[k]].supply]
     E = len(edges)
-    ek = _i([e[0] for e in edges])
-    em = _i([e[1] for e in edges])
-    e_lo = _i(np.searchsorted(em, np.arange(M)))
+    edge_source = _i([e[0] for e in edges])
+    edge_material = _i([e[1] for e in edges])
+    e_lo = _i(np.searchsorted(edge_material, np.arange(M)))
     e_hi = _i([*e_lo[1:], E])
     users = pp.users
     U = users.n
@@ -573,15 +573,15 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
     # ---- per-path parameters, paths last
     d = _c(pp.demand.T)
     trigger = _c(pp.trigger.T)
-    share = _rows(pp.share, (ek, em))
-    share_d = share * d[em]
-    extra = _rows(pp.extra, (ek, em))
-    premium = _rows(pp.premium, (ek, em))
+    share = _rows(pp.share, (edge_source, edge_material))
+    share_d = share * d[edge_material]
+    extra = _rows(pp.extra, (edge_source, edge_material))
+    premium = _rows(pp.premium, (edge_source, edge_material))
     prem_rows = _i(np.flatnonzero((premium > 0.0).any(axis=1)))
-    transit_e = _c(pp.transit.T[ek].astype(np.int64))
-    ramp_rows = _i(np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[em] < NEVER).any(axis=1)))
-    ramp = Ramp(trigger[em[ramp_rows]].astype(np.float64) + _rows(pp.ramp_lag, (ek[ramp_rows], em[ramp_rows])),
-                _rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows])))
+    transit_e = _c(pp.transit.T[edge_source].astype(np.int64))
+    ramp_rows = _i(np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[edge_material] < NEVER).any(axis=1)))
+    ramp = Ramp(trigger[edge_material[ramp_rows]].astype(np.float64) + _rows(pp.ramp_lag, (edge_source[ramp_rows], edge_material[ramp_rows])),
+                _rows(pp.ramp_days, (edge_source[ramp_rows], edge_material[ramp_rows])))
     use_s = _rows(pp.use, (s_sec, s_mat))
     crit_s = np.where(use_s > 0.0, _rows(pp.crit, (s_sec, s_mat)), 0.0)
     floor_s = np.where(use_s > 0.0, _rows(pp.crit_floor, (s_sec, s_mat)), 0.0)
@@ -606,7 +606,7 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
     cover = _c(pp.user_cover.transpose(1, 2, 0))  # (U, C, P) days
 
     # ---- measures and licence queues
-    m_edges = [np.flatnonzero((ek == pp.msource[j]) & pp.mmat[j][em]) for j in range(J)]
+    m_edges = [np.flatnonzero((edge_source == pp.msource[j]) & pp.mmat[j][edge_material]) for j in range(J)]
     me_lo = _i(np.cumsum([0, *[len(r) for r in m_edges]])[:-1]) if J else _i([])
     me_hi = _i(np.cumsum([len(r) for r in m_edges])) if J else _i([])
     me_rows = _i(np.concatenate(m_edges)) if J else _i([])
@@ -615,7 +615,7 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
     for j, name in enumerate(sc.measure_ids):
         if pp.licences[j] is not None:
             for row in m_edges[j]:
-                lic.append((j, int(row), draws.licence_days[f"{name}/{mats[em[row]]}"]))
+                lic.append((j, int(row), draws.licence_days[f"{name}/{mats[edge_material[row]]}"]))
     L = len(lic)
     H = max((len(reg.days) for reg in pp.licences if reg is not None), default=1)
     reg_days = np.full((J, H), BIG_DAY, dtype=np.int64)
@@ -661,7 +661,7 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
 
     lay = Layout(
         P=P, C=C, T=T, B=B, M=M, K=K, S=S, U=U, E=E, Q=Q, J=J, L=L, n_ranks=n_ranks,
-        edge_k=ek, edge_m=em, e_lo=e_lo, e_hi=e_hi, is_conv_edge=is_conv_e,
+        edge_k=edge_source, edge_m=edge_material, e_lo=e_lo, e_hi=e_hi, is_conv_edge=is_conv_e,
         u_mat=um, u_sec=usec, u_conv=uconv, u_lo=u_lo, u_hi=u_hi, rank_of=rank_of,
         srow=srow, s_sec=s_sec, s_mat=s_mat, urow_s=urow_s, crow=crow, c_conv=_i(uconv[crow]),
         conv_edge=conv_edge, conv_mat=_i(pp.conv_m), g_lo=g_lo, g_hi=g_hi,
@@ -677,11 +677,11 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
         cohort_w=w, demand=d, target=_c(pp.target.T), cover_d=_c(pp.cover.T) * d, trigger=trigger,
         stock_open=_c(np.where(trigger < NEVER, trigger + _c(pp.stock_lag.T), NEVER).astype(np.int64)),
         stock_trigger=_c(pp.stock_trigger.T), stock_rate=_c(pp.stock_rate.T),
-        share=share, share_d=share_d, extra=extra, price=_c(_c(pp.price.T)[em]), premium=premium,
+        share=share, share_d=share_d, extra=extra, price=_c(_c(pp.price.T)[edge_material]), premium=premium,
         transit=transit_e, transit_f=_c(transit_e.astype(np.float64)),
-        ramp_begin=_c(ramp.begin), ramp_days=_c(_rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows]))),
-        ramp_ok=_c(trigger[em[ramp_rows]] < NEVER),
-        ramp_span=_spans(ramp.begin, _rows(pp.ramp_days, (ek[ramp_rows], em[ramp_rows])), trigger[em[ramp_rows]] < NEVER),
+        ramp_begin=_c(ramp.begin), ramp_days=_c(_rows(pp.ramp_days, (edge_source[ramp_rows], edge_material[ramp_rows]))),
+        ramp_ok=_c(trigger[edge_material[ramp_rows]] < NEVER),
+        ramp_span=_spans(ramp.begin, _rows(pp.ramp_days, (edge_source[ramp_rows], edge_material[ramp_rows])), trigger[edge_material[ramp_rows]] < NEVER),
         thrift_span=_spans(thrift_ramp.begin, _rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows])),
                            (thrift_r > 0.0) & (trigger[s_mat[thrift_rows]] < NEVER)),
         subst_span=_spans(subst_ramp.begin, _rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows])),
@@ -701,8 +701,8 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
         quota=_c(pp.quota.T), leakage=_c(pp.leakage.T), leak_lag=_c(pp.leak_lag.T), leak_days=_c(pp.leak_days.T),
         accept=accept, lic_x=lic_x, **regime,
     )
-    st = allocate(lay, par, pp)
-    return Kernel(lay, par, st, ramp, thrift_ramp, subst_ramp)
+    state = allocate(lay, par, pp)
+    return Kernel(lay, par, state, ramp, thrift_ramp, subst_ramp)
 
 
 def allocate(lay: Layout, par: Params, pp: PathParams) -> State:

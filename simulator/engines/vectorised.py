@@ -145,7 +145,7 @@ def run_days(k: Kernel, rec: Recorder, *, timer: PhaseTimer | None = None, compi
     steps = [(ph, PHASES[ph]) for ph in DAILY_STEP if ph in PHASES]
     fused = use_compiled and FUSED and timer is None and _compiled.fused_ok()
     for t in range(k.lay.T):
-        if fused and _compiled.run_day(t, k.lay, k.par, k.st, FUSED_PATHS):
+        if fused and _compiled.run_day(t, k.lay, k.par, k.state, FUSED_PATHS):
             rec.record(t, day)
             continue
         fused = False

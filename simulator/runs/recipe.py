@@ -72,25 +72,25 @@ class _Both:
 def replay(tr: Trajectories, rec: _Both | MetricsRecorder | HistogramRecorder | _DayProgress) -> None:
     """Feed full trajectories (e.g. from the SimPy engine) to a recorder day by day."""
     P, T = tr.n_paths, tr.n_days
-    st = DayState(len(tr.materials), len(tr.sources), len(tr.sectors), P)
-    st.inv, st.stock, st.pipe = tr.inventory0.T.copy(), tr.stockpile0.T.copy(), tr.pipeline0.T.copy()
-    rec.start(st)
+    day_state = DayState(len(tr.materials), len(tr.sources), len(tr.sectors), P)
+    day_state.inv, day_state.stock, day_state.pipe = tr.inventory0.T.copy(), tr.stockpile0.T.copy(), tr.pipeline0.T.copy()
+    rec.start(day_state)
     for t in range(T):
-        st.inv = np.ascontiguousarray(tr.inventory[:, t].T)
-        st.stock = np.ascontiguousarray(tr.stockpile[:, t].T)
-        st.pipe = np.ascontiguousarray(tr.pipeline[:, t].T)
-        st.arrivals_e = np.ascontiguousarray(tr.arrivals[:, t].reshape(P, -1).T)  # every (source, material)
-        st.release = np.ascontiguousarray(tr.release[:, t].T)
-        st.requirement = np.ascontiguousarray(tr.requirement[:, t].T)
-        st.consumption = np.ascontiguousarray(tr.consumption[:, t].T)
-        st.shortfall = np.ascontiguousarray(tr.shortfall[:, t].T)
-        st.placed = np.ascontiguousarray(tr.placed[:, t].T)
-        st.denied = np.ascontiguousarray(tr.denied[:, t].T)
-        st.f = np.ascontiguousarray(tr.output_fraction[:, t].T)
-        st.output = np.ascontiguousarray(tr.output[:, t].T)
-        st.lost = np.ascontiguousarray(tr.lost_output[:, t].T)
-        st.premium = tr.premium_cost[:, t].copy()
-        rec.record(t, st)
+        day_state.inv = np.ascontiguousarray(tr.inventory[:, t].T)
+        day_state.stock = np.ascontiguousarray(tr.stockpile[:, t].T)
+        day_state.pipe = np.ascontiguousarray(tr.pipeline[:, t].T)
+        day_state.arrivals_e = np.ascontiguousarray(tr.arrivals[:, t].reshape(P, -1).T)  # every (source, material)
+        day_state.release = np.ascontiguousarray(tr.release[:, t].T)
+        day_state.requirement = np.ascontiguousarray(tr.requirement[:, t].T)
+        day_state.consumption = np.ascontiguousarray(tr.consumption[:, t].T)
+        day_state.shortfall = np.ascontiguousarray(tr.shortfall[:, t].T)
+        day_state.placed = np.ascontiguousarray(tr.placed[:, t].T)
+        day_state.denied = np.ascontiguousarray(tr.denied[:, t].T)
+        day_state.f = np.ascontiguousarray(tr.output_fraction[:, t].T)
+        day_state.output = np.ascontiguousarray(tr.output[:, t].T)
+        day_state.lost = np.ascontiguousarray(tr.lost_output[:, t].T)
+        day_state.premium = tr.premium_cost[:, t].copy()
+        rec.record(t, day_state)
 
 
 class _DayProgress:
@@ -196,7 +196,7 @@ def _run_recorded(k: Kernel, m: MetricsRecorder, hist: HistogramRecorder | None,
     for t0 in range(0, T, step):
         t1 = min(t0 + step, T)
         if not _days_compiled(
-                t0, t1, k.lay, k.par, k.st, _vectorised.FUSED_PATHS, m.qidx, m.daily_output,
+                t0, t1, k.lay, k.par, k.state, _vectorised.FUSED_PATHS, m.qidx, m.daily_output,
                 m.inv_demand, STOPPAGE, HALF_LOST, SHORTFALL_TOLERANCE, m.lost, m.gross, m.q_lost,
                 m.q_gross, m.first, m.half, m.stop_days, m.premium, m.peak, m.short_days, hist is not None, values,
                 lo, scale, family, counts, HIST_BINS, sums):
