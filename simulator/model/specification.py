@@ -21,7 +21,8 @@ from typing import Any
 import markupsafe
 from pydantic import BaseModel
 
-from simulator.model.scenario import Scenario, unit_of
+from simulator.model.fields import unit_of
+from simulator.model.scenario import Scenario
 
 __all__ = ["NOTATION", "PHASES", "SYMBOLS", "document", "field_owner", "specification", "symbol_unit"]
 
@@ -231,7 +232,7 @@ def _symbols_md() -> str:
 def document() -> str:
     """``docs/model.md``: the model's specification, with every symbol's scenario field and unit."""
     head = ("# The model: one day, as equations\n\n"
-            "Written by `python -m simulator.model.specification --write` from `simulator/specification.py` (the same text "
+            "Written by `python -m simulator.model.specification --write` from `simulator/model/specification.py` (the same text "
             "is the model section of the calibration report). Both engines implement it, phase by phase and in this "
             "order; `tests/test_agreement.py` holds them to the same numbers, and `tests/test_phases.py` each phase.\n\n"
             "## Symbols\n\nA field path has `M`, `S`, `K` or `J` where a material, sector, source or measure id "
@@ -245,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="write docs/model.md beside the package")
     a = ap.parse_args(argv)
     if a.write:
-        path = Path(__file__).resolve().parents[1] / "docs" / "model.md"
+        path = Path(__file__).resolve().parents[2] / "docs" / "model.md"
         path.write_text(document(), encoding="utf-8")
         print(f"wrote {path}")
     else:
