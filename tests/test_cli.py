@@ -109,7 +109,7 @@ def test_run_without_scenario_runs_the_default_and_prints_a_table() -> None:
 
 
 def test_small_losses_keep_three_significant_figures() -> None:
-    from simulator.reports.tables import bn as _bn
+    from simulator.reports.formats import bn as _bn
 
     assert _bn(0.4e9) == "0.4" and _bn(4.237e9) == "4.24" and _bn(42.37e9) == "42.4" and _bn(1234.5e9) == "1,234"
     assert _bn(0.0) == "0"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     pass
 from simulator.cli.common import Fail, fail, load
-from simulator.reports.tables import bn
+from simulator.reports.formats import bn
 
 
 @click.command("curve")

@@ -25,6 +25,7 @@ from simulator.errors import InputError
 from simulator.model.scenario import calibration_status, money_unit
 from simulator.reports import figures
 from simulator.reports.figures import to_png_base64
+from simulator.reports.formats import bn, day
 
 __all__ = ["CARRYING_RATE", "render_report"]
 
@@ -85,14 +86,6 @@ Losses are value added lost ({{ multiplier }} input-output multipliers) over a {
 Rebuild: <code>{{ command }}</code> then <code>supplyshock report {{ directory }}</code></footer>
 </body></html>
 """
-
-
-def _bn(x: float) -> str:
-    return f"{x / 1e9:,.0f}"
-
-
-def _day(x: Any) -> str:
-    return "never" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.0f}"
 
 
 def _chance(p: float) -> str:
@@ -277,7 +270,7 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
         scenario=summary["scenario"], n_variants=len(sums), paths=summary["paths"], seed=summary["seed"], grid=grid,
         multiplier=summary["multiplier"], horizon=sums[0]["horizon_days"], cur=cur,
         calibration=calibration_status(sums[0].get("calibration")),
-        rows=head.to_dict("records"), bn=_bn, day=_day, figures=figs, version=__version__, sha=manifest["scenario_sha256"],
+        rows=head.to_dict("records"), bn=bn, day=day, figures=figs, version=__version__, sha=manifest["scenario_sha256"],
         block_size=manifest["block_size"], command=manifest.get("command", ""), directory=str(d), gdp=gdp,
     )
     target = out or d / "report.html"

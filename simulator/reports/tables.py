@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from simulator.reports.formats import bn, day
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -62,18 +64,6 @@ def _leaves(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[tu
 
 def blank(x: float | None) -> str | float:
     return "" if x is None else x
-
-
-def bn(x: float) -> str:
-    """Billions with at least three significant figures (a loss of 0.4 bn is not printed as 0)."""
-    v = x / 1e9
-    if v == 0.0 or abs(v) >= 100.0:
-        return f"{v:,.0f}"
-    return f"{v:.3g}"
-
-
-def day_text(x: float | None) -> str:
-    return "never" if x is None else f"{x:.0f}"
 
 
 def print_run_table(s: dict[str, Any], sc: Scenario) -> None:
@@ -130,8 +120,8 @@ def print_run_table(s: dict[str, Any], sc: Scenario) -> None:
             bn(ol["mean"]),
             "" if pct is None or pct_st is None else f"{pct:.2g} [{pct_st['p05']:.2g}-{pct_st['p95']:.2g}]",
             bn(sec["value_added_loss"]["mean"]),
-            day_text(fs["median"]),
-            day_text(half),
+            day(fs["median"]),
+            day(half),
             f"{sec['stop_probability']:.0%}",
         )
     t.add_section()
