@@ -8,13 +8,10 @@ same value the same way (e.g. money in billions with at least three significant 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-if TYPE_CHECKING:
-    pass
 
 
 def bn(x: float | None) -> str:

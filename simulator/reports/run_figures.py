@@ -25,7 +25,8 @@ BLUE, GREY, RED, ORANGE = "#1f5fa8", "#8c8c8c", "#b8322a", "#d95f02"
 _DAYS_AXIS = "time since the start of the run, days"
 
 
-def _name(s: str) -> str:
+def label(s: str) -> str:
+    """An id as a reader sees it: ``vehicles_electrified`` -> ``vehicles electrified``."""
     return s.replace("_", " ")
 
 
@@ -122,7 +123,7 @@ def _output_figure(run: RunDir) -> ReportFigure:
     lo = min(0.0, float(np.nanmin(q))) - 3.0
     hi = max(105.0, float(np.nanmax(q)) + 3.0)
     for i, (ax, sec) in enumerate(zip(axs, sectors, strict=True)):
-        _fan(ax, days, q[:, :, i], mean[:, i], title=_name(sec), ylabel="output, % of plan")
+        _fan(ax, days, q[:, :, i], mean[:, i], title=label(sec), ylabel="output, % of plan")
         ax.set_ylim(lo, hi)
     _fig_legend(fig, axs[0])
     return ReportFigure("output_by_sector", "Daily output by sector",
@@ -152,7 +153,7 @@ def _materials_figure(run: RunDir) -> ReportFigure:
             none = fam == "stockpile_days" and not np.any(mean)
             if none:  # cover is >= 0 and its exact mean is 0: every path holds none (not the half-bin a histogram says)
                 q = np.zeros_like(q)
-            title = f"{_name(mat)}: {what}" + (" (none held)" if none else "")
+            title = f"{label(mat)}: {what}" + (" (none held)" if none else "")
             _fan(ax, days, q, mean, title=title, ylabel=ylabel)
             if none:
                 ax.set_ylim(-1.0, 10.0)
@@ -221,7 +222,7 @@ def _first_stop_figure(run: RunDir) -> ReportFigure | None:
         ax.hist(d, bins=bins, color=BLUE, alpha=0.8, label="paths that stop, by first-stop day")
         ax.axvline(float(np.median(d)), color=RED, lw=1.5, ls="--", label="median of the paths that stop")
         never = n - d.size
-        ax.set_title(f"{_name(sec)}\n{d.size:,} of {n:,} paths stop, {never:,} never", fontsize=9)
+        ax.set_title(f"{label(sec)}\n{d.size:,} of {n:,} paths stop, {never:,} never", fontsize=9)
         ax.set_xlabel(f"first-stop day, days since the start (of {horizon})", fontsize=9)
         ax.set_ylabel("paths, count", fontsize=9)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))

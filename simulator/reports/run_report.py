@@ -21,16 +21,13 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from simulator.runs.store import RunDir, read_run
-
-if TYPE_CHECKING:
-    pass
 from simulator.reports.formats import band, bn, day, number, pct, prior_text, quantiles
-from simulator.reports.run_figures import ReportFigure, _name, build_figures
+from simulator.reports.run_figures import ReportFigure, build_figures, label
+from simulator.runs.store import RunDir, read_run
 
 __all__ = [
     "REPORT_FILES",
@@ -58,10 +55,10 @@ def _calibration_text(run: RunDir) -> str:
 def _headline_rows(run: RunDir) -> list[list[str]]:
     s = run.summary
     rows = [["GDP loss, % of GDP", *(pct(s["gdp_loss_pct"][k]) for k in ("median", "p05", "p95", "mean"))]]
-    for key, label in (("value_added_loss", "value added lost"),
+    for key, what in (("value_added_loss", "value added lost"),
                        ("value_added_loss_gross", "value added lost before catch-up (gross)"),
                        ("premium_cost", "extra procurement cost (not in the GDP loss)")):
-        rows.append([f"{label}, {run.money}", *(bn(s[key][k]) for k in ("median", "p05", "p95", "mean"))])
+        rows.append([f"{what}, {run.money}", *(bn(s[key][k]) for k in ("median", "p05", "p95", "mean"))])
     return rows
 
 
@@ -72,14 +69,14 @@ def _sector_rows(run: RunDir) -> list[list[str]]:
                   key=lambda kv: (-kv[1]["output_loss"]["median"], -kv[1]["output_loss"]["mean"]))
     for name, sec in secs:
         plan = sec.get("output_loss_pct_of_plan")
-        rows.append([_name(name), band(sec["output_loss"]),
+        rows.append([label(name), band(sec["output_loss"]),
                      band(plan, lambda x: "–" if x is None else f"{x:.2g}") if plan else "–",
                      band(sec["first_stoppage_day"], day), f"{sec.get('stop_probability', 0.0):.0%}"])
     return rows
 
 
 def _material_rows(run: RunDir) -> list[list[str]]:
-    return [[_name(m), band(v["peak_shortfall_share"], lambda x: "–" if x is None else f"{100 * x:.3g}"),
+    return [[label(m), band(v["peak_shortfall_share"], lambda x: "–" if x is None else f"{100 * x:.3g}"),
              band(v["shortfall_days"], lambda x: "–" if x is None else f"{x:.0f}")]
             for m, v in run.summary["materials"].items()]
 
@@ -291,7 +288,7 @@ def _context(run: RunDir, figs: list[ReportFigure], shown: str) -> dict[str, Any
     stopping = [n for n, sec in s["sectors"].items() if sec.get("stop_probability", 0.0) > 0]
     never = [n for n in s["sectors"] if n not in stopping]
     stop_note = (f"{len(stopping)} of {len(s['sectors'])} sectors stop on at least one path"
-                 + (f"; {', '.join(_name(n) for n in never)} never stop on any path" if never else "") + "."
+                 + (f"; {', '.join(label(n) for n in never)} never stop on any path" if never else "") + "."
                  if stopping else "No sector stops on any path (output never falls more than 1 % below plan).")
     fitted_rows, provenance_rows = _fitted(run)
     n_unc = len(run.scenario.get("uncertainty") or {})
