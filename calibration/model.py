@@ -27,7 +27,8 @@ from simulator.economics.impact import impact_from_metrics
 from simulator.economics.leontief import price_scale
 from simulator.errors import InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
-from simulator.model.scenario import Prior, Scenario, prior_targets
+from simulator.model.fields import prior_targets
+from simulator.model.scenario import Prior, Scenario
 from simulator.runs.precision import median_rel_error
 from simulator.runs.recipe import path_metrics
 

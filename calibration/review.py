@@ -24,7 +24,8 @@ from calibration.model import FreeParam, _quantities
 from calibration.register import target_facts
 from calibration.targets import Target
 from simulator.model.draws import Draws, sample_draws
-from simulator.model.scenario import Prior, Scenario, prior_targets
+from simulator.model.fields import prior_targets
+from simulator.model.scenario import Prior, Scenario
 from simulator.runs.curve import RECOVERY_DAYS
 
 __all__ = ["CURVE_DAYS", "CURVE_MEASURE", "CURVE_SCENARIO", "QUANTILES", "duration_curve", "episode_backcasts",

@@ -51,7 +51,7 @@ from simulator.engines.params import PathParams, resolve
 from simulator.engines.trajectories import ARRAY_FIELDS, Trajectories
 from simulator.errors import InputError
 from simulator.model.draws import COHORT_KEY
-from simulator.model.scenario import build_scenario
+from simulator.model.validation import build_scenario
 
 ENGINES = ("simpy", "vectorised")
 D = 8.0

@@ -16,7 +16,7 @@ from calibration.model import TargetRuns, load_free, pick_free
 from calibration.targets import load_targets, pick
 from simulator.engines.params import resolve
 from simulator.errors import InputError
-from simulator.model.scenario import prior_targets
+from simulator.model.fields import prior_targets
 
 
 def _post(columns: list[str], rows: list[list[float]]) -> dict:

@@ -550,7 +550,7 @@ def test_assumptions_lists_every_field_fixed_drawn_or_fitted_with_unit_and_sourc
     import csv as _csv
     import io as _io
 
-    from simulator.model.scenario import prior_targets
+    from simulator.model.fields import prior_targets
 
     sc = simulator.load_scenario("japan-licence")
     r = CliRunner().invoke(cli, ["assumptions", "japan-licence", "--format", "csv"])

@@ -25,8 +25,9 @@ from pydantic import BaseModel
 from strategies import examples
 
 from simulator.cli.main import cli
+from simulator.model.fields import numeric_fields, unit_of
 from simulator.model.loading import load_scenario, scenario_to_json
-from simulator.model.scenario import Prior, Scenario, numeric_fields, unit_of
+from simulator.model.scenario import Prior, Scenario
 
 HOSTILE: list[Any] = [
     math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300, 0, 0.0, -0.0, -1, -1e-9,
@@ -196,7 +197,8 @@ def _models(cls: type[BaseModel], seen: set[type[BaseModel]]) -> None:
 
 
 def test_every_numeric_field_has_a_unit_and_a_finite_hard_range() -> None:
-    from simulator.model.scenario import Ban, Licence, Quota, _bounds
+    from simulator.model.fields import bounds
+    from simulator.model.scenario import Ban, Licence, Quota
 
     seen: set[type[BaseModel]] = set()
     for root in (Scenario, Ban, Quota, Licence):
@@ -206,7 +208,7 @@ def test_every_numeric_field_has_a_unit_and_a_finite_hard_range() -> None:
         for name, info in cls.model_fields.items():
             if info.annotation in (int, float):
                 assert unit_of(cls, name) is not None, f"{cls.__name__}.{name} has no Unit"
-                lo, hi, _, _ = _bounds(cls, name)
+                lo, hi, _, _ = bounds(cls, name)
                 assert math.isfinite(lo) and math.isfinite(hi), f"{cls.__name__}.{name} has no finite hard range"
                 assert info.description, f"{cls.__name__}.{name} has no description"
                 checked += 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.model import scenario
+from simulator.model import fields, scenario
 from simulator.model.specification import SYMBOLS, document, field_owner, symbol_unit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +35,6 @@ def test_fields_resolve_to_their_model_and_a_renamed_field_is_caught() -> None:
 
 
 def test_units_are_the_schemas() -> None:
-    assert symbol_unit("materials.M.inventory_days", "") == scenario.unit_of(scenario.Material, "inventory_days").unit
+    assert symbol_unit("materials.M.inventory_days", "") == fields.unit_of(scenario.Material, "inventory_days").unit
     for _, _, field, stated in SYMBOLS:
         assert symbol_unit(field, stated), field  # every symbol shows a unit

@@ -55,7 +55,8 @@ import pytest
 
 import simulator
 from simulator.engines.trajectories import Trajectories
-from simulator.model.scenario import IOTable, build_scenario
+from simulator.model.scenario import IOTable
+from simulator.model.validation import build_scenario
 
 ENGINES = ("simpy", "vectorised")
 D_DEMAND = 8.0  # t/day: annual demand 2920 t

@@ -78,7 +78,7 @@ def validate_cmd(file: str) -> None:
 def assumptions_cmd(scenario: str, fmt: str, statuses: tuple[str, ...], uncalibrated: bool) -> None:
     """Every field SCENARIO's run uses: fixed (value and citation), drawn (prior and source) or fitted, with units."""
     from simulator.model.assumptions import assumption_rows
-    from simulator.model.scenario import calibration_status
+    from simulator.model.fields import calibration_status
 
     sc = load(scenario, calibrated=not uncalibrated)
     rows = [r for r in assumption_rows(sc) if not statuses or r.status in statuses]

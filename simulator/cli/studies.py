@@ -46,7 +46,7 @@ from simulator.reports.formats import bn
 def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: int | None, horizon: int | None, fmt: str,
               quiet: bool, uncalibrated: bool) -> None:
     """Loss versus duration of one MEASURE of SCENARIO, on common random numbers."""
-    from simulator.model.scenario import calibration_status
+    from simulator.model.fields import calibration_status
     from simulator.runs.curve import curve_horizon, duration_curve
     from simulator.runs.memory import check_run_options
     try:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from simulator.model.scenario import Scenario, calibration_status, prior_targets, unit_of
+from simulator.model.fields import calibration_status, prior_targets, unit_of
+from simulator.model.scenario import Scenario
 
 __all__ = ["AssumptionRow", "Fitted", "assumption_rows", "entity_and_field", "prior_text"]
 

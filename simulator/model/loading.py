@@ -23,8 +23,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulator.errors import InputError, InputWarning, suggest
-from simulator.model.scenario import MrioTable, Scenario, build_scenario, scenario_warnings
+from simulator.model.scenario import MrioTable, Scenario
 from simulator.model.tables import read_io_table, read_mrio_table
+from simulator.model.validation import build_scenario, scenario_warnings
 
 __all__ = [
     "NAME_CUTOFF",

@@ -22,7 +22,8 @@ from annotated_types import Ge, Gt, Le, Lt, MinLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from simulator.model.scenario import SHARE_TOLERANCE, Prior, Scenario, Unit
+from simulator.model.scenario import Prior, Scenario, Unit
+from simulator.model.validation import SHARE_TOLERANCE
 
 __all__ = ["json_schema", "markdown"]
 

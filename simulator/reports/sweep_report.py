@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from simulator.errors import InputError
-from simulator.model.scenario import calibration_status, money_unit
+from simulator.model.fields import calibration_status, money_unit
 from simulator.reports import figures
 from simulator.reports.figures import to_png_base64
 from simulator.reports.formats import bn, day

@@ -150,7 +150,7 @@ def print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
 def print_sweep(res: Any, head: pd.DataFrame) -> None:
     import pandas as pd
 
-    from simulator.model.scenario import calibration_status, money_unit
+    from simulator.model.fields import calibration_status, money_unit
     con = Console()
     econ = res.base.economy
     money = money_unit(econ.currency, econ.price_year or econ.table_year)

@@ -21,8 +21,9 @@ import numpy.typing as npt
 from simulator.economics.impact import impact_from_metrics
 from simulator.errors import InputError, InputWarning
 from simulator.model.draws import DEFAULT_BLOCK_SIZE
+from simulator.model.fields import calibration_status, money_unit
 from simulator.model.loading import load_scenario
-from simulator.model.scenario import Scenario, calibration_status, money_unit
+from simulator.model.scenario import Scenario
 from simulator.runs.blocks import run_paths
 
 __all__ = ["compare"]

@@ -448,7 +448,7 @@ def write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> Non
 
 def path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
     """Unit of every column of ``paths.parquet``."""
-    from simulator.model.scenario import money_unit, prior_targets, unit_of
+    from simulator.model.fields import money_unit, prior_targets, unit_of
 
     money = money_unit(about["currency"], about.get("money_year"), scale="")
     fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,

@@ -50,8 +50,9 @@ from simulator.economics.leontief import Multiplier
 from simulator.economics.recorders import histogram_ranges
 from simulator.errors import InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE
+from simulator.model.fields import calibration_status
 from simulator.model.loading import scenario_to_json
-from simulator.model.scenario import Scenario, calibration_status
+from simulator.model.scenario import Scenario
 from simulator.runs.blocks import RunResult, block_task, blocks_of, merge_blocks, unpack_block
 from simulator.runs.execute import executor
 from simulator.runs.grid import GridAxis, Variant, build_variants, parse_grid
