@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 import simulator
+from simulator.cli.common import fail
 from simulator.cli.options import OVERWRITE
-from simulator.errors import InputError
+from simulator.errors import InputError, suggest
 
 if TYPE_CHECKING:
     from calibration.sensitivity import SobolResult
@@ -30,13 +32,6 @@ __all__ = ["backcast_cmd", "calibrate_cmd", "is_calibration", "render_report"]
 
 MIN_ST = 0.01
 """A candidate scale is freed by default when its total Sobol index of the GDP loss is at least this."""
-
-
-class _Fail(click.ClickException):
-    exit_code = 2
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
 
 
 def is_calibration(directory: Path) -> bool:
@@ -161,12 +156,10 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             click.echo(f"[{time.monotonic() - t0:6.1f} s] {msg}", err=True)
 
     if episode is None and (until is not None or uncalibrated):
-        raise _Fail(str(InputError("option", "--until" if until is not None else "--uncalibrated", "applies with --episode only",
-                                   until.date().isoformat() if until is not None else True)))
+        raise fail(InputError("option", "--until" if until is not None else "--uncalibrated", "applies with --episode only",
+                              until.date().isoformat() if until is not None else True))
     if episode is not None:
-        from calibration.condition import episode_cmd
-
-        return episode_cmd(episode, until.date() if until else None, list(target_names), targets_file, list(free_names), n_paths,
+        return _episode(episode, until.date() if until else None, list(target_names), targets_file, list(free_names), n_paths,
                            n_design, seed, 8000 if steps is None else steps, out, overwrite, write_defaults, not uncalibrated, say)
     try:
         if n_paths < 50:
@@ -254,7 +247,67 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             write_defaults_file(write_defaults, post)
         return 0
     except InputError as exc:
-        raise _Fail(str(exc)) from None
+        raise fail(exc) from None
+
+
+def _episode(episode: str, until: datetime.date | None, target_names: list[str], targets_file: Path | None,
+             free_names: list[str], n_paths: int, n_design: int, seed: int, steps: int, out: Path, overwrite: bool,
+             write_defaults: Path | None, calibrated: bool, say: Callable[[str], None]) -> int:
+    """``supplyshock calibrate --episode``: condition, write the results directory and report, print the nowcast.
+
+    Returns the exit code: 0 when every chain mixed (R-hat < 1.05), 1 otherwise (results written, no defaults).
+    """
+    from calibration.backcast import json_ready
+    from calibration.condition import condition, episode_free, summary_lines
+    from calibration.episodes import load_episode
+    from calibration.model import load_free
+    from calibration.nowcast_report import render_conditioning
+    from calibration.targets import load_targets, pick
+    from simulator.runs.store import check_out_dir, staged_dir
+
+    try:
+        if n_paths < 50:
+            raise InputError("option", "--paths", "must be >= 50 (a likelihood over fewer paths is mostly noise)", n_paths)
+        if n_design < 8 or n_design & (n_design - 1):
+            raise InputError("option", "--design", "must be a power of two >= 8", n_design)
+        if steps < 200:
+            raise InputError("option", "--steps", "must be >= 200", steps)
+        if seed < 0:
+            raise InputError("option", "--seed", "must be >= 0", seed)
+        ep = load_episode(episode)
+        targets = pick(target_names, load_targets(targets_file)) if target_names else []
+        scales = load_free()
+        sc = ep.build_scenario(calibrated=False)
+        episode_free(ep, sc)  # an episode without levers is refused here
+        for n in free_names:
+            if n not in ep.free and not (targets and n in scales):
+                known = list(ep.free) + (list(scales) if targets else [])
+                raise InputError("option", "--free", "must name a lever of the episode ([free] in its file)"
+                                 + (" or a candidate scale (with --target)" if targets else "") + suggest(n, known), n)
+        lever_names = [n for n in free_names if n in ep.free]
+        target_free = [scales[n] for n in free_names if n in scales and n not in ep.free] if free_names else (
+            list(scales.values()) if targets else [])
+        check_defaults_path(write_defaults)
+        check_out_dir(out, overwrite)
+        doc, post = condition(ep, until=until, free_names=lever_names, targets=targets, target_free=target_free,
+                              n_paths=n_paths, n_design=n_design, seed=seed, steps=steps, calibrated=calibrated, progress=say)
+        with staged_dir(out, overwrite=overwrite) as tmp:
+            (tmp / "conditioning.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
+            if post is not None:
+                (tmp / "posterior.json").write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
+            render_conditioning(tmp)
+    except InputError as exc:
+        raise fail(exc) from None
+    click.echo(f"conditioning written to {out} (report: {out / 'report.html'})")
+    for line in summary_lines(doc):
+        click.echo("  " + line)
+    if post is None:
+        click.echo(f"not converged (R-hat {doc['diagnostics']['rhat_max']:.3f} >= 1.05): see the report; no defaults written",
+                   err=True)
+        return 1
+    if write_defaults is not None:
+        write_defaults_file(write_defaults, post)
+    return 0
 
 
 # ------------------------------------------------------------------ command
@@ -296,7 +349,7 @@ def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrate
                 (tmp / "backcast.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
                 render_backcast(tmp)
     except InputError as exc:
-        raise _Fail(str(exc)) from None
+        raise fail(exc) from None
     if fmt == "json":
         click.echo(json.dumps(json_ready(doc), indent=1))
         return

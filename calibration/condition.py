@@ -35,10 +35,8 @@ import calendar
 import dataclasses
 import datetime
 import hashlib
-import json
 import math
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,10 +45,9 @@ from scipy import special, stats
 from scipy.stats import qmc
 
 import simulator
-from calibration.backcast import json_ready, monthly_values
+from calibration.backcast import monthly_values
 from calibration.episodes import (
     Episode,
-    load_episode,
     model_values,
     needed_series,
     observed_sd,
@@ -64,7 +61,7 @@ from calibration.targets import Target
 from simulator.economics.impact import impact_from_metrics
 from simulator.economics.leontief import price_scale
 from simulator.engines.params import PathParams
-from simulator.errors import InputError, suggest
+from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import Draws, sample_draws
 from simulator.model.loading import scenario_to_json
 from simulator.model.scenario import Scenario
@@ -362,15 +359,15 @@ def condition(ep: Episode, *, until: datetime.date | None = None, free_names: Se
     sc = ep.build_scenario(calibrated=calibrated and not joint)
     T = sc.run.horizon_days
     if until is not None and not ep.anchor <= until:
-        raise InputError("option", "--until", f"must be on or after the episode's day 0 ({ep.anchor})", until.isoformat())
+        raise InputError(PARAMETER, "until", f"must be on or after the episode's day 0 ({ep.anchor})", until.isoformat())
     last_end = ep.anchor + datetime.timedelta(days=T - 1)
     if until is not None and until > last_end:
-        raise InputError("option", "--until", f"must lie within the episode's horizon ({ep.anchor} to {last_end})", until.isoformat())
+        raise InputError(PARAMETER, "until", f"must lie within the episode's horizon ({ep.anchor} to {last_end})", until.isoformat())
     free = episode_free(ep, sc, free_names) + list(target_free)
     cuts = cutoffs(ep, until, T)
     if not used_by(ep, cuts[-1], T):
         first = min(observation_end(ep, n, T) for n in ep.observations)
-        raise InputError("option", "--until", f"must be on or after the first observation's end ({first})",
+        raise InputError(PARAMETER, "until", f"must be on or after the first observation's end ({first})",
                          until.isoformat() if until else "")
     k = len(free)
     names = [p.name for p in free]
@@ -511,69 +508,6 @@ def _posterior_doc(sc: Scenario, free: list[FreeParam], th: FloatArray, doc: dic
             "package_version": simulator.__version__, "scenario_hash": f"{sc.name} sha256:{digest}",
             "sampler": str(doc["diagnostics"]["sampler"]).replace("synthetic Gaussian likelihood", "Monte Carlo likelihood")}
     return {"columns": cols, "draws": rows, "provenance": prov}
-
-
-# ------------------------------------------------------------------ command
-
-
-def episode_cmd(episode: str, until: datetime.date | None, target_names: list[str], targets_file: Path | None,
-                free_names: list[str], n_paths: int, n_design: int, seed: int, steps: int, out: Path, overwrite: bool,
-                write_defaults: Path | None, calibrated: bool, say: Callable[[str], None]) -> int:
-    """``supplyshock calibrate --episode``: condition, write the results directory and report, print the nowcast.
-
-    Returns the exit code: 0 when every chain mixed (R-hat < 1.05), 1 otherwise (results written, no defaults).
-    """
-    import click
-
-    from calibration.cli import _Fail, check_defaults_path, write_defaults_file
-    from calibration.model import load_free
-    from calibration.nowcast_report import render_conditioning
-    from calibration.targets import load_targets, pick
-    from simulator.runs.store import check_out_dir, staged_dir
-
-    try:
-        if n_paths < 50:
-            raise InputError("option", "--paths", "must be >= 50 (a likelihood over fewer paths is mostly noise)", n_paths)
-        if n_design < 8 or n_design & (n_design - 1):
-            raise InputError("option", "--design", "must be a power of two >= 8", n_design)
-        if steps < 200:
-            raise InputError("option", "--steps", "must be >= 200", steps)
-        if seed < 0:
-            raise InputError("option", "--seed", "must be >= 0", seed)
-        ep = load_episode(episode)
-        targets = pick(target_names, load_targets(targets_file)) if target_names else []
-        scales = load_free()
-        sc = ep.build_scenario(calibrated=False)
-        episode_free(ep, sc)  # an episode without levers is refused here
-        for n in free_names:
-            if n not in ep.free and not (targets and n in scales):
-                known = list(ep.free) + (list(scales) if targets else [])
-                raise InputError("option", "--free", "must name a lever of the episode ([free] in its file)"
-                                 + (" or a candidate scale (with --target)" if targets else "") + suggest(n, known), n)
-        lever_names = [n for n in free_names if n in ep.free]
-        target_free = [scales[n] for n in free_names if n in scales and n not in ep.free] if free_names else (
-            list(scales.values()) if targets else [])
-        check_defaults_path(write_defaults)
-        check_out_dir(out, overwrite)
-        doc, post = condition(ep, until=until, free_names=lever_names, targets=targets, target_free=target_free,
-                              n_paths=n_paths, n_design=n_design, seed=seed, steps=steps, calibrated=calibrated, progress=say)
-        with staged_dir(out, overwrite=overwrite) as tmp:
-            (tmp / "conditioning.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
-            if post is not None:
-                (tmp / "posterior.json").write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
-            render_conditioning(tmp)
-    except InputError as exc:
-        raise _Fail(str(exc)) from None
-    click.echo(f"conditioning written to {out} (report: {out / 'report.html'})")
-    for line in summary_lines(doc):
-        click.echo("  " + line)
-    if post is None:
-        click.echo(f"not converged (R-hat {doc['diagnostics']['rhat_max']:.3f} >= 1.05): see the report; no defaults written",
-                   err=True)
-        return 1
-    if write_defaults is not None:
-        write_defaults_file(write_defaults, post)
-    return 0
 
 
 def summary_lines(doc: dict[str, Any]) -> list[str]:

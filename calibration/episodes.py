@@ -50,7 +50,7 @@ from simulator.economics.impact import Impact
 from simulator.engines.params import PathParams
 from simulator.engines.rules import STOPPAGE
 from simulator.engines.trajectories import Trajectories
-from simulator.errors import InputError, InputWarning, suggest
+from simulator.errors import PARAMETER, InputError, InputWarning, suggest
 from simulator.model.loading import _merge
 from simulator.model.scenario import Scenario
 
@@ -374,7 +374,7 @@ def load_episode(name_or_path: str | Path) -> Episode:
     shown = str(path) if str(name_or_path) not in shipped else f"{name_or_path} ({path})"
     if not path.is_file():
         rule = "must be a built-in episode or an episode file" + (suggest(str(name_or_path), list(shipped)) if shipped else "")
-        raise InputError("option", "EPISODE", rule, str(name_or_path))
+        raise InputError(PARAMETER, "name_or_path", rule, str(name_or_path))
     try:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)

@@ -25,7 +25,7 @@ import simulator
 from calibration.targets import Target, pick_named, read_entries
 from simulator.economics.impact import impact_from_metrics
 from simulator.economics.leontief import price_scale
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
 from simulator.model.fields import prior_targets
 from simulator.model.scenario import Prior, Scenario
@@ -94,9 +94,9 @@ def load_free(path: Path | None = None) -> dict[str, FreeParam]:
     return out
 
 
-def pick_free(names: Sequence[str], free: Mapping[str, FreeParam] | None = None) -> list[FreeParam]:
-    """Free parameters by name, with a "did you mean" for an unknown one."""
-    return pick_named(names, load_free() if free is None else free, "--free", "candidate free parameter")
+def pick_free(free_names: Sequence[str], free: Mapping[str, FreeParam] | None = None) -> list[FreeParam]:
+    """Free parameters by name, with a "did you mean" for an unknown one (an :class:`InputError` naming ``free_names``)."""
+    return pick_named(free_names, load_free() if free is None else free, "free_names", "candidate free parameter")
 
 
 def _key(t: Target) -> str:
@@ -146,7 +146,7 @@ class TargetRuns:
                 known = prior_targets(sc)
                 for p in self.free:
                     if not partial and p.path not in known:
-                        raise InputError("option", "--free", f"must be a field of scenario {t.scenario!r}", p.path)
+                        raise InputError(PARAMETER, "free", f"must be a field of scenario {t.scenario!r}", p.path)
                 groups[k] = _ScenarioRun(sc, sample_draws(sc, n_paths, seed), [])
             groups[k].targets.append(t)
         self._groups = groups

@@ -22,7 +22,7 @@ from SALib.sample import sobol as sobol_sample
 
 from simulator.economics.impact import impact_from_metrics
 from simulator.economics.leontief import price_scale
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
 from simulator.model.scenario import Scenario
 from simulator.runs.recipe import path_metrics
@@ -130,7 +130,7 @@ def sobol(sc: Scenario, n_base: int = 512, seed: int = 0, *, num_resamples: int 
     if d < 2:
         raise InputError(sc.origin or sc.name, "uncertainty", "needs at least two priors for a sensitivity analysis", d)
     if n_base < 16 or n_base & (n_base - 1):
-        raise InputError("option", "--sensitivity-samples", "must be a power of two >= 16", n_base)
+        raise InputError(PARAMETER, "n_base", "must be a power of two >= 16", n_base)
     problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
     unit = sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=seed)
     y = evaluate(sc, np.asarray(unit, dtype=np.float64), seed)

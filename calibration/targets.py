@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import simulator
-from simulator.errors import InputError, suggest
+from simulator.errors import PARAMETER, InputError, suggest
 from simulator.model.scenario import Scenario
 
 M = TypeVar("M", bound=BaseModel)
@@ -129,27 +129,28 @@ def default_targets() -> list[Target]:
     return [t for t in load_targets().values() if t.fit]
 
 
-def pick_named(names: Sequence[str], table: Mapping[str, E], option: str, noun: str) -> list[E]:
+def pick_named(names: Sequence[str], table: Mapping[str, E], parameter: str, noun: str) -> list[E]:
     """Entries of ``table`` by name, in order; an unknown name gets a "did you mean", a repeated one an error.
 
     Raises
     ------
     InputError
-        Naming ``option`` (e.g. ``--target``), the rule and the name given.
+        Of :data:`~simulator.errors.PARAMETER`, naming ``parameter`` (the caller's parameter that gave
+        ``names``, e.g. ``target_names``), the rule and the name given.
     """
     out = []
     for n in names:
         if n not in table:
-            raise InputError("option", option, f"names no {noun}" + suggest(n, list(table)), n)
+            raise InputError(PARAMETER, parameter, f"names no {noun}" + suggest(n, list(table)), n)
         out.append(table[n])
     if len(set(names)) != len(names):
-        raise InputError("option", option, f"must name each {noun} once", list(names))
+        raise InputError(PARAMETER, parameter, f"must name each {noun} once", list(names))
     return out
 
 
-def pick(names: list[str], targets: Mapping[str, Target] | None = None) -> list[Target]:
-    """Targets by name, with a "did you mean" for an unknown one."""
-    return pick_named(names, load_targets() if targets is None else targets, "--target", "target")
+def pick(target_names: list[str], targets: Mapping[str, Target] | None = None) -> list[Target]:
+    """Targets by name, with a "did you mean" for an unknown one (an :class:`InputError` naming ``target_names``)."""
+    return pick_named(target_names, load_targets() if targets is None else targets, "target_names", "target")
 
 
 def target_value(t: Target, summary: Mapping[str, Any], sc: Scenario) -> float:

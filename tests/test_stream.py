@@ -19,7 +19,7 @@ import pytest
 import simulator
 from simulator.economics.metrics import PathMetrics, metrics_from_trajectories
 from simulator.economics.recorders import HIST_BINS, QUANTILES
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import sample_block, sample_draws
 from simulator.runs.blocks import RunResult, run_paths
 from simulator.runs.memory import check_memory, estimate_memory
@@ -184,22 +184,22 @@ def test_simpy_engine_streams_the_same_metrics(sc: simulator.Scenario, result: R
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "option", "value"),
+    ("kwargs", "parameter", "value"),
     [
-        ({"n_paths": 0}, "--paths", 0),
-        ({"n_paths": -5}, "--paths", -5),
-        ({"seed": -1}, "--seed", -1),
-        ({"block_size": 0}, "--block-size", 0),
-        ({"workers": 0}, "--workers", 0),
+        ({"n_paths": 0}, "n_paths", 0),
+        ({"n_paths": -5}, "n_paths", -5),
+        ({"seed": -1}, "seed", -1),
+        ({"block_size": 0}, "block_size", 0),
+        ({"workers": 0}, "workers", 0),
     ],
 )
-def test_bad_options_raise_input_error_naming_the_option(sc: simulator.Scenario, kwargs: dict, option: str, value: int) -> None:
+def test_bad_arguments_raise_input_error_naming_the_parameter(sc: simulator.Scenario, kwargs: dict, parameter: str,
+                                                              value: int) -> None:
     args = {"n_paths": 10, "seed": SEED, "block_size": BLOCK, "workers": 1} | kwargs
     with pytest.raises(InputError) as exc:
         run_paths(sc, args.pop("n_paths"), args.pop("seed"), **args)
-    assert exc.value.field == option
-    assert exc.value.value == value
-    assert option in str(exc.value) and "got" in str(exc.value)
+    assert (exc.value.file, exc.value.field, exc.value.value) == (PARAMETER, parameter, value)
+    assert str(exc.value).startswith(f"parameter: {parameter}: must be >= ") and str(exc.value).endswith(f"; got {value}")
 
 
 def _fit_from_message(msg: str) -> int:
@@ -214,7 +214,7 @@ def test_check_memory_says_how_many_paths_fit_and_accepts_that_many(sc: simulato
     available = fixed + per_path * room + per_path // 2
     with pytest.raises(InputError) as exc:
         check_memory(sc, 10**8, BLOCK, available=available)
-    assert exc.value.field == "--paths"
+    assert exc.value.field == "n_paths"
     assert exc.value.value == 10**8
     fit = _fit_from_message(str(exc.value))
     assert fit == room
@@ -232,7 +232,7 @@ def test_check_memory_refuses_blocks_that_alone_do_not_fit(sc: simulator.Scenari
     fixed, _ = estimate_memory(sc, 10**6, 10**5)
     with pytest.raises(InputError) as exc:
         check_memory(sc, 10**6, 10**5, available=fixed // 2)
-    assert exc.value.field == "--block-size"
+    assert exc.value.field == "block_size"
     assert "smaller block" in str(exc.value)
 
 
@@ -242,6 +242,6 @@ def test_check_memory_names_workers_when_one_worker_fits_but_not_all(sc: simulat
     available = (fixed1 + fixed8) // 2 + per_path * 10**5
     with pytest.raises(InputError) as exc:
         check_memory(sc, 10**5, BLOCK, workers=8, available=available)
-    assert exc.value.field == "--workers"
+    assert exc.value.field == "workers"
     assert "8 workers" in str(exc.value) and "worker(s) fit" in str(exc.value)
     assert "; got 8" in str(exc.value)

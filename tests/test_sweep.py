@@ -142,11 +142,11 @@ def test_grid_parsing() -> None:
 @pytest.mark.parametrize(
     ("grid", "message"),
     [
-        ([f"{END}x=1,2"], r"option: --grid policy.china_stop.end_dayx: no such field in the scenario; did you mean 'policy.china_stop.end_day'\?"),
+        ([f"{END}x=1,2"], r"parameter: grid policy.china_stop.end_dayx: no such field in the scenario; did you mean 'policy.china_stop.end_day'\?"),
         (["materials.dytbb.stockpile.days=1"], r"no such field in the scenario; did you mean 'materials.dytb'\?"),
-        ([f"{END}=30,abc"], r"^--grid \(variant 1: policy.china_stop.end_day=abc\): policy.china_stop.end_day: must be a whole number; got 'abc'$"),
-        ([f"{END}=30", f"{STOCK}=10,-5"], r"^--grid \(variant 1: policy.china_stop.end_day=30, materials.dytb.stockpile.days=-5\): materials.dytb.stockpile.days: must be >= 0; got -5"),
-        ([f"{END}="], r"option: --grid policy.china_stop.end_day: must list at least one value"),
+        ([f"{END}=30,abc"], r"^`grid` \(variant 1: policy.china_stop.end_day=abc\): policy.china_stop.end_day: must be a whole number; got 'abc'$"),
+        ([f"{END}=30", f"{STOCK}=10,-5"], r"^`grid` \(variant 1: policy.china_stop.end_day=30, materials.dytb.stockpile.days=-5\): materials.dytb.stockpile.days: must be >= 0; got -5"),
+        ([f"{END}="], r"parameter: grid policy.china_stop.end_day: must list at least one value"),
         ([f"{END}=30,,60"], r"must not have an empty value"),
         ([f"{END}=90:30:30"], r"a range's step must be non-zero"),
         ([f"{END}=30,30"], r"values must be distinct; got 30"),
@@ -174,10 +174,10 @@ def test_out_and_resume_refuse_another_sweep(scen: Path, tmp_path: Path) -> None
     run_sweep(scen, [f"{END}=20,30"], n_paths=20, seed=1, block_size=10, out=out)
     before = _files(out)
     cases = [
-        ({}, r"option: --out: must be an empty or new directory \(use --resume"),
-        ({"resume": True, "seed": 2}, r"sweep.json: seed: --resume continues the sweep in this directory, which has seed = 1; got 2"),
-        ({"resume": True, "grid": [f"{END}=20,31"]}, r"sweep.json: grid: --resume continues"),
-        ({"resume": True, "block_size": 5}, r"sweep.json: block_size: --resume"),
+        ({}, r"parameter: out: must be an empty or new directory \(use `resume=True`"),
+        ({"resume": True, "seed": 2}, r"sweep.json: seed: `resume=True` continues the sweep in this directory, which has seed = 1; got 2"),
+        ({"resume": True, "grid": [f"{END}=20,31"]}, r"sweep.json: grid: `resume=True` continues"),
+        ({"resume": True, "block_size": 5}, r"sweep.json: block_size: `resume=True`"),
     ]
     for kw, msg in cases:
         args: dict[str, Any] = {"grid": [f"{END}=20,30"], "n_paths": 20, "seed": 1, "block_size": 10, "out": out} | kw
@@ -191,7 +191,7 @@ def test_out_and_resume_refuse_another_sweep(scen: Path, tmp_path: Path) -> None
     after = _files(out)
     del before["sweep.json"], after["sweep.json"]
     assert after == before  # nothing finished was lost or rewritten
-    with pytest.raises(InputError, match=r"--resume: needs --out"):
+    with pytest.raises(InputError, match=r"parameter: resume: needs `out`"):
         run_sweep(scen, [], n_paths=20, resume=True)
 
 

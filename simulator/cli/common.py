@@ -15,6 +15,20 @@ if TYPE_CHECKING:
     from simulator.model.scenario import Scenario
 
 
+OPTIONS: dict[str, str] = {
+    # the runs, reports and stores (simulator)
+    "n_paths": "--paths", "seed": "--seed", "block_size": "--block-size", "workers": "--workers",
+    "scheduler": "--scheduler", "out": "--out", "overwrite": "--overwrite", "resume": "--resume", "grid": "--grid",
+    "directory": "DIR", "carrying_rate": "--carrying-rate", "scenarios": "SCENARIO",
+    "allow_different": "--allow-different", "measure": "--measure", "durations": "--durations", "horizon": "--horizon",
+    # calibration (supplyshock calibrate, backcast)
+    "name_or_path": "EPISODE", "until": "--until", "free": "--free", "free_names": "--free",
+    "target_names": "--target", "n_base": "--sensitivity-samples",
+}
+"""The one map from a Python parameter (as the library's functions spell it) to the command line's option or
+argument for it: an :class:`InputError` naming a parameter reaches the user naming the option (:func:`fail`)."""
+
+
 class Fail(click.ClickException):
     exit_code = 2
 
@@ -22,8 +36,14 @@ class Fail(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
+def as_option(exc: InputError) -> InputError:
+    """``exc`` in the command line's words: a parameter it names becomes its option (:data:`OPTIONS`)."""
+    return exc.renamed(OPTIONS, "option")
+
+
 def fail(exc: InputError) -> Fail:
-    return Fail(str(exc))
+    """The exit-2 error for ``exc``, naming the command line's options rather than the library's parameters."""
+    return Fail(str(as_option(exc)))
 
 
 def load(scenario: str, calibrated: bool = True) -> Scenario:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     pass
 
 
-from simulator.cli.common import Stopped, Terminated, on_sigterm, plugins
+from simulator.cli.common import Stopped, Terminated, as_option, on_sigterm, plugins
 from simulator.cli.run import explain_cmd, run_cmd
 from simulator.cli.scenario_cmds import assumptions_cmd, scenarios_cmd, schema_cmd, validate_cmd
 from simulator.cli.studies import compare_cmd, curve_cmd
@@ -85,7 +85,7 @@ def main() -> None:
         click.echo(exc.message, err=True)
         sys.exit(exc.code)
     except InputError as exc:  # anything not caught at the command level
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {as_option(exc)}", err=True)
         sys.exit(2)
     sys.exit(rv if isinstance(rv, int) else 0)
 

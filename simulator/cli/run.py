@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from simulator.cli.options import EXECUTION, MULTIPLIER, OVERWRITE, QUIET, SEED, UNCALIBRATED
 from simulator.defaults import DEFAULT_BLOCK_SIZE
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 
 if TYPE_CHECKING:
 
@@ -81,7 +81,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
         check_memory(sc, n_paths, block_size, workers)
         va_multipliers(sc, multiplier)  # type: ignore[arg-type]  # the linkage's inputs (e.g. economy.mpc) before the run
     except InputError as exc:
-        if from_file and exc.field == "--paths":  # the number came from the file: name it there
+        if from_file and exc.file == PARAMETER and exc.field == "n_paths":  # the number came from the file: name it there
             exc = InputError(sc.origin, "run.paths", exc.rule + " (or give --paths)", exc.value)
         raise fail(exc) from None
     err = Console(stderr=True)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 from simulator.model.fields import calibration_status, money_unit
 from simulator.reports import figures
 from simulator.reports.figures import to_png_base64
@@ -99,7 +99,7 @@ def _chance(p: float) -> str:
 def _read(d: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     f = d / "sweep.json"
     if not f.is_file():
-        raise InputError("option", "DIR", "must be a sweep directory (written by supplyshock sweep --out); no sweep.json", str(d))
+        raise InputError(PARAMETER, "directory", "must be a sweep directory (written by supplyshock sweep --out); no sweep.json", str(d))
     if not (d / "summary.json").is_file():
         raise InputError(str(f), "(sweep)", "must be finished before its report: run the same supplyshock sweep with --resume",
                          str(d))
@@ -134,7 +134,7 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
     manifest, summary, base = _read(d)
     rate = CARRYING_RATE["value"] if carrying_rate is None else carrying_rate
     if not 0 <= rate <= 5:
-        raise InputError("option", "--carrying-rate", "must be between 0 and 5 (a share of the stock's value per year)", rate)
+        raise InputError(PARAMETER, "carrying_rate", "must be between 0 and 5 (a share of the stock's value per year)", rate)
     grid: list[list[Any]] = manifest["grid"]
     from simulator.runs.grid import GridAxis
     from simulator.runs.sweep import headline

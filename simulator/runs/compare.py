@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.economics.impact import impact_from_metrics
-from simulator.errors import InputError, InputWarning
+from simulator.errors import PARAMETER, InputError, InputWarning
 from simulator.model.draws import DEFAULT_BLOCK_SIZE
 from simulator.model.fields import calibration_status, money_unit
 from simulator.model.loading import load_scenario
@@ -82,15 +82,15 @@ def compare(scenarios: Sequence[str | os.PathLike[str]], *, n_paths: int = 5_000
         or horizon, naming what differs.
     """
     if len(scenarios) < 2:
-        raise InputError("option", "SCENARIO", "must name at least two scenarios to compare", len(scenarios))
+        raise InputError(PARAMETER, "scenarios", "must name at least two scenarios to compare", len(scenarios))
     scs = [load_scenario(s, calibrated=calibrated) for s in scenarios]
     seed = scs[0].run.seed if seed is None else seed
     paired = True
     for name, sc in zip(scenarios[1:], scs[1:], strict=True):
         diff = _differs(scs[0], sc)
         if diff and not allow_different:
-            raise InputError("option", "SCENARIO", f"must share the economy and horizon of {scs[0].name!r} to be compared "
-                             "path by path (or give --allow-different); differs in " + "; ".join(diff), str(name))
+            raise InputError(PARAMETER, "scenarios", f"must share the economy and horizon of {scs[0].name!r} to be compared "
+                             "path by path (or give `allow_different=True`); differs in " + "; ".join(diff), str(name))
         if diff:
             paired = False
             warnings.warn(InputWarning(str(name), "(scenario)", "differs from the first in " + "; ".join(diff)

@@ -91,16 +91,16 @@ def duration_curve(
     """
     base = load_scenario(scenario, calibrated=calibrated)
     if measure not in base.policy:
-        raise InputError(str(scenario), "--measure", "names no measure of the scenario"
+        raise InputError(str(scenario), "`measure`", "names no measure of the scenario"
                          + suggest(measure, list(base.policy)), measure)
     bad = [d for d in durations if d < 1]
     if bad or not durations:
-        raise InputError(str(scenario), "--durations", "must be whole days >= 1", bad[0] if bad else "(none)")
+        raise InputError(str(scenario), "`durations`", "must be whole days >= 1", bad[0] if bad else "(none)")
     start = base.policy[measure].start_day
     if horizon is None:
         horizon = curve_horizon(base.run.horizon_days, start, durations)
     elif horizon < start + max(durations):
-        raise InputError(str(scenario), "--horizon", f"must be at least the longest measure's end (day {start + max(durations)}: "
+        raise InputError(str(scenario), "`horizon`", f"must be at least the longest measure's end (day {start + max(durations)}: "
                          f"start day {start} + {max(durations)} days)", horizon)
     seed = base.run.seed if seed is None else seed
     # the variants as a sweep builds them: validated, the grid's field freed of its prior

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 
 __all__ = ["CONNECT_TIMEOUT", "Executor", "executor"]
 
@@ -110,9 +110,9 @@ def executor(*, workers: int = 1, scheduler: str | None = None, timeout: float |
         Both options given, or the scheduler cannot be reached within ``timeout``.
     """
     if workers < 1:
-        raise InputError("option", "--workers", "must be >= 1", workers)
+        raise InputError(PARAMETER, "workers", "must be >= 1", workers)
     if scheduler is not None and workers > 1:
-        raise InputError("option", "--scheduler", "cannot be combined with --workers (the cluster has its own workers)", scheduler)
+        raise InputError(PARAMETER, "scheduler", "cannot be combined with `workers > 1` (the cluster has its own workers)", scheduler)
     if scheduler is None and workers == 1:
         yield Executor()
         return
@@ -121,11 +121,11 @@ def executor(*, workers: int = 1, scheduler: str | None = None, timeout: float |
     if scheduler is not None:
         timeout = CONNECT_TIMEOUT if timeout is None else timeout
         if "://" not in scheduler:
-            raise InputError("option", "--scheduler", "must be a scheduler address such as tcp://host:8786", scheduler)
+            raise InputError(PARAMETER, "scheduler", "must be a scheduler address such as tcp://host:8786", scheduler)
         try:
             client = Client(scheduler, timeout=f"{timeout}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError("option", "--scheduler", f"must be the address of a running Dask scheduler; "
+            raise InputError(PARAMETER, "scheduler", f"must be the address of a running Dask scheduler; "
                              f"could not connect within {timeout:g} s ({type(exc).__name__})", scheduler) from None
         try:
             yield Executor(client)

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.errors import InputError, suggest
+from simulator.errors import PARAMETER, InputError, suggest
 from simulator.model.loading import load_scenario
 from simulator.model.scenario import Scenario
 
@@ -63,20 +63,20 @@ def _scalar(text: str) -> Value:
 def _range(spec: str, text: str) -> list[Value]:
     parts = [_scalar(p) for p in text.split(":")]
     if len(parts) != 3 or not all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in parts):
-        raise InputError("option", f"--grid {spec}", "a range must be start:stop:step with three numbers", text)
+        raise InputError(PARAMETER, f"grid {spec}", "a range must be start:stop:step with three numbers", text)
     start, stop, step = (p for p in parts if isinstance(p, (int, float)))
     if step == 0 or (stop - start) * step < 0:
-        raise InputError("option", f"--grid {spec}", "a range's step must be non-zero and go from start towards stop", text)
+        raise InputError(PARAMETER, f"grid {spec}", "a range's step must be non-zero and go from start towards stop", text)
     n = math.floor((stop - start) / step + 1e-9) + 1
     if n > MAX_VARIANTS:
-        raise InputError("option", f"--grid {spec}", f"a range must have at most {MAX_VARIANTS:,} values", text)
+        raise InputError(PARAMETER, f"grid {spec}", f"a range must have at most {MAX_VARIANTS:,} values", text)
     if all(isinstance(p, int) for p in parts):
         return [int(start + i * step) for i in range(n)]
     return [round(start + i * step, 12) for i in range(n)]
 
 
 def parse_grid(specs: Sequence[str]) -> list[GridAxis]:
-    """Parse ``--grid`` options: ``PATH=v1,v2,...`` or ``PATH=start:stop:step``.
+    """Parse grid specs (``supplyshock sweep --grid``): ``PATH=v1,v2,...`` or ``PATH=start:stop:step``.
 
     Values are numbers, ``true``/``false`` or text; a range includes its stop
     when the steps land on it (``0:180:60`` is 0, 60, 120, 180). A list with
@@ -97,12 +97,12 @@ def parse_grid(specs: Sequence[str]) -> list[GridAxis]:
         path, eq, rhs = spec.partition("=")
         path = path.strip()
         if not eq or not path:
-            raise InputError("option", "--grid", "must be PATH=v1,v2,... or PATH=start:stop:step", spec)
+            raise InputError(PARAMETER, "grid", "must be PATH=v1,v2,... or PATH=start:stop:step", spec)
         if not rhs.strip():
-            raise InputError("option", f"--grid {path}", "must list at least one value", rhs)
+            raise InputError(PARAMETER, f"grid {path}", "must list at least one value", rhs)
         items = [x.strip() for x in rhs.split(",")]
         if any(not x for x in items):
-            raise InputError("option", f"--grid {path}", "must not have an empty value in its list", rhs)
+            raise InputError(PARAMETER, f"grid {path}", "must not have an empty value in its list", rhs)
         values: list[Value] = []
         for x in items:
             if re.fullmatch(r"[-+.\deE]+:[-+.\deE]+:[-+.\deE]+", x):
@@ -114,13 +114,13 @@ def parse_grid(specs: Sequence[str]) -> list[GridAxis]:
             values = [float(v) for v in values]
         if len(set(map(repr, values))) != len(values):
             dup = next(v for i, v in enumerate(values) if repr(v) in map(repr, values[:i]))
-            raise InputError("option", f"--grid {path}", "values must be distinct", dup)
+            raise InputError(PARAMETER, f"grid {path}", "values must be distinct", dup)
         if any(a.path == path for a in axes):
-            raise InputError("option", f"--grid {path}", "a path may be given once (list all its values there)", spec)
+            raise InputError(PARAMETER, f"grid {path}", "a path may be given once (list all its values there)", spec)
         axes.append(GridAxis(path, tuple(values)))
     n = math.prod(len(a.values) for a in axes)
     if n > MAX_VARIANTS:
-        raise InputError("option", "--grid", f"must make at most {MAX_VARIANTS:,} variants", n)
+        raise InputError(PARAMETER, "grid", f"must make at most {MAX_VARIANTS:,} variants", n)
     return axes
 
 
@@ -129,23 +129,23 @@ def check_path(sc: Scenario, path: str) -> None:
     tree: Any = sc.model_dump(mode="python", exclude={"origin": True, "economy": {"table"}})
     parts = path.split(".")
     if parts[0] == "uncertainty":
-        raise InputError("option", f"--grid {path}", "must name a scenario field, not a prior (a grid value replaces the field's prior)", path)
+        raise InputError(PARAMETER, f"grid {path}", "must name a scenario field, not a prior (a grid value replaces the field's prior)", path)
     done: list[str] = []
     for p in parts:
         if not isinstance(tree, Mapping) or p not in tree:
             here = ".".join(done)
             if not isinstance(tree, Mapping):
-                raise InputError("option", f"--grid {path}", f"{here} is a single value, it has no fields", path)
+                raise InputError(PARAMETER, f"grid {path}", f"{here} is a single value, it has no fields", path)
             options = [f"{here}.{k}" if here else str(k) for k in tree]
             want = ".".join([*done, p])
-            raise InputError("option", f"--grid {path}", "no such field in the scenario" + suggest(want, options, most=12),
+            raise InputError(PARAMETER, f"grid {path}", "no such field in the scenario" + suggest(want, options, most=12),
                              path)
         tree = tree[p]
         done.append(p)
     if isinstance(tree, Mapping):
-        raise InputError("option", f"--grid {path}", "must name a single value, not a table (give one of its fields)", path)
+        raise InputError(PARAMETER, f"grid {path}", "must name a single value, not a table (give one of its fields)", path)
     if isinstance(tree, (list, tuple)):
-        raise InputError("option", f"--grid {path}", "must name a single value, not a list", path)
+        raise InputError(PARAMETER, f"grid {path}", "must name a single value, not a list", path)
 
 
 @dataclass(frozen=True)
@@ -215,7 +215,7 @@ def build_variants(scenario: str | os.PathLike[str], axes: Sequence[GridAxis], *
         try:
             sc = load_scenario(scenario, overrides=_merge_all([_nested(k, v) for k, v in values.items()]), calibrated=calibrated)
         except InputError as exc:
-            where = "--grid" if any(exc.field == k or exc.field.startswith(k + ".") for k in values) else exc.file
+            where = "`grid`" if any(exc.field == k or exc.field.startswith(k + ".") for k in values) else exc.file
             more = [InputError(f"{where} (variant {i}: {label})", e.field, e.rule, e.value) for e in exc.more]
             raise InputError(f"{where} (variant {i}: {label})", exc.field, exc.rule, exc.value, more) from None
         fixed = {k: v for k, v in sc.uncertainty.items() if k not in values}

@@ -11,7 +11,7 @@ import os
 
 from simulator.economics.recorders import HIST_BINS
 from simulator.engines.rules import calendar_length
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 from simulator.model.scenario import Licence, Scenario
 
 __all__ = [
@@ -24,15 +24,21 @@ __all__ = [
 
 
 def check_run_options(n_paths: int, seed: int, block_size: int, workers: int = 1) -> None:
-    """Reject impossible run options with a message naming the option."""
+    """Reject impossible run options, naming the parameter (``n_paths``, ``seed``, ``block_size``, ``workers``).
+
+    Raises
+    ------
+    InputError
+        Of :data:`~simulator.errors.PARAMETER`: fewer than one path, block path or worker, or a negative seed.
+    """
     if n_paths < 1:
-        raise InputError("option", "--paths", "must be >= 1", n_paths)
+        raise InputError(PARAMETER, "n_paths", "must be >= 1", n_paths)
     if seed < 0:
-        raise InputError("option", "--seed", "must be >= 0", seed)
+        raise InputError(PARAMETER, "seed", "must be >= 0", seed)
     if block_size < 1:
-        raise InputError("option", "--block-size", "must be >= 1", block_size)
+        raise InputError(PARAMETER, "block_size", "must be >= 1", block_size)
     if workers < 1:
-        raise InputError("option", "--workers", "must be >= 1", workers)
+        raise InputError(PARAMETER, "workers", "must be >= 1", workers)
 
 WORKER_PROCESS_BYTES = 300 * 2**20
 """Memory allowed for one worker process of a local cluster before it takes a block (Python, NumPy, numba,
@@ -81,11 +87,16 @@ def machine_memory() -> int:
 
 
 def check_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1, available: int | None = None) -> None:
-    """Refuse a run that needs more memory than the machine has, naming the option to change.
+    """Refuse a run that needs more memory than the machine has, naming the parameter to change.
 
-    ``--workers`` when one worker would fit (saying how many do), else
-    ``--block-size`` when one block does not fit, else ``--paths`` (saying how
+    ``workers`` when one worker would fit (saying how many do), else
+    ``block_size`` when one block does not fit, else ``n_paths`` (saying how
     many paths fit).
+
+    Raises
+    ------
+    InputError
+        Of :data:`~simulator.errors.PARAMETER`, naming that parameter.
     """
     have = machine_memory() if available is None else available
 
@@ -99,14 +110,14 @@ def check_memory(sc: Scenario, n_paths: int, block_size: int, workers: int = 1, 
     fixed, per_path = estimate_memory(sc, n_paths, block_size, workers)
     if workers > 1 and need_for(1) <= have:  # one worker fits: the workers at once do not
         most = max(w for w in range(1, min(workers, 4096)) if need_for(w) <= have)
-        raise InputError("option", "--workers", f"needs {_size(need)} for {workers} workers (each a process "
+        raise InputError(PARAMETER, "workers", f"needs {_size(need)} for {workers} workers (each a process "
                          f"running a block of {min(n_paths, block_size):,} paths) but {_size(have)} is available; "
                          f"at most {most} worker(s) fit", workers)
     fit = max((have - fixed) // per_path, 0)
     if fit < 1:
-        raise InputError("option", "--block-size", f"needs {_size(fixed)} for blocks of {block_size} paths "
+        raise InputError(PARAMETER, "block_size", f"needs {_size(fixed)} for blocks of {block_size} paths "
                          f"x {workers} worker(s) but {_size(have)} is available; use a smaller block", block_size)
-    raise InputError("option", "--paths", f"needs {_size(need)} but {_size(have)} is available; "
+    raise InputError(PARAMETER, "n_paths", f"needs {_size(need)} but {_size(have)} is available; "
                      f"at most {fit:,} paths fit", n_paths)
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from simulator import __version__
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -63,18 +63,18 @@ MARKER = ".supplyshock-partial"
 
 
 def check_out_dir(out: Path, overwrite: bool = False) -> None:
-    """Refuse a ``--out`` that is a file, or a non-empty directory without ``overwrite``.
+    """Refuse an ``out`` that is a file, or a non-empty directory without ``overwrite``.
 
     Raises
     ------
     InputError
-        Naming the option ``--out``.
+        Of :data:`~simulator.errors.PARAMETER`, naming ``out``.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise InputError("option", "--out", "must be a directory or not exist (it is a file)", str(out))
+        raise InputError(PARAMETER, "out", "must be a directory or not exist (it is a file)", str(out))
     if out.is_dir() and not overwrite and any(out.iterdir()):
-        raise InputError("option", "--out", "is a directory that is not empty; use --overwrite to replace it", str(out))
+        raise InputError(PARAMETER, "out", "is a directory that is not empty; use `overwrite=True` to replace it", str(out))
 
 
 def _alive(pid: int) -> bool:
@@ -180,7 +180,7 @@ def staged_dir(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
 def _into_place(tmp: Path, out: Path, overwrite: bool) -> None:
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:  # another run finished first
-            raise InputError("option", "--out", "was written by another run meanwhile; use --overwrite to replace it", str(out))
+            raise InputError(PARAMETER, "out", "was written by another run meanwhile; use `overwrite=True` to replace it", str(out))
         old = tmp.parent / f".{out.name}{OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}"
         os.rename(out, old)
         try:
@@ -193,7 +193,7 @@ def _into_place(tmp: Path, out: Path, overwrite: bool) -> None:
         try:
             os.rename(tmp, out)  # replaces a missing or empty directory in one step
         except OSError as exc:
-            raise InputError("option", "--out", "could not be renamed into place (written by another run meanwhile?)",
+            raise InputError(PARAMETER, "out", "could not be renamed into place (written by another run meanwhile?)",
                              f"{out}: {exc.strerror}") from None
 
 
@@ -294,8 +294,8 @@ def not_a_results_dir(directory: str | Path) -> InputError:
     """The error for a directory that holds no run, sweep or calibration results."""
     d = Path(directory)
     if not d.is_dir():
-        return InputError("option", "DIR", "must be an existing results directory", str(d))
-    return InputError("option", "DIR", "must be the results directory of a finished run (supplyshock run --out: "
+        return InputError(PARAMETER, "directory", "must be an existing results directory", str(d))
+    return InputError(PARAMETER, "directory", "must be the results directory of a finished run (supplyshock run --out: "
                       f"{', '.join(RUN_FILES)}), sweep (supplyshock sweep --out: sweep.json) or calibration "
                       "(supplyshock calibrate --out); it has none of these files", str(d))
 
@@ -339,7 +339,7 @@ def read_run(directory: str | Path) -> RunDir:
         raise not_a_results_dir(d)
     missing = [f for f in RUN_FILES if not (d / f).is_file()]
     if missing:
-        raise InputError("option", "DIR", "must be a finished run's results directory (supplyshock run --out); "
+        raise InputError(PARAMETER, "directory", "must be a finished run's results directory (supplyshock run --out); "
                          f"missing {', '.join(missing)}", str(d))
     manifest = _json(d / "manifest.json")
     fmt = manifest.get("format", RUN_FORMAT)

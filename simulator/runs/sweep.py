@@ -48,7 +48,7 @@ import xarray as xr
 from simulator.economics.impact import Impact, impact_from_metrics
 from simulator.economics.leontief import Multiplier
 from simulator.economics.recorders import histogram_ranges
-from simulator.errors import InputError
+from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE
 from simulator.model.fields import calibration_status
 from simulator.model.loading import scenario_to_json
@@ -243,14 +243,14 @@ def _check_resume(out: Path, mine: Mapping[str, Any]) -> None:
     try:
         old = json.loads(f.read_text())
     except (OSError, json.JSONDecodeError):
-        raise InputError("option", "--out", "must be an empty or new directory, or a sweep directory with --resume "
+        raise InputError(PARAMETER, "out", "must be an empty or new directory, or a sweep directory with `resume=True` "
                          "(no readable sweep.json here)", str(out)) from None
     if old.get("supplyshock") != mine["supplyshock"]:
         raise InputError(str(f), "supplyshock", f"must be this version ({mine['supplyshock']}) to resume the sweep; "
                          "rerun with the version that wrote it or start a new directory", old.get("supplyshock"))
     for key in _IDENTITY[1:]:
         if old.get(key) != json.loads(json.dumps(mine[key])):
-            raise InputError(str(f), key, f"--resume continues the sweep in this directory, which has {key} = "
+            raise InputError(str(f), key, f"`resume=True` continues the sweep in this directory, which has {key} = "
                              f"{json.dumps(old.get(key))}", mine[key])
 
 
@@ -332,17 +332,17 @@ def run_sweep(
     check_memory(max((v.scenario for v in variants), key=lambda sc: sc.run.horizon_days), n_paths, block_size,
                  workers if scheduler is None else 1)  # one variant's per-path totals are held at a time
     if resume and out is None:
-        raise InputError("option", "--resume", "needs --out (the directory of the sweep to continue)", True)
+        raise InputError(PARAMETER, "resume", "needs `out` (the directory of the sweep to continue)", True)
     jobs = blocks_of(n_paths, block_size)
     nb = len(jobs)
     outp = Path(out) if out is not None else None
     manifest = _manifest(base, axes_ok, variants, seed, n_paths, block_size, engine)
     if outp is not None:
         if outp.exists() and not outp.is_dir():
-            raise InputError("option", "--out", "must be a directory", str(outp))
+            raise InputError(PARAMETER, "out", "must be a directory", str(outp))
         if outp.is_dir() and any(outp.iterdir()):
             if not resume:
-                raise InputError("option", "--out", "must be an empty or new directory (use --resume to continue the sweep in it)", str(outp))
+                raise InputError(PARAMETER, "out", "must be an empty or new directory (use `resume=True` to continue the sweep in it)", str(outp))
             _check_resume(outp, manifest)
     store = _Store(outp)
     with executor(workers=workers, scheduler=scheduler) as ex:  # an unreachable scheduler fails before anything is written
