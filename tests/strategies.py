@@ -7,7 +7,7 @@ input-output table (:data:`TABLE`). Everything is kept small (1-3 materials,
 1-4 sources, 1-4 sectors, a 30-90 day horizon) so that a SimPy run of a few
 paths takes milliseconds.
 
-Validity rules honoured here (see ``simulator/scenario.py``):
+Validity rules honoured here (see ``simulator/model/validation.py``):
 
 - every material has at least one source and at least one using sector; the
   supply shares and the use shares of a material sum to 1 (random weights,

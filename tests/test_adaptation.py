@@ -1,6 +1,6 @@
 """The adaptation mechanisms: closed-form toys on both engines, the built-ins with every mechanism on, bad input.
 
-Mechanisms (``simulator/scenario.py``; the SimPy engine's ``deliver``,
+Mechanisms (``simulator/model/scenario.py``; the SimPy engine's ``deliver``,
 ``production`` and ``ship_or_apply``):
 
 - **substitution**: a sector's criticality of a material falls linearly from

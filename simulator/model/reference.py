@@ -1,9 +1,10 @@
 """The scenario reference, generated from the validation models.
 
-Both outputs come from :mod:`simulator.model.scenario` alone: keys, types and
+Both outputs come from the schema, :mod:`simulator.model.scenario`: keys, types and
 defaults from the pydantic models, descriptions from the fields' docstrings,
 units and usual ranges from their :class:`~simulator.model.scenario.Unit`
-metadata, hard ranges from their ``Ge``/``Gt``/``Le``/``Lt`` metadata. A
+metadata, hard ranges from their ``Ge``/``Gt``/``Le``/``Lt`` metadata. The
+rules across fields (:mod:`simulator.model.validation`) are summarised by hand. A
 field added to a model appears after a regenerate::
 
     supplyshock schema --markdown > docs/scenario-reference.md
@@ -223,7 +224,7 @@ def _model_section(model: type[BaseModel], where: str) -> list[str]:
 _INTRO = """\
 # Scenario reference
 
-Generated from the validation models (`simulator/scenario.py`) by
+Generated from the validation models (`simulator/model/scenario.py`) by
 `supplyshock schema --markdown > docs/scenario-reference.md`; do not edit by
 hand. `supplyshock schema` prints the same as JSON Schema.
 
