@@ -590,3 +590,18 @@ def test_a_licence_schedule_loads_with_its_phases(tmp_path: Path) -> None:
     assert [p.day for p in phases] == [0, 60, 120]
     assert [p.approve_share for p in phases] == [0.3, 0.5, 0.5]
     assert [p.exempt_share for p in phases] == [0.0, 0.0, 0.4]
+
+
+def test_cross_field_problems_are_reported_in_the_order_of_the_rules(tmp_path: Path) -> None:
+    from simulator.model.validation import CROSS_FIELD_RULES, MEASURE_RULES
+
+    body = (measure("first", end=90) + measure("second", start=50, end=120)
+            + measure("backwards", materials='["dytb"]', start=10, end=5)
+            + '[run]\nstart_date = 2025-01-06\nstart_weekday = 3\n'
+            + '[uncertainty]\n"materials.ndpr.priority" = { dist = "uniform", low = 1, high = 2 }\n')
+    exc = _load(tmp_path, body)
+    found = [exc.value.field] + [e.field for e in exc.value.more]
+    # _measures, _priors, _measure_overlaps, _start_weekday: the registry's order, whatever the file's
+    assert found == ["policy.backwards.end_day", "uncertainty.materials.ndpr.priority", "policy.second", "run.start_weekday"]
+    for rule in (*CROSS_FIELD_RULES, *MEASURE_RULES):
+        assert rule.__doc__ and ":" in rule.__doc__.splitlines()[0], f"{rule.__name__} does not name its field and rule"
