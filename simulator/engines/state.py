@@ -529,6 +529,355 @@ def _i(x: list[int] | npt.NDArray[np.generic]) -> IntArray:
     return np.ascontiguousarray(np.asarray(x, dtype=np.int64).reshape(-1))
 
 
+class _Edges(NamedTuple):
+    """Supply edges (:func:`_edges`)."""
+
+    pairs: list[tuple[int, int]]
+    source: IntArray
+    material: IntArray
+    lo: IntArray
+    hi: IntArray
+    conv: IntArray
+    is_conv: BoolArray
+
+
+class _Uses(NamedTuple):
+    """The firms' uses as index arrays (:func:`_uses`)."""
+
+    material: IntArray
+    sector: IntArray
+    conversion: IntArray
+    lo: IntArray
+    hi: IntArray
+    srow: IntArray
+    crow: IntArray
+    urow_s: IntArray
+    s_sec: IntArray
+    s_mat: IntArray
+
+
+class _EdgeFlows(NamedTuple):
+    """Each edge's per-path numbers (:func:`_edge_flows`)."""
+
+    share: FloatArray
+    share_d: FloatArray
+    extra: FloatArray
+    premium: FloatArray
+    prem_rows: IntArray
+    transit: IntArray
+    price: FloatArray
+
+
+class _RampRows(NamedTuple):
+    """The rows of one kind of ramp that can move, and their ramps (:func:`_ramp_rows`)."""
+
+    rows: IntArray
+    ramp: Ramp
+    days: FloatArray
+    ok: BoolArray
+    span: FloatArray
+    amount: FloatArray
+
+
+class _Measures(NamedTuple):
+    """The edges under each measure (:func:`_measures`)."""
+
+    edges: list[IntArray]
+    lo: IntArray
+    hi: IntArray
+    rows: IntArray
+    measured: IntArray
+
+
+class _Queues(NamedTuple):
+    """Licence queues and the licence regimes' phases (:func:`_licence_queues`)."""
+
+    meas: IntArray
+    edge: IntArray
+    reg_days: IntArray
+    limited: BoolArray
+    regime: dict[str, FloatArray]
+    accept: FloatArray
+    lic_x: FloatArray
+
+
+class _Triage(NamedTuple):
+    """Delivery ranks and the triage order (:func:`_triage_order`)."""
+
+    rank_of: IntArray
+    n_ranks: int
+    g_lo: IntArray
+    g_hi: IntArray
+    value_order: IntArray
+
+
+def _edges(sc: Scenario, pp: PathParams) -> _Edges:
+    """The supply edges, grouped by material (sources in order within a material).
+
+    Returns
+    -------
+    _Edges
+        ``pairs``: the E (source, material) index pairs; ``source``, ``material``:
+        (E,) int; ``lo``, ``hi``: (M,) int, edges ``[lo[m], hi[m])`` are material m's;
+        ``conv``: (Q,) int, each domestic conversion's edge; ``is_conv``: (E,) bool.
+    """
+    M, K = len(sc.materials), len(sc.sources)
+    mats, srcs = sc.material_ids, sc.source_ids
+    pairs = [(k, m) for m in range(M) for k in range(K) if mats[m] in sc.sources[srcs[k]].supply]
+    source = _i([e[0] for e in pairs])
+    material = _i([e[1] for e in pairs])
+    lo = _i(np.searchsorted(material, np.arange(M)))
+    hi = _i([*lo[1:], len(pairs)])
+    conv = _i([pairs.index((int(pp.conv_k[q]), int(pp.conv_m[q]))) for q in range(len(pp.conv_k))])
+    is_conv = np.zeros(len(pairs), dtype=bool)
+    is_conv[conv] = True
+    return _Edges(pairs, source, material, lo, hi, conv, is_conv)
+
+
+def _uses(pp: PathParams) -> _Uses:
+    """The firms' uses (``PathParams.users``, grouped by material) as index arrays.
+
+    Returns
+    -------
+    _Uses
+        ``material``, ``sector``, ``conversion``: (U,) int; ``lo``, ``hi``: (M,) int,
+        uses ``[lo[m], hi[m])`` are material m's; ``srow``: (Us,) int, the sector
+        uses' rows; ``crow``: (Uc,) int, the conversion inputs' rows; ``urow_s``:
+        (U,) int, a use's index among ``srow`` (-1 for a conversion's input);
+        ``s_sec``, ``s_mat``: (Us,) int, the sector uses' sector and material.
+    """
+    users = pp.users
+    material, sector, conversion = _i(users.material), _i(users.sector), _i(users.conversion)
+    srow = _i(np.flatnonzero(sector >= 0))
+    crow = _i(np.flatnonzero(conversion >= 0))
+    urow_s = np.full(users.n, -1, dtype=np.int64)
+    urow_s[srow] = np.arange(len(srow))
+    return _Uses(material, sector, conversion, _i([a for a, _ in users.bounds]), _i([b for _, b in users.bounds]),
+                 srow, crow, urow_s, _i(sector[srow]), _i(material[srow]))
+
+
+def _edge_flows(pp: PathParams, edges: _Edges, demand: FloatArray) -> _EdgeFlows:
+    """Each edge's per-path numbers, paths last, given each material's ``demand`` (M, P) t/day.
+
+    Returns
+    -------
+    _EdgeFlows
+        ``share``: (E, P), baseline share of the material's supply; ``share_d``: (E, P)
+        t/day, the baseline flow; ``extra``: (E, P) t/day, extra capacity; ``premium``:
+        (E, P), share of the price; ``prem_rows``: int, the edges with a premium on some
+        path; ``transit``: (E, P) int, days; ``price``: (E, P) currency/t.
+    """
+    idx = (edges.source, edges.material)
+    share = _rows(pp.share, idx)
+    premium = _rows(pp.premium, idx)
+    return _EdgeFlows(
+        share=share, share_d=share * demand[edges.material], extra=_rows(pp.extra, idx), premium=premium,
+        prem_rows=_i(np.flatnonzero((premium > 0.0).any(axis=1))),
+        transit=_c(pp.transit.T[edges.source].astype(np.int64)), price=_c(_c(pp.price.T)[edges.material]))
+
+
+def _ramp_rows(rows: IntArray, known_day: IntArray, lag: FloatArray, days: FloatArray, ok: BoolArray,
+               amount: FloatArray) -> _RampRows:
+    """One kind of ramp on ``rows`` (R,): each starts ``lag`` (R, P) days after ``known_day`` (R, P) int,
+    the day its disruption is known, and lasts ``days`` (R, P) days.
+
+    Returns
+    -------
+    _RampRows
+        ``rows``; ``ramp``: the :class:`~simulator.engines.rules.Ramp`; ``days`` (R, P), days;
+        ``ok`` (R, P) bool, the row can move on the path; ``span`` (R, 2) days
+        (:func:`_spans` over the paths where ``ok``); ``amount`` (R, P), how far each moves.
+    """
+    ramp = Ramp(known_day.astype(np.float64) + lag, days)
+    return _RampRows(rows, ramp, _c(days), _c(ok), _spans(ramp.begin, days, ok), _c(amount))
+
+
+def _capacity_ramps(pp: PathParams, trigger: IntArray, edges: _Edges, extra: FloatArray) -> _RampRows:
+    """Ramp-up of extra capacity: the edges with ``extra`` (E, P) t/day on some path whose disruption is known.
+
+    Returns
+    -------
+    _RampRows
+        ``amount`` (R, P) t/day: the extra capacity once fully ramped up.
+    """
+    rows = _i(np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[edges.material] < NEVER).any(axis=1)))
+    idx = (edges.source[rows], edges.material[rows])
+    known_day = trigger[edges.material[rows]]
+    return _ramp_rows(rows, known_day, _rows(pp.ramp_lag, idx), _rows(pp.ramp_days, idx), known_day < NEVER,
+                      extra[rows])
+
+
+def _criticality(pp: PathParams, uses: _Uses) -> tuple[FloatArray, FloatArray]:
+    """Each sector use's criticality before and after substitution, (Us, P) each (0 where it uses nothing)."""
+    idx = (uses.s_sec, uses.s_mat)
+    use_s = _rows(pp.use, idx)
+    crit = np.where(use_s > 0.0, _rows(pp.crit, idx), 0.0)
+    floor = np.where(use_s > 0.0, _rows(pp.crit_floor, idx), 0.0)
+    return crit, floor
+
+
+def _thrift_ramps(pp: PathParams, trigger: IntArray, uses: _Uses) -> _RampRows:
+    """Thrifting: the sector uses that thrift on some path whose disruption is known.
+
+    Returns
+    -------
+    _RampRows
+        ``amount`` (R, P), share: the use per unit of output saved once fully ramped up.
+    """
+    thrift_s = _rows(pp.thrift, (uses.s_sec, uses.s_mat))
+    rows = _i(np.flatnonzero((thrift_s > 0.0).any(axis=1) & (trigger[uses.s_mat] < NEVER).any(axis=1)))
+    idx = (uses.s_sec[rows], uses.s_mat[rows])
+    known_day = trigger[uses.s_mat[rows]]
+    thrift = _c(thrift_s[rows])
+    return _ramp_rows(rows, known_day, _rows(pp.thrift_lag, idx), _rows(pp.thrift_ramp, idx),
+                      (thrift > 0.0) & (known_day < NEVER), thrift)
+
+
+def _subst_ramps(pp: PathParams, trigger: IntArray, uses: _Uses, crit: FloatArray, floor: FloatArray) -> _RampRows:
+    """Substitution: the sector uses whose criticality ``crit`` (Us, P) can fall to ``floor`` on some path
+    whose disruption is known.
+
+    Returns
+    -------
+    _RampRows
+        ``amount`` (R, P): criticality minus its floor.
+    """
+    rows = _i(np.flatnonzero((floor < crit).any(axis=1) & (trigger[uses.s_mat] < NEVER).any(axis=1)))
+    idx = (uses.s_sec[rows], uses.s_mat[rows])
+    known_day = trigger[uses.s_mat[rows]]
+    return _ramp_rows(rows, known_day, _rows(pp.subst_lag, idx), _rows(pp.subst_days, idx),
+                      (floor[rows] < crit[rows]) & (known_day < NEVER), crit[rows] - floor[rows])
+
+
+def _use_shares(pp: PathParams, uses: _Uses) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each use's baseline use and its shares of it.
+
+    Returns
+    -------
+    base : ndarray of shape (U, P), t/day
+        Baseline use.
+    vshare : ndarray of shape (U, P)
+        Share of its material's baseline use (0 where the material has none).
+    xshare : ndarray of shape (U, P)
+        Share of the sectors' baseline use of its material (``vshare`` where the sectors use none).
+    """
+    base = _c(pp.user_base.T)
+    tot_base = msum(base, uses.lo, uses.hi)[uses.material]
+    vs = np.divide(base, tot_base, out=np.zeros_like(base), where=tot_base > 0.0)
+    base_dir = np.where((uses.conversion < 0)[:, np.newaxis], base, 0.0)
+    tot_dir = msum(base_dir, uses.lo, uses.hi)[uses.material]
+    xs = np.where(tot_dir > 0.0, np.divide(base_dir, tot_dir, out=np.zeros_like(base), where=tot_dir > 0.0), vs)
+    return base, _c(vs), _c(xs)
+
+
+def _measures(pp: PathParams, edges: _Edges, J: int) -> _Measures:
+    """The edges under each of the J measures (its source's edges of the materials it covers).
+
+    Returns
+    -------
+    _Measures
+        ``edges``: J arrays of edge rows; ``lo``, ``hi``: (J,) int and ``rows``: int,
+        edges ``rows[lo[j]:hi[j]]`` are under measure j; ``measured``: int, the edges
+        under some measure.
+    """
+    m_edges = [np.flatnonzero((edges.source == pp.msource[j]) & pp.mmat[j][edges.material]) for j in range(J)]
+    lo = _i(np.cumsum([0, *[len(r) for r in m_edges]])[:-1]) if J else _i([])
+    hi = _i(np.cumsum([len(r) for r in m_edges])) if J else _i([])
+    rows = _i(np.concatenate(m_edges)) if J else _i([])
+    return _Measures(m_edges, lo, hi, rows, _i(np.unique(rows)))
+
+
+def _licence_queues(sc: Scenario, pp: PathParams, draws: Draws, edges: _Edges, meas: _Measures) -> _Queues:
+    """The licence queues (one per licence measure and edge under it, in measure order) and the regimes' phases.
+
+    Returns
+    -------
+    _Queues
+        ``meas``, ``edge``: (L,) int, each queue's measure and edge; ``reg_days``: (J, H)
+        int, day each licence phase starts (``BIG_DAY`` pads); ``limited``: (J,) bool;
+        ``regime``: ``approve``, ``reject``, ``pending``, ``exempt``, ``capacity``
+        (t per working day), ``lead`` (calendar days), each (J, H, P); ``accept``:
+        (J, P) working days; ``lic_x``: (L, T, P) working days, the drawn processing
+        time of an application filed on each day.
+    """
+    P, T, J = pp.n_paths, pp.n_days, len(sc.policy)
+    mats = sc.material_ids
+    lic: list[tuple[int, int, FloatArray]] = []
+    for j, name in enumerate(sc.measure_ids):
+        if pp.licences[j] is not None:
+            for row in meas.edges[j]:
+                lic.append((j, int(row), draws.licence_days[f"{name}/{mats[edges.material[row]]}"]))
+    H = max((len(reg.days) for reg in pp.licences if reg is not None), default=1)
+    reg_days = np.full((J, H), BIG_DAY, dtype=np.int64)
+    limited = np.zeros(J, dtype=bool)
+    regime = {f: np.zeros((J, H, P)) for f in ("approve", "reject", "pending", "exempt", "capacity", "lead")}
+    accept = np.zeros((J, P))
+    for j, reg in enumerate(pp.licences):
+        if reg is None:
+            continue
+        n = len(reg.days)
+        reg_days[j, :n] = reg.days
+        limited[j] = reg.limited
+        for f, arr in regime.items():
+            arr[j, :n] = getattr(reg, f).T
+        accept[j] = reg.accept
+    lic_x = np.empty((len(lic), T, P))
+    for i, (_, _, x) in enumerate(lic):
+        lic_x[i] = x.T
+    return _Queues(_i([j for j, _, _ in lic]), _i([e for _, e, _ in lic]), reg_days, limited, regime, accept, lic_x)
+
+
+def _calendar(sc: Scenario, pp: PathParams, draws: Draws, L: int) -> tuple[IntArray, IntArray, int]:
+    """The working-day calendar and the ring's length.
+
+    Returns
+    -------
+    cum, nth : ndarray, int
+        :func:`simulator.engines.rules.licence_calendar`.
+    B : int
+        Days of the ring buffers: beyond the longest transit and, with ``L`` licence
+        queues, the last decision of an application filed on the last day.
+    """
+    T = pp.n_days
+    cum, nth, longest = licence_calendar(pp, draws, sc.measure_ids)
+    max_transit = int(pp.transit.max()) if pp.transit.size else 0
+    span = (int(nth[cum[T - 1] + longest]) - (T - 1) if L else 0) + max_transit + 2
+    return _i(cum), _i(nth), max(span, max_transit + 2)
+
+
+def _triage_order(pp: PathParams, uses: _Uses, M: int) -> _Triage:
+    """Delivery ranks and, with triage on some path, the uses of each (material, rank) by value, highest first.
+
+    Returns
+    -------
+    _Triage
+        ``rank_of``: (U,) int, each use's rank among the ``n_ranks`` distinct ranks (0
+        served first); ``g_lo``, ``g_hi``: (M x n_ranks,) int, rows ``[g_lo, g_hi)`` of
+        ``value_order`` are the uses of (material, rank); ``value_order``: (n, P) int,
+        per path (empty without triage).
+    """
+    P, users = pp.n_paths, pp.users
+    ranks = users.ranks
+    rank_of = _i([ranks.index(int(r)) for r in users.rank])
+    n_ranks = len(ranks)
+    g_lo = np.zeros(M * n_ranks, dtype=np.int64)
+    g_hi = np.zeros(M * n_ranks, dtype=np.int64)
+    parts = []
+    if (pp.triage > 0.0).any():
+        value = _c(pp.user_value.T)
+        n_ord = 0
+        for ri, r in enumerate(ranks):
+            for m in range(M):
+                rows = np.flatnonzero((uses.material == m) & (users.rank == r))
+                if rows.size:
+                    g_lo[m * n_ranks + ri] = n_ord
+                    parts.append(rows[np.argsort(-value[rows], axis=0, kind="stable")])
+                    n_ord += len(rows)
+                    g_hi[m * n_ranks + ri] = n_ord
+    value_order = _c(np.concatenate(parts).astype(np.int64)) if parts else np.zeros((0, P), dtype=np.int64)
+    return _Triage(rank_of, n_ranks, g_lo, g_hi, value_order)
+
+
 def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
     """Lay out a block of paths and set up its day-0 state (goods already in transit, normal stocks).
 
@@ -546,163 +895,51 @@ def build(sc: Scenario, pp: PathParams, draws: Draws) -> Kernel:
     """
     P, T = pp.n_paths, pp.n_days
     M, K, S, J = len(sc.materials), len(sc.sources), len(sc.sectors), len(sc.policy)
-    mats, srcs = sc.material_ids, sc.source_ids
-
-    # ---- edges (k, m) grouped by material; uses grouped by material (see PathParams.users)
-    edges = [(k, m) for m in range(M) for k in range(K) if mats[m] in sc.sources[srcs[k]].supply]
-    E = len(edges)
-    edge_source = _i([e[0] for e in edges])
-    edge_material = _i([e[1] for e in edges])
-    e_lo = _i(np.searchsorted(edge_material, np.arange(M)))
-    e_hi = _i([*e_lo[1:], E])
-    users = pp.users
-    U = users.n
-    um, usec, uconv = _i(users.material), _i(users.sector), _i(users.conversion)
-    u_lo = _i([a for a, _ in users.bounds])
-    u_hi = _i([b for _, b in users.bounds])
-    srow = _i(np.flatnonzero(usec >= 0))
-    crow = _i(np.flatnonzero(uconv >= 0))
-    urow_s = np.full(U, -1, dtype=np.int64)
-    urow_s[srow] = np.arange(len(srow))
-    Q = len(pp.conv_k)
-    conv_edge = _i([edges.index((int(pp.conv_k[q]), int(pp.conv_m[q]))) for q in range(Q)])
-    is_conv_e = np.zeros(E, dtype=bool)
-    is_conv_e[conv_edge] = True
-    s_sec, s_mat = _i(usec[srow]), _i(um[srow])
-
-    # ---- per-path parameters, paths last
-    d = _c(pp.demand.T)
-    trigger = _c(pp.trigger.T)
-    share = _rows(pp.share, (edge_source, edge_material))
-    share_d = share * d[edge_material]
-    extra = _rows(pp.extra, (edge_source, edge_material))
-    premium = _rows(pp.premium, (edge_source, edge_material))
-    prem_rows = _i(np.flatnonzero((premium > 0.0).any(axis=1)))
-    transit_e = _c(pp.transit.T[edge_source].astype(np.int64))
-    ramp_rows = _i(np.flatnonzero((extra > 0.0).any(axis=1) & (trigger[edge_material] < NEVER).any(axis=1)))
-    ramp = Ramp(trigger[edge_material[ramp_rows]].astype(np.float64) + _rows(pp.ramp_lag, (edge_source[ramp_rows], edge_material[ramp_rows])),
-                _rows(pp.ramp_days, (edge_source[ramp_rows], edge_material[ramp_rows])))
-    use_s = _rows(pp.use, (s_sec, s_mat))
-    crit_s = np.where(use_s > 0.0, _rows(pp.crit, (s_sec, s_mat)), 0.0)
-    floor_s = np.where(use_s > 0.0, _rows(pp.crit_floor, (s_sec, s_mat)), 0.0)
-    subst_rows = _i(np.flatnonzero((floor_s < crit_s).any(axis=1) & (trigger[s_mat] < NEVER).any(axis=1)))
-    subst_ramp = Ramp(trigger[s_mat[subst_rows]].astype(np.float64)
-                      + _rows(pp.subst_lag, (s_sec[subst_rows], s_mat[subst_rows])),
-                      _rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows])))
-    thrift_s = _rows(pp.thrift, (s_sec, s_mat))
-    thrift_rows = _i(np.flatnonzero((thrift_s > 0.0).any(axis=1) & (trigger[s_mat] < NEVER).any(axis=1)))
-    thrift_r = _c(thrift_s[thrift_rows])
-    thrift_ramp = Ramp(trigger[s_mat[thrift_rows]].astype(np.float64)
-                       + _rows(pp.thrift_lag, (s_sec[thrift_rows], s_mat[thrift_rows])),
-                       _rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows])))
-    base_u = _c(pp.user_base.T)  # (U, P)
-    tot_base = msum(base_u, u_lo, u_hi)[um]
-    vs = np.divide(base_u, tot_base, out=np.zeros_like(base_u), where=tot_base > 0.0)
-    base_dir = np.where((uconv < 0)[:, np.newaxis], base_u, 0.0)
-    tot_dir = msum(base_dir, u_lo, u_hi)[um]
-    xs = np.where(tot_dir > 0.0, np.divide(base_dir, tot_dir, out=np.zeros_like(base_u), where=tot_dir > 0.0), vs)
-    C = len(pp.cohort_w)
-    w = _c(np.asarray(pp.cohort_w, dtype=np.float64))
-    cover = _c(pp.user_cover.transpose(1, 2, 0))  # (U, C, P) days
-
-    # ---- measures and licence queues
-    m_edges = [np.flatnonzero((edge_source == pp.msource[j]) & pp.mmat[j][edge_material]) for j in range(J)]
-    me_lo = _i(np.cumsum([0, *[len(r) for r in m_edges]])[:-1]) if J else _i([])
-    me_hi = _i(np.cumsum([len(r) for r in m_edges])) if J else _i([])
-    me_rows = _i(np.concatenate(m_edges)) if J else _i([])
-    measured = _i(np.unique(me_rows))
-    lic: list[tuple[int, int, FloatArray]] = []
-    for j, name in enumerate(sc.measure_ids):
-        if pp.licences[j] is not None:
-            for row in m_edges[j]:
-                lic.append((j, int(row), draws.licence_days[f"{name}/{mats[edge_material[row]]}"]))
-    L = len(lic)
-    H = max((len(reg.days) for reg in pp.licences if reg is not None), default=1)
-    reg_days = np.full((J, H), BIG_DAY, dtype=np.int64)
-    limited = np.zeros(J, dtype=bool)
-    regime = {f: np.zeros((J, H, P)) for f in ("approve", "reject", "pending", "exempt", "capacity", "lead")}
-    accept = np.zeros((J, P))
-    for j, reg in enumerate(pp.licences):
-        if reg is None:
-            continue
-        n = len(reg.days)
-        reg_days[j, :n] = reg.days
-        limited[j] = reg.limited
-        for f, arr in regime.items():
-            arr[j, :n] = getattr(reg, f).T
-        accept[j] = reg.accept
-    lic_x = np.empty((L, T, P))
-    for i, (_, _, x) in enumerate(lic):
-        lic_x[i] = x.T
-    cum, nth, longest = licence_calendar(pp, draws, sc.measure_ids)
-    max_transit = int(pp.transit.max()) if pp.transit.size else 0
-    span = (int(nth[cum[T - 1] + longest]) - (T - 1) if L else 0) + max_transit + 2
-    B = max(span, max_transit + 2)
-
-    # ---- triage: the uses of each (material, rank) by value, highest first, per path
-    ranks = users.ranks
-    rank_of = _i([ranks.index(int(r)) for r in users.rank])
-    n_ranks = len(ranks)
-    g_lo = np.zeros(M * n_ranks, dtype=np.int64)
-    g_hi = np.zeros(M * n_ranks, dtype=np.int64)
-    parts = []
-    if (pp.triage > 0.0).any():
-        value = _c(pp.user_value.T)
-        n_ord = 0
-        for ri, r in enumerate(ranks):
-            for m in range(M):
-                rows = np.flatnonzero((um == m) & (users.rank == r))
-                if rows.size:
-                    g_lo[m * n_ranks + ri] = n_ord
-                    parts.append(rows[np.argsort(-value[rows], axis=0, kind="stable")])
-                    n_ord += len(rows)
-                    g_hi[m * n_ranks + ri] = n_ord
-    value_order = _c(np.concatenate(parts).astype(np.int64)) if parts else np.zeros((0, P), dtype=np.int64)
-
+    edges, uses = _edges(sc, pp), _uses(pp)
+    d, trigger = _c(pp.demand.T), _c(pp.trigger.T)
+    flows = _edge_flows(pp, edges, d)
+    crit, floor = _criticality(pp, uses)
+    cap, thrift, subst = (_capacity_ramps(pp, trigger, edges, flows.extra), _thrift_ramps(pp, trigger, uses),
+                          _subst_ramps(pp, trigger, uses, crit, floor))
+    base, vshare, xshare = _use_shares(pp, uses)
+    meas = _measures(pp, edges, J)
+    queues = _licence_queues(sc, pp, draws, edges, meas)
+    cum, nth, B = _calendar(sc, pp, draws, len(queues.meas))
+    tri = _triage_order(pp, uses, M)
     lay = Layout(
-        P=P, C=C, T=T, B=B, M=M, K=K, S=S, U=U, E=E, Q=Q, J=J, L=L, n_ranks=n_ranks,
-        edge_k=edge_source, edge_m=edge_material, e_lo=e_lo, e_hi=e_hi, is_conv_edge=is_conv_e,
-        u_mat=um, u_sec=usec, u_conv=uconv, u_lo=u_lo, u_hi=u_hi, rank_of=rank_of,
-        srow=srow, s_sec=s_sec, s_mat=s_mat, urow_s=urow_s, crow=crow, c_conv=_i(uconv[crow]),
-        conv_edge=conv_edge, conv_mat=_i(pp.conv_m), g_lo=g_lo, g_hi=g_hi,
-        meas_kind=_i(pp.kind), me_lo=me_lo, me_hi=me_hi, me_rows=me_rows, measured=measured,
-        lic_meas=_i([j for j, _, _ in lic]), lic_edge=_i([e for _, e, _ in lic]),
-        reg_days=reg_days, limited=limited, cum=_i(cum), nth=_i(nth),
-        working=((pp.start_weekday + np.arange(T)) % 7) < 5,
-        ramp_rows=ramp_rows, thrift_rows=thrift_rows, subst_rows=subst_rows, prem_rows=prem_rows,
-        ramp_first=ramp.first_day, ramp_done=ramp.done_day, thrift_first=thrift_ramp.first_day,
-        thrift_done=thrift_ramp.done_day, subst_first=subst_ramp.first_day, subst_done=subst_ramp.done_day,
+        P=P, C=len(pp.cohort_w), T=T, B=B, M=M, K=K, S=S, U=pp.users.n, E=len(edges.pairs), Q=len(pp.conv_k), J=J,
+        L=len(queues.meas), n_ranks=tri.n_ranks, edge_k=edges.source, edge_m=edges.material, e_lo=edges.lo,
+        e_hi=edges.hi, is_conv_edge=edges.is_conv, u_mat=uses.material, u_sec=uses.sector, u_conv=uses.conversion,
+        u_lo=uses.lo, u_hi=uses.hi, rank_of=tri.rank_of, srow=uses.srow, s_sec=uses.s_sec, s_mat=uses.s_mat,
+        urow_s=uses.urow_s, crow=uses.crow, c_conv=_i(uses.conversion[uses.crow]), conv_edge=edges.conv,
+        conv_mat=_i(pp.conv_m), g_lo=tri.g_lo, g_hi=tri.g_hi, meas_kind=_i(pp.kind), me_lo=meas.lo, me_hi=meas.hi,
+        me_rows=meas.rows, measured=meas.measured, lic_meas=queues.meas, lic_edge=queues.edge,
+        reg_days=queues.reg_days, limited=queues.limited, cum=cum, nth=nth,
+        working=((pp.start_weekday + np.arange(T)) % 7) < 5, ramp_rows=cap.rows, thrift_rows=thrift.rows,
+        subst_rows=subst.rows, prem_rows=flows.prem_rows, ramp_first=cap.ramp.first_day,
+        ramp_done=cap.ramp.done_day, thrift_first=thrift.ramp.first_day, thrift_done=thrift.ramp.done_day,
+        subst_first=subst.ramp.first_day, subst_done=subst.ramp.done_day,
     )
+    transit = flows.transit
     par = Params(
-        cohort_w=w, demand=d, target=_c(pp.target.T), cover_d=_c(pp.cover.T) * d, trigger=trigger,
+        cohort_w=_c(np.asarray(pp.cohort_w, dtype=np.float64)), demand=d, target=_c(pp.target.T),
+        cover_d=_c(pp.cover.T) * d, trigger=trigger,
         stock_open=_c(np.where(trigger < NEVER, trigger + _c(pp.stock_lag.T), NEVER).astype(np.int64)),
-        stock_trigger=_c(pp.stock_trigger.T), stock_rate=_c(pp.stock_rate.T),
-        share=share, share_d=share_d, extra=extra, price=_c(_c(pp.price.T)[edge_material]), premium=premium,
-        transit=transit_e, transit_f=_c(transit_e.astype(np.float64)),
-        ramp_begin=_c(ramp.begin), ramp_days=_c(_rows(pp.ramp_days, (edge_source[ramp_rows], edge_material[ramp_rows]))),
-        ramp_ok=_c(trigger[edge_material[ramp_rows]] < NEVER),
-        ramp_span=_spans(ramp.begin, _rows(pp.ramp_days, (edge_source[ramp_rows], edge_material[ramp_rows])), trigger[edge_material[ramp_rows]] < NEVER),
-        thrift_span=_spans(thrift_ramp.begin, _rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows])),
-                           (thrift_r > 0.0) & (trigger[s_mat[thrift_rows]] < NEVER)),
-        subst_span=_spans(subst_ramp.begin, _rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows])),
-                          (floor_s[subst_rows] < crit_s[subst_rows]) & (trigger[s_mat[subst_rows]] < NEVER)),
-        base=base_u, recipe=_c(pp.user_recipe.T), cover=cover, vshare=_c(vs), xshare=_c(xs),
-        value_order=value_order, triage=_c(np.asarray(pp.triage, dtype=np.float64)),
-        crit=_c(crit_s), subst_begin=_c(subst_ramp.begin),
-        subst_days=_c(_rows(pp.subst_days, (s_sec[subst_rows], s_mat[subst_rows]))),
-        subst_ok=_c((floor_s[subst_rows] < crit_s[subst_rows]) & (trigger[s_mat[subst_rows]] < NEVER)),
-        subst_drop=_c(crit_s[subst_rows] - floor_s[subst_rows]),
-        thrift=thrift_r, thrift_begin=_c(thrift_ramp.begin),
-        thrift_days=_c(_rows(pp.thrift_ramp, (s_sec[thrift_rows], s_mat[thrift_rows]))),
-        thrift_ok=_c((thrift_r > 0.0) & (trigger[s_mat[thrift_rows]] < NEVER)),
-        pair_base=_c(base_u[srow]), overtime=_c(pp.overtime.T), catch_share=_c(pp.catch_share.T),
+        stock_trigger=_c(pp.stock_trigger.T), stock_rate=_c(pp.stock_rate.T), share=flows.share,
+        share_d=flows.share_d, extra=flows.extra, price=flows.price, premium=flows.premium, transit=transit,
+        transit_f=_c(transit.astype(np.float64)), ramp_begin=_c(cap.ramp.begin), ramp_days=cap.days,
+        ramp_ok=cap.ok, ramp_span=cap.span, thrift_span=thrift.span, subst_span=subst.span, base=base,
+        recipe=_c(pp.user_recipe.T), cover=_c(pp.user_cover.transpose(1, 2, 0)), vshare=vshare, xshare=xshare,
+        value_order=tri.value_order, triage=_c(np.asarray(pp.triage, dtype=np.float64)), crit=_c(crit),
+        subst_begin=_c(subst.ramp.begin), subst_days=subst.days, subst_ok=subst.ok, subst_drop=subst.amount,
+        thrift=thrift.amount, thrift_begin=_c(thrift.ramp.begin), thrift_days=thrift.days, thrift_ok=thrift.ok,
+        pair_base=_c(base[uses.srow]), overtime=_c(pp.overtime.T), catch_share=_c(pp.catch_share.T),
         daily_output=_c(pp.daily_output.T), window_end=_c(pp.first_start[np.newaxis, :] + pp.window.T),
         start=_c(pp.start.T.astype(np.int64)), end=_c(pp.end.T.astype(np.int64)), coverage=_c(pp.coverage.T),
         quota=_c(pp.quota.T), leakage=_c(pp.leakage.T), leak_lag=_c(pp.leak_lag.T), leak_days=_c(pp.leak_days.T),
-        accept=accept, lic_x=lic_x, **regime,
+        accept=queues.accept, lic_x=queues.lic_x, **queues.regime,
     )
-    state = allocate(lay, par, pp)
-    return Kernel(lay, par, state, ramp, thrift_ramp, subst_ramp)
+    return Kernel(lay, par, allocate(lay, par, pp), cap.ramp, thrift.ramp, subst.ramp)
 
 
 def allocate(lay: Layout, par: Params, pp: PathParams) -> State:
