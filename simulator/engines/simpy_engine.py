@@ -32,8 +32,8 @@ the same numbers on the same draws.
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, ParamSpec
 
 import numpy as np
 import simpy
@@ -73,6 +73,129 @@ _LIFT = REGIME_END_TIME
 _DECIDE = SIMPY_TIME[Phase.DECIDE]
 _ORDER = SIMPY_TIME[Phase.ORDER]
 _RECORD = SIMPY_TIME[Phase.RECORD]
+
+_Fields = ParamSpec("_Fields")
+
+
+# ------------------------------------------------------------ the event log's wording
+# Every line of the event log is worded here and nowhere else: the model calls these functions (through
+# ``_Path.tell``) with structured fields (ids, days, tonnes, shares) and each returns one Event, with its
+# category, its text as printed (``supplyshock explain``) and the fields filters and summaries read.
+
+
+def _measure_changes(day: int, measure: str, kind: str, source: str, materials: list[str], coverage: float,
+                     change: str) -> Event:
+    """A measure starts or ends (``change``: ``"starts"`` or ``"ends"``); ``coverage`` a share."""
+    return Event(day, "policy", f"{measure} ({kind}, {source}, {', '.join(materials)}, coverage {coverage:.0%}) "
+                 f"{change}", material=",".join(materials))
+
+
+def _shipment_arrives(day: int, material: str, source: str, tonnes: float) -> Event:
+    """A shipment of ``tonnes`` t reaches the dock."""
+    return Event(day, "shipment", f"{tonnes:,.2f} t of {material} arrive from {source}", material=material,
+                 tonnes=tonnes)
+
+
+def _application(day: int, office: str, lot: int, material: str, source: str, tonnes: float, review: int,
+                 first_decision: int) -> Event:
+    """Application number ``lot`` of a licence office for ``tonnes`` t, reviewed in ``review`` working days."""
+    return Event(day, "application", f"{office} #{lot}: apply for {tonnes:,.2f} t of {material} from {source}; "
+                 f"{review} working days, first decision on day {first_decision}",
+                 material=material, office=office, tonnes=tonnes)
+
+
+def _decision(day: int, office: str, lot: int, filed: int, applied: float, material: str, approved: float,
+              arrive: int, rejected: float, pending: float | None, next_decision: int,
+              waiting: float | None) -> Event:
+    """Today's decision on an application's share due (t): approved (arriving on day ``arrive``), rejected, and,
+    unless None, still pending (decided again on day ``next_decision``) and waiting for the ministry's capacity."""
+    text = (f"{office} #{lot} (filed day {filed}, {applied:,.2f} t): "
+            f"{approved:,.2f} t approved, arrive day {arrive}; {rejected:,.2f} t rejected")
+    if pending is not None:
+        text += f"; {pending:,.2f} t still pending, next decision day {next_decision}"
+    if waiting is not None:
+        text += f"; {waiting:,.2f} t wait for the ministry's capacity"
+    return Event(day, "decision", text, material=material, office=office, tonnes=approved, rejected=rejected)
+
+
+def _regime_over(day: int, office: str, material: str, tonnes: float, arrive: int) -> Event:
+    """A licence regime ends: the ``tonnes`` t still pending ship, arriving on day ``arrive``."""
+    return Event(day, "decision", f"{office}: licence regime over; {tonnes:,.2f} t of {material} still pending "
+                 f"ship, arrive day {arrive}", material=material, office=office, tonnes=tonnes)
+
+
+def _stockpile_opens(day: int, material: str, cover_days: float) -> Event:
+    """The stockpile agency opens; it tops the firms' cover up to ``cover_days`` days of demand."""
+    return Event(day, "stockpile", f"{material}: stockpile open; tops cover up to {cover_days:.0f} days",
+                 material=material)
+
+
+def _release(day: int, material: str, tonnes: float, left: float) -> Event:
+    """The stockpile releases ``tonnes`` t, ``left`` t remain."""
+    return Event(day, "release", f"stockpile releases {tonnes:,.2f} t of {material} ({left:,.1f} t left)",
+                 material=material, tonnes=tonnes)
+
+
+def _capacity_ramp_starts(day: int, source: str, material: str, extra: float, days: float) -> Event:
+    """An alternative source starts adding ``extra`` t/day of capacity over ``days`` days (worded in t/yr)."""
+    return Event(day, "ramp-up", f"{source} starts adding capacity for {material} "
+                 f"(+{extra * 365:,.0f} t/yr over {days:.0f} days)", material=material)
+
+
+def _capacity_ramp_done(day: int, source: str, material: str) -> Event:
+    """An alternative source's extra capacity is fully ramped up."""
+    return Event(day, "ramp-up", f"{source} at full extra capacity for {material}", material=material)
+
+
+def _thrift_starts(day: int, sector: str, material: str, cut: float, days: float) -> Event:
+    """A sector starts cutting its use per unit of output, by up to the share ``cut``, over ``days`` days."""
+    return Event(day, "thrift", f"{sector} starts cutting {material} use (up to {cut:.0%} over {days:.0f} days)",
+                 material=material, sector=sector)
+
+
+def _substitution_starts(day: int, sector: str, material: str, criticality: float, floor: float,
+                         days: float) -> Event:
+    """A sector starts redesigning: its criticality of the material falls to ``floor`` over ``days`` days."""
+    return Event(day, "substitution", f"{sector} starts redesigning away from {material} "
+                 f"(criticality {criticality:.2f} to {floor:.2f} over {days:.0f} days)",
+                 material=material, sector=sector)
+
+
+def _stock_out(day: int, material: str, short: float) -> Event:
+    """Every firm's stock of the material is empty; ``short`` t/day of today's requirement unmet."""
+    return Event(day, "stock-out", f"corporate inventory of {material} exhausted at every firm; "
+                 f"{short:,.2f} t short", material=material)
+
+
+def _conversion_short(day: int, source: str, material: str, made: float, ordered: float) -> Event:
+    """A domestic conversion makes ``made`` of the ``ordered`` t, its inputs short."""
+    return Event(day, "conversion", f"{source} makes {made:,.2f} of {ordered:,.2f} t of {material} "
+                 "ordered (inputs short)", material=material, tonnes=made)
+
+
+def _cohort_stops(day: int, sector: str, cohort: int, cohorts: int, covers: list[tuple[str, float]],
+                  fraction: float) -> Event:
+    """A sector's firm cohort (0-based, of ``cohorts``) falls below the stoppage threshold; ``covers`` its normal
+    cover of each material it uses, days; ``fraction`` its output, a share of plan."""
+    cover_text = ", ".join(f"{material} {days:.0f} d" for material, days in covers)
+    return Event(day, "firms stop", f"{sector}: cohort {cohort + 1} of {cohorts} (covers {cover_text}) at "
+                 f"{fraction:.0%} of plan", sector=sector)
+
+
+def _cohort_resumes(day: int, sector: str, cohort: int, cohorts: int, fraction: float) -> Event:
+    """A sector's stopped firm cohort (0-based) is back above the stoppage threshold."""
+    return Event(day, "firms resume", f"{sector}: cohort {cohort + 1} of {cohorts} back to {fraction:.0%}",
+                 sector=sector)
+
+
+def _output_cut(day: int, sector: str, fraction: float) -> Event:
+    """A sector's output falls below the stoppage threshold (``fraction`` of plan)."""
+    return Event(day, "output cut", f"{sector} output at {fraction:.0%} of plan", sector=sector)
+
+
+def _recovery(day: int, sector: str, fraction: float) -> Event:
+    """A sector's output is back above the stoppage threshold."""
+    return Event(day, "recovery", f"{sector} back to {fraction:.0%} of plan", sector=sector)
 
 
 class _Lot:
@@ -217,14 +340,13 @@ class _Path:
         self.env.process(self.recorder())
 
     # ------------------------------------------------------------ helpers
-    def note(self, day: int, category: str, text: str, *, material: int | str | None = None,
-             sector: int | None = None, office: str = "", tonnes: float = 0.0, rejected: float = 0.0) -> None:
-        """Event log: one line, with the material (index, or ids comma-separated) and sector it is about and the
-        volumes it moves."""
+    def tell(self, event: Callable[_Fields, Event], *args: _Fields.args, **kwargs: _Fields.kwargs) -> None:
+        """Event log: add the line ``event`` (one of the wording functions above) makes of the fields given.
+
+        Nothing is worded when the path keeps no log.
+        """
         if self.log is not None:
-            mat = material if isinstance(material, str) else "" if material is None else self.mats[material]
-            self.log.append(Event(day, category, text, mat,
-                                  "" if sector is None else self.secs[sector], office, tonnes, rejected))
+            self.log.append(event(*args, **kwargs))
 
     def msum(self, x: list[list[float]], m: int, members: list[int] | None = None) -> float:
         """Sum of ``x[u][c]`` over the uses of material m (or ``members``) and cohorts.
@@ -338,8 +460,8 @@ class _Path:
             return
         yield self.wait_until(arrive + _ARRIVE)
         self.out.arrivals[self.p, arrive, k, m] += q
-        if not initial and self.log is not None and self.pp.premium[self.p, k, m] > 0:
-            self.note(arrive, "shipment", f"{q:,.2f} t of {self.mats[m]} arrive from {self.srcs[k]}", material=m, tonnes=q)
+        if not initial and self.pp.premium[self.p, k, m] > 0:
+            self.tell(_shipment_arrives, arrive, self.mats[m], self.srcs[k], q)
 
     def receiving(self) -> Generator[Any, Any, None]:
         """Step 1: the day's arrivals at the dock are delivered to the firms using each material.
@@ -396,9 +518,7 @@ class _Path:
             lot = _Lot(len(office.lots) + 1, t, vol)
             office.lots.append(lot)
             office.queued.setdefault(due, []).append((lot, 1.0))
-            self.note(t, "application", f"{office.name} #{lot.n}: apply for {vol:,.2f} t of {self.mats[office.m]} from "
-                      f"{self.srcs[office.k]}; {tau} working days, first decision on day {due}",
-                      material=office.m, office=office.name, tonnes=vol)
+            self.tell(_application, t, office.name, lot.n, self.mats[office.m], self.srcs[office.k], vol, tau, due)
 
     def decide(self, office: _Office, t: int) -> None:
         """Step 7a: the applications due today (and any waiting for capacity) are decided.
@@ -450,16 +570,15 @@ class _Path:
         a, r, q = float(reg.approve[p, h]), float(reg.reject[p, h]), float(reg.pending[p, h])
         for lot, share in lots:
             part = share * s
-            text = (f"{office.name} #{lot.n} (filed day {lot.filed}, {lot.vol:,.2f} t): "
-                    f"{lot.vol * part * a:,.2f} t approved, arrive day {arrive}; {lot.vol * part * r:,.2f} t rejected")
+            pending, waiting = None, None
             if part * q > 0.0:
                 office.queued.setdefault(again, []).append((lot, part * q))
-                text += f"; {lot.vol * part * q:,.2f} t still pending, next decision day {again}"
+                pending = lot.vol * part * q
             if share - part > 0.0:
                 office.waiting_lots.append((lot, share - part))
-                text += f"; {lot.vol * (share - part):,.2f} t wait for the ministry's capacity"
-            self.note(t, "decision", text, material=office.m, office=office.name, tonnes=lot.vol * part * a,
-                      rejected=lot.vol * part * r)
+                waiting = lot.vol * (share - part)
+            self.tell(_decision, t, office.name, lot.n, lot.filed, lot.vol, self.mats[office.m], lot.vol * part * a,
+                      arrive, lot.vol * part * r, pending, again, waiting)
 
     def end_regime(self, office: _Office, t: int) -> None:
         """A licence regime ends: every application still pending ships."""
@@ -471,8 +590,7 @@ class _Path:
         if total > 0.0:
             arrive = t + int(self.pp.transit[self.p, office.k])
             self.env.process(self.shipment(office.k, office.m, total, arrive))
-            self.note(t, "decision", f"{office.name}: licence regime over; {total:,.2f} t of {self.mats[office.m]} "
-                      f"still pending ship, arrive day {arrive}", material=office.m, office=office.name, tonnes=total)
+            self.tell(_regime_over, t, office.name, self.mats[office.m], total, arrive)
         office.queued.clear()
         office.waiting_lots = []
 
@@ -494,8 +612,7 @@ class _Path:
                     continue
                 if not opened[m] and self.stock[m].level > 0.0:
                     opened[m] = True
-                    self.note(t, "stockpile", f"{self.mats[m]}: stockpile open; tops cover up to "
-                              f"{pp.stock_trigger[p, m] / self.d[m]:.0f} days", material=m)
+                    self.tell(_stockpile_opens, t, self.mats[m], pp.stock_trigger[p, m] / self.d[m])
                 # each firm's gap to its share of the trigger cover
                 rows = self.rows_of[m]
                 if not rows:
@@ -516,8 +633,7 @@ class _Path:
                                     yield self.inv[u][c].put(x[u][c])
                         self.out.release[p, t, m] = rel
                         self.released[m] += rel
-                        self.note(t, "release", f"stockpile releases {rel:,.2f} t of {self.mats[m]} "
-                                  f"({self.stock[m].level:,.1f} t left)", material=m, tonnes=rel)
+                        self.tell(_release, t, self.mats[m], rel, self.stock[m].level)
 
     def ramp_up(self, k: int, m: int) -> Generator[Any, Any, None]:
         """An alternative supplier's extra capacity ramps up after the disruption is known."""
@@ -527,13 +643,12 @@ class _Path:
         if first >= self.T:
             return
         yield self.wait_until(first + _RAMP)
-        self.note(first, "ramp-up", f"{self.srcs[k]} starts adding capacity for {self.mats[m]} "
-                  f"(+{pp.extra[p, k, m] * 365:,.0f} t/yr over {pp.ramp_days[p, k, m]:.0f} days)", material=m)
+        self.tell(_capacity_ramp_starts, first, self.srcs[k], self.mats[m], pp.extra[p, k, m], pp.ramp_days[p, k, m])
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
             self.cap_frac[k, m] = ramp_fraction(t, begin, pp.ramp_days[p, k, m])
             if self.cap_frac[k, m] >= 1.0:
-                self.note(t, "ramp-up", f"{self.srcs[k]} at full extra capacity for {self.mats[m]}", material=m)
+                self.tell(_capacity_ramp_done, t, self.srcs[k], self.mats[m])
                 return
 
     def thrifting(self, s: int, m: int) -> Generator[Any, Any, None]:
@@ -544,8 +659,7 @@ class _Path:
         if first >= self.T:
             return
         yield self.wait_until(first + _RAMP)
-        self.note(first, "thrift", f"{self.secs[s]} starts cutting {self.mats[m]} use "
-                  f"(up to {pp.thrift[p, s, m]:.0%} over {pp.thrift_ramp[p, s, m]:.0f} days)", material=m, sector=s)
+        self.tell(_thrift_starts, first, self.secs[s], self.mats[m], pp.thrift[p, s, m], pp.thrift_ramp[p, s, m])
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
             self.thrift_frac[s, m] = ramp_fraction(t, begin, pp.thrift_ramp[p, s, m])
@@ -560,9 +674,8 @@ class _Path:
         if first >= self.T:
             return
         yield self.wait_until(first + _RAMP)
-        self.note(first, "substitution", f"{self.secs[s]} starts redesigning away from {self.mats[m]} "
-                  f"(criticality {pp.crit[p, s, m]:.2f} to {pp.crit_floor[p, s, m]:.2f} over {pp.subst_days[p, s, m]:.0f} days)",
-                  material=m, sector=s)
+        self.tell(_substitution_starts, first, self.secs[s], self.mats[m], pp.crit[p, s, m], pp.crit_floor[p, s, m],
+                  pp.subst_days[p, s, m])
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
             self.subst_frac[s, m] = ramp_fraction(t, begin, pp.subst_days[p, s, m])
@@ -579,9 +692,8 @@ class _Path:
                 return
             yield self.wait_until(day)
             mea = self.sc.policy[self.sc.measure_ids[j]]
-            self.note(day, "policy", f"{self.sc.measure_ids[j]} ({mea.kind}, {mea.source}, "
-                      f"{', '.join(mea.materials)}, coverage {pp.coverage[p, j]:.0%}) {what}",
-                      material=",".join(mea.materials))
+            self.tell(_measure_changes, day, self.sc.measure_ids[j], mea.kind, mea.source, list(mea.materials),
+                      pp.coverage[p, j], what)
 
     def production(self) -> Generator[Any, Any, None]:
         """Steps 3-6: requirements, each firm's use of its own stock, output, lost output, catch-up.
@@ -660,8 +772,7 @@ class _Path:
                 level = self.level(m)
                 if level == 0.0 and required > 0.0 and not self.empty[m]:
                     self.empty[m] = True
-                    self.note(t, "stock-out", f"corporate inventory of {self.mats[m]} exhausted at every firm; "
-                              f"{unmet_all:,.2f} t short", material=m)
+                    self.tell(_stock_out, t, self.mats[m], unmet_all)
                 elif level > 0.0:
                     self.empty[m] = False
             # domestic conversions make yesterday's orders, in proportion to each firm's scarcest input
@@ -685,8 +796,7 @@ class _Path:
                     self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))
                 out.denied[p, t, m] += order - made  # not made for lack of inputs: leaves the pipeline
                 if made < order * STOPPAGE:
-                    self.note(t, "conversion", f"{self.srcs[k]} makes {made:,.2f} of {order:,.2f} t of {self.mats[m]} "
-                              "ordered (inputs short)", material=m, tonnes=made)
+                    self.tell(_conversion_short, t, self.srcs[k], self.mats[m], made, order)
             # 5-6. output (the cohorts' shares of it), lost output, catch-up
             for s in range(self.S):
                 f, made_up = 0.0, 0.0
@@ -707,12 +817,10 @@ class _Path:
                         made_up += self.w[c] * mu
                     if self.C > 1 and fc < STOPPAGE and not self.cohort_stopped[s][c]:
                         self.cohort_stopped[s][c] = True
-                        self.note(t, "firms stop", f"{self.secs[s]}: cohort {c + 1} of {self.C} (covers "
-                                  f"{self.cover_text(s, c)}) at {fc:.0%} of plan", sector=s)
+                        self.tell(_cohort_stops, t, self.secs[s], c, self.C, self.covers(s, c), fc)
                     elif self.C > 1 and fc >= STOPPAGE and self.cohort_stopped[s][c]:
                         self.cohort_stopped[s][c] = False
-                        self.note(t, "firms resume", f"{self.secs[s]}: cohort {c + 1} of {self.C} back to {fc:.0%}",
-                                  sector=s)
+                        self.tell(_cohort_resumes, t, self.secs[s], c, self.C, fc)
                 loss = 1.0 - f
                 self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
                 out.output_fraction[p, t, s] = f
@@ -720,15 +828,15 @@ class _Path:
                 out.lost_output[p, t, s] = (loss - made_up) * pp.daily_output[p, s]
                 if f < STOPPAGE and not self.stopped[s]:
                     self.stopped[s] = True
-                    self.note(t, "output cut", f"{self.secs[s]} output at {f:.0%} of plan", sector=s)
+                    self.tell(_output_cut, t, self.secs[s], f)
                 elif f >= STOPPAGE and self.stopped[s]:
                     self.stopped[s] = False
-                    self.note(t, "recovery", f"{self.secs[s]} back to {f:.0%} of plan", sector=s)
+                    self.tell(_recovery, t, self.secs[s], f)
 
-    def cover_text(self, s: int, c: int) -> str:
-        """Sector s's cohort c's normal cover of each material it uses, days (for the event log)."""
-        return ", ".join(f"{self.mats[int(self.users.material[u])]} {float(self.pp.user_cover[self.p, u, c]):.0f} d"
-                         for u in range(self.U) if self.users.sector[u] == s)
+    def covers(self, s: int, c: int) -> list[tuple[str, float]]:
+        """Sector s's cohort c's normal cover of each material it uses: (material id, days), in use order."""
+        return [(self.mats[int(self.users.material[u])], float(self.pp.user_cover[self.p, u, c]))
+                for u in range(self.U) if self.users.sector[u] == s]
 
     def split(self, m: int, Q: float, j_of: list[int]) -> np.ndarray:
         """Split an order of ``Q`` t of material m over sources once a disruption is known.
