@@ -33,6 +33,7 @@ the same numbers on the same draws.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any, ParamSpec
 
 import numpy as np
@@ -324,16 +325,7 @@ class _Path:
             self.env.process(self.licensing())
         self.env.process(self.receiving())
         self.env.process(self.stockpile_agency())
-        for k in range(self.K):
-            for m in range(self.M):
-                if pp.extra[p, k, m] > 0.0 and pp.trigger[p, m] < NEVER:
-                    self.env.process(self.ramp_up(k, m))
-        for s in range(self.S):
-            for m in range(self.M):
-                if pp.thrift[p, s, m] > 0.0 and pp.trigger[p, m] < NEVER:
-                    self.env.process(self.thrifting(s, m))
-                if pp.crit_floor[p, s, m] < pp.crit[p, s, m] and pp.trigger[p, m] < NEVER:
-                    self.env.process(self.substitution(s, m))
+        self.start_ramps()
         self.env.process(self.policy_announcements())
         self.env.process(self.production())
         self.env.process(self.importer())
@@ -635,51 +627,77 @@ class _Path:
                         self.released[m] += rel
                         self.tell(_release, t, self.mats[m], rel, self.stock[m].level)
 
-    def ramp_up(self, k: int, m: int) -> Generator[Any, Any, None]:
-        """An alternative supplier's extra capacity ramps up after the disruption is known."""
-        pp, p = self.pp, self.p
-        begin = float(pp.trigger[p, m] + pp.ramp_lag[p, k, m])
-        first = max(int(np.ceil(begin)), 0)
-        if first >= self.T:
-            return
-        yield self.wait_until(first + _RAMP)
-        self.tell(_capacity_ramp_starts, first, self.srcs[k], self.mats[m], pp.extra[p, k, m], pp.ramp_days[p, k, m])
-        for t in range(first, self.T):
-            yield self.wait_until(t + _RAMP)
-            self.cap_frac[k, m] = ramp_fraction(t, begin, pp.ramp_days[p, k, m])
-            if self.cap_frac[k, m] >= 1.0:
-                self.tell(_capacity_ramp_done, t, self.srcs[k], self.mats[m])
-                return
+    def start_ramps(self) -> None:
+        """Start a :meth:`ramp` process for each ramp of the path that moves something.
 
-    def thrifting(self, s: int, m: int) -> Generator[Any, Any, None]:
-        """A sector cuts its use of a material per unit of output after a lag."""
+        Ramps run only on materials a measure disrupts (``trigger < NEVER``): each source's extra capacity
+        of a material (``extra > 0``; ``cap_frac``, (K, M)), then, sector by sector and material by
+        material, its thrift (``thrift > 0``; ``thrift_frac``, (S, M)) and its substitution (a floor below
+        its criticality; ``subst_frac``, (S, M)). The order is the event log's within a day.
+        """
         pp, p = self.pp, self.p
-        begin = float(pp.trigger[p, m] + pp.thrift_lag[p, s, m])
-        first = max(int(np.ceil(begin)), 0)
-        if first >= self.T:
-            return
-        yield self.wait_until(first + _RAMP)
-        self.tell(_thrift_starts, first, self.secs[s], self.mats[m], pp.thrift[p, s, m], pp.thrift_ramp[p, s, m])
-        for t in range(first, self.T):
-            yield self.wait_until(t + _RAMP)
-            self.thrift_frac[s, m] = ramp_fraction(t, begin, pp.thrift_ramp[p, s, m])
-            if self.thrift_frac[s, m] >= 1.0:
-                return
+        for k in range(self.K):
+            for m in range(self.M):
+                if pp.extra[p, k, m] > 0.0 and pp.trigger[p, m] < NEVER:
+                    source, material = self.srcs[k], self.mats[m]
+                    self.env.process(self.ramp(
+                        self.cap_frac, k, m, pp.ramp_lag[p, k, m], pp.ramp_days[p, k, m],
+                        partial(_capacity_ramp_starts, source=source, material=material, extra=pp.extra[p, k, m],
+                                days=pp.ramp_days[p, k, m]),
+                        partial(_capacity_ramp_done, source=source, material=material)))
+        for s in range(self.S):
+            for m in range(self.M):
+                sector, material = self.secs[s], self.mats[m]
+                if pp.thrift[p, s, m] > 0.0 and pp.trigger[p, m] < NEVER:
+                    self.env.process(self.ramp(
+                        self.thrift_frac, s, m, pp.thrift_lag[p, s, m], pp.thrift_ramp[p, s, m],
+                        partial(_thrift_starts, sector=sector, material=material, cut=pp.thrift[p, s, m],
+                                days=pp.thrift_ramp[p, s, m])))
+                if pp.crit_floor[p, s, m] < pp.crit[p, s, m] and pp.trigger[p, m] < NEVER:
+                    self.env.process(self.ramp(
+                        self.subst_frac, s, m, pp.subst_lag[p, s, m], pp.subst_days[p, s, m],
+                        partial(_substitution_starts, sector=sector, material=material, criticality=pp.crit[p, s, m],
+                                floor=pp.crit_floor[p, s, m], days=pp.subst_days[p, s, m])))
 
-    def substitution(self, s: int, m: int) -> Generator[Any, Any, None]:
-        """A sector's criticality of a material falls to its floor as products are redesigned."""
-        pp, p = self.pp, self.p
-        begin = float(pp.trigger[p, m] + pp.subst_lag[p, s, m])
+    def ramp(self, done: np.ndarray, row: int, m: int, lag: float, days: float, started: Callable[[int], Event],
+             finished: Callable[[int], Event] | None = None) -> Generator[Any, Any, None]:
+        """Phase RAMPS: one linear ramp after the disruption of material m is known, at ``t + 0.05`` each day.
+
+        The same process moves an alternative source's extra capacity
+        (docs/model.md, "The daily step", 7: ``cap_k(t)``), a sector's thrift
+        (3: ``h_{s,m}(t)``) and its criticality's fall to its floor (5:
+        ``κ_{s,m}(t)``): from the day ``begin = t⁰_m + lag`` the share done is
+        ``ramp(t; begin, days)`` (:func:`~simulator.engines.params.ramp_fraction`),
+        as the vectorised engine's :func:`~simulator.engines.phases.ramps` computes it.
+
+        Parameters
+        ----------
+        done : ndarray of shape (R, M)
+            The path's shares done of this kind of ramp (``cap_frac`` (K, M),
+            ``thrift_frac`` or ``subst_frac`` (S, M)); ``done[row, m]`` is
+            written each day from the ramp's first day until it reaches 1.
+        row, m : int
+            The ramp's source or sector, and material.
+        lag : float
+            Days from the disruption being known (``trigger``, day) to the ramp's start.
+        days : float
+            The ramp's length, days (0: a step).
+        started, finished : callable of the day, returning an Event
+            The event log's line on the ramp's first day and (unless None) on
+            the day it is done (wording functions with their fields bound).
+        """
+        begin = float(self.pp.trigger[self.p, m] + lag)
         first = max(int(np.ceil(begin)), 0)
         if first >= self.T:
             return
         yield self.wait_until(first + _RAMP)
-        self.tell(_substitution_starts, first, self.secs[s], self.mats[m], pp.crit[p, s, m], pp.crit_floor[p, s, m],
-                  pp.subst_days[p, s, m])
+        self.tell(started, first)
         for t in range(first, self.T):
             yield self.wait_until(t + _RAMP)
-            self.subst_frac[s, m] = ramp_fraction(t, begin, pp.subst_days[p, s, m])
-            if self.subst_frac[s, m] >= 1.0:
+            done[row, m] = ramp_fraction(t, begin, days)
+            if done[row, m] >= 1.0:
+                if finished is not None:
+                    self.tell(finished, t)
                 return
 
     def policy_announcements(self) -> Generator[Any, Any, None]:
