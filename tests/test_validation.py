@@ -605,3 +605,25 @@ def test_cross_field_problems_are_reported_in_the_order_of_the_rules(tmp_path: P
     assert found == ["policy.backwards.end_day", "uncertainty.materials.ndpr.priority", "policy.second", "run.start_weekday"]
     for rule in (*CROSS_FIELD_RULES, *MEASURE_RULES):
         assert rule.__doc__ and ":" in rule.__doc__.splitlines()[0], f"{rule.__name__} does not name its field and rule"
+
+
+@pytest.mark.parametrize(
+    ("prior", "field", "rule"),
+    [
+        ('"policy.china_stop.end_day" = { dist = "normal", mean = 90, sd = 30, low = 10 }',
+         "uncertainty.policy.china_stop.end_day", "prior can draw inf"),
+        ('"policy.china_stop.start_day" = { dist = "uniform", low = 0 }',
+         "uncertainty.policy.china_stop.start_day.high", "is required for dist = 'uniform'"),
+        ('"policy.china_stop.end_day" = { dist = "fixed" }',
+         "uncertainty.policy.china_stop.end_day.value", "is required for dist = 'fixed'"),
+    ],
+)
+def test_a_measure_window_prior_without_a_bound_is_reported_not_a_crash(tmp_path: Path, prior: str, field: str,
+                                                                        rule: str) -> None:
+    """A prior on a measure's start or end day that lacks a bound is a clear error (the overlap and window rules
+    read its support; they used to raise OverflowError or TypeError before the message was shown)."""
+    path = write(tmp_path, "s.toml", f'name = "s"\nextends = "japan-3m-curb"\n[uncertainty]\n{prior}\n', base="")
+    with pytest.raises(InputError) as exc:
+        simulator.load_scenario(path)
+    assert exc.value.field == field
+    assert rule in exc.value.rule

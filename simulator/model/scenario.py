@@ -175,10 +175,14 @@ class Prior(_Frozen):
     def support(self) -> tuple[float, float]:
         """Smallest interval holding every value this prior can produce."""
         if self.dist == "fixed":
-            v = float(self.value)  # type: ignore[arg-type]
+            if self.value is None:  # an error reported elsewhere
+                return -math.inf, math.inf
+            v = float(self.value)
             return v, v
-        if self.dist in ("uniform", "triangular", "loguniform"):
-            return float(self.low), float(self.high)  # type: ignore[arg-type]
+        if self.dist in ("uniform", "triangular", "loguniform"):  # a missing bound is an error reported elsewhere
+            return (float(self.low) if self.low is not None else -math.inf), (
+                float(self.high) if self.high is not None else math.inf
+            )
         if self.dist == "lognormal":
             return (self.low if self.low is not None else 0.0), (
                 self.high if self.high is not None else math.inf

@@ -587,15 +587,18 @@ def _measure_window_priors(sc: Scenario) -> Iterator[Problem]:
 def _measure_overlaps(sc: Scenario) -> Iterator[Problem]:
     """policy.<j>: overlaps another measure on the same source and material (one measure per source and material at
     a time), with the widest windows the priors allow."""
-    windows: dict[tuple[str, str], list[tuple[str, int, int]]] = {}
+    windows: dict[tuple[str, str], list[tuple[str, float, float]]] = {}
     for j, meas, s0, e0 in _measure_windows(sc):
+        # a prior without a bound leaves its side open (the priors rule reports a prior that needs one)
+        first = float(math.floor(s0[0])) if math.isfinite(s0[0]) else -math.inf
+        last = float(math.ceil(e0[1])) if math.isfinite(e0[1]) else math.inf
         for m in meas.materials:
-            windows.setdefault((meas.source, m), []).append((j, int(s0[0]), math.ceil(e0[1])))
+            windows.setdefault((meas.source, m), []).append((j, first, last))
     for (k, m), ws in windows.items():
         ws.sort(key=lambda w: w[1])
         for a, b in itertools.pairwise(ws):
             if b[1] < a[2]:
-                yield (f"policy.{b[0]}", f"overlaps policy.{a[0]} on source {k!r}, material {m!r} (one measure per source and material at a time)", f"days {b[1]}-{b[2]}")
+                yield (f"policy.{b[0]}", f"overlaps policy.{a[0]} on source {k!r}, material {m!r} (one measure per source and material at a time)", f"days {b[1]:g}-{b[2]:g}")
 
 
 def _share_group_priors(sc: Scenario) -> Iterator[Problem]:
