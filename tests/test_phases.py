@@ -9,13 +9,15 @@
 - each phase is covered by the engine-agreement check: scaling the phase's
   output by 0.1 % makes the vectorised trajectories differ from the SimPy
   engine's, and the check says so; so does scaling by 0.1 % what the SimPy
-  engine's ramp-ups, receiving, stockpile agency, licence decisions, output
-  (the criticality it applies), order split and shipments compute.
+  engine's ramp-ups, receiving, stockpile agency, requirements (the firms'
+  needs; their catch-up), use of stock (the shares of need met), conversions
+  (what they make), output (the criticality it applies), licence decisions,
+  order split and shipments compute.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -323,6 +325,26 @@ def _decide_more(original: Callable[..., Any], self: Any, office: Any, t: int) -
     return original(self, office, t)
 
 
+def _scaled(rows: list[list[float]], factor: float) -> list[list[float]]:
+    return [[v * factor for v in row] for row in rows]
+
+
+def _need_more(original: Callable[..., Any], self: Any, t: int) -> Any:
+    needs = original(self, t)
+    return needs._replace(need=_scaled(needs.need, 1.001))
+
+
+def _catch_up_more(original: Callable[..., Any], self: Any, t: int) -> Any:
+    needs = original(self, t)
+    return needs._replace(catch_up=[v * 1.001 for v in needs.catch_up],
+                          catch_up_need=_scaled(needs.catch_up_need, 1.001))
+
+
+def _meet_less(original: Callable[..., Any], self: Any, t: int, needs: Any) -> Generator[Any, Any, Any]:
+    met = yield from original(self, t, needs)  # a SimPy process step: takes from the firms' containers
+    return met._replace(need=_scaled(met.need, 0.999))
+
+
 def _ship_more(original: Callable[..., Any], self: Any, k: int, m: int, q: float, arrive: int,
                initial: bool = False) -> Any:
     return original(self, k, m, q if initial else q * 1.001, arrive, initial)
@@ -333,6 +355,10 @@ SIMPY_MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None]]] = {
         simpy_engine, "ramp_fraction", lambda *a: ramp_fraction(*a) * 0.999)),
     "arrivals": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(True))),
     "stockpile": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(False))),
+    "requirements": ("japan-1y-curb", _simpy_patch("requirements", _need_more)),
+    "requirements-catch-up": ("japan-3m-curb", _simpy_patch("requirements", _catch_up_more)),
+    "consume": ("japan-1y-curb", _simpy_patch("consume", _meet_less)),
+    "convert": ("japan-3m-curb", _simpy_patch("conversion_output", lambda orig, self, *a: orig(self, *a) * 1.001)),
     "decide": ("japan-licence", _simpy_patch("decide", _decide_more)),
     "order": ("japan-1y-curb", _simpy_patch("split", lambda orig, self, *a: orig(self, *a) * 1.001)),
     "produce": ("japan-1y-curb", lambda mp: mp.setattr(
