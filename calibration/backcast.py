@@ -13,6 +13,7 @@ as observed points over the model's fan.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 from pathlib import Path
@@ -33,6 +34,7 @@ from calibration.episodes import (
 from simulator.engines.params import resolve
 from simulator.errors import InputError
 from simulator.model.draws import sample_draws
+from simulator.runs.store import write_file
 
 __all__ = ["backcast", "crps_ensemble", "json_ready", "monthly_values", "pit", "read_results", "render_backcast", "save_figures", "score_observation", "write_pages"]
 
@@ -344,7 +346,7 @@ def save_figures(directory: Path, items: list[tuple[str, str, Any]]) -> tuple[li
     (Path(directory) / "figures").mkdir(exist_ok=True)
     md, html = [], []
     for stem, alt, fig in items:
-        fig.savefig(Path(directory) / "figures" / f"{stem}.png", dpi=110)
+        write_file(Path(directory) / "figures" / f"{stem}.png", functools.partial(fig.savefig, dpi=110, format="png"))
         md.append(f"![{alt}](figures/{stem}.png)")
         html.append(f'<img alt="{markupsafe.escape(alt)}" src="data:image/png;base64,{to_png_base64(fig)}">')
     return md, html
@@ -357,11 +359,11 @@ def write_pages(directory: Path, template: str, fill: Any, title: str) -> Path:
     from calibration.report import _HTML, _md_to_html
 
     env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
-    (Path(directory) / "report.md").write_text(env.from_string(template).render(**fill(True)), encoding="utf-8")
+    write_file(Path(directory) / "report.md", env.from_string(template).render(**fill(True)))
     body = env.from_string(template).render(**fill(False))
     html = env.from_string(_HTML).render(body=_md_to_html(body)).replace("supplyshock calibration report", title)
     out = Path(directory) / "report.html"
-    out.write_text(html, encoding="utf-8")
+    write_file(out, html)
     return out
 
 

@@ -24,6 +24,7 @@ from simulator.errors import InputError, suggest
 if TYPE_CHECKING:
     from calibration.sensitivity import SobolResult
     from calibration.targets import Target
+    from simulator.model.scenario import Scenario
 
 # The calibration machinery (emcee, SALib, matplotlib, the engines) is imported inside the commands, so that
 # registering them with `supplyshock` costs nothing until one runs.
@@ -62,11 +63,22 @@ def check_defaults_path(path: Path | None) -> None:
 
 
 def write_defaults_file(path: Path, post: dict[str, object]) -> None:
-    """Write a fitted sample (the layout ``calibration.posterior`` names) in one rename, and say so."""
-    tmpf = path.with_name(f".{path.name}.tmp")
-    tmpf.write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
-    tmpf.replace(path)
+    """Write a fitted sample (the layout ``calibration.posterior`` names) through the store (one rename), and say so."""
+    from simulator.runs.store import write_json
+
+    write_json(path, post, indent=1, newline=True)
     click.echo(f"calibrated defaults written to {path}")
+
+
+def _write_manifest(directory: Path, fmt: str, sc: Scenario, **keys: Any) -> None:
+    """The store's manifest (``manifest.json``) of a calibration's, a conditioning's or a backcast's (staged) directory.
+
+    ``fmt`` is the layout of its results document, ``sc`` the scenario it ran (the first target's, the episode's),
+    ``keys`` the random streams (seed, paths, engine) and the kind's own; its files are those written so far.
+    """
+    from simulator.runs.store import listing, manifest, write_json
+
+    write_json(directory / "manifest.json", manifest(fmt, sc, files=[*listing(directory), "manifest.json"], **keys))
 
 
 def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> tuple[list[str], SobolResult]:
@@ -195,7 +207,7 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         from calibration.reconcile import reconcile
         from calibration.register import SNAPSHOT, snapshot_hash
         from calibration.report import render
-        from calibration.results import posterior_document, provenance, to_document, write_results
+        from calibration.results import FORMAT, posterior_document, provenance, to_document, write_results
         from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
 
         sens = None
@@ -231,6 +243,9 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         with staged_dir(out, overwrite=overwrite) as tmp:
             write_results(tmp, doc, post, snap)
             render(tmp)
+            _write_manifest(tmp, FORMAT, scen[targets[0].name], seed=seed, paths=n_paths,
+                            targets=[x.name for x in targets], free=[p.name for p in free], design_points=n_design,
+                            steps=steps, converged=fit.converged)
         report = out / "report.html"
         click.echo(f"calibration written to {out} (report: {report})")
         for tg in doc["targets"]:
@@ -258,12 +273,12 @@ def _episode(episode: str, until: datetime.date | None, target_names: list[str],
     Returns the exit code: 0 when every chain mixed (R-hat < 1.05), 1 otherwise (results written, no defaults).
     """
     from calibration.backcast import json_ready
-    from calibration.condition import condition, episode_free, summary_lines
+    from calibration.condition import FORMAT, condition, episode_free, summary_lines
     from calibration.episodes import load_episode
     from calibration.model import load_free
     from calibration.nowcast_report import render_conditioning
     from calibration.targets import load_targets, pick
-    from simulator.runs.store import check_out_dir, staged_dir
+    from simulator.runs.store import check_out_dir, staged_dir, write_json
 
     try:
         if n_paths < 50:
@@ -292,10 +307,13 @@ def _episode(episode: str, until: datetime.date | None, target_names: list[str],
         doc, post = condition(ep, until=until, free_names=lever_names, targets=targets, target_free=target_free,
                               n_paths=n_paths, n_design=n_design, seed=seed, steps=steps, calibrated=calibrated, progress=say)
         with staged_dir(out, overwrite=overwrite) as tmp:
-            (tmp / "conditioning.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
+            write_json(tmp / "conditioning.json", json_ready(doc), indent=1, newline=True)
             if post is not None:
-                (tmp / "posterior.json").write_text(json.dumps(post, indent=1) + "\n", encoding="utf-8")
+                write_json(tmp / "posterior.json", post, indent=1, newline=True)
             render_conditioning(tmp)
+            _write_manifest(tmp, FORMAT, ep.build_scenario(calibrated=calibrated and not targets), seed=seed,
+                            paths=n_paths, episode=ep.name, until=doc["until"], free=[f["name"] for f in doc["free"]],
+                            design_points=n_design, steps=steps, calibrated=doc["calibrated"])
     except InputError as exc:
         raise fail(exc) from None
     click.echo(f"conditioning written to {out} (report: {out / 'report.html'})")
@@ -330,9 +348,9 @@ def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrate
     Built-in episodes: calibration/data/episodes (embargo-2010, licence-2025).
     Exit codes: 0 done, 2 bad input (nothing written).
     """
-    from calibration.backcast import HEADER, backcast, json_ready, render_backcast, table_rows
+    from calibration.backcast import FORMAT, HEADER, backcast, json_ready, render_backcast, table_rows
     from calibration.episodes import load_episode
-    from simulator.runs.store import check_out_dir, staged_dir
+    from simulator.runs.store import check_out_dir, staged_dir, write_json
 
     t0 = time.monotonic()
     try:
@@ -346,8 +364,10 @@ def backcast_cmd(episode: str, n_paths: int, seed: int, engine: str, uncalibrate
         doc = backcast(ep, n_paths=n_paths, seed=seed, engine=engine, calibrated=not uncalibrated)
         if out is not None:
             with staged_dir(out, overwrite=overwrite) as tmp:
-                (tmp / "backcast.json").write_text(json.dumps(json_ready(doc), indent=1) + "\n", encoding="utf-8")
+                write_json(tmp / "backcast.json", json_ready(doc), indent=1, newline=True)
                 render_backcast(tmp)
+                _write_manifest(tmp, FORMAT, ep.build_scenario(calibrated=not uncalibrated), seed=seed, paths=n_paths,
+                                engine=engine, episode=ep.name, calibrated=doc["calibrated"])
     except InputError as exc:
         raise fail(exc) from None
     if fmt == "json":

@@ -10,6 +10,7 @@ were one number.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -24,6 +25,7 @@ from calibration.report_figures import FIGURES, caption, figures
 from calibration.report_sections import inline, sections
 from simulator.errors import InputError
 from simulator.reports.figures import to_png_base64
+from simulator.runs.store import write_file
 
 __all__ = ["build_figures", "read_document", "render"]
 
@@ -208,7 +210,7 @@ def render(directory: Path) -> Path:
     figdir.mkdir(exist_ok=True)
     md_figs, html_figs = {}, {}
     for i, (name, fig) in enumerate(figs.items(), start=1):
-        fig.savefig(figdir / f"{name}.png", dpi=110)
+        write_file(figdir / f"{name}.png", functools.partial(fig.savefig, dpi=110, format="png"))
         cap = f"Figure {i}. {caption(name, ctx)}"
         md_figs[name] = f"![{name}](figures/{name}.png)\n\n*{cap}*"
         html_figs[name] = (f'<figure><img alt="{name}" src="data:image/png;base64,{to_png_base64(fig)}">'
@@ -219,9 +221,9 @@ def render(directory: Path) -> Path:
     env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
     md = env.from_string(_BODY).render(**sections(ctx, True, md_figs))
     md = re.sub(r"\n{3,}", "\n\n", md)
-    (Path(directory) / "report.md").write_text(md, encoding="utf-8")
+    write_file(Path(directory) / "report.md", md)
     body = env.from_string(_BODY).render(**sections(ctx, False, html_figs))
     html = env.from_string(_HTML).render(body=_md_to_html(body))
     out = Path(directory) / "report.html"
-    out.write_text(html, encoding="utf-8")
+    write_file(out, html)
     return out

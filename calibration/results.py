@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from calibration.reconcile import Reconciliation
 from calibration.register import SNAPSHOT
 from calibration.sensitivity import CONVERGENCE_TOL, OUTPUT_LABELS, SobolResult
 from simulator.model.loading import scenario_to_json
+from simulator.runs.store import write_file, write_json
 
 __all__ = ["posterior_document", "provenance", "to_document", "write_results"]
 
@@ -122,11 +122,11 @@ def to_document(fit: FitResult, recon: Sequence[Reconciliation], sobol: SobolRes
 
 def write_results(directory: Path, doc: dict[str, Any], posterior: dict[str, Any], scenario_json: str | None = None) -> None:
     """Write ``calibration.json``, ``posterior.json``, ``design.csv`` and the fitted scenario's snapshot
-    (``scenario.json``, when given) into ``directory`` (already staged)."""
+    (``scenario.json``, when given) into ``directory`` (already staged), through the store."""
     if scenario_json is not None:
-        (directory / SNAPSHOT).write_text(scenario_json, encoding="utf-8")
-    (directory / "calibration.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    (directory / "posterior.json").write_text(json.dumps(posterior, indent=1), encoding="utf-8")
+        write_file(directory / SNAPSHOT, scenario_json)
+    write_json(directory / "calibration.json", doc, indent=1)
+    write_json(directory / "posterior.json", posterior, indent=1)
     names = [f["name"] for f in doc["free"]]
     lines = [",".join([*names, *[f"{t}_median" for t in doc["design"]["stat"]], *[f"{t}_se" for t in doc["design"]["se"]]])]
     free = doc["free"]
@@ -140,4 +140,4 @@ def write_results(directory: Path, doc: dict[str, Any], posterior: dict[str, Any
         row += [f"{doc['design']['stat'][t][j]:.6g}" for t in doc["design"]["stat"]]
         row += [f"{doc['design']['se'][t][j]:.6g}" for t in doc["design"]["se"]]
         lines.append(",".join(row))
-    (directory / "design.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_file(directory / "design.csv", "\n".join(lines) + "\n")

@@ -14,6 +14,7 @@ from calibration.backcast import backcast, crps_ensemble, pit, score_observation
 from calibration.episodes import builtin_episodes, load_episode
 from simulator.cli.main import cli
 from simulator.errors import InputError
+from simulator.runs.store import MANIFEST_KEYS
 
 EMBARGO = """
 name = "toy-embargo"
@@ -138,6 +139,10 @@ def test_shipped_episodes_load_and_score(tmp_path: Path) -> None:
     assert [r["name"] for r in doc["observations"]][:4] == ["imports_sep", "imports_oct", "imports_nov", "imports_dec"]
     assert doc["coverage"]["n"] == 4
     assert (tmp_path / "out" / "report.html").read_text().count("<img") == 1
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())  # the store's manifest, as a run's
+    assert list(man)[:len(MANIFEST_KEYS)] == list(MANIFEST_KEYS) and man["format"] == doc["format"]
+    assert (man["episode"], man["seed"], man["paths"], man["scenario"]) == ("embargo-2010", doc["seed"], 100, doc["scenario"])
+    assert set(man["files"]) == {p.name for p in (tmp_path / "out").iterdir()}
     ep = load_episode("licence-2025")
     assert ep.build_scenario().run.start_date == ep.anchor
 

@@ -17,6 +17,7 @@ from calibration.targets import load_targets, pick
 from simulator.engines.params import resolve
 from simulator.errors import InputError
 from simulator.model.fields import prior_targets
+from simulator.runs.store import MANIFEST_KEYS
 
 
 def _post(columns: list[str], rows: list[list[float]]) -> dict:
@@ -198,6 +199,9 @@ def test_calibrate_one_lever_end_to_end(tmp_path: Path) -> None:
     t = doc["targets"][0]
     assert t["name"] == "nri-3m" and abs(t["z_point"]) <= 1.0 and t["z_uncalibrated"] > 1.0  # more cover than as written
     assert doc["free"][0]["point"] > 1.0 and doc["converged"]
+    man = json.loads((out / "manifest.json").read_text())  # the store's manifest, as a run's
+    assert list(man)[:len(MANIFEST_KEYS)] == list(MANIFEST_KEYS) and man["format"] == doc["format"]
+    assert (man["targets"], man["free"], man["scenario"], man["seed"]) == (["nri-3m"], ["cover_scale"], "japan-3m-curb", 3)
     html = (out / "report.html").read_text()
     for section in ("Targets", "Free parameters", "identifiability", "Method", "Reconciliation", "Assumptions register",
                     "Reproducibility", "data:image/png;base64"):

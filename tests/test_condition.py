@@ -18,6 +18,7 @@ from calibration.episodes import load_episode, model_values
 from simulator.cli.main import cli
 from simulator.engines.params import resolve
 from simulator.model.draws import sample_draws
+from simulator.runs.store import MANIFEST_KEYS
 
 SCENARIO = """
 name = "toy-quota"
@@ -189,6 +190,9 @@ def test_written_defaults_carry_their_provenance_and_run_says_so(tmp_path: Path)
                                  "--out", str(out), "--write-defaults", str(defaults), "--quiet"])
     assert r.exit_code == 0, r.output
     assert {p.name for p in out.iterdir()} >= {"conditioning.json", "posterior.json", "report.html", "report.md", "figures"}
+    man = json.loads((out / "manifest.json").read_text())  # the store's manifest, as a run's
+    assert list(man)[:len(MANIFEST_KEYS)] == list(MANIFEST_KEYS) and man["format"] == "supplyshock-conditioning/1"
+    assert man["episode"] == "toy-cap" and set(man["files"]) == {p.name for p in out.iterdir()}
     post = json.loads(defaults.read_text())
     assert post["columns"] == ["policy.cap.quota_share"] and post["provenance"]["episodes"] == "toy-cap until 2026-03-31"
     sc_path = tmp_path / "scenario.toml"

@@ -196,6 +196,6 @@ def compare_figure(doc: dict[str, Any], path: Path) -> None:
     axes[0].legend(handles[:2], labels[:2], fontsize=7, loc="lower right")
     fig.suptitle(f"{doc['paths']:,} paths each, seed {doc['seed']}, horizon {doc['horizon_days']} days, "
                  f"{rows[0]['calibration']}", fontsize=9)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
+    from simulator.runs.store import write_file
+
+    write_file(path, lambda p: fig.savefig(p, dpi=110, format="png"))

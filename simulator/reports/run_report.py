@@ -27,7 +27,7 @@ import numpy as np
 
 from simulator.reports.formats import band, bn, day, number, pct, prior_text, quantiles
 from simulator.reports.run_figures import ReportFigure, build_figures, label
-from simulator.runs.store import RunDir, read_run
+from simulator.runs.store import RunDir, read_run, write_file
 
 __all__ = [
     "REPORT_FILES",
@@ -384,9 +384,7 @@ def render_run_report(directory: str | Path, *, shown: str | Path | None = None)
 
     (d / "figures").mkdir(exist_ok=True)
     for name, data in pngs.items():
-        (d / "figures" / f"{name}.png").write_bytes(base64.b64decode(data))
+        write_file(d / "figures" / f"{name}.png", base64.b64decode(data))
     for name, text in (("report.md", md), ("report.html", html)):
-        tmp = d / f".tmp-{name}"
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(d / name)
+        write_file(d / name, text)
     return d / "report.html"

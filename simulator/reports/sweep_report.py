@@ -26,6 +26,7 @@ from simulator.model.fields import calibration_status, money_unit
 from simulator.reports import figures
 from simulator.reports.figures import to_png_base64
 from simulator.reports.formats import bn, day
+from simulator.runs.store import write_file
 
 __all__ = ["CARRYING_RATE", "render_report"]
 
@@ -274,7 +275,5 @@ def render_report(directory: str | Path, *, carrying_rate: float | None = None, 
         block_size=manifest["block_size"], command=manifest.get("command", ""), directory=str(d), gdp=gdp,
     )
     target = out or d / "report.html"
-    tmp = target.with_name(f".tmp-{target.name}")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)
+    write_file(target, html)
     return target

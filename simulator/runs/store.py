@@ -1,32 +1,57 @@
-"""The results store: every results directory a command writes, and the reading of a run's.
+"""The results store: every file a command writes, and the reading of a run's results directory.
 
-A results directory is written into a staged temporary sibling (:func:`staged_dir`) and moved
-into place whole, so ``--out DIR`` is either absent, the previous contents, or complete; a
-directory being written carries a marker naming its writer, and temporaries of a writer that
-died are removed (:func:`clean_stale_temporaries`). A run's directory (``RUN_FILES``, layout
-``RUN_FORMAT``) is read back and checked by :func:`read_run`.
+* One writer for every file, :func:`write_file`: the content goes to a temporary sibling (``.tmp-...``),
+  is flushed to disk and renamed into place, so a file is its old contents, absent, or complete, also
+  after a crash. :func:`write_json` for a JSON document.
+* One manifest for every results directory, :func:`manifest`: the keys every kind shares (format,
+  versions, scenario and its sha256, seed, paths, block size, engine, command, files), then the kind's
+  own. A run's is ``manifest.json``, a sweep's ``sweep.json``; a calibration's, an episode
+  conditioning's and a backcast's ``manifest.json``.
+* Parquet with the unit of every column in its schema metadata, :func:`write_paths` (a run's
+  ``paths.parquet``, a sweep variant's ``paths/variant=*/part-0.parquet``).
+* A sweep's finished blocks, kept for a resume: :class:`BlockStore`.
+* A results directory is written into a staged temporary sibling (:func:`staged_dir`) and moved into
+  place whole, so ``out`` is either absent, the previous contents, or complete; a directory being
+  written carries a marker naming its writer, and temporaries of a writer that died are removed
+  (:func:`clean_stale_temporaries`). A sweep's directory is written in place, file by file, so that it
+  can be resumed.
+* A run's directory (``RUN_FILES``, layout ``RUN_FORMAT``) is read back and checked by :func:`read_run`.
+
+The file and directory writing itself is :mod:`simulator.runs.staging`'s; its functions are the store's,
+imported from here.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import platform
-import secrets
-import shutil
-import socket
+import re
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from simulator import __version__
+from simulator.defaults import DEFAULT_BLOCK_SIZE
 from simulator.errors import PARAMETER, InputError
+from simulator.runs.staging import (
+    MARKER,
+    OLD_TAG,
+    TMP_FILE,
+    TMP_TAG,
+    check_out_dir,
+    clean_stale_temporaries,
+    listing,
+    remove_partial_files,
+    staged_dir,
+    write_file,
+    write_json,
+    write_results_dir,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -36,187 +61,147 @@ if TYPE_CHECKING:
     from simulator.runs.blocks import RunResult
 
 __all__ = [
+    "MANIFEST_KEYS",
     "MARKER",
     "OLD_TAG",
     "RUN_FILES",
     "RUN_FORMAT",
+    "TMP_FILE",
     "TMP_TAG",
+    "BlockStore",
     "RunDir",
     "check_out_dir",
     "clean_stale_temporaries",
     "is_run_dir",
+    "listing",
+    "manifest",
     "not_a_results_dir",
     "read_run",
+    "remove_partial_files",
     "staged_dir",
+    "write_file",
+    "write_json",
+    "write_parquet",
+    "write_paths",
     "write_results_dir",
+    "write_run",
 ]
 
 
-TMP_TAG = ".supplyshock-tmp-"
-"""Part of the name of a results directory being written: ``.<out>.supplyshock-tmp-<pid>-<random>``."""
-
-OLD_TAG = ".supplyshock-old-"
-"""Part of the name of a replaced results directory, until the new one is in place."""
-
-MARKER = ".supplyshock-partial"
-"""File inside a directory being written: who is writing it (JSON: pid, host, out)."""
+# ------------------------------------------------------------------ manifests
 
 
-def check_out_dir(out: Path, overwrite: bool = False) -> None:
-    """Refuse an ``out`` that is a file, or a non-empty directory without ``overwrite``.
-
-    Raises
-    ------
-    InputError
-        Of :data:`~simulator.errors.PARAMETER`, naming ``out``.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(PARAMETER, "out", "must be a directory or not exist (it is a file)", str(out))
-    if out.is_dir() and not overwrite and any(out.iterdir()):
-        raise InputError(PARAMETER, "out", "is a directory that is not empty; use `overwrite=True` to replace it", str(out))
+MANIFEST_KEYS = ("format", "supplyshock", "python", "numpy", "pandas", "scenario", "scenario_sha256", "seed", "paths",
+                 "block_size", "engine", "command", "files")
+"""The keys every results directory's manifest has, in this order (:func:`manifest`); a kind's own follow."""
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _pid_of(name: str, tag: str) -> int | None:
-    try:
-        return int(name.split(tag, 1)[1].split("-", 1)[0])
-    except (IndexError, ValueError):
-        return None
-
-
-def clean_stale_temporaries(out: Path) -> list[Path]:
-    """Remove what killed runs left beside ``out``; return what was removed or restored.
-
-    Only directories this module made are touched: a temporary is removed only
-    if its name is ``.<out>.supplyshock-tmp-<pid>-...``, it holds the marker
-    file naming this host and that pid, and that process is gone. A replaced
-    directory (``.<out>.supplyshock-old-<pid>-...``) whose process is gone is
-    put back as ``out`` if ``out`` is missing (the run was killed between the
-    two renames), else removed (the new results are in place).
-    """
-    out = Path(out)
-    parent = out.absolute().parent
-    done: list[Path] = []
-    if not parent.is_dir():
-        return done
-    host = socket.gethostname()
-    for p in parent.glob(f".{out.name}{TMP_TAG}*"):
-        pid = _pid_of(p.name, TMP_TAG)
-        marker = p / MARKER
-        if pid is None or not p.is_dir() or not marker.is_file():
-            continue
-        try:
-            info = json.loads(marker.read_text())
-        except (OSError, ValueError):
-            continue
-        if info.get("pid") == pid and info.get("host") == host and not _alive(pid):
-            shutil.rmtree(p, ignore_errors=True)
-            done.append(p)
-    for p in parent.glob(f".{out.name}{OLD_TAG}*"):
-        pid = _pid_of(p.name, OLD_TAG)
-        if pid is None or not p.is_dir() or _alive(pid):
-            continue
-        if not out.exists():
-            os.rename(p, out)
-        else:
-            shutil.rmtree(p, ignore_errors=True)
-        done.append(p)
-    return done
-
-
-@contextlib.contextmanager
-def staged_dir(out: Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """A temporary directory beside ``out`` that becomes ``out`` in one rename when the block ends.
-
-    On entry: ``out`` is checked (:func:`check_out_dir`), stale temporaries of
-    killed runs are cleaned (:func:`clean_stale_temporaries`) and a marked
-    temporary directory is made. Write files into the yielded path. On a
-    normal exit the directory is renamed to ``out``; with ``overwrite`` an
-    existing ``out`` is first renamed aside and removed only once the new one
-    is in place. On any exception (including ``KeyboardInterrupt``) the
-    temporary is removed and ``out`` is untouched.
+def manifest(fmt: str, scenario: Scenario, *, seed: int, paths: int, block_size: int = DEFAULT_BLOCK_SIZE,
+             engine: str = "vectorised", files: Sequence[str], **kind: Any) -> dict[str, Any]:
+    """What a results directory is and how it was made: the keys every kind shares, then the kind's own.
 
     Parameters
     ----------
-    out : Path
-        Target directory (must not exist, or be empty, unless ``overwrite``).
-    overwrite : bool
-        Replace an existing non-empty ``out``.
+    fmt : str
+        The directory's layout (``format``), e.g. :data:`RUN_FORMAT`.
+    scenario : Scenario
+        The scenario that was run: its name and the sha256 of its resolved JSON (the bytes a
+        ``scenario.json`` beside holds).
+    seed, paths, block_size, engine
+        The random streams (paths per run, variant or design point, in blocks of ``block_size``) and the engine.
+    files : sequence of str
+        The files and folders of the finished directory.
+    **kind
+        The keys of this kind of directory (a run's ``multiplier``, a sweep's ``grid``, ...), JSON-ready.
+
+    Returns
+    -------
+    dict
+        :data:`MANIFEST_KEYS`, then ``kind``'s keys.
 
     Raises
     ------
-    InputError
-        If ``out`` is refused, or another run wrote it meanwhile.
+    ValueError
+        If ``kind`` repeats a common key.
     """
-    out = Path(out)
-    check_out_dir(out, overwrite)
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temporaries(out)
-    pid = os.getpid()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{TMP_TAG}{pid}-", dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it 0700; the results directory gets the usual mode, as a sweep's does
-    try:
-        (tmp / MARKER).write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "out": str(out)}))
-        yield tmp
-        (tmp / MARKER).unlink()
-        _into_place(tmp, out, overwrite)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    from simulator.model.loading import scenario_to_json
+
+    if set(kind) & set(MANIFEST_KEYS):
+        raise ValueError(f"a manifest's own keys must not repeat the common ones: {sorted(set(kind) & set(MANIFEST_KEYS))}")
+    return {
+        "format": fmt,
+        "supplyshock": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scenario": scenario.name,
+        "scenario_sha256": hashlib.sha256(scenario_to_json(scenario).encode()).hexdigest(),
+        "seed": seed,
+        "paths": paths,
+        "block_size": block_size,
+        "engine": engine,
+        "command": " ".join(sys.argv),
+        "files": list(files),
+        **kind,
+    }
 
 
-def _into_place(tmp: Path, out: Path, overwrite: bool) -> None:
-    if out.is_dir() and any(out.iterdir()):
-        if not overwrite:  # another run finished first
-            raise InputError(PARAMETER, "out", "was written by another run meanwhile; use `overwrite=True` to replace it", str(out))
-        old = tmp.parent / f".{out.name}{OLD_TAG}{os.getpid()}-{secrets.token_hex(4)}"
-        os.rename(out, old)
-        try:
-            os.rename(tmp, out)
-        except OSError:
-            os.rename(old, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        try:
-            os.rename(tmp, out)  # replaces a missing or empty directory in one step
-        except OSError as exc:
-            raise InputError(PARAMETER, "out", "could not be renamed into place (written by another run meanwhile?)",
-                             f"{out}: {exc.strerror}") from None
+class BlockStore:
+    """A sweep's finished blocks: one file each under ``out/blocks`` (crash-safe, kept for a resume), or in memory.
 
-
-def write_results_dir(out: Path, writers: Mapping[str, Callable[[Path], None]], *, overwrite: bool = False) -> None:
-    """Write a results directory atomically.
-
-    Every file is written into a temporary directory beside ``out``
-    (:func:`staged_dir`), which is then renamed to ``out`` in one step. An
-    error or an interrupt while writing leaves ``out`` as it was and nothing
-    beside it.
+    A block ``(v, b)`` (variant, block index) is the packed result of
+    :func:`simulator.runs.blocks.block_task`, stored whole by :meth:`put` (:func:`write_file`), so a block
+    file is complete or absent; the blocks found are the tasks a resumed sweep does not run again.
 
     Parameters
     ----------
-    out : Path
-        Target directory (must not exist, or be empty, unless ``overwrite``).
-    writers : mapping
-        File name -> function that writes that file at the given path.
-    overwrite : bool
-        Replace an existing non-empty ``out``.
+    out : path or None
+        The sweep's directory; None keeps the blocks in memory until :meth:`release`.
     """
-    with staged_dir(Path(out), overwrite=overwrite) as tmp:
-        for name, write in writers.items():
-            write(tmp / name)
+
+    def __init__(self, out: Path | None) -> None:
+        self.out = out
+        self.mem: dict[tuple[int, int], bytes] = {}
+
+    def _file(self, v: int, b: int) -> Path:
+        return Path(self.out or ".") / "blocks" / f"v{v:05d}" / f"b{b:06d}.npz"
+
+    def done(self) -> set[tuple[int, int]]:
+        """The blocks ``(variant, block)`` on disk (none in memory: a sweep without a directory starts afresh)."""
+        if self.out is None:
+            return set()
+        found = set()
+        for f in (self.out / "blocks").glob("v*/*"):
+            m = re.fullmatch(r"b(\d{6})\.npz", f.name)
+            mv = re.fullmatch(r"v(\d{5})", f.parent.name)
+            if m and mv:
+                found.add((int(mv.group(1)), int(m.group(1))))
+            elif f.name.startswith(TMP_FILE):
+                f.unlink()  # an interrupted write: the task runs again
+        return found
+
+    def put(self, v: int, b: int, data: bytes) -> None:
+        """Keep block ``(v, b)``."""
+        if self.out is None:
+            self.mem[(v, b)] = data
+            return
+        f = self._file(v, b)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        write_file(f, data)
+
+    def get(self, v: int, b: int) -> bytes:
+        """Block ``(v, b)`` as :meth:`put` was given it."""
+        if self.out is None:
+            return self.mem[(v, b)]
+        return self._file(v, b).read_bytes()
+
+    def release(self, v: int, nb: int) -> None:
+        """Forget variant ``v``'s ``nb`` blocks held in memory (the files stay)."""
+        for b in range(nb):
+            self.mem.pop((v, b), None)
+
+
+# ------------------------------------------------------------------ a run's directory
 
 
 RUN_FORMAT = "supplyshock-run/1"
@@ -284,10 +269,21 @@ class RunDir:
 def is_run_dir(directory: str | Path) -> bool:
     """``directory`` looks like a run's results directory (some of :data:`RUN_FILES`, and no sweep's ``sweep.json``).
 
-    Whether it is a finished one is :func:`read_run`'s to say.
+    A ``manifest.json`` alone counts unless it states another kind's format (a calibration's, a backcast's).
+    Whether it is a finished run is :func:`read_run`'s to say.
     """
     d = Path(directory)
-    return d.is_dir() and not (d / "sweep.json").exists() and any((d / f).exists() for f in RUN_FILES)
+    if not d.is_dir() or (d / "sweep.json").exists():
+        return False
+    if any((d / f).exists() for f in RUN_FILES if f != "manifest.json"):
+        return True
+    if not (d / "manifest.json").exists():
+        return False
+    try:
+        fmt = json.loads((d / "manifest.json").read_text(encoding="utf-8")).get("format", RUN_FORMAT)
+    except (OSError, ValueError, AttributeError):
+        return True  # a damaged manifest: read_run says what is wrong
+    return str(fmt).startswith("supplyshock-run/")
 
 
 def not_a_results_dir(directory: str | Path) -> InputError:
@@ -378,65 +374,64 @@ def read_run(directory: str | Path) -> RunDir:
     return RunDir(directory=d, summary=summary, manifest=manifest, scenario=scenario, paths=frame, units=units, daily=daily)
 
 
+def _about(res: RunResult, impact: Impact, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run's file needs to be read on its own: which run, and in what money (the Parquet and NetCDF metadata)."""
+    sc = res.scenario
+    about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
+                             "engine": res.engine, "multiplier": impact.multiplier, "currency": sc.economy.currency}
+    if summary.get("price_year") is not None:
+        about["money_year"] = summary["price_year"]
+    return about
+
+
 def write_run(out: Path, res: RunResult, impact: Impact, summary: dict[str, Any], *, also: Sequence[str] = ()) -> None:
     """Write a run's results files (:data:`RUN_FILES`) into the (staged) directory ``out``.
 
     ``also`` names files another layer writes into the same directory (a report), listed in the manifest.
     """
-    import numpy as np
-    import pandas as pd
-
     from simulator.model.loading import scenario_to_json
-    from simulator.runs.summaries import path_frame
-
-    def text(content: str) -> Callable[[Path], None]:
-        def write(p: Path) -> None:
-            p.write_text(content)
-
-        return write
 
     sc = res.scenario
-    scen_json = scenario_to_json(sc)
-    frame = path_frame(res, impact)
+    about = _about(res, impact, summary)
     ds = res.daily.to_xarray()
-    # what a file needs to be read on its own: which run, and in what units
-    about: dict[str, Any] = {"scenario": sc.name, "seed": res.seed, "paths": res.n_paths, "block_size": res.block_size,
-                             "engine": res.engine, "multiplier": impact.multiplier, "currency": sc.economy.currency}
-    if summary.get("price_year") is not None:
-        about["money_year"] = summary["price_year"]
     ds.attrs.update({k: v for k, v in about.items() if isinstance(v, (str, int, float))})
     ds.attrs["day"] = "day 0 is the first simulated day"
-    manifest = {
-        "format": RUN_FORMAT,
-        "supplyshock": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "scenario": sc.name,
-        "scenario_sha256": hashlib.sha256(scen_json.encode()).hexdigest(),
-        "seed": res.seed,
-        "paths": res.n_paths,
-        "block_size": res.block_size,
-        "blocks": -(-res.n_paths // res.block_size),
-        "streams": "block b uses SeedSequence(seed, spawn_key=(b, crc32(name))) per random quantity",
-        "engine": res.engine,
-        "multiplier": impact.multiplier,
-        "command": " ".join(sys.argv),
-        "files": [*RUN_FILES, *also],
-    }
-    writers: dict[str, Callable[[Path], None]] = {
-        "summary.json": text(json.dumps(summary, indent=2)),
-        "paths.parquet": lambda p: write_parquet(p, frame, {**about, "units": path_units(frame, sc, about)}),
-        "daily_quantiles.nc": lambda p: ds.to_netcdf(p, engine="scipy"),
-        "scenario.json": text(scen_json),
-        "manifest.json": text(json.dumps(manifest, indent=2)),
-    }
-    for name, write in writers.items():
-        write(out / name)
+    write_json(out / "summary.json", summary)
+    write_paths(out / "paths.parquet", res, impact, summary)
+    write_file(out / "daily_quantiles.nc", lambda p: ds.to_netcdf(p, engine="scipy"))
+    write_file(out / "scenario.json", scenario_to_json(sc))
+    write_json(out / "manifest.json", manifest(
+        RUN_FORMAT, sc, seed=res.seed, paths=res.n_paths, block_size=res.block_size, engine=res.engine,
+        files=[*RUN_FILES, *also], blocks=-(-res.n_paths // res.block_size),
+        streams="block b uses SeedSequence(seed, spawn_key=(b, crc32(name))) per random quantity",
+        multiplier=impact.multiplier))
+
+
+def write_paths(path: Path, res: RunResult, impact: Impact, summary: Mapping[str, Any],
+                grid: Mapping[str, Any] | None = None) -> None:
+    """Write a run's per-path table (:func:`~simulator.runs.summaries.path_frame`) as Parquet, with units.
+
+    The schema metadata key ``supplyshock`` holds the run's description (scenario, seed, paths, block size,
+    engine, multiplier, currency, money year) and the unit of every column
+    (:func:`~simulator.runs.summaries.path_units`). A sweep's variant adds its grid values as columns (and as ``grid``).
+    """
+    from simulator.runs.summaries import path_frame, path_units
+
+    frame = path_frame(res, impact)
+    about = _about(res, impact, summary)
+    for k, v in (grid or {}).items():
+        frame[k] = v
+    if grid is not None:
+        about["grid"] = dict(grid)
+    about["units"] = path_units(frame, res.scenario, about, grid=list(grid or ()))
+    write_file(path, lambda p: write_parquet(p, frame, about))
 
 
 def write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> None:
-    """Parquet with the run's description as JSON under the schema metadata key ``supplyshock``."""
+    """Parquet with a description (``about``, JSON) under the schema metadata key ``supplyshock``.
+
+    Writes ``path`` itself: call it through :func:`write_file` (as :func:`write_paths` does).
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -444,29 +439,3 @@ def write_parquet(path: Path, frame: pd.DataFrame, about: dict[str, Any]) -> Non
     meta = dict(table.schema.metadata or {})
     meta[b"supplyshock"] = json.dumps(about).encode()
     pq.write_table(table.replace_schema_metadata(meta), path)
-
-
-def path_units(frame: pd.DataFrame, sc: Scenario, about: dict[str, Any]) -> dict[str, str]:
-    """Unit of every column of ``paths.parquet``."""
-    from simulator.model.fields import money_unit, prior_targets, unit_of
-
-    money = money_unit(about["currency"], about.get("money_year"), scale="")
-    fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
-             "premium_cost": money}
-    prefix = {"output_loss": money, "output_loss_gross": money, "value_added_loss": money,
-              "value_added_loss_gross": money, "first_stoppage_day": "day (NaN: never)", "half_output_lost_day": "day (NaN: never)", "stoppage_days": "days",
-              "peak_shortfall": "share of the day's requirement", "shortfall_days": "days"}
-    targets = prior_targets(sc)
-    units: dict[str, str] = {}
-    for col in frame.columns:
-        head = col.split(".", 1)[0]
-        if col in fixed:
-            units[col] = fixed[col]
-        elif head in prefix:
-            units[col] = prefix[head]
-        elif head == "param" and col[6:] in targets:
-            u = unit_of(*targets[col[6:]][:2])
-            units[col] = u.unit if u is not None else ""
-        else:
-            units[col] = ""
-    return units

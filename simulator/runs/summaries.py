@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,12 @@ from simulator.economics.impact import Impact
 from simulator.runs.blocks import RunResult
 from simulator.runs.precision import median_rel_error
 
+if TYPE_CHECKING:
+    from simulator.model.scenario import Scenario
+
 __all__ = [
     "path_frame",
+    "path_units",
     "run_summary",
 ]
 
@@ -51,6 +56,53 @@ def path_frame(res: RunResult, impact: Impact) -> pd.DataFrame:
                             + (f" of {impact.price_year}" if impact.price_year else " of the table's year"))
     frame.attrs["price_year"] = impact.price_year
     return frame
+
+
+def path_units(frame: pd.DataFrame, sc: Scenario, about: Mapping[str, Any], grid: Sequence[str] = ()) -> dict[str, str]:
+    """Unit of every column of a run's ``paths.parquet`` (and of a sweep variant's, with its grid columns).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The per-path table (:func:`path_frame`, plus a sweep variant's grid columns).
+    sc : Scenario
+        The scenario run: a drawn parameter's (``param.<path>``) and a grid column's unit is its field's in the
+        scenario schema.
+    about : mapping
+        ``currency`` and, if known, ``money_year``: the unit of every money column.
+    grid : sequence of str
+        The columns that are grid paths (scenario fields).
+
+    Returns
+    -------
+    dict
+        Column -> unit; ``""`` for a column without one (a text or a flag, a field the schema gives none).
+    """
+    from simulator.model.fields import money_unit, numeric_fields, prior_targets, unit_of
+
+    money = money_unit(about["currency"], about.get("money_year"), scale="")
+    fixed = {"path": "index", "gdp_loss_pct": "% of GDP", "value_added_loss": money, "value_added_loss_gross": money,
+             "premium_cost": money}
+    prefix = {"output_loss": money, "output_loss_gross": money, "value_added_loss": money,
+              "value_added_loss_gross": money, "first_stoppage_day": "day (NaN: never)", "half_output_lost_day": "day (NaN: never)", "stoppage_days": "days",
+              "peak_shortfall": "share of the day's requirement", "shortfall_days": "days"}
+    targets = prior_targets(sc)
+    if any(g not in targets for g in grid):  # a field no prior may take (e.g. run.horizon_days)
+        targets = {p: (cls, f, x) for p, cls, f, x in numeric_fields(sc)} | targets
+    units: dict[str, str] = {}
+    for col in frame.columns:
+        head = col.split(".", 1)[0]
+        if col in grid or (head == "param" and col[6:] in targets):
+            field = col if col in grid else col[6:]
+            u = unit_of(*targets[field][:2]) if field in targets else None
+            units[col] = u.unit if u is not None else ""
+        elif col in fixed:
+            units[col] = fixed[col]
+        elif head in prefix:
+            units[col] = prefix[head]
+        else:
+            units[col] = ""
+    return units
 
 
 def run_summary(res: RunResult, impact: Impact) -> dict[str, Any]:

@@ -14,15 +14,16 @@ and quantity name), so variants share their random numbers for the
 quantities they have in common and differences between them are not noise.
 
 With an output directory, each finished task is written at once, atomically,
-under ``blocks/``; a sweep that stops (even killed) is resumed with
-``resume=True`` and ends with exactly the numbers of an uninterrupted one,
-because each variant's blocks are merged in block order, whatever order they
-finished in. Directory layout::
+under ``blocks/`` (the store's :class:`~simulator.runs.store.BlockStore`); a sweep
+that stops (even killed) is resumed with ``resume=True`` and ends with exactly
+the numbers of an uninterrupted one, because each variant's blocks are merged
+in block order, whatever order they finished in. Every file is written by the
+store (:mod:`simulator.runs.store`). Directory layout::
 
-    sweep.json            what this sweep is (scenario hash, grid, seed, blocks, version)
+    sweep.json            the manifest (store.manifest): what this sweep is (scenario hash, grid, seed, blocks, version)
     scenario.json         the base scenario, resolved
     blocks/vVVVVV/bBBBBBB.npz   one finished (variant, block)
-    paths/variant=VVVVV/part-0.parquet   per-path metrics with the grid values as columns
+    paths/variant=VVVVV/part-0.parquet   per-path metrics with the grid values as columns, every column's unit
     daily_quantiles.nc    daily quantiles and means per variant, grid paths as dimensions
     summary.json          every variant's summary (as ``supplyshock run --format json``)
     summary.csv           variant x headline metrics with 5-95 % bands
@@ -30,12 +31,8 @@ finished in. Directory layout::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import platform
-import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +54,8 @@ from simulator.runs.blocks import RunResult, block_task, blocks_of, merge_blocks
 from simulator.runs.execute import executor
 from simulator.runs.grid import GridAxis, Variant, build_variants, parse_grid
 from simulator.runs.memory import check_memory, check_run_options
-from simulator.runs.summaries import path_frame, run_summary
+from simulator.runs.store import BlockStore, manifest, remove_partial_files, write_file, write_json, write_paths
+from simulator.runs.summaries import run_summary
 
 __all__ = [
     "SweepResult",
@@ -65,64 +63,13 @@ __all__ = [
     "run_sweep",
 ]
 
+SWEEP_FORMAT = "supplyshock-sweep/1"
+"""Layout of a sweep's directory, recorded as ``format`` in ``sweep.json`` (its manifest)."""
+
+SWEEP_FILES = ("sweep.json", "scenario.json", "blocks", "paths", "daily_quantiles.nc", "summary.json", "summary.csv")
+"""The files and folders of a finished sweep's directory."""
+
 _IDENTITY = ("supplyshock", "scenario_sha256", "grid", "seed", "paths", "block_size", "engine")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is either absent or complete."""
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _atomic_file(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
-
-
-class _Store:
-    """Finished blocks: on disk under ``out/blocks`` (crash-safe) or in memory."""
-
-    def __init__(self, out: Path | None) -> None:
-        self.out = out
-        self.mem: dict[tuple[int, int], bytes] = {}
-
-    def _file(self, v: int, b: int) -> Path:
-        return Path(self.out or ".") / "blocks" / f"v{v:05d}" / f"b{b:06d}.npz"
-
-    def done(self) -> set[tuple[int, int]]:
-        if self.out is None:
-            return set()
-        found = set()
-        for f in (self.out / "blocks").glob("v*/*"):
-            m = re.fullmatch(r"b(\d{6})\.npz", f.name)
-            mv = re.fullmatch(r"v(\d{5})", f.parent.name)
-            if m and mv:
-                found.add((int(mv.group(1)), int(m.group(1))))
-            elif f.name.startswith(".tmp-"):
-                f.unlink()  # an interrupted write: the task runs again
-        return found
-
-    def put(self, v: int, b: int, data: bytes) -> None:
-        if self.out is None:
-            self.mem[(v, b)] = data
-            return
-        f = self._file(v, b)
-        f.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(f, data)
-
-    def get(self, v: int, b: int) -> bytes:
-        if self.out is None:
-            return self.mem[(v, b)]
-        return self._file(v, b).read_bytes()
-
-    def release(self, v: int, nb: int) -> None:
-        for b in range(nb):
-            self.mem.pop((v, b), None)
 
 
 @dataclass
@@ -217,25 +164,13 @@ def _daily_dataset(dsets: list[xr.Dataset], axes: Sequence[GridAxis]) -> xr.Data
 
 def _manifest(base: Scenario, axes: Sequence[GridAxis], variants: Sequence[Variant], seed: int, n_paths: int,
               block_size: int, engine: str) -> dict[str, Any]:
-    from simulator import __version__
-
-    return {
-        "kind": "supplyshock sweep",
-        "supplyshock": __version__,
-        "scenario": base.name,
-        "scenario_sha256": hashlib.sha256(scenario_to_json(base).encode()).hexdigest(),
-        "grid": [[a.path, list(a.values)] for a in axes],
-        "seed": seed,
-        "paths": n_paths,
-        "block_size": block_size,
-        "engine": engine,
-        "blocks_per_variant": len(blocks_of(n_paths, block_size)),
-        "variants": [{"variant": v.index, "values": v.values} for v in variants],
-        "streams": "block b uses SeedSequence(seed, spawn_key=(b, crc32(name))) per random quantity, the same for every variant",
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "command": " ".join(sys.argv),
-    }
+    """``sweep.json``: the store's manifest with the sweep's own keys (``kind``, ``grid``, ``variants`` ...)."""
+    return manifest(
+        SWEEP_FORMAT, base, seed=seed, paths=n_paths, block_size=block_size, engine=engine, files=SWEEP_FILES,
+        kind="supplyshock sweep", grid=[[a.path, list(a.values)] for a in axes],
+        blocks_per_variant=len(blocks_of(n_paths, block_size)),
+        variants=[{"variant": v.index, "values": v.values} for v in variants],
+        streams="block b uses SeedSequence(seed, spawn_key=(b, crc32(name))) per random quantity, the same for every variant")
 
 
 def _check_resume(out: Path, mine: Mapping[str, Any]) -> None:
@@ -336,24 +271,22 @@ def run_sweep(
     jobs = blocks_of(n_paths, block_size)
     nb = len(jobs)
     outp = Path(out) if out is not None else None
-    manifest = _manifest(base, axes_ok, variants, seed, n_paths, block_size, engine)
+    mine = _manifest(base, axes_ok, variants, seed, n_paths, block_size, engine)
     if outp is not None:
         if outp.exists() and not outp.is_dir():
             raise InputError(PARAMETER, "out", "must be a directory", str(outp))
         if outp.is_dir() and any(outp.iterdir()):
             if not resume:
                 raise InputError(PARAMETER, "out", "must be an empty or new directory (use `resume=True` to continue the sweep in it)", str(outp))
-            _check_resume(outp, manifest)
-    store = _Store(outp)
+            _check_resume(outp, mine)
+    store = BlockStore(outp)
     with executor(workers=workers, scheduler=scheduler) as ex:  # an unreachable scheduler fails before anything is written
         if outp is not None:
             outp.mkdir(parents=True, exist_ok=True)
             if not (outp / "sweep.json").exists():
-                _atomic_write(outp / "scenario.json", scenario_to_json(base).encode())
-                _atomic_write(outp / "sweep.json", json.dumps(manifest, indent=2).encode())
-        if outp is not None:
-            for f in outp.rglob(".tmp-*"):  # writes cut short by an interruption (never read: names start with a dot)
-                f.unlink()
+                write_file(outp / "scenario.json", scenario_to_json(base))
+                write_json(outp / "sweep.json", mine)
+            remove_partial_files(outp)  # writes cut short by an interruption (never read: names start with a dot)
         done = {k for k in store.done() if k[0] < len(variants) and k[1] < nb}
         total = len(variants) * nb
         resumed = len(done)
@@ -385,12 +318,9 @@ def run_sweep(
             if keep_results:
                 results[v.index] = res
             if outp is not None:
-                frame = path_frame(res, impact)
-                for k, val in v.values.items():
-                    frame[k] = val
                 part = outp / "paths" / f"variant={v.index:05d}"
                 part.mkdir(parents=True, exist_ok=True)
-                _atomic_file(part / "part-0.parquet", lambda p: frame.to_parquet(p, index=False))
+                write_paths(part / "part-0.parquet", res, impact, summaries[v.index], grid=v.values)
 
         for v in variants:
             if remaining[v.index] == 0:
@@ -412,7 +342,7 @@ def run_sweep(
                          engine=engine, multiplier=multiplier, summaries=ordered, daily=daily, tasks=total,
                          resumed=resumed, out=outp, results=results)
     if outp is not None:
-        _atomic_file(outp / "daily_quantiles.nc", lambda p: daily.to_netcdf(p, engine="scipy"))
-        _atomic_write(outp / "summary.json", json.dumps(result.to_json(), indent=2).encode())
-        _atomic_file(outp / "summary.csv", lambda p: result.headline().to_csv(p, index=False))
+        write_file(outp / "daily_quantiles.nc", lambda p: daily.to_netcdf(p, engine="scipy"))
+        write_json(outp / "summary.json", result.to_json())
+        write_file(outp / "summary.csv", lambda p: result.headline().to_csv(p, index=False))
     return result
