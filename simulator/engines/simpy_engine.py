@@ -9,14 +9,15 @@ of the model holds however SimPy interleaves processes:
 time       phase         what happens
 =========  ============  ======================================================
 t + 0.05   RAMPS         supplier ramp-ups, thrifting and substitution advance
-                         (their own processes)
+                         (one ``ramp`` process each)
 t + 0.10   (dock)        shipments due arrive at the dock (one process each)
 t + 0.15   ARRIVALS      the day's arrivals go into corporate inventory
 t + 0.20   STOCKPILE     the stockpile agency checks its rule and releases
-t + 0.50   REQUIREMENTS, sectors state requirements, each firm uses its own
-           CONSUME,      stock, conversions make yesterday's orders, output,
-           CONVERT,      lost output and catch-up are booked (one process)
-           PRODUCE
+t + 0.50   REQUIREMENTS, one process (``production``) calls a method per
+           CONSUME,      phase, in order: ``requirements`` (firms' needs and
+           CONVERT,      catch-up), ``consume`` (each firm uses its own stock),
+           PRODUCE       ``convert`` (conversions make yesterday's orders),
+                         ``produce`` (output, lost output and catch-up)
 t + 0.65   DECIDE        a licence regime that ends today lets every pending
                          application ship
 t + 0.70   DECIDE        licence applications due are decided
@@ -28,6 +29,10 @@ t + 0.90   RECORD        the day's state is recorded
 Inventories and stockpiles are ``simpy.Container`` objects. This engine is the
 readable statement of the model; :mod:`simulator.engines.vectorised` must give
 the same numbers on the same draws.
+
+The event log's lines are worded in one place, the functions of the section
+"the event log's wording" below; the model calls them through ``_Path.tell``
+with structured fields (ids, days, tonnes, shares).
 """
 
 from __future__ import annotations
@@ -199,6 +204,9 @@ def _recovery(day: int, sector: str, fraction: float) -> Event:
     return Event(day, "recovery", f"{sector} back to {fraction:.0%} of plan", sector=sector)
 
 
+# ------------------------------------------------------------ what the phases of steps 3-6 hand on
+
+
 class _Needs(NamedTuple):
     """What each firm needs today (phase REQUIREMENTS), per use u (a row of ``PathParams.users``) and cohort c.
 
@@ -278,13 +286,16 @@ def _use_own_stock(have: float, need: float, catch_up_need: float, normal: float
     return have - left, short, need_met, catch_up_met
 
 
+# ------------------------------------------------------------ the path
+
+
 class _Lot:
-    """One licence application, for the event log."""
+    """One licence application, for the event log: its number (1, 2, ... in its office), day filed and tonnes."""
 
-    __slots__ = ("filed", "n", "vol")
+    __slots__ = ("filed", "number", "tonnes")
 
-    def __init__(self, n: int, filed: int, vol: float) -> None:
-        self.n, self.filed, self.vol = n, filed, vol
+    def __init__(self, number: int, filed: int, tonnes: float) -> None:
+        self.number, self.filed, self.tonnes = number, filed, tonnes
 
 
 class _Office:
@@ -306,7 +317,25 @@ class _Office:
 
 
 class _Path:
-    """One Monte Carlo path: state, processes and records."""
+    """One Monte Carlo path: its state, its processes (one per phase of the day) and its records.
+
+    Parameters
+    ----------
+    sc : Scenario
+    pp : PathParams
+        Every path's parameters; this path is row ``p``.
+    p : int
+        The path.
+    draws : Draws
+        The draws (the licence processing times, ``draws.licence_days``).
+    out : Trajectories
+        Written in place: row ``p`` of every array.
+    calendar : (ndarray, ndarray) of int
+        The working-day calendar (:func:`~simulator.engines.rules.licence_calendar`): working days in
+        days ``0..t``, and the calendar day of the j-th working day.
+    log : list of Event or None
+        The path's event log, appended to (None: no log).
+    """
 
     def __init__(
         self,
@@ -315,95 +344,27 @@ class _Path:
         p: int,
         draws: Draws,
         out: Trajectories,
-        cal: tuple[np.ndarray, np.ndarray],
+        calendar: tuple[np.ndarray, np.ndarray],
         log: list[Event] | None,
     ) -> None:
         self.env = simpy.Environment()
         self.sc, self.pp, self.p, self.draws, self.out, self.log = sc, pp, p, draws, out, log
-        self.cum, self.nth = cal
+        self.working_days_through, self.working_day_date = calendar
         self.T = pp.n_days
         self.M, self.K, self.S = len(sc.materials), len(sc.sources), len(sc.sectors)
-        self.mats, self.srcs, self.secs = sc.material_ids, sc.source_ids, sc.sector_ids
-        d = pp.demand[p]
-        self.d = d
-        # corporate inventory: one container per use (sector pair or conversion input) and firm cohort
-        # (firms do not pool stocks); uses are grouped by material
-        users = pp.users
-        self.users = users
-        self.U = users.n
-        self.w = [float(x) for x in pp.cohort_w]
-        self.C = len(self.w)
-        self.rows_of = [list(range(a, b)) for a, b in users.bounds]
-        self.base = [float(pp.user_base[p, u]) for u in range(self.U)]
-        self.conv_rows = [[u for u in range(self.U) if users.conversion[u] == q] for q in range(len(pp.conv_k))]
-        self.conv_of_edge = {(int(pp.conv_k[q]), int(pp.conv_m[q])): q for q in range(len(pp.conv_k))}
-        self.normal = [[float(pp.user_cover[p, u, c] * (self.w[c] * self.base[u])) for c in range(self.C)]
-                       for u in range(self.U)]
-        self.inv = [[simpy.Container(self.env, init=self.normal[u][c]) for c in range(self.C)] for u in range(self.U)]
-        # each firm's share of the stockpile's release trigger: its baseline use; of deliveries beyond every
-        # gap: its baseline use among the sectors' firms (a conversion's firms hold no more than their normal
-        # stock, which follows what they are asked to make), or among all when only conversions use it
-        self.vshare = [[0.0] * self.C for _ in range(self.U)]
-        self.xshare = [[0.0] * self.C for _ in range(self.U)]
-        for m in range(self.M):
-            rows = self.rows_of[m]
-            if not rows:
-                continue
-            self._share(rows, self.vshare)
-            direct = [u for u in rows if users.conversion[u] < 0]
-            self._share(direct if direct and self._total(direct) > 0.0 else rows, self.xshare)
-        # the value added a tonne saves, for triage: uses of each (material, rank) in order of value, highest first
-        self.triage = float(pp.triage[p])
-        self.ranked: list[list[list[int]]] = []
-        for m in range(self.M):
-            groups = []
-            for r in users.ranks:
-                members = [u for u in self.rows_of[m] if users.rank[u] == r]
-                groups.append(sorted(members, key=lambda u: -float(pp.user_value[p, u])))
-            self.ranked.append(groups)
-        self.conv_order = [0.0] * len(pp.conv_k)  # ordered yesterday from each conversion, made today
-        self.window_end = pp.first_start[p] + pp.window[p]  # (S,) last day of each sector's catch-up window
-        # each sector's uses, material by material
-        self.sector_rows = [[u for m in range(self.M) for u in self.rows_of[m] if users.sector[u] == s]
-                            for s in range(self.S)]
-        self.cohort_stopped = [[False] * self.C for _ in range(self.S)]
-        self.stock = [simpy.Container(self.env, init=float(pp.stock0[p, m])) for m in range(self.M)]
-        self.pipeline = [0.0] * self.M
-        self.backlog = [0.0] * self.S
-        self.cap_frac = np.zeros((self.K, self.M))
-        self.thrift_frac = np.zeros((self.S, self.M))
-        self.subst_frac = np.zeros((self.S, self.M))
-        self.stopped = [False] * self.S
-        self.empty = [False] * self.M
-        self.target = pp.target[p]
+        self.material_ids, self.source_ids, self.sector_ids = sc.material_ids, sc.source_ids, sc.sector_ids
+        self.demand = pp.demand[p]  # (M,) t/day
+        self.users = pp.users
+        self.U = self.users.n
+        self.cohort_weight = [float(x) for x in pp.cohort_w]
+        self.C = len(self.cohort_weight)
+        self.set_up_firms()
+        self.set_up_state()
         out.inventory0[p] = [self.level(m) for m in range(self.M)]
-        out.stockpile0[p] = [c.level for c in self.stock]
-        # goods already on their way on day 0: the baseline flow of each source over its transit time
-        # (a conversion's last day of it is the order it makes on day 0)
-        for k in range(self.K):
-            for m in range(self.M):
-                q = float(pp.share[p, k, m] * d[m])
-                if q > 0.0:
-                    n_days = int(pp.transit[p, k])
-                    for day in range(n_days):
-                        self.pipeline[m] += q
-                        if (k, m) in self.conv_of_edge and day == n_days - 1:
-                            self.conv_order[self.conv_of_edge[(k, m)]] = q
-                        else:
-                            self.env.process(self.shipment(k, m, q, day, initial=True))
+        out.stockpile0[p] = [c.level for c in self.stockpile]
+        self.set_up_pipeline()
         out.pipeline0[p] = self.pipeline
-        self.released = [0.0] * self.M
-        # one licence queue per licensed (measure, source, material), in the vectorised engine's order
-        self.offices: list[_Office] = []
-        self.office_of: dict[tuple[int, int], _Office] = {}
-        for j, name in enumerate(sc.measure_ids):
-            if pp.kind[j] == MeasureKind.LICENCE:
-                k = int(pp.msource[j])
-                for m in range(self.M):
-                    if pp.mmat[j, m]:
-                        office = _Office(j, k, m, f"{name}/{self.mats[m]}", name)
-                        self.offices.append(office)
-                        self.office_of[(j, m)] = office
+        self.set_up_offices()
         if self.offices:
             self.env.process(self.licensing())
         self.env.process(self.receiving())
@@ -413,6 +374,95 @@ class _Path:
         self.env.process(self.production())
         self.env.process(self.importer())
         self.env.process(self.recorder())
+
+    def set_up_firms(self) -> None:
+        """The firms: each use's (sector pair or conversion input) firm cohorts, their stocks and shares.
+
+        Corporate inventory is one container per use and cohort (firms do not
+        pool stocks), starting at the normal stock ``N_{u,c}`` (docs/model.md,
+        "Stocks and scales"); uses are grouped by material.
+        """
+        pp, p, users = self.pp, self.p, self.users
+        self.rows_of = [list(range(a, b)) for a, b in users.bounds]  # each material's uses
+        self.sector_rows = [[u for m in range(self.M) for u in self.rows_of[m] if users.sector[u] == s]
+                            for s in range(self.S)]  # each sector's uses, material by material
+        self.base = [float(pp.user_base[p, u]) for u in range(self.U)]  # t/day
+        self.conv_rows = [[u for u in range(self.U) if users.conversion[u] == q] for q in range(len(pp.conv_k))]
+        self.conv_of_edge = {(int(pp.conv_k[q]), int(pp.conv_m[q])): q for q in range(len(pp.conv_k))}
+        self.normal = [[float(pp.user_cover[p, u, c] * (self.cohort_weight[c] * self.base[u])) for c in range(self.C)]
+                       for u in range(self.U)]  # (U, C) t
+        self.inventory = [[simpy.Container(self.env, init=self.normal[u][c]) for c in range(self.C)]
+                          for u in range(self.U)]
+        # each firm's share of the stockpile's release trigger: its baseline use; of deliveries beyond every
+        # gap: its baseline use among the sectors' firms (a conversion's firms hold no more than their normal
+        # stock, which follows what they are asked to make), or among all when only conversions use it
+        self.trigger_share = [[0.0] * self.C for _ in range(self.U)]
+        self.excess_share = [[0.0] * self.C for _ in range(self.U)]
+        for m in range(self.M):
+            rows = self.rows_of[m]
+            if not rows:
+                continue
+            self._share(rows, self.trigger_share)
+            direct = [u for u in rows if users.conversion[u] < 0]
+            self._share(direct if direct and self._total_base(direct) > 0.0 else rows, self.excess_share)
+        # the value added a tonne saves, for triage: uses of each (material, rank) in order of value, highest first
+        self.triage = float(pp.triage[p])
+        self.ranked: list[list[list[int]]] = []
+        for m in range(self.M):
+            groups = []
+            for r in users.ranks:
+                members = [u for u in self.rows_of[m] if users.rank[u] == r]
+                groups.append(sorted(members, key=lambda u: -float(pp.user_value[p, u])))
+            self.ranked.append(groups)
+
+    def set_up_state(self) -> None:
+        """The rest of the path's state at the start: stockpiles, ramps, backlogs and the event log's flags."""
+        pp, p = self.pp, self.p
+        self.conv_order = [0.0] * len(pp.conv_k)  # (Q,) t ordered yesterday from each conversion, made today
+        self.window_end = pp.first_start[p] + pp.window[p]  # (S,) last day of each sector's catch-up window
+        self.stockpile = [simpy.Container(self.env, init=float(pp.stock0[p, m])) for m in range(self.M)]
+        self.released = [0.0] * self.M  # (M,) t released from the stockpile so far
+        self.pipeline = [0.0] * self.M  # (M,) t ordered and not yet arrived
+        self.backlog = [0.0] * self.S  # (S,) days of output to make up
+        self.capacity_done = np.zeros((self.K, self.M))  # shares of the ramps done
+        self.thrift_done = np.zeros((self.S, self.M))
+        self.substitution_done = np.zeros((self.S, self.M))
+        self.target = pp.target[p]  # (M,) t, the order-up-to position before a disruption is known
+        self.cohort_stopped = [[False] * self.C for _ in range(self.S)]  # for the event log
+        self.stopped = [False] * self.S
+        self.empty = [False] * self.M
+
+    def set_up_pipeline(self) -> None:
+        """Goods already on their way on day 0: the baseline flow of each source over its transit time, t/day.
+
+        A conversion's last day of it is the order it makes on day 0.
+        """
+        pp, p = self.pp, self.p
+        for k in range(self.K):
+            for m in range(self.M):
+                flow = float(pp.share[p, k, m] * self.demand[m])
+                if flow > 0.0:
+                    n_days = int(pp.transit[p, k])
+                    for day in range(n_days):
+                        self.pipeline[m] += flow
+                        if (k, m) in self.conv_of_edge and day == n_days - 1:
+                            self.conv_order[self.conv_of_edge[(k, m)]] = flow
+                        else:
+                            self.env.process(self.shipment(k, m, flow, day, initial=True))
+
+    def set_up_offices(self) -> None:
+        """One licence queue per licensed (measure, source, material), in the vectorised engine's order."""
+        pp = self.pp
+        self.offices: list[_Office] = []
+        self.office_of: dict[tuple[int, int], _Office] = {}
+        for j, name in enumerate(self.sc.measure_ids):
+            if pp.kind[j] == MeasureKind.LICENCE:
+                k = int(pp.msource[j])
+                for m in range(self.M):
+                    if pp.mmat[j, m]:
+                        office = _Office(j, k, m, f"{name}/{self.material_ids[m]}", name)
+                        self.offices.append(office)
+                        self.office_of[(j, m)] = office
 
     # ------------------------------------------------------------ helpers
     def tell(self, event: Callable[_Fields, Event], *args: _Fields.args, **kwargs: _Fields.kwargs) -> None:
@@ -441,13 +491,13 @@ class _Path:
         """Corporate inventory of material m over all firms, t."""
         if not self.rows_of[m]:
             return 0.0
-        return self.msum([[c.level for c in self.inv[u]] for u in range(self.U)], m)
+        return self.msum([[c.level for c in self.inventory[u]] for u in range(self.U)], m)
 
     def conversion_capacity(self, q: int) -> float:
         """Today's capacity of conversion q, t/day: baseline output plus the spare capacity ramped up so far."""
         pp, p = self.pp, self.p
         k, m = int(pp.conv_k[q]), int(pp.conv_m[q])
-        return float(pp.share[p, k, m] * self.d[m] + pp.extra[p, k, m] * self.cap_frac[k, m])
+        return float(pp.share[p, k, m] * self.demand[m] + pp.extra[p, k, m] * self.capacity_done[k, m])
 
     def normal_stock(self, u: int, c: int) -> float:
         """Normal stock of use u's cohort c, t: its cover of its use (a conversion's at today's capacity)."""
@@ -455,7 +505,8 @@ class _Path:
         if q < 0:
             return self.normal[u][c]
         pp, p = self.pp, self.p
-        return float(pp.user_cover[p, u, c] * (self.w[c] * (float(pp.user_recipe[p, u]) * self.conversion_capacity(q))))
+        input_per_day = float(pp.user_recipe[p, u]) * self.conversion_capacity(q)
+        return float(pp.user_cover[p, u, c] * (self.cohort_weight[c] * input_per_day))
 
     def deliver(self, m: int, amount: float, gap: list[list[float]], excess: bool) -> list[list[float]]:
         """Share a delivery of material m among the firms using it.
@@ -466,56 +517,73 @@ class _Path:
         and ``triage`` to the uses in order of the value added a tonne saves
         (each use's gap in full before the next; its cohorts pro rata to
         their gaps). With ``excess``, what is left after every gap is shared
-        by baseline use among the sectors' firms (``xshare``).
+        by baseline use among the sectors' firms (``excess_share``).
+
+        Parameters
+        ----------
+        m : int
+            The material.
+        amount : float
+            The delivery, t.
+        gap : list of list of float, shape (U, C), t
+            Each firm's gap (rows of material m read).
+        excess : bool
+            Share what is left after every gap (arrivals) or keep it (stockpile releases).
+
+        Returns
+        -------
+        list of list of float, shape (U, C), t
+            What each firm receives (0 outside material m's rows).
         """
-        x = [[0.0] * self.C for _ in range(self.U)]
-        rem = amount
+        given = [[0.0] * self.C for _ in range(self.U)]
+        left = amount
         for members in self.ranked[m]:
             if not members:
                 continue
             in_rank = sorted(members)
-            G = self.msum(gap, m, in_rank)
-            if G <= 0.0:
+            rank_gap = self.msum(gap, m, in_rank)
+            if rank_gap <= 0.0:
                 continue
-            if rem >= G:
+            if left >= rank_gap:
                 for u in in_rank:
                     for c in range(self.C):
-                        x[u][c] = gap[u][c]
-                rem = rem - G
+                        given[u][c] = gap[u][c]
+                left = left - rank_gap
                 continue
             for u in in_rank:
                 for c in range(self.C):
-                    x[u][c] = rem * (gap[u][c] / G)
+                    given[u][c] = left * (gap[u][c] / rank_gap)
             if self.triage > 0.0:
                 before = 0.0
                 for u in members:  # by value, highest first
-                    Gu = gap[u][0]
+                    use_gap = gap[u][0]
                     for c in range(1, self.C):
-                        Gu += gap[u][c]
-                    give = min(Gu, max(rem - before, 0.0))
-                    before += Gu
+                        use_gap += gap[u][c]
+                    give = min(use_gap, max(left - before, 0.0))
+                    before += use_gap
                     for c in range(self.C):
-                        greedy = give * (gap[u][c] / Gu) if Gu > 0.0 else 0.0
-                        x[u][c] = (1.0 - self.triage) * x[u][c] + self.triage * greedy
-            rem = 0.0
-        if excess and rem > 0.0:
+                        greedy = give * (gap[u][c] / use_gap) if use_gap > 0.0 else 0.0
+                        given[u][c] = (1.0 - self.triage) * given[u][c] + self.triage * greedy
+            left = 0.0
+        if excess and left > 0.0:
             for u in self.rows_of[m]:
                 for c in range(self.C):
-                    x[u][c] = x[u][c] + rem * self.xshare[u][c]
-        return x
+                    given[u][c] = given[u][c] + left * self.excess_share[u][c]
+        return given
 
-    def _total(self, rows: list[int]) -> float:
-        tot = self.base[rows[0]]
+    def _total_base(self, rows: list[int]) -> float:
+        """Total baseline use of the uses ``rows``, t/day, added in order."""
+        total = self.base[rows[0]]
         for u in rows[1:]:
-            tot += self.base[u]
-        return tot
+            total += self.base[u]
+        return total
 
     def _share(self, rows: list[int], share: list[list[float]]) -> None:
         """Write each firm of ``rows``' share of their total baseline use into ``share`` (U x C)."""
-        tot = self._total(rows)
+        total = self._total_base(rows)
         for u in rows:
             for c in range(self.C):
-                share[u][c] = self.w[c] * (self.base[u] / tot) if tot > 0.0 else 0.0
+                share[u][c] = self.cohort_weight[c] * (self.base[u] / total) if total > 0.0 else 0.0
 
     def wait_until(self, time: float) -> simpy.Timeout:
         return self.env.timeout(max(time - self.env.now, 0.0))
@@ -536,7 +604,7 @@ class _Path:
         yield self.wait_until(arrive + _ARRIVE)
         self.out.arrivals[self.p, arrive, k, m] += q
         if not initial and self.pp.premium[self.p, k, m] > 0:
-            self.tell(_shipment_arrives, arrive, self.mats[m], self.srcs[k], q)
+            self.tell(_shipment_arrives, arrive, self.material_ids[m], self.source_ids[k], q)
 
     def receiving(self) -> Generator[Any, Any, None]:
         """Step 1: the day's arrivals at the dock are delivered to the firms using each material.
@@ -560,13 +628,14 @@ class _Path:
                         for c in range(self.C):
                             claim = self.normal_stock(u, c)
                             if q >= 0:  # a conversion's firm: at least the input for what it makes today
-                                claim = max(claim, (self.w[c] * float(self.pp.user_recipe[self.p, u])) * self.conv_order[q])
-                            gap[u][c] = max(claim - self.inv[u][c].level, 0.0)
-                    x = self.deliver(m, total, gap, excess=True)
+                                recipe = float(self.pp.user_recipe[self.p, u])
+                                claim = max(claim, (self.cohort_weight[c] * recipe) * self.conv_order[q])
+                            gap[u][c] = max(claim - self.inventory[u][c].level, 0.0)
+                    given = self.deliver(m, total, gap, excess=True)
                     for u in rows:
                         for c in range(self.C):
-                            if x[u][c] > 0.0:
-                                yield self.inv[u][c].put(x[u][c])
+                            if given[u][c] > 0.0:
+                                yield self.inventory[u][c].put(given[u][c])
                     self.pipeline[m] -= total
 
     def licensing(self) -> Generator[Any, Any, None]:
@@ -580,20 +649,21 @@ class _Path:
             for office in self.offices:
                 self.decide(office, t)
 
-    def file(self, office: _Office, vol: float, t: int) -> None:
-        """Step 8 (licence): an application for ``vol`` t enters the queue on day t."""
+    def file(self, office: _Office, tonnes: float, t: int) -> None:
+        """Step 8 (licence): an application for ``tonnes`` t enters the queue on day t."""
         pp, p = self.pp, self.p
-        reg = pp.licences[office.j]
-        if reg is None:
+        regime = pp.licences[office.j]
+        if regime is None:
             raise RuntimeError("filing under a measure that is not a licence")
-        tau = int(review_days(self.draws.licence_days[office.key][p, t], float(reg.accept[p])))
-        due = int(decision_day(t, tau, self.cum, self.nth))
-        office.due[due] = office.due.get(due, 0.0) + vol
+        review = int(review_days(self.draws.licence_days[office.key][p, t], float(regime.accept[p])))
+        due = int(decision_day(t, review, self.working_days_through, self.working_day_date))
+        office.due[due] = office.due.get(due, 0.0) + tonnes
         if self.log is not None:
-            lot = _Lot(len(office.lots) + 1, t, vol)
+            lot = _Lot(len(office.lots) + 1, t, tonnes)
             office.lots.append(lot)
             office.queued.setdefault(due, []).append((lot, 1.0))
-            self.tell(_application, t, office.name, lot.n, self.mats[office.m], self.srcs[office.k], vol, tau, due)
+            self.tell(_application, t, office.name, lot.number, self.material_ids[office.m],
+                      self.source_ids[office.k], tonnes, review, due)
 
     def decide(self, office: _Office, t: int) -> None:
         """Step 7a: the applications due today (and any waiting for capacity) are decided.
@@ -604,21 +674,21 @@ class _Path:
         much is decided a working day and the rest waits.
         """
         pp, p = self.pp, self.p
-        reg = pp.licences[office.j]
-        if reg is None:
+        regime = pp.licences[office.j]
+        if regime is None:
             return
         due = office.due.pop(t, 0.0) + office.waiting
         if due <= 0.0:
             return
-        h = reg.phase(t)
-        if reg.limited:
-            decided = min(due, float(reg.capacity[p, h])) if (pp.start_weekday + t) % 7 < 5 else 0.0
+        phase = regime.phase(t)
+        if regime.limited:
+            decided = min(due, float(regime.capacity[p, phase])) if (pp.start_weekday + t) % 7 < 5 else 0.0
             office.waiting = due - decided
         else:
             decided = due
-        approved = decided * float(reg.approve[p, h])
-        rejected = decided * float(reg.reject[p, h])
-        pending = decided * float(reg.pending[p, h])
+        approved = decided * float(regime.approve[p, phase])
+        rejected = decided * float(regime.reject[p, phase])
+        pending = decided * float(regime.pending[p, phase])
         k, m = office.k, office.m
         arrive = t + int(pp.transit[p, k])
         if approved > 0.0:
@@ -627,33 +697,39 @@ class _Path:
             self.out.denied[p, t, m] += rejected  # leaves the pipeline when the importer next orders
         again = t
         if pending > 0.0:
-            tau = int(review_days(self.draws.licence_days[office.key][p, t], 0.0))
-            again = int(decision_day(t, tau, self.cum, self.nth))
+            review = int(review_days(self.draws.licence_days[office.key][p, t], 0.0))
+            again = int(decision_day(t, review, self.working_days_through, self.working_day_date))
             office.due[again] = office.due.get(again, 0.0) + pending
         if self.log is not None:
-            self.log_decisions(office, t, due, decided, h, arrive, again)
+            self.log_decisions(office, t, due, decided, phase, arrive, again)
 
-    def log_decisions(self, office: _Office, t: int, due: float, decided: float, h: int, arrive: int, again: int) -> None:
-        """Event log: each application's share of today's decisions."""
-        reg = self.pp.licences[office.j]
-        if reg is None:
+    def log_decisions(self, office: _Office, t: int, due: float, decided: float, phase: int, arrive: int,
+                      again: int) -> None:
+        """Event log: each application's share of today's decisions.
+
+        ``due`` and ``decided`` (t) are today's volumes due and decided under the regime's ``phase``;
+        approved volume arrives on day ``arrive``, pending volume is decided again on day ``again``.
+        """
+        regime = self.pp.licences[office.j]
+        if regime is None:
             return
         p = self.p
         lots = office.queued.pop(t, []) + office.waiting_lots
         office.waiting_lots = []
-        s = decided / due if due > 0.0 else 0.0
-        a, r, q = float(reg.approve[p, h]), float(reg.reject[p, h]), float(reg.pending[p, h])
+        share_decided = decided / due if due > 0.0 else 0.0
+        approve, reject = float(regime.approve[p, phase]), float(regime.reject[p, phase])
+        still_pending = float(regime.pending[p, phase])
         for lot, share in lots:
-            part = share * s
+            part = share * share_decided
             pending, waiting = None, None
-            if part * q > 0.0:
-                office.queued.setdefault(again, []).append((lot, part * q))
-                pending = lot.vol * part * q
+            if part * still_pending > 0.0:
+                office.queued.setdefault(again, []).append((lot, part * still_pending))
+                pending = lot.tonnes * part * still_pending
             if share - part > 0.0:
                 office.waiting_lots.append((lot, share - part))
-                waiting = lot.vol * (share - part)
-            self.tell(_decision, t, office.name, lot.n, lot.filed, lot.vol, self.mats[office.m], lot.vol * part * a,
-                      arrive, lot.vol * part * r, pending, again, waiting)
+                waiting = lot.tonnes * (share - part)
+            self.tell(_decision, t, office.name, lot.number, lot.filed, lot.tonnes, self.material_ids[office.m],
+                      lot.tonnes * part * approve, arrive, lot.tonnes * part * reject, pending, again, waiting)
 
     def end_regime(self, office: _Office, t: int) -> None:
         """A licence regime ends: every application still pending ships."""
@@ -665,7 +741,7 @@ class _Path:
         if total > 0.0:
             arrive = t + int(self.pp.transit[self.p, office.k])
             self.env.process(self.shipment(office.k, office.m, total, arrive))
-            self.tell(_regime_over, t, office.name, self.mats[office.m], total, arrive)
+            self.tell(_regime_over, t, office.name, self.material_ids[office.m], total, arrive)
         office.queued.clear()
         office.waiting_lots = []
 
@@ -685,9 +761,9 @@ class _Path:
             for m in range(self.M):
                 if pp.trigger[p, m] >= NEVER or t < pp.trigger[p, m] + pp.stock_lag[p, m]:
                     continue
-                if not opened[m] and self.stock[m].level > 0.0:
+                if not opened[m] and self.stockpile[m].level > 0.0:
                     opened[m] = True
-                    self.tell(_stockpile_opens, t, self.mats[m], pp.stock_trigger[p, m] / self.d[m])
+                    self.tell(_stockpile_opens, t, self.material_ids[m], pp.stock_trigger[p, m] / self.demand[m])
                 # each firm's gap to its share of the trigger cover
                 rows = self.rows_of[m]
                 if not rows:
@@ -695,50 +771,51 @@ class _Path:
                 need = [[0.0] * self.C for _ in range(self.U)]
                 for u in rows:
                     for c in range(self.C):
-                        need[u][c] = max(float(pp.stock_trigger[p, m] * self.vshare[u][c]) - self.inv[u][c].level, 0.0)
+                        trigger = float(pp.stock_trigger[p, m] * self.trigger_share[u][c])
+                        need[u][c] = max(trigger - self.inventory[u][c].level, 0.0)
                 total_need = self.msum(need, m)
                 if total_need > 0.0:
-                    rel = min(min(self.stock[m].level, float(pp.stock_rate[p, m])), total_need)
-                    if rel > 0.0:
-                        yield self.stock[m].get(rel)
-                        x = self.deliver(m, rel, need, excess=False)
+                    release = min(min(self.stockpile[m].level, float(pp.stock_rate[p, m])), total_need)
+                    if release > 0.0:
+                        yield self.stockpile[m].get(release)
+                        given = self.deliver(m, release, need, excess=False)
                         for u in rows:
                             for c in range(self.C):
-                                if x[u][c] > 0.0:
-                                    yield self.inv[u][c].put(x[u][c])
-                        self.out.release[p, t, m] = rel
-                        self.released[m] += rel
-                        self.tell(_release, t, self.mats[m], rel, self.stock[m].level)
+                                if given[u][c] > 0.0:
+                                    yield self.inventory[u][c].put(given[u][c])
+                        self.out.release[p, t, m] = release
+                        self.released[m] += release
+                        self.tell(_release, t, self.material_ids[m], release, self.stockpile[m].level)
 
     def start_ramps(self) -> None:
         """Start a :meth:`ramp` process for each ramp of the path that moves something.
 
         Ramps run only on materials a measure disrupts (``trigger < NEVER``): each source's extra capacity
-        of a material (``extra > 0``; ``cap_frac``, (K, M)), then, sector by sector and material by
-        material, its thrift (``thrift > 0``; ``thrift_frac``, (S, M)) and its substitution (a floor below
-        its criticality; ``subst_frac``, (S, M)). The order is the event log's within a day.
+        of a material (``extra > 0``; ``capacity_done``, (K, M)), then, sector by sector and material by
+        material, its thrift (``thrift > 0``; ``thrift_done``, (S, M)) and its substitution (a floor below
+        its criticality; ``substitution_done``, (S, M)). The order is the event log's within a day.
         """
         pp, p = self.pp, self.p
         for k in range(self.K):
             for m in range(self.M):
                 if pp.extra[p, k, m] > 0.0 and pp.trigger[p, m] < NEVER:
-                    source, material = self.srcs[k], self.mats[m]
+                    source, material = self.source_ids[k], self.material_ids[m]
                     self.env.process(self.ramp(
-                        self.cap_frac, k, m, pp.ramp_lag[p, k, m], pp.ramp_days[p, k, m],
+                        self.capacity_done, k, m, pp.ramp_lag[p, k, m], pp.ramp_days[p, k, m],
                         partial(_capacity_ramp_starts, source=source, material=material, extra=pp.extra[p, k, m],
                                 days=pp.ramp_days[p, k, m]),
                         partial(_capacity_ramp_done, source=source, material=material)))
         for s in range(self.S):
             for m in range(self.M):
-                sector, material = self.secs[s], self.mats[m]
+                sector, material = self.sector_ids[s], self.material_ids[m]
                 if pp.thrift[p, s, m] > 0.0 and pp.trigger[p, m] < NEVER:
                     self.env.process(self.ramp(
-                        self.thrift_frac, s, m, pp.thrift_lag[p, s, m], pp.thrift_ramp[p, s, m],
+                        self.thrift_done, s, m, pp.thrift_lag[p, s, m], pp.thrift_ramp[p, s, m],
                         partial(_thrift_starts, sector=sector, material=material, cut=pp.thrift[p, s, m],
                                 days=pp.thrift_ramp[p, s, m])))
                 if pp.crit_floor[p, s, m] < pp.crit[p, s, m] and pp.trigger[p, m] < NEVER:
                     self.env.process(self.ramp(
-                        self.subst_frac, s, m, pp.subst_lag[p, s, m], pp.subst_days[p, s, m],
+                        self.substitution_done, s, m, pp.subst_lag[p, s, m], pp.subst_days[p, s, m],
                         partial(_substitution_starts, sector=sector, material=material, criticality=pp.crit[p, s, m],
                                 floor=pp.crit_floor[p, s, m], days=pp.subst_days[p, s, m])))
 
@@ -756,8 +833,8 @@ class _Path:
         Parameters
         ----------
         done : ndarray of shape (R, M)
-            The path's shares done of this kind of ramp (``cap_frac`` (K, M),
-            ``thrift_frac`` or ``subst_frac`` (S, M)); ``done[row, m]`` is
+            The path's shares done of this kind of ramp (``capacity_done`` (K, M),
+            ``thrift_done`` or ``substitution_done`` (S, M)); ``done[row, m]`` is
             written each day from the ramp's first day until it reaches 1.
         row, m : int
             The ramp's source or sector, and material.
@@ -837,7 +914,7 @@ class _Path:
         Notes
         -----
         Reads ``window_end`` (S,) day, ``pp.overtime`` (S,) share of daily output, ``pp.thrift`` (S, M) share,
-        ``thrift_frac`` (S, M) share of the thrift ramp done, ``base`` (U,) t/day, ``pp.user_recipe`` (U,) t per t,
+        ``thrift_done`` (S, M) share of the thrift ramp done, ``base`` (U,) t/day, ``pp.user_recipe`` (U,) t per t,
         ``conv_order`` (Q,) t.
 
         Writes ``backlog`` (S,) days of output (0 after the catch-up window).
@@ -854,11 +931,11 @@ class _Path:
             s, q, m = int(users.sector[u]), int(users.conversion[u]), int(users.material[u])
             for c in range(self.C):
                 if s >= 0:
-                    keep = 1.0 - pp.thrift[p, s, m] * self.thrift_frac[s, m]
-                    need[u][c] = (self.w[c] * self.base[u]) * keep
-                    catch_up_need[u][c] = ((self.w[c] * self.base[u]) * catch_up[s]) * keep
+                    keep = 1.0 - pp.thrift[p, s, m] * self.thrift_done[s, m]
+                    need[u][c] = (self.cohort_weight[c] * self.base[u]) * keep
+                    catch_up_need[u][c] = ((self.cohort_weight[c] * self.base[u]) * catch_up[s]) * keep
                 else:
-                    need[u][c] = (self.w[c] * float(pp.user_recipe[p, u])) * self.conv_order[q]
+                    need[u][c] = (self.cohort_weight[c] * float(pp.user_recipe[p, u])) * self.conv_order[q]
         return _Needs(catch_up, need, catch_up_need)
 
     def consume(self, t: int, needs: _Needs) -> Generator[Any, Any, _Met]:
@@ -901,9 +978,9 @@ class _Path:
                 for u in rows:
                     need, catch_up_need = needs.need[u][c], needs.catch_up_need[u][c]
                     used[u][c], short[u][c], met.need[u][c], met.catch_up[u][c] = _use_own_stock(
-                        self.inv[u][c].level, need, catch_up_need, self.normal[u][c], bool(users.sector[u] >= 0))
+                        self.inventory[u][c].level, need, catch_up_need, self.normal[u][c], bool(users.sector[u] >= 0))
                     if used[u][c] > 0.0:
-                        yield self.inv[u][c].get(used[u][c])
+                        yield self.inventory[u][c].get(used[u][c])
                     required[u][c] = need + catch_up_need
             total_required, total_used, total_short = 0.0, 0.0, 0.0
             if rows:
@@ -924,7 +1001,7 @@ class _Path:
         level = self.level(m)
         if level == 0.0 and required > 0.0 and not self.empty[m]:
             self.empty[m] = True
-            self.tell(_stock_out, t, self.mats[m], short)
+            self.tell(_stock_out, t, self.material_ids[m], short)
         elif level > 0.0:
             self.empty[m] = False
 
@@ -962,7 +1039,7 @@ class _Path:
                 self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))
             out.denied[p, t, m] += order - made  # not made for lack of inputs: leaves the pipeline
             if made < order * STOPPAGE:
-                self.tell(_conversion_short, t, self.srcs[k], self.mats[m], made, order)
+                self.tell(_conversion_short, t, self.source_ids[k], self.material_ids[m], made, order)
 
     def conversion_output(self, q: int, order: float, met: _Met) -> float:
         """What conversion q makes of an ``order`` (t) today, t.
@@ -978,7 +1055,7 @@ class _Path:
             for u in self.conv_rows[q]:
                 scarcest = min(scarcest, met.need[u][c])
             full = full and scarcest == 1.0
-            part = (self.w[c] * order) * scarcest
+            part = (self.cohort_weight[c] * order) * scarcest
             made = part if c == 0 else made + part
         return order if full else min(made, order)
 
@@ -1001,7 +1078,7 @@ class _Path:
 
         Notes
         -----
-        Reads ``pp.crit``, ``pp.crit_floor`` and ``subst_frac`` (S, M) (today's criticality,
+        Reads ``pp.crit``, ``pp.crit_floor`` and ``substitution_done`` (S, M) (today's criticality,
         :func:`~simulator.engines.params.criticality_on`), ``pp.catch_share`` (S,), ``pp.daily_output``
         (S,) currency/day.
 
@@ -1011,16 +1088,16 @@ class _Path:
         """
         pp, p, out = self.pp, self.p, self.out
         for s in range(self.S):
-            criticality = criticality_on(pp.crit[p, s], pp.crit_floor[p, s], self.subst_frac[s])
+            criticality = criticality_on(pp.crit[p, s], pp.crit_floor[p, s], self.substitution_done[s])
             fraction, made_up = 0.0, 0.0
             for c in range(self.C):
                 cohort_fraction, catch_up_fraction = self.cohort_output(s, c, criticality, met)
                 cohort_made_up = needs.catch_up[s] * catch_up_fraction if cohort_fraction == 1.0 else 0.0
                 if c == 0:
-                    fraction, made_up = self.w[c] * cohort_fraction, self.w[c] * cohort_made_up
+                    fraction, made_up = self.cohort_weight[c] * cohort_fraction, self.cohort_weight[c] * cohort_made_up
                 else:
-                    fraction += self.w[c] * cohort_fraction
-                    made_up += self.w[c] * cohort_made_up
+                    fraction += self.cohort_weight[c] * cohort_fraction
+                    made_up += self.cohort_weight[c] * cohort_made_up
                 self.watch_cohort(t, s, c, cohort_fraction)
             loss = 1.0 - fraction
             self.backlog[s] = max(self.backlog[s] + pp.catch_share[p, s] * loss - made_up, 0.0)
@@ -1049,27 +1126,27 @@ class _Path:
         of plan) or resumes."""
         if self.C > 1 and fraction < STOPPAGE and not self.cohort_stopped[s][c]:
             self.cohort_stopped[s][c] = True
-            self.tell(_cohort_stops, t, self.secs[s], c, self.C, self.covers(s, c), fraction)
+            self.tell(_cohort_stops, t, self.sector_ids[s], c, self.C, self.covers(s, c), fraction)
         elif self.C > 1 and fraction >= STOPPAGE and self.cohort_stopped[s][c]:
             self.cohort_stopped[s][c] = False
-            self.tell(_cohort_resumes, t, self.secs[s], c, self.C, fraction)
+            self.tell(_cohort_resumes, t, self.sector_ids[s], c, self.C, fraction)
 
     def watch_sector(self, t: int, s: int, fraction: float) -> None:
         """Event log: sector s's output (``fraction`` of plan) falls below ``STOPPAGE`` or recovers."""
         if fraction < STOPPAGE and not self.stopped[s]:
             self.stopped[s] = True
-            self.tell(_output_cut, t, self.secs[s], fraction)
+            self.tell(_output_cut, t, self.sector_ids[s], fraction)
         elif fraction >= STOPPAGE and self.stopped[s]:
             self.stopped[s] = False
-            self.tell(_recovery, t, self.secs[s], fraction)
+            self.tell(_recovery, t, self.sector_ids[s], fraction)
 
     def covers(self, s: int, c: int) -> list[tuple[str, float]]:
         """Sector s's cohort c's normal cover of each material it uses: (material id, days), in use order."""
-        return [(self.mats[int(self.users.material[u])], float(self.pp.user_cover[self.p, u, c]))
+        return [(self.material_ids[int(self.users.material[u])], float(self.pp.user_cover[self.p, u, c]))
                 for u in range(self.U) if self.users.sector[u] == s]
 
-    def split(self, m: int, Q: float, j_of: list[int]) -> np.ndarray:
-        """Split an order of ``Q`` t of material m over sources once a disruption is known.
+    def split(self, m: int, order: float, measure_on: list[int]) -> np.ndarray:
+        """Split an ``order`` (t) of material m over sources once a disruption is known.
 
         Sources under no measure (alternatives) get the share at risk first, up
         to their capacity (baseline flow plus the extra capacity ramped up so
@@ -1077,80 +1154,82 @@ class _Path:
         measure by baseline share. With no measure active, alternatives are
         every source and the rest is split by baseline share.
         """
-        pp, p, d = self.pp, self.p, float(self.d[m])
-        q = np.zeros(self.K)
-        affected = [k for k in range(self.K) if j_of[k] >= 0]
-        alts = [k for k in range(self.K) if j_of[k] < 0]
-        caps = [pp.share[p, k, m] * d + pp.extra[p, k, m] * self.cap_frac[k, m] for k in range(self.K)]
+        pp, p, demand = self.pp, self.p, float(self.demand[m])
+        orders = np.zeros(self.K)
+        affected = [k for k in range(self.K) if measure_on[k] >= 0]
+        alternatives = [k for k in range(self.K) if measure_on[k] < 0]
+        capacity = [pp.share[p, k, m] * demand + pp.extra[p, k, m] * self.capacity_done[k, m] for k in range(self.K)]
         for k in range(self.K):  # a conversion's capacity as importers see it: at most what its input stocks can make
             if (k, m) in self.conv_of_edge:
                 for u in self.conv_rows[self.conv_of_edge[(k, m)]]:
-                    stock = self.inv[u][0].level
+                    stock = self.inventory[u][0].level
                     for c in range(1, self.C):
-                        stock += self.inv[u][c].level
-                    caps[k] = min(caps[k], stock / float(pp.user_recipe[p, u]))
-        cap_alt = 0.0
-        for k in alts:
-            cap_alt += caps[k]
+                        stock += self.inventory[u][c].level
+                    capacity[k] = min(capacity[k], stock / float(pp.user_recipe[p, u]))
+        alternative_capacity = 0.0
+        for k in alternatives:
+            alternative_capacity += capacity[k]
         if affected:
             at_risk = 0.0
             for k in affected:
-                at_risk += pp.share[p, k, m] * (1.0 - pp.coverage[p, j_of[k]])
-            want = Q * (1.0 - at_risk)
+                at_risk += pp.share[p, k, m] * (1.0 - pp.coverage[p, measure_on[k]])
+            want = order * (1.0 - at_risk)
         else:
-            want = Q
-        to_alt = min(cap_alt, want)
-        if cap_alt > 0.0:
-            for k in alts:
-                q[k] = to_alt * (caps[k] / cap_alt)
-        rest = Q - to_alt
+            want = order
+        to_alternatives = min(alternative_capacity, want)
+        if alternative_capacity > 0.0:
+            for k in alternatives:
+                orders[k] = to_alternatives * (capacity[k] / alternative_capacity)
+        rest = order - to_alternatives
         if affected:
             base = 0.0
             for k in affected:
                 base += pp.share[p, k, m]
             if base > 0.0:
                 for k in affected:
-                    q[k] = rest * (pp.share[p, k, m] / base)
+                    orders[k] = rest * (pp.share[p, k, m] / base)
         else:
             for k in range(self.K):
-                q[k] += rest * pp.share[p, k, m]
-        return q
+                orders[k] += rest * pp.share[p, k, m]
+        return orders
 
-    def ship_or_apply(self, k: int, m: int, qk: float, j: int, t: int) -> tuple[float, float]:
-        """Step 8: what of an order ``qk`` to source k ships and what needs a licence (measure j, or -1).
+    def ship_or_apply(self, k: int, m: int, order: float, j: int, t: int) -> tuple[float, float]:
+        """Step 8: what of an ``order`` (t) to source k ships and what needs a licence (measure j, or -1).
 
         Under a measure with coverage c, the uncovered users buy as before, up
-        to their baseline flow, ``(1 - c) x min(qk, baseline)``; the covered
-        users' share ``c x qk`` is dropped under a ban or quota except for the
+        to their baseline flow, ``(1 - c) x min(order, baseline)``; the covered
+        users' share ``c x order`` is dropped under a ban or quota except for the
         pass share of their baseline flow (quota plus leakage), or becomes a
         licence application (less the share exempted by general licences,
         whose users buy as uncovered users do). What is dropped is not
         re-ordered through the uncovered users: it stays unfilled.
         """
-        pp, p, d = self.pp, self.p, float(self.d[m])
-        ship, apply = qk, 0.0
+        pp, p, demand = self.pp, self.p, float(self.demand[m])
+        ship, apply = order, 0.0
         if j >= 0:
-            cov = float(pp.coverage[p, j])
-            base = pp.share[p, k, m] * d
-            covered = qk * cov
-            ship = min(qk, base) * (1.0 - cov)
-            reg = pp.licences[j]
-            if reg is not None:  # licence: users exempted by general licences buy as uncovered users do
-                ex = float(reg.exempt[p, reg.phase(t)])
-                lk = self.leak(j, t)
-                ship += min(qk, base) * (cov * ex)
-                ship += min(qk, base) * ((cov * (1.0 - ex)) * lk)  # leakage: gets through without a licence
-                apply = (covered * (1.0 - ex)) * (1.0 - lk)
+            coverage = float(pp.coverage[p, j])
+            base = pp.share[p, k, m] * demand
+            covered = order * coverage
+            ship = min(order, base) * (1.0 - coverage)
+            regime = pp.licences[j]
+            if regime is not None:  # licence: users exempted by general licences buy as uncovered users do
+                exempt = float(regime.exempt[p, regime.phase(t)])
+                leaked = self.leak(j, t)
+                ship += min(order, base) * (coverage * exempt)
+                # leakage: gets through without a licence
+                ship += min(order, base) * ((coverage * (1.0 - exempt)) * leaked)
+                apply = (covered * (1.0 - exempt)) * (1.0 - leaked)
             else:  # ban, quota: the covered users' pass share (quota, and leakage of the rest) of their baseline flow
                 passing = float(pass_share(t, pp.quota[p, j], pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j],
                                            pp.leak_days[p, j]))
-                ship += min(covered, passing * cov * base)
+                ship += min(covered, passing * coverage * base)
         return ship, apply
 
     def leak(self, j: int, t: int) -> float:
         """Measure j's leakage share on day t (built up from its lag over its ramp)."""
         pp, p = self.pp, self.p
-        return float(pass_share(t, np.zeros(()), pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j], pp.leak_days[p, j]))
+        return float(pass_share(t, np.zeros(()), pp.leakage[p, j], pp.start[p, j], pp.leak_lag[p, j],
+                                pp.leak_days[p, j]))
 
     def importer(self) -> Generator[Any, Any, None]:
         """Steps 7-8: order up to the target position, split over sources, ship or apply."""
@@ -1159,53 +1238,55 @@ class _Path:
             yield self.wait_until(t + _ORDER)
             premium_cost = 0.0
             for m in range(self.M):
-                d = float(self.d[m])
+                demand = float(self.demand[m])
                 self.pipeline[m] -= out.denied[p, t, m]
                 # released stockpile is a bridge, not a substitute for imports; material to make up
                 # the sectors' backlog of lost output is ordered on top of the usual target
                 for_backlog = 0.0
                 for s in range(self.S):
-                    for_backlog += (pp.use[p, s, m] * self.d[m]) * self.backlog[s]
-                j_of = [self.active_measure(k, m, t) for k in range(self.K)]
+                    for_backlog += (pp.use[p, s, m] * self.demand[m]) * self.backlog[s]
+                measure_on = [self.active_measure(k, m, t) for k in range(self.K)]
                 known = t >= pp.trigger[p, m]
                 if known:
                     # the pipeline the current supply mix needs: a day's demand split as today's order would be
-                    q_ref = self.split(m, d, j_of)
+                    day_split = self.split(m, demand, measure_on)
                     lead = 0.0
                     for k in range(self.K):
-                        lead += q_ref[k] * float(pp.transit[p, k])
-                    target = pp.cover[p, m] * d + lead
+                        lead += day_split[k] * float(pp.transit[p, k])
+                    target = pp.cover[p, m] * demand + lead
                     # under a licence, importers also order ahead by the processing time they plan for
                     ahead, licensed = 0.0, False
                     for k in range(self.K):
-                        reg = pp.licences[j_of[k]] if j_of[k] >= 0 else None
-                        if reg is not None:
-                            h = reg.phase(t)
+                        regime = pp.licences[measure_on[k]] if measure_on[k] >= 0 else None
+                        if regime is not None:
+                            phase = regime.phase(t)
                             # importers plan for the wait of the whole flow needing a licence (not counting on leakage)
-                            need_lic = float(pp.coverage[p, j_of[k]]) * (1.0 - float(reg.exempt[p, h]))
-                            ahead += q_ref[k] * (need_lic * float(reg.lead[p, h]))
+                            exempt = float(regime.exempt[p, phase])
+                            needs_licence = float(pp.coverage[p, measure_on[k]]) * (1.0 - exempt)
+                            ahead += day_split[k] * (needs_licence * float(regime.lead[p, phase]))
                             licensed = True
                     if licensed:
                         target = target + ahead
                 else:
                     target = float(self.target[m])
                 position = self.level(m) + self.pipeline[m]
-                Q = max(((target + self.released[m]) + for_backlog) - position, 0.0)
-                q = np.zeros(self.K)
-                if Q > 0.0 and not known:
+                order = max(((target + self.released[m]) + for_backlog) - position, 0.0)
+                orders = np.zeros(self.K)
+                if order > 0.0 and not known:
                     for k in range(self.K):
-                        q[k] = pp.share[p, k, m] * Q
-                elif Q > 0.0:
-                    q = self.split(m, Q, j_of)
+                        orders[k] = pp.share[p, k, m] * order
+                elif order > 0.0:
+                    orders = self.split(m, order, measure_on)
                 shipped, applied = 0.0, 0.0
                 for k in range(self.K):
-                    if q[k] <= 0.0:
+                    if orders[k] <= 0.0:
                         continue
-                    j = j_of[k]
-                    ship, apply = self.ship_or_apply(k, m, q[k], j, t)
+                    j = measure_on[k]
+                    ship, apply = self.ship_or_apply(k, m, orders[k], j, t)
                     # extra cost on shipments above the source's baseline flow, once a disruption is known
                     if known and pp.premium[p, k, m] > 0.0:
-                        premium_cost += max(ship - pp.share[p, k, m] * d, 0.0) * pp.price[p, m] * pp.premium[p, k, m]
+                        above_baseline = max(ship - pp.share[p, k, m] * demand, 0.0)
+                        premium_cost += above_baseline * pp.price[p, m] * pp.premium[p, k, m]
                     if ship > 0.0:
                         shipped += ship
                         if (k, m) in self.conv_of_edge:  # a domestic conversion makes it tomorrow
@@ -1226,7 +1307,7 @@ class _Path:
             yield self.wait_until(t + _RECORD)
             for m in range(self.M):
                 out.inventory[p, t, m] = self.level(m)
-                out.stockpile[p, t, m] = self.stock[m].level
+                out.stockpile[p, t, m] = self.stockpile[m].level
                 out.pipeline[p, t, m] = self.pipeline[m]
 
 
@@ -1258,11 +1339,11 @@ def simulate_simpy(sc: Scenario, pp: PathParams, draws: Draws, *, events: bool =
         currency=sc.economy.currency,
         engine="simpy",
     )
-    cum, nth, _ = licence_calendar(pp, draws, sc.measure_ids)
-    cal = (cum, nth)
+    working_days_through, working_day_date, _ = licence_calendar(pp, draws, sc.measure_ids)
+    calendar = (working_days_through, working_day_date)
     for p in range(P):
         log: list[Event] | None = [] if events else None
-        path = _Path(sc, pp, p, draws, out, cal, log)
+        path = _Path(sc, pp, p, draws, out, calendar, log)
         path.env.run(until=T)
         if log is not None:
             out.events.append(sorted(log, key=lambda e: e.day))
