@@ -24,7 +24,7 @@ from matplotlib.legend import Legend
 from matplotlib.text import Text
 
 from simulator.cli.main import cli
-from simulator.reports.run_report import build_figures
+from simulator.reports.run_figures import build_figures
 from simulator.runs.store import RUN_FILES, RUN_FORMAT, read_run
 
 FIGURES = {"headline", "output_by_sector", "materials", "quarters", "first_stop_days"}

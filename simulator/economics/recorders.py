@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,7 @@ __all__ = [
     "HIST_BINS",
     "QUANTILES",
     "DailyHistograms",
+    "add_counts",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -124,6 +125,14 @@ class MetricsRecorder:
         )
 
 
+class Counted(Protocol):
+    """What a block of paths adds into daily histograms: counts, per-day sums over its paths, its path count."""
+
+    counts: dict[str, npt.NDArray[np.int32]]
+    sums: dict[str, FloatArray]
+    n_paths: int
+
+
 @dataclass
 class DailyHistograms:
     """Counts of paths per day and bin, for four families of daily variables.
@@ -161,10 +170,11 @@ class DailyHistograms:
             n_paths=0,
         )
 
-    def merge(self, other: DailyHistograms) -> None:
-        """Add another block's counts (same scenario and ranges)."""
+    def merge(self, other: Counted, *, counts: bool = True) -> None:
+        """Add another block's sums, path count and (unless ``counts`` is False: kept elsewhere) counts."""
+        if counts:
+            add_counts(self.counts, other.counts)
         for f in self.FAMILIES:
-            self.counts[f] += other.counts[f]
             self.sums[f] += other.sums[f]
         self.n_paths += other.n_paths
 
@@ -215,6 +225,16 @@ class DailyHistograms:
                 if f"{f}_{kind}" in ds:
                     ds[f"{f}_{kind}"].attrs["units"] = u
         return ds
+
+
+def add_counts(into: dict[str, npt.NDArray[np.int32]], more: dict[str, npt.NDArray[np.int32]]) -> None:
+    """Add one block's (or group's) histogram counts into ``into``, family by family, in place.
+
+    Integer counts: any order of blocks gives the same total, so blocks finished in any order merge exactly.
+    Each array has shape (T, n_labels, HIST_BINS).
+    """
+    for f in DailyHistograms.FAMILIES:
+        into[f] += more[f]
 
 
 def histogram_ranges(sc: Scenario) -> dict[str, tuple[float, float]]:

@@ -29,6 +29,7 @@ from simulator.economics.recorders import (
     DailyHistograms,
     HistogramRecorder,
     MetricsRecorder,
+    add_counts,
     histogram_ranges,
 )
 from simulator.engines.params import resolve
@@ -286,11 +287,7 @@ def merge_blocks(sc: Scenario, seed: int, block_size: int, engine: str, ranges: 
     if counts is not None:
         hist.counts = counts
     for r in results:
-        for f in DailyHistograms.FAMILIES:
-            if counts is None:
-                hist.counts[f] += r.counts[f]
-            hist.sums[f] += r.sums[f]
-        hist.n_paths += r.n_paths
+        hist.merge(r, counts=counts is None)
     params = {k: np.concatenate([r.params[k] for r in results]) for k in results[0].params} if results else {}
     return RunResult(
         scenario=sc,
@@ -361,9 +358,7 @@ def run_paths(
         groups = task_groups(jobs, ex.slots)
         tasks = [(i, (sc, seed, g, block_size, engine, ranges)) for i, g in enumerate(groups)]
         for _, (packed, packed_counts) in ex.map_unordered(group_task, tasks):
-            group = unpack_counts(packed_counts)
-            for f in DailyHistograms.FAMILIES:  # integer counts: any order gives the same total
-                counts[f] += group[f]
+            add_counts(counts, unpack_counts(packed_counts))
             for data in packed:
                 r = unpack_block(data, sc)
                 results.append(r)

@@ -44,7 +44,7 @@ import xarray as xr
 
 from simulator.economics.impact import Impact, impact_from_metrics
 from simulator.economics.leontief import Multiplier
-from simulator.economics.recorders import histogram_ranges
+from simulator.economics.recorders import add_counts, histogram_ranges
 from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE
 from simulator.model.fields import calibration_status
@@ -306,8 +306,7 @@ def run_sweep(
                 if counts is None:
                     counts = r.counts
                 else:
-                    for f, c in r.counts.items():
-                        counts[f] += c
+                    add_counts(counts, r.counts)
                 r.counts = {}
                 blocks.append(r)
             res = merge_blocks(v.scenario, seed, block_size, engine, ranges[v.index], blocks, counts)
