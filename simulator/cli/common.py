@@ -7,6 +7,8 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from simulator.errors import InputError, InputWarning
 
@@ -84,3 +86,14 @@ class Stopped(BaseException):
 
 def on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated
+
+
+def progress_bar(err: Console, *, quiet: bool) -> Progress:
+    """The progress bar every long command shows on stderr: what runs, a bar, done of total, time taken and left.
+
+    Hidden with ``--quiet`` or when stderr is not a terminal, and removed when done (``transient``), so a
+    command's output is the same whether or not the bar was shown.
+    """
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=quiet or not err.is_terminal,
+                    transient=True)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from simulator.cli.options import EXECUTION, MULTIPLIER, OVERWRITE, QUIET, SEED, UNCALIBRATED
 from simulator.defaults import DEFAULT_BLOCK_SIZE
@@ -19,7 +18,7 @@ from simulator.errors import PARAMETER, InputError
 if TYPE_CHECKING:
 
     pass
-from simulator.cli.common import Fail, fail, load
+from simulator.cli.common import Fail, fail, load, progress_bar
 from simulator.reports.tables import print_run_table, summary_csv
 
 DEFAULT_PATHS = 20_000
@@ -85,7 +84,6 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
             exc = InputError(sc.origin, "run.paths", exc.rule + " (or give --paths)", exc.value)
         raise fail(exc) from None
     err = Console(stderr=True)
-    show = not quiet and err.is_terminal
     path_days = n_paths * sc.run.horizon_days
     if engine == "simpy" and path_days > SIMPY_NOTE_PATH_DAYS and not quiet:
         minutes = path_days / SIMPY_PATH_DAYS_PER_S / 60 / max(workers, 1)
@@ -97,8 +95,7 @@ def run_cmd(scenario: str, n_paths: int | None, seed: int | None, engine: str, f
     try:
         staged = staged_dir(out, overwrite=overwrite) if out is not None else contextlib.nullcontext(None)
         with staged as tmp:
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
+            with progress_bar(err, quiet=quiet) as prog:
                 task = prog.add_task(f"{sc.name} ({engine})", total=n_paths)
                 res = run_paths(sc, n_paths, seed, engine=engine, block_size=block_size, workers=workers,
                                 scheduler=scheduler, progress=lambda n: prog.advance(task, n))

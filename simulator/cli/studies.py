@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simulator.cli.options import QUIET, SEED, UNCALIBRATED
@@ -22,7 +21,7 @@ from simulator.errors import InputError, InputWarning
 if TYPE_CHECKING:
 
     pass
-from simulator.cli.common import Fail, fail, load
+from simulator.cli.common import Fail, fail, load, progress_bar
 from simulator.reports.formats import bn
 
 
@@ -59,8 +58,7 @@ def curve_cmd(scenario: str, measure: str, durations: str, n_paths: int, seed: i
     except InputError as exc:
         raise fail(exc) from None
     err = Console(stderr=True)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=quiet or not err.is_terminal, transient=True) as prog:
+    with progress_bar(err, quiet=quiet) as prog:
         task = prog.add_task(f"{sc.name}: {measure}", total=n_paths * max(len(days), 1))
         try:
             points = duration_curve(scenario, measure, days, n_paths=n_paths, seed=seed, horizon=horizon,
@@ -131,8 +129,7 @@ def compare_cmd(scenarios: tuple[str, ...], n_paths: int, seed: int | None, fmt:
         if figure_path is not None and not figure_path.absolute().parent.is_dir():
             raise InputError("option", "--figure", "must be in an existing directory", str(figure_path))
         err = Console(stderr=True)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, disable=quiet or not err.is_terminal, transient=True) as prog:
+        with progress_bar(err, quiet=quiet) as prog:
             task = prog.add_task("compare", total=n_paths * len(scenarios))
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", InputWarning)

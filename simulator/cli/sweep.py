@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from simulator.cli.options import EXECUTION, MULTIPLIER, SEED, UNCALIBRATED
 from simulator.errors import InputError
@@ -18,7 +17,7 @@ from simulator.errors import InputError
 if TYPE_CHECKING:
 
     pass
-from simulator.cli.common import Fail, Stopped, Terminated, fail, plugins
+from simulator.cli.common import Fail, Stopped, Terminated, fail, plugins, progress_bar
 from simulator.cli.run import DEFAULT_PATHS
 from simulator.reports.tables import print_sweep
 
@@ -49,10 +48,8 @@ def sweep_cmd(scenario: str, grid: tuple[str, ...], n_paths: int, seed: int | No
     from simulator.runs.sweep import run_sweep
 
     err = Console(stderr=True)
-    show = not quiet and err.is_terminal
     state: dict[str, Any] = {}
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=not show, transient=True) as prog:
+    with progress_bar(err, quiet=quiet) as prog:
         task = prog.add_task(f"sweep {scenario} (variant x block)", total=None)
 
         def progress(done: int, total: int) -> None:
