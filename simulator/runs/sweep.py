@@ -1,11 +1,7 @@
 """Sweeps: one scenario over a grid of values of its fields, many paths per variant.
 
-A grid is the product of value lists over dotted scenario paths
-(``policy.china_stop.end_day=30,60,90``, ``materials.dytb.stockpile.days=0:180:30``).
-Each combination is a *variant*: the value is set in the scenario's tables and
-the scenario is loaded and validated again, so a variant obeys every rule a
-scenario file does. A grid value replaces any prior on that field (the field
-is fixed in the variant). Every variant is built and checked before anything runs.
+The grid and its variants are built and checked first (:mod:`simulator.runs.grid`: each variant is
+loaded and validated as a scenario file would be), before anything runs.
 
 Work is cut into tasks ``(variant, block of paths)``, run by
 :mod:`simulator.runs.execute` (here, on a local Dask cluster, or on a given one).
