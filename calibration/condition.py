@@ -214,19 +214,23 @@ class SeriesRecorder:
         self._rows: list[tuple[tuple[int, int], int]] = []
 
     def start(self, state: DayState) -> None:
+        """Find the kernel rows of the observed edges (an edge the kernel lacks carries nothing)."""
         where = {(int(k), int(m)): i for i, (k, m) in enumerate(zip(state.edge_k, state.edge_m, strict=True))}
         self._rows = [(e, where[e]) for e in self.edges if e in where]  # an edge the kernel lacks carries nothing
 
     def record(self, t: int, state: DayState) -> None:
+        """Keep day ``t``'s arrivals on the observed edges and output share of the observed sectors."""
         for e, row in self._rows:
             self._arr[e][:, t] = state.arrivals_e[row]
         for s in self.sectors:
             self._frac[s][:, t] = state.f[s]
 
     def arrivals(self, k: int, m: int) -> FloatArray:
+        """Daily arrivals of material ``m`` from source ``k``, t/day, shape (P, T)."""
         return self._arr[(k, m)]
 
     def fraction(self, s: int) -> FloatArray:
+        """Daily output of sector ``s`` as a share of plan, shape (P, T)."""
         return self._frac[s]
 
 

@@ -187,6 +187,7 @@ class Observation(BaseModel):
 
     @property
     def shown_unit(self) -> str:
+        """The unit the observation is shown in."""
         return {"arrivals": self.unit or "t", "sector_output": "% of plan", "first_stop": "day",
                 "gdp_loss": "% of GDP"}[self.kind]
 
@@ -443,7 +444,8 @@ class LossSource(Protocol):
     """What a ``gdp_loss`` observation reads: the value added lost per path, % of annual GDP (e.g. an Impact)."""
 
     @property
-    def gdp_loss_pct(self) -> npt.ArrayLike: ...
+    def gdp_loss_pct(self) -> npt.ArrayLike:
+        """GDP loss of each path, % of GDP."""
 
 
 def needed_series(ep: Episode, sc: Scenario) -> tuple[list[tuple[int, int]], list[int]]:

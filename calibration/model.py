@@ -62,6 +62,7 @@ class FreeParam(BaseModel):
 
     @property
     def prior(self) -> Prior:
+        """The free parameter's prior as a scenario prior."""
         return Prior(dist=self.dist, low=self.low, high=self.high)  # type: ignore[arg-type]
 
     def from_unit(self, u: FloatArray) -> FloatArray:

@@ -140,6 +140,7 @@ class Context:
 
     @property
     def all_targets(self) -> list[dict[str, Any]]:
+        """Fitted targets, then the other published estimates."""
         return [*self.targets, *self.others]
 
     @property
@@ -160,6 +161,7 @@ class Context:
 
     @property
     def predictive_paths(self) -> int | None:
+        """Paths of the posterior-predictive run (None when it was not computed)."""
         pred = self.doc.get("predictive")
         if isinstance(pred, dict):
             return int(pred["paths"])
@@ -179,6 +181,7 @@ class Context:
         return float(r["at_point"]) if r else None
 
     def stop_days(self, name: str) -> int | None:
+        """Days of stop behind published estimate ``name`` (None if unknown)."""
         f = self.facts.get(name)
         return int(f["stop_days"]) if f else None
 
@@ -191,6 +194,7 @@ class Context:
 
     @property
     def paths(self) -> int:
+        """Paths per design point."""
         return int(self.doc["provenance"]["paths_per_point"])
 
     def marginal_sd_ratio(self) -> dict[str, float]:
@@ -203,6 +207,7 @@ class Context:
         return {n: float(np.max(p["objective"])) for n, p in self.doc["profiles"].items()}
 
     def curve(self) -> dict[str, Any] | None:
+        """The calibrated loss-versus-duration curve (None when not computed)."""
         cr = self.doc.get("calibrated_run") or {}
         c = cr.get("curve")
         return c if isinstance(c, dict) else None

@@ -612,6 +612,7 @@ def _prior_nums(text: str) -> str:
 
 
 def sections(ctx: Context, md: bool, figs: dict[str, str]) -> dict[str, str]:
+    """Every section's text for the report template, Markdown if ``md`` else HTML, with figures ``figs``."""
     covers, sector_text = _covers(ctx, md)
     ident_text, directions_table = _ident(ctx, md)
     method_text, diagnostics_table, check_table = _method(ctx, md)

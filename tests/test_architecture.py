@@ -81,3 +81,17 @@ def test_no_repeated_logic() -> None:
             repeated.append(block)
     assert not repeated, textwrap.shorten("\n".join(repeated), 6000)
     assert "R0801" in r.stdout or r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+
+
+def test_every_public_function_and_class_states_its_contract() -> None:
+    """Every public function, class and public method of the package has a docstring."""
+    missing = []
+    for path in [*sorted((ROOT / "simulator").rglob("*.py")), *sorted((ROOT / "calibration").rglob("*.py"))]:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                members = [m for m in node.body if isinstance(m, ast.FunctionDef) and not m.name.startswith("_")] \
+                    if isinstance(node, ast.ClassDef) else []
+                for item in (node, *members):
+                    if not ast.get_docstring(item):
+                        missing.append(f"{path.relative_to(ROOT)}:{item.lineno} {item.name}")
+    assert not missing, "\n".join(missing)

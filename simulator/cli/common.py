@@ -32,9 +32,11 @@ argument for it: an :class:`InputError` naming a parameter reaches the user nami
 
 
 class Fail(click.ClickException):
+    """A bad input at the command line: printed as ``error: MESSAGE`` on stderr, exit code 2."""
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
+        """Print ``error: MESSAGE`` on stderr (click's default adds a usage line)."""
         click.echo(f"error: {self.message}", err=True)
 
 
@@ -85,6 +87,7 @@ class Stopped(BaseException):
 
 
 def on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM handler: raise :class:`Terminated` in the main thread, so staged outputs are removed on the way out."""
     raise Terminated
 
 

@@ -119,6 +119,7 @@ class Impact:
 
     @property
     def n_paths(self) -> int:
+        """Number of paths."""
         return int(self.value_added_loss.shape[0])
 
     def summary(self) -> dict[str, Any]:

@@ -77,9 +77,11 @@ class MetricsRecorder:
         self.q_gross = np.zeros((Q, S, P))
 
     def start(self, state: DayState) -> None:
+        """Nothing to keep from day 0 (the totals start at zero)."""
         pass
 
     def record(self, t: int, s: DayState) -> None:
+        """Add day ``t`` of every path into the totals (compiled when numba is present, else NumPy; the same numbers)."""
         if _use_compiled() and _record_compiled(
                 _compiled.record_metrics, t, int(self.qidx[t]), s.f, s.lost, s.premium, s.shortfall, s.requirement,
                 self.daily_output, self.inv_demand, STOPPAGE, HALF_LOST, SHORTFALL_TOLERANCE, self.lost,
@@ -104,6 +106,7 @@ class MetricsRecorder:
         self.short_days += share > SHORTFALL_TOLERANCE
 
     def result(self) -> PathMetrics:
+        """The per-path totals after the last day, as :class:`~simulator.economics.metrics.PathMetrics`."""
         sc, pp = self.sc, self.pp
         return PathMetrics(
             sectors=sc.sector_ids,
@@ -155,6 +158,7 @@ class DailyHistograms:
 
     @classmethod
     def empty(cls, sc: Scenario, ranges: dict[str, tuple[float, float]], *, with_counts: bool = True) -> DailyHistograms:
+        """Zero histograms for ``sc``'s horizon over ``ranges`` (no count arrays if ``with_counts`` is False)."""
         T = sc.run.horizon_days
         labels = {
             "output": sc.sector_ids,
@@ -293,6 +297,7 @@ class HistogramRecorder:
         self._counts = tuple(self.h.counts[f] for f in DailyHistograms.FAMILIES)
 
     def start(self, state: DayState) -> None:
+        """Nothing to count on day 0 (histograms are of days 0..T-1 after each day's step)."""
         pass
 
     def _add(self, family: str, t: int, values: FloatArray) -> None:
@@ -305,6 +310,7 @@ class HistogramRecorder:
         self.h.sums[family][t] += values.sum(axis=1)
 
     def record(self, t: int, s: DayState) -> None:
+        """Count day ``t``'s values of every path into the histograms and add them into the daily sums."""
         if _use_compiled():
             values = self._values
             if (_record_compiled(_compiled.histogram_values, s.output, s.inv, s.stock, s.shortfall, self.inv_demand,

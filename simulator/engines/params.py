@@ -105,6 +105,7 @@ class Users:
 
     @property
     def n(self) -> int:
+        """Number of uses (rows)."""
         return len(self.material)
 
     @property

@@ -158,10 +158,12 @@ class Trajectories:
 
     @property
     def n_paths(self) -> int:
+        """Number of paths."""
         return int(self.inventory.shape[0])
 
     @property
     def n_days(self) -> int:
+        """Number of simulated days (the horizon)."""
         return int(self.inventory.shape[1])
 
     @classmethod

@@ -57,9 +57,12 @@ than they save in cache misses, ``benchmarks/profile_vectorised.py --blocks``)."
 
 
 class Recorder(Protocol):
-    def start(self, state: DayState) -> None: ...
+    """What the day loop reports to: ``start`` with the day-0 state, then ``record`` after each day's step."""
+    def start(self, state: DayState) -> None:
+        """Receive the day-0 state (before the first step)."""
 
-    def record(self, t: int, state: DayState) -> None: ...
+    def record(self, t: int, state: DayState) -> None:
+        """Receive the state after day ``t``'s step."""
 
 
 class FullRecorder:
@@ -84,11 +87,13 @@ class FullRecorder:
         )
 
     def start(self, state: DayState) -> None:
+        """Keep the day-0 inventories, stockpiles and pipelines."""
         self.tr.inventory0[:] = state.inv.T
         self.tr.stockpile0[:] = state.stock.T
         self.tr.pipeline0[:] = state.pipe.T
 
     def record(self, t: int, s: DayState) -> None:
+        """Copy day ``t``'s state into the trajectories."""
         tr = self.tr
         tr.inventory[:, t] = s.inv.T
         tr.stockpile[:, t] = s.stock.T

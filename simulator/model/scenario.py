@@ -729,16 +729,20 @@ class Scenario(_Frozen):
     # convenient index lists (orders are the file's orders)
     @property
     def material_ids(self) -> list[str]:
+        """Material ids in file order (the engines' material index)."""
         return list(self.materials)
 
     @property
     def source_ids(self) -> list[str]:
+        """Source ids in file order (the engines' source index)."""
         return list(self.sources)
 
     @property
     def sector_ids(self) -> list[str]:
+        """Sector ids in file order (the engines' sector index)."""
         return list(self.sectors)
 
     @property
     def measure_ids(self) -> list[str]:
+        """Measure ids in file order (the engines' measure index)."""
         return list(self.policy)

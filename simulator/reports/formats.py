@@ -37,6 +37,7 @@ def day(x: float | None) -> str:
 
 
 def number(x: float | None) -> str:
+    """A plain number with four significant figures, in tn, bn or mn when large; ``–`` for none."""
     if x is None:
         return "–"
     a = abs(x)
@@ -47,10 +48,12 @@ def number(x: float | None) -> str:
 
 
 def band(st: dict[str, Any], f: Any = bn) -> str:
+    """``median [p05–p95]`` of a summary statistic, each written by ``f``."""
     return f"{f(st.get('median'))} [{f(st.get('p05'))}–{f(st.get('p95'))}]"
 
 
 def quantiles(values: pd.Series | np.ndarray) -> dict[str, float]:
+    """Median, 5 % and 95 % quantiles of the finite values (NaN when there are none)."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size == 0:

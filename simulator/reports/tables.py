@@ -63,10 +63,12 @@ def _leaves(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[tu
 
 
 def blank(x: float | None) -> str | float:
+    """An empty CSV cell for a value that does not exist (a day no path reaches)."""
     return "" if x is None else x
 
 
 def print_run_table(s: dict[str, Any], sc: Scenario) -> None:
+    """Print a run's summary ``s`` (see :func:`simulator.runs.summaries.run_summary`) as the terminal's tables."""
     from simulator.economics.metrics import HALF_LOST
     con = Console()
     cur = s["currency"]
@@ -131,6 +133,7 @@ def print_run_table(s: dict[str, Any], sc: Scenario) -> None:
 
 
 def print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
+    """Print the loss by quarter, net and gross of catch-up (money in ``cur`` bn, money year ``yr``)."""
     t = Table(title="By quarter", show_header=True, header_style="bold")
     t.add_column("quarter")
     t.add_column("days", justify="right")
@@ -148,6 +151,7 @@ def print_quarters(con: Console, s: dict[str, Any], cur: str, yr: str) -> None:
 
 
 def print_sweep(res: Any, head: pd.DataFrame) -> None:
+    """Print a sweep's headline table: one row per variant, grid values and headline metrics with their bands."""
     import pandas as pd
 
     from simulator.model.fields import calibration_status, money_unit

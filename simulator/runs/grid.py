@@ -158,6 +158,7 @@ class Variant:
 
     @property
     def label(self) -> str:
+        """The variant's grid values as ``path=value, ...`` (``base`` for the scenario itself)."""
         return ", ".join(f"{k}={v}" for k, v in self.values.items()) or "base"
 
 
