@@ -319,6 +319,9 @@ class _Office:
 class _Path:
     """One Monte Carlo path: its state, its processes (one per phase of the day) and its records.
 
+    Shapes in the methods' docstrings are this path's: ``pp.x`` (S,) is row ``p`` of ``pp.x`` (P, S);
+    ``out.x`` (M,) on day ``t`` is ``out.x[p, t]``.
+
     Parameters
     ----------
     sc : Scenario
