@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 import simulator
 from simulator.engines.trajectories import ARRAY_FIELDS
+from simulator.errors import InputWarning
 
 
 def test_to_frame_is_tidy_and_holds_every_daily_value() -> None:
@@ -37,3 +40,26 @@ def test_to_frame_is_compact_and_selects_variables() -> None:
     ds = tr.to_xarray()
     assert ds["arrivals"].dims == ("path", "day", "source", "material")
     assert float(ds["output"].sel(path=2, day=5, sector="vehicles_other")) == tr.output[2, 5, sc.sector_ids.index("vehicles_other")]
+
+
+def test_the_event_log_tells_each_licence_application_once_a_day() -> None:
+    """With a ministry capacity that binds for weeks, an application's volume is split every working day (part
+    decided, part pending, part waiting); the log still tells each application once a day, so its size grows with
+    the applications and days, not with the ways their parts were split (it once doubled every few days)."""
+    import re
+    from collections import Counter
+
+    licence = {"policy": {"stop": {"kind": "licence", "source": "dominant", "materials": ["gallium"], "start_day": 0,
+                                   "coverage": 1.0, "processing_days": {"dist": "uniform", "low": 5, "high": 12},
+                                   "approve_share": 0.5, "reject_share": 0.1, "capacity": 0.08, "end_day": 70}},
+               "run": {"horizon_days": 90}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        sc = simulator.load_scenario("gallium-stop", overrides=licence)
+    tr = simulator.simulate(sc, simulator.sample_draws(sc, 1, 11), engine="simpy", events=True)
+    told = Counter((e.day, m.group(1)) for e in tr.events[0] if e.category == "decision"
+                   and (m := re.match(r"(\S+ #\d+) ", e.text)))
+    assert told, "no decisions told"
+    assert max(told.values()) == 1, told.most_common(3)
+    applications = sum(1 for e in tr.events[0] if e.category == "application")
+    assert len(tr.events[0]) < 20 * (applications + sc.run.horizon_days)

@@ -304,7 +304,9 @@ class _Office:
     ``due`` maps a decision day to the volume due for decision that day (added
     in the order applications enter the queue); ``waiting`` is the volume
     waiting for the ministry's capacity. ``lots`` and ``queued`` follow each
-    application's share for the event log only.
+    application's share for the event log only: the parts of one application due on one day (or waiting)
+    are one entry, so the log tells each application once a day and its bookkeeping grows with the
+    applications, not with the ways their parts were split.
     """
 
     def __init__(self, j: int, k: int, m: int, key: str, name: str) -> None:
@@ -312,8 +314,8 @@ class _Office:
         self.due: dict[int, float] = {}
         self.waiting = 0.0
         self.lots: list[_Lot] = []
-        self.queued: dict[int, list[tuple[_Lot, float]]] = {}
-        self.waiting_lots: list[tuple[_Lot, float]] = []
+        self.queued: dict[int, dict[_Lot, float]] = {}
+        self.waiting_lots: dict[_Lot, float] = {}
 
 
 class _Path:
@@ -664,7 +666,7 @@ class _Path:
         if self.log is not None:
             lot = _Lot(len(office.lots) + 1, t, tonnes)
             office.lots.append(lot)
-            office.queued.setdefault(due, []).append((lot, 1.0))
+            office.queued.setdefault(due, {})[lot] = 1.0
             self.tell(_application, t, office.name, lot.number, self.material_ids[office.m],
                       self.source_ids[office.k], tonnes, review, due)
 
@@ -717,19 +719,22 @@ class _Path:
         if regime is None:
             return
         p = self.p
-        lots = office.queued.pop(t, []) + office.waiting_lots
-        office.waiting_lots = []
+        lots = office.queued.pop(t, {})
+        for lot, share in office.waiting_lots.items():
+            lots[lot] = lots.get(lot, 0.0) + share
+        office.waiting_lots = {}
         share_decided = decided / due if due > 0.0 else 0.0
         approve, reject = float(regime.approve[p, phase]), float(regime.reject[p, phase])
         still_pending = float(regime.pending[p, phase])
-        for lot, share in lots:
+        for lot, share in lots.items():
             part = share * share_decided
             pending, waiting = None, None
             if part * still_pending > 0.0:
-                office.queued.setdefault(again, []).append((lot, part * still_pending))
+                later = office.queued.setdefault(again, {})
+                later[lot] = later.get(lot, 0.0) + part * still_pending
                 pending = lot.tonnes * part * still_pending
             if share - part > 0.0:
-                office.waiting_lots.append((lot, share - part))
+                office.waiting_lots[lot] = office.waiting_lots.get(lot, 0.0) + (share - part)
                 waiting = lot.tonnes * (share - part)
             self.tell(_decision, t, office.name, lot.number, lot.filed, lot.tonnes, self.material_ids[office.m],
                       lot.tonnes * part * approve, arrive, lot.tonnes * part * reject, pending, again, waiting)
@@ -746,7 +751,7 @@ class _Path:
             self.env.process(self.shipment(office.k, office.m, total, arrive))
             self.tell(_regime_over, t, office.name, self.material_ids[office.m], total, arrive)
         office.queued.clear()
-        office.waiting_lots = []
+        office.waiting_lots = {}
 
     def stockpile_agency(self) -> Generator[Any, Any, None]:
         """Releases the national stockpile.
