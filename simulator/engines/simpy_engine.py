@@ -30,9 +30,8 @@ Inventories and stockpiles are ``simpy.Container`` objects. This engine is the
 readable statement of the model; :mod:`simulator.engines.vectorised` must give
 the same numbers on the same draws.
 
-The event log's lines are worded in one place, the functions of the section
-"the event log's wording" below; the model calls them through ``_Path.tell``
-with structured fields (ids, days, tonnes, shares).
+The event log's lines are worded in one place, :mod:`simulator.engines.event_log`; the model calls
+its functions through ``_Path.tell`` with structured fields (ids, days, tonnes, shares).
 """
 
 from __future__ import annotations
@@ -44,6 +43,7 @@ from typing import Any, NamedTuple, ParamSpec
 import numpy as np
 import simpy
 
+from simulator.engines import event_log
 from simulator.engines.params import (
     NEVER,
     PathParams,
@@ -71,140 +71,24 @@ __all__ = ["ENOUGH", "STOPPAGE", "simulate_simpy"]
 
 # times of day of the processes: the shared daily step (simulator.engines.rules)
 _RAMP = SIMPY_TIME[Phase.RAMPS]
+
 _ARRIVE = DOCK_TIME
+
 _RECEIVE = SIMPY_TIME[Phase.ARRIVALS]
+
 _STOCKPILE = SIMPY_TIME[Phase.STOCKPILE]
+
 _PRODUCE = SIMPY_TIME[Phase.PRODUCE]
+
 _LIFT = REGIME_END_TIME
+
 _DECIDE = SIMPY_TIME[Phase.DECIDE]
+
 _ORDER = SIMPY_TIME[Phase.ORDER]
+
 _RECORD = SIMPY_TIME[Phase.RECORD]
 
 _Fields = ParamSpec("_Fields")
-
-
-# ------------------------------------------------------------ the event log's wording
-# Every line of the event log is worded here and nowhere else: the model calls these functions (through
-# ``_Path.tell``) with structured fields (ids, days, tonnes, shares) and each returns one Event, with its
-# category, its text as printed (``supplyshock explain``) and the fields filters and summaries read.
-
-
-def _measure_changes(day: int, measure: str, kind: str, source: str, materials: list[str], coverage: float,
-                     change: str) -> Event:
-    """A measure starts or ends (``change``: ``"starts"`` or ``"ends"``); ``coverage`` a share."""
-    return Event(day, "policy", f"{measure} ({kind}, {source}, {', '.join(materials)}, coverage {coverage:.0%}) "
-                 f"{change}", material=",".join(materials))
-
-
-def _shipment_arrives(day: int, material: str, source: str, tonnes: float) -> Event:
-    """A shipment of ``tonnes`` t reaches the dock."""
-    return Event(day, "shipment", f"{tonnes:,.2f} t of {material} arrive from {source}", material=material,
-                 tonnes=tonnes)
-
-
-def _application(day: int, office: str, lot: int, material: str, source: str, tonnes: float, review: int,
-                 first_decision: int) -> Event:
-    """Application number ``lot`` of a licence office for ``tonnes`` t, reviewed in ``review`` working days."""
-    return Event(day, "application", f"{office} #{lot}: apply for {tonnes:,.2f} t of {material} from {source}; "
-                 f"{review} working days, first decision on day {first_decision}",
-                 material=material, office=office, tonnes=tonnes)
-
-
-def _decision(day: int, office: str, lot: int, filed: int, applied: float, material: str, approved: float,
-              arrive: int, rejected: float, pending: float | None, next_decision: int,
-              waiting: float | None) -> Event:
-    """Today's decision on an application's share due (t): approved (arriving on day ``arrive``), rejected, and,
-    unless None, still pending (decided again on day ``next_decision``) and waiting for the ministry's capacity."""
-    text = (f"{office} #{lot} (filed day {filed}, {applied:,.2f} t): "
-            f"{approved:,.2f} t approved, arrive day {arrive}; {rejected:,.2f} t rejected")
-    if pending is not None:
-        text += f"; {pending:,.2f} t still pending, next decision day {next_decision}"
-    if waiting is not None:
-        text += f"; {waiting:,.2f} t wait for the ministry's capacity"
-    return Event(day, "decision", text, material=material, office=office, tonnes=approved, rejected=rejected)
-
-
-def _regime_over(day: int, office: str, material: str, tonnes: float, arrive: int) -> Event:
-    """A licence regime ends: the ``tonnes`` t still pending ship, arriving on day ``arrive``."""
-    return Event(day, "decision", f"{office}: licence regime over; {tonnes:,.2f} t of {material} still pending "
-                 f"ship, arrive day {arrive}", material=material, office=office, tonnes=tonnes)
-
-
-def _stockpile_opens(day: int, material: str, cover_days: float) -> Event:
-    """The stockpile agency opens; it tops the firms' cover up to ``cover_days`` days of demand."""
-    return Event(day, "stockpile", f"{material}: stockpile open; tops cover up to {cover_days:.0f} days",
-                 material=material)
-
-
-def _release(day: int, material: str, tonnes: float, left: float) -> Event:
-    """The stockpile releases ``tonnes`` t, ``left`` t remain."""
-    return Event(day, "release", f"stockpile releases {tonnes:,.2f} t of {material} ({left:,.1f} t left)",
-                 material=material, tonnes=tonnes)
-
-
-def _capacity_ramp_starts(day: int, source: str, material: str, extra: float, days: float) -> Event:
-    """An alternative source starts adding ``extra`` t/day of capacity over ``days`` days (worded in t/yr)."""
-    return Event(day, "ramp-up", f"{source} starts adding capacity for {material} "
-                 f"(+{extra * 365:,.0f} t/yr over {days:.0f} days)", material=material)
-
-
-def _capacity_ramp_done(day: int, source: str, material: str) -> Event:
-    """An alternative source's extra capacity is fully ramped up."""
-    return Event(day, "ramp-up", f"{source} at full extra capacity for {material}", material=material)
-
-
-def _thrift_starts(day: int, sector: str, material: str, cut: float, days: float) -> Event:
-    """A sector starts cutting its use per unit of output, by up to the share ``cut``, over ``days`` days."""
-    return Event(day, "thrift", f"{sector} starts cutting {material} use (up to {cut:.0%} over {days:.0f} days)",
-                 material=material, sector=sector)
-
-
-def _substitution_starts(day: int, sector: str, material: str, criticality: float, floor: float,
-                         days: float) -> Event:
-    """A sector starts redesigning: its criticality of the material falls to ``floor`` over ``days`` days."""
-    return Event(day, "substitution", f"{sector} starts redesigning away from {material} "
-                 f"(criticality {criticality:.2f} to {floor:.2f} over {days:.0f} days)",
-                 material=material, sector=sector)
-
-
-def _stock_out(day: int, material: str, short: float) -> Event:
-    """Every firm's stock of the material is empty; ``short`` t/day of today's requirement unmet."""
-    return Event(day, "stock-out", f"corporate inventory of {material} exhausted at every firm; "
-                 f"{short:,.2f} t short", material=material)
-
-
-def _conversion_short(day: int, source: str, material: str, made: float, ordered: float) -> Event:
-    """A domestic conversion makes ``made`` of the ``ordered`` t, its inputs short."""
-    return Event(day, "conversion", f"{source} makes {made:,.2f} of {ordered:,.2f} t of {material} "
-                 "ordered (inputs short)", material=material, tonnes=made)
-
-
-def _cohort_stops(day: int, sector: str, cohort: int, cohorts: int, covers: list[tuple[str, float]],
-                  fraction: float) -> Event:
-    """A sector's firm cohort (0-based, of ``cohorts``) falls below the stoppage threshold; ``covers`` its normal
-    cover of each material it uses, days; ``fraction`` its output, a share of plan."""
-    cover_text = ", ".join(f"{material} {days:.0f} d" for material, days in covers)
-    return Event(day, "firms stop", f"{sector}: cohort {cohort + 1} of {cohorts} (covers {cover_text}) at "
-                 f"{fraction:.0%} of plan", sector=sector)
-
-
-def _cohort_resumes(day: int, sector: str, cohort: int, cohorts: int, fraction: float) -> Event:
-    """A sector's stopped firm cohort (0-based) is back above the stoppage threshold."""
-    return Event(day, "firms resume", f"{sector}: cohort {cohort + 1} of {cohorts} back to {fraction:.0%}",
-                 sector=sector)
-
-
-def _output_cut(day: int, sector: str, fraction: float) -> Event:
-    """A sector's output falls below the stoppage threshold (``fraction`` of plan)."""
-    return Event(day, "output cut", f"{sector} output at {fraction:.0%} of plan", sector=sector)
-
-
-def _recovery(day: int, sector: str, fraction: float) -> Event:
-    """A sector's output is back above the stoppage threshold."""
-    return Event(day, "recovery", f"{sector} back to {fraction:.0%} of plan", sector=sector)
-
-
-# ------------------------------------------------------------ what the phases of steps 3-6 hand on
 
 
 class _Needs(NamedTuple):
@@ -284,9 +168,6 @@ def _use_own_stock(have: float, need: float, catch_up_need: float, normal: float
             short += catch_up_need - surplus
             left = left - surplus
     return have - left, short, need_met, catch_up_met
-
-
-# ------------------------------------------------------------ the path
 
 
 class _Lot:
@@ -609,7 +490,7 @@ class _Path:
         yield self.wait_until(arrive + _ARRIVE)
         self.out.arrivals[self.p, arrive, k, m] += q
         if not initial and self.pp.premium[self.p, k, m] > 0:
-            self.tell(_shipment_arrives, arrive, self.material_ids[m], self.source_ids[k], q)
+            self.tell(event_log.shipment_arrives, arrive, self.material_ids[m], self.source_ids[k], q)
 
     def receiving(self) -> Generator[Any, Any, None]:
         """Step 1: the day's arrivals at the dock are delivered to the firms using each material.
@@ -667,7 +548,7 @@ class _Path:
             lot = _Lot(len(office.lots) + 1, t, tonnes)
             office.lots.append(lot)
             office.queued.setdefault(due, {})[lot] = 1.0
-            self.tell(_application, t, office.name, lot.number, self.material_ids[office.m],
+            self.tell(event_log.application, t, office.name, lot.number, self.material_ids[office.m],
                       self.source_ids[office.k], tonnes, review, due)
 
     def decide(self, office: _Office, t: int) -> None:
@@ -736,7 +617,7 @@ class _Path:
             if share - part > 0.0:
                 office.waiting_lots[lot] = office.waiting_lots.get(lot, 0.0) + (share - part)
                 waiting = lot.tonnes * (share - part)
-            self.tell(_decision, t, office.name, lot.number, lot.filed, lot.tonnes, self.material_ids[office.m],
+            self.tell(event_log.decision, t, office.name, lot.number, lot.filed, lot.tonnes, self.material_ids[office.m],
                       lot.tonnes * part * approve, arrive, lot.tonnes * part * reject, pending, again, waiting)
 
     def end_regime(self, office: _Office, t: int) -> None:
@@ -749,7 +630,7 @@ class _Path:
         if total > 0.0:
             arrive = t + int(self.pp.transit[self.p, office.k])
             self.env.process(self.shipment(office.k, office.m, total, arrive))
-            self.tell(_regime_over, t, office.name, self.material_ids[office.m], total, arrive)
+            self.tell(event_log.regime_over, t, office.name, self.material_ids[office.m], total, arrive)
         office.queued.clear()
         office.waiting_lots = {}
 
@@ -771,7 +652,7 @@ class _Path:
                     continue
                 if not opened[m] and self.stockpile[m].level > 0.0:
                     opened[m] = True
-                    self.tell(_stockpile_opens, t, self.material_ids[m], pp.stock_trigger[p, m] / self.demand[m])
+                    self.tell(event_log.stockpile_opens, t, self.material_ids[m], pp.stock_trigger[p, m] / self.demand[m])
                 # each firm's gap to its share of the trigger cover
                 rows = self.rows_of[m]
                 if not rows:
@@ -793,7 +674,7 @@ class _Path:
                                     yield self.inventory[u][c].put(given[u][c])
                         self.out.release[p, t, m] = release
                         self.released[m] += release
-                        self.tell(_release, t, self.material_ids[m], release, self.stockpile[m].level)
+                        self.tell(event_log.release, t, self.material_ids[m], release, self.stockpile[m].level)
 
     def start_ramps(self) -> None:
         """Start a :meth:`ramp` process for each ramp of the path that moves something.
@@ -810,21 +691,21 @@ class _Path:
                     source, material = self.source_ids[k], self.material_ids[m]
                     self.env.process(self.ramp(
                         self.capacity_done, k, m, pp.ramp_lag[p, k, m], pp.ramp_days[p, k, m],
-                        partial(_capacity_ramp_starts, source=source, material=material, extra=pp.extra[p, k, m],
+                        partial(event_log.capacity_ramp_starts, source=source, material=material, extra=pp.extra[p, k, m],
                                 days=pp.ramp_days[p, k, m]),
-                        partial(_capacity_ramp_done, source=source, material=material)))
+                        partial(event_log.capacity_ramp_done, source=source, material=material)))
         for s in range(self.S):
             for m in range(self.M):
                 sector, material = self.sector_ids[s], self.material_ids[m]
                 if pp.thrift[p, s, m] > 0.0 and pp.trigger[p, m] < NEVER:
                     self.env.process(self.ramp(
                         self.thrift_done, s, m, pp.thrift_lag[p, s, m], pp.thrift_ramp[p, s, m],
-                        partial(_thrift_starts, sector=sector, material=material, cut=pp.thrift[p, s, m],
+                        partial(event_log.thrift_starts, sector=sector, material=material, cut=pp.thrift[p, s, m],
                                 days=pp.thrift_ramp[p, s, m])))
                 if pp.crit_floor[p, s, m] < pp.crit[p, s, m] and pp.trigger[p, m] < NEVER:
                     self.env.process(self.ramp(
                         self.substitution_done, s, m, pp.subst_lag[p, s, m], pp.subst_days[p, s, m],
-                        partial(_substitution_starts, sector=sector, material=material, criticality=pp.crit[p, s, m],
+                        partial(event_log.substitution_starts, sector=sector, material=material, criticality=pp.crit[p, s, m],
                                 floor=pp.crit_floor[p, s, m], days=pp.subst_days[p, s, m])))
 
     def ramp(self, done: np.ndarray, row: int, m: int, lag: float, days: float, started: Callable[[int], Event],
@@ -878,7 +759,7 @@ class _Path:
                 return
             yield self.wait_until(day)
             mea = self.sc.policy[self.sc.measure_ids[j]]
-            self.tell(_measure_changes, day, self.sc.measure_ids[j], mea.kind, mea.source, list(mea.materials),
+            self.tell(event_log.measure_changes, day, self.sc.measure_ids[j], mea.kind, mea.source, list(mea.materials),
                       pp.coverage[p, j], what)
 
     # ------------------------------------------ steps 3-6: one process at t + 0.50, one method per phase
@@ -1009,7 +890,7 @@ class _Path:
         level = self.level(m)
         if level == 0.0 and required > 0.0 and not self.empty[m]:
             self.empty[m] = True
-            self.tell(_stock_out, t, self.material_ids[m], short)
+            self.tell(event_log.stock_out, t, self.material_ids[m], short)
         elif level > 0.0:
             self.empty[m] = False
 
@@ -1047,7 +928,7 @@ class _Path:
                 self.env.process(self.shipment(k, m, made, t - 1 + int(pp.transit[p, k])))
             out.denied[p, t, m] += order - made  # not made for lack of inputs: leaves the pipeline
             if made < order * STOPPAGE:
-                self.tell(_conversion_short, t, self.source_ids[k], self.material_ids[m], made, order)
+                self.tell(event_log.conversion_short, t, self.source_ids[k], self.material_ids[m], made, order)
 
     def conversion_output(self, q: int, order: float, met: _Met) -> float:
         """What conversion q makes of an ``order`` (t) today, t.
@@ -1134,19 +1015,19 @@ class _Path:
         of plan) or resumes."""
         if self.C > 1 and fraction < STOPPAGE and not self.cohort_stopped[s][c]:
             self.cohort_stopped[s][c] = True
-            self.tell(_cohort_stops, t, self.sector_ids[s], c, self.C, self.covers(s, c), fraction)
+            self.tell(event_log.cohort_stops, t, self.sector_ids[s], c, self.C, self.covers(s, c), fraction)
         elif self.C > 1 and fraction >= STOPPAGE and self.cohort_stopped[s][c]:
             self.cohort_stopped[s][c] = False
-            self.tell(_cohort_resumes, t, self.sector_ids[s], c, self.C, fraction)
+            self.tell(event_log.cohort_resumes, t, self.sector_ids[s], c, self.C, fraction)
 
     def watch_sector(self, t: int, s: int, fraction: float) -> None:
         """Event log: sector s's output (``fraction`` of plan) falls below ``STOPPAGE`` or recovers."""
         if fraction < STOPPAGE and not self.stopped[s]:
             self.stopped[s] = True
-            self.tell(_output_cut, t, self.sector_ids[s], fraction)
+            self.tell(event_log.output_cut, t, self.sector_ids[s], fraction)
         elif fraction >= STOPPAGE and self.stopped[s]:
             self.stopped[s] = False
-            self.tell(_recovery, t, self.sector_ids[s], fraction)
+            self.tell(event_log.recovery, t, self.sector_ids[s], fraction)
 
     def covers(self, s: int, c: int) -> list[tuple[str, float]]:
         """Sector s's cohort c's normal cover of each material it uses: (material id, days), in use order."""
