@@ -81,7 +81,7 @@ def _write_manifest(directory: Path, fmt: str, sc: Scenario, **keys: Any) -> Non
     write_json(directory / "manifest.json", manifest(fmt, sc, files=[*listing(directory), "manifest.json"], **keys))
 
 
-def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> tuple[list[str], SobolResult]:
+def _choose_free(targets: list[Target], n_base: int, seed: int, say: object, workers: int = 1) -> tuple[list[str], SobolResult]:
     """The candidates whose total Sobol index of the GDP loss is >= MIN_ST in some fitted target's scenario, largest
     first: at most three, plus one for each further stop length the targets cover (so a 1-year target can free an
     adaptation lever a 3-month one does not see). Returns the names and the first scenario's Sobol result."""
@@ -103,7 +103,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
         sc = sc.model_copy(update={"uncertainty": {**sc.uncertainty, **pri}})
         if callable(say):
             say(f"sensitivity on {t.scenario}: Sobol indices, N = {n_base} ({n_base * (len(sc.uncertainty) + 2):,} paths)")
-        res = sobol(sc, n_base=n_base, seed=seed)
+        res = sobol(sc, n_base=n_base, seed=seed, workers=workers)
         first = first or res
         for name, st, _ in res.ranking("gdp_loss_pct"):
             if name in by_path:
@@ -151,10 +151,13 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object) -> 
               help="With --episode: use the observations that ended on or before DATE (YYYY-MM-DD) [default: all].")
 @click.option("--uncalibrated", is_flag=True,
               help="With --episode alone: the priors as written (ignore the economy's fitted sample).")
+@click.option("--workers", type=int, default=None, metavar="K",
+              help="Processes the simulations run on; the results are identical for any number "
+                   "[default: the cores this process may use].")
 @click.option("--quiet", is_flag=True, help="No progress messages.")
 def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free_names: tuple[str, ...], n_paths: int, n_design: int, seed: int,
                   steps: int | None, n_base: int, curve_paths: int, predictive_paths: int, backcast_paths: int, no_reconcile: bool, out: Path, overwrite: bool, write_defaults: Path | None,
-                  episode: str | None, until: datetime.datetime | None, uncalibrated: bool, quiet: bool) -> int:
+                  episode: str | None, until: datetime.datetime | None, uncalibrated: bool, workers: int | None, quiet: bool) -> int:
     """Fit free parameters to published estimates, or condition them on an observed episode; write the results and
     the report.
 
@@ -190,7 +193,12 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
             raise InputError("option", "--backcast-paths", "must be 0 or >= 50", backcast_paths)
         if seed < 0:
             raise InputError("option", "--seed", "must be >= 0", seed)
+        if workers is not None and workers < 1:
+            raise InputError("option", "--workers", "must be >= 1", workers)
         # the options are checked before the calibration machinery (emcee, SALib, matplotlib) is imported
+        from calibration.parallel import available_workers
+
+        workers = available_workers() if workers is None else workers
         from calibration.model import pick_free
         from calibration.targets import load_targets, pick
         from simulator.model.loading import scenario_to_json
@@ -212,19 +220,21 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
 
         sens = None
         if free is None:
-            chosen, sens = _choose_free(targets, n_base, seed, say)
+            chosen, sens = _choose_free(targets, n_base, seed, say, workers)
             free = pick_free(chosen)
             say("free parameters (by total Sobol index): " + ", ".join(p.name for p in free))
-        fit = calibrate(targets, free, n_paths=n_paths, seed=seed, n_design=n_design, steps=steps, burn=steps // 4,
-                        progress=say)
         others = [] if no_reconcile else [t for n, t in all_t.items() if n not in {x.name for x in targets}]
-        recon = reconcile(fit, others, progress=say) if others else []
+        # the others on a fitted target's scenario are read from the fit's own runs
+        fit = calibrate(targets, free, n_paths=n_paths, seed=seed, n_design=n_design, steps=steps, burn=steps // 4,
+                        progress=say, workers=workers, also=others)
+        recon = reconcile(fit, others, progress=say, workers=workers) if others else []
         scen = {}
         for t in targets:
             scen[t.name] = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
         prov = provenance(fit, {t.scenario + (" (with overrides)" if t.overrides else ""): scen[t.name] for t in targets})
         post = posterior_document(fit, prov)
-        pred, per = predictive([*targets, *others], free, post, n_paths=predictive_paths, seed=seed, progress=say)
+        pred, per = predictive([*targets, *others], free, post, n_paths=predictive_paths, seed=seed, progress=say,
+                               workers=workers)
         t = targets[0]
         q = pred["targets"][t.name]["posterior"]
         money = scen[t.name].economy
@@ -234,7 +244,7 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         if curve_paths:
             say(f"loss versus duration: {CURVE_SCENARIO}'s stop ended at {len(CURVE_DAYS)} durations, each run past its "
                 f"end, posterior and prior predictive ({curve_paths:,} paths each, the same paths)")
-            cal_run["curve"] = duration_curve(free, post, n_paths=curve_paths, seed=seed)
+            cal_run["curve"] = duration_curve(free, post, n_paths=curve_paths, seed=seed, workers=workers)
         backs = episode_backcasts(post, n_paths=backcast_paths, seed=seed, progress=say) if backcast_paths else None
         snap = scenario_to_json(scen[t.name])
         doc = to_document(fit, recon, sens, prov, cal_run, predictive=pred, facts=facts([*targets, *others]),

@@ -37,7 +37,8 @@ import numpy.typing as npt
 from scipy import optimize
 from scipy.stats import qmc
 
-from calibration.model import FreeParam, TargetRuns
+from calibration.model import FreeParam, TargetRuns, same_scenario
+from calibration.parallel import one_blas_thread
 from calibration.targets import Target
 
 __all__ = ["Emulator", "FitResult", "calibrate", "sample_posterior", "target_log_likelihood"]
@@ -147,6 +148,10 @@ class FitResult:
     directions: list[dict[str, object]]
     check: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     """Emulator against fresh simulations at posterior draws: target -> emulated, simulated."""
+    also_design: dict[str, FloatArray] = field(default_factory=dict)
+    """Each companion target's (``calibrate(also=)``) median at the design points, read from the fit's own runs."""
+    also_point: dict[str, float] = field(default_factory=dict)
+    """Each companion target's median at the point fit, read from the fit's own runs."""
 
     @property
     def converged(self) -> bool:
@@ -168,9 +173,10 @@ def _objective(targets: Sequence[Target], stat: dict[str, FloatArray]) -> FloatA
     return np.sum([np.square(t.z(stat[t.name])) for t in targets], axis=0)  # type: ignore[arg-type]
 
 
+@one_blas_thread()
 def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: int = 1000, seed: int = 0,
               n_design: int = 64, walkers: int = 32, steps: int = 3000, burn: int = 1000, n_keep: int = 1000,
-              n_check: int = 8, progress: object = None) -> FitResult:
+              n_check: int = 8, progress: object = None, workers: int = 1, also: Sequence[Target] = ()) -> FitResult:
     """Fit ``free`` to ``targets``: design, emulator, SMM point fit, emcee posterior, identifiability.
 
     Parameters
@@ -193,11 +199,42 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
         Posterior draws simulated afresh to check the emulator.
     progress : callable, optional
         Called with a short message at each stage.
+    workers : int
+        Processes the simulations use (the same numbers for any number).
+    also : sequence of Target
+        Further (unfitted) targets: those on a fitted target's scenario (same overrides) are read from the same
+        runs at the design points and the point fit (``also_design``, ``also_point``), which the reconciliation
+        would otherwise simulate again; they change nothing in the fit.
     """
     say = progress if callable(progress) else (lambda _m: None)
+    names = [t.name for t in targets]
+    companions = [t for t in also if t.name not in names and any(same_scenario(t, f) for f in targets)]
+    with TargetRuns([*targets, *companions], free, n_paths, seed, workers=workers) as runs:
+        return _calibrate(targets, free, runs, companions, n_paths=n_paths, seed=seed, n_design=n_design,
+                          walkers=walkers, steps=steps, burn=burn, n_keep=n_keep, n_check=n_check, say=say)
+
+
+def _calibrate(targets: Sequence[Target], free: Sequence[FreeParam], runs: TargetRuns, companions: Sequence[Target], *,
+               n_paths: int, seed: int, n_design: int, walkers: int, steps: int, burn: int, n_keep: int, n_check: int,
+               say: Callable[[str], None]) -> FitResult:
+    """:func:`calibrate` on ``runs`` (the fitted targets' scenarios with their draws, and the companions')."""
     k = len(free)
     names = [t.name for t in targets]
-    runs = TargetRuns(targets, free, n_paths, seed)
+    Stats = tuple[dict[str, FloatArray], dict[str, FloatArray], dict[str, FloatArray]]
+    seen: dict[bytes, Stats] = {}
+
+    def statistics(theta: FloatArray) -> Stats:
+        """``runs.statistics`` of the fitted targets, and the companions' medians apart. A parameter vector
+        simulated before is not simulated again (the optimiser may come back to one: the same paths give the
+        same numbers)."""
+        key = theta.tobytes() if theta.shape[0] == 1 else b""
+        if key in seen:
+            return seen[key]
+        st, se = runs.statistics(theta)
+        out = {n: st[n] for n in names}, {n: se[n] for n in names}, {t.name: st[t.name] for t in companions}
+        if key:
+            seen[key] = out
+        return out
 
     def values(u: FloatArray) -> FloatArray:
         u = np.atleast_2d(u)
@@ -205,9 +242,9 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
 
     say(f"design: {n_design} points x {n_paths} paths")
     u_design = qmc.Sobol(k, scramble=True, seed=seed).random(n_design)
-    stat, se = runs.statistics(values(u_design))
+    stat, se, also_design = statistics(values(u_design))
     ones = np.array([[float(np.clip(1.0, p.low, p.high)) for p in free]])  # the economy as written (scales at 1)
-    base_stat, _ = runs.statistics(ones)
+    base_stat, _, _ = statistics(ones)
     for t in targets:
         if np.any(stat[t.name] <= 0):
             stat[t.name] = np.maximum(stat[t.name], 1e-12 * t.value)
@@ -228,13 +265,13 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
 
     def sim_obj(u: FloatArray) -> float:
         u = np.clip(u, 0.0, 1.0)
-        st, _ = runs.statistics(values(u))
+        st, _, _ = statistics(values(u))
         return float(_objective(targets, st)[0] + RIDGE_PENALTY * np.sum(np.square(u - 0.5)))
 
     res = optimize.minimize(sim_obj, best.x, method="Powell", bounds=[(0, 1)] * k,
                             options={"maxfev": 40 * k, "xtol": 1e-3, "ftol": 1e-4})
     u_point = np.clip(res.x, 0.0, 1.0)
-    pst, pse = runs.statistics(values(u_point))
+    pst, pse, also_pst = statistics(values(u_point))
 
     say(f"posterior (emcee, {walkers} walkers x {steps} steps, on the emulator)")
     rel_mc = {n: float(np.median(se[n] / np.maximum(stat[n], 1e-300))) for n in names}  # the medians' relative MC error
@@ -252,7 +289,7 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
     say(f"emulator check: {n_check} posterior draws simulated afresh")
     pick = rng.choice(u_post.shape[0], size=min(n_check, u_post.shape[0]), replace=False)
     em, _ = emu.predict(u_post[pick])
-    sm, _ = runs.statistics(values(u_post[pick]))
+    sm, _, _ = statistics(values(u_post[pick]))
     check = {n: {"emulated": em[n].tolist(), "simulated": sm[n].tolist()} for n in names}
 
     return FitResult(
@@ -264,7 +301,8 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
         optimizer={"method": "Powell (scipy.optimize.minimize, bounded)", "success": bool(res.success),
                    "message": str(res.message), "evaluations": int(res.nfev), "start": values(best.x)[0].tolist()},
         posterior=values(u_post), diagnostics=diag, profiles=profiles, correlations=corr,
-        directions=directions, check=check)
+        directions=directions, check=check, also_design=also_design,
+        also_point={n: float(v[0]) for n, v in also_pst.items()})
 
 
 def sample_posterior(log_lik: Callable[[FloatArray], FloatArray], u_start: FloatArray, names: list[str], *, seed: int,

@@ -12,7 +12,7 @@ scenario, the design points stacked on the path axis.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,9 +22,11 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 import simulator
+from calibration.parallel import PathPool
 from calibration.targets import Target, pick_named, read_entries
 from simulator.economics.impact import impact_from_metrics
 from simulator.economics.leontief import price_scale
+from simulator.economics.metrics import PathMetrics
 from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
 from simulator.model.fields import prior_targets
@@ -32,7 +34,7 @@ from simulator.model.scenario import Prior, Scenario
 from simulator.runs.precision import median_rel_error
 from simulator.runs.recipe import path_metrics
 
-__all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free", "stack_draws"]
+__all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free", "same_scenario", "stack_draws"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -104,6 +106,11 @@ def _key(t: Target) -> str:
     return f"{t.scenario}|{sorted(t.overrides.items())!r}"
 
 
+def same_scenario(a: Target, b: Target) -> bool:
+    """``a`` and ``b`` are evaluated on the same scenario with the same overrides (so on the same paths)."""
+    return _key(a) == _key(b)
+
+
 @dataclass
 class _ScenarioRun:
     sc: Scenario
@@ -126,6 +133,9 @@ class TargetRuns:
     partial : bool
         Allow free parameters that are not fields of a target's scenario (they leave it unchanged); used
         when targets are fitted jointly with an episode whose parameters they do not have.
+    workers : int
+        Processes the runs use (:mod:`calibration.parallel`: the same numbers for any number); with more than
+        one, call :meth:`close` (or use ``with``) when done.
 
     Raises
     ------
@@ -134,11 +144,13 @@ class TargetRuns:
     """
 
     def __init__(self, targets: Sequence[Target], free: Sequence[FreeParam], n_paths: int, seed: int, *,
-                 calibrated: bool = False, partial: bool = False) -> None:
+                 calibrated: bool = False, partial: bool = False, workers: int = 1) -> None:
         self.targets = list(targets)
         self.free = list(free)
         self.n_paths = n_paths
         self.seed = seed
+        self.workers = workers
+        self._pool: PathPool | None = None
         groups: dict[str, _ScenarioRun] = {}
         for t in self.targets:
             k = _key(t)
@@ -156,37 +168,71 @@ class TargetRuns:
         """The (uncalibrated) scenario a target is evaluated on."""
         return self._groups[_key(t)].sc
 
-    def per_path(self, theta: FloatArray) -> dict[str, FloatArray]:
+    def per_path(self, theta: FloatArray | Callable[[Target], FloatArray]) -> dict[str, FloatArray]:
         """Each target's quantity on every path, for each parameter vector.
 
         Parameters
         ----------
-        theta : ndarray of shape (J, k)
-            Parameter vectors (free parameters' values, in ``free`` order).
+        theta : ndarray of shape (J, k), or a callable
+            Parameter vectors (free parameters' values, in ``free`` order); or, for each target, its own
+            (``theta(target)``; the targets of one scenario share its first target's).
 
         Returns
         -------
         dict of str to ndarray of shape (J, n_paths)
             Target name -> its quantity (unit of the target) per vector and path.
         """
-        theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
-        J, P = theta.shape[0], self.n_paths
-        out: dict[str, FloatArray] = {}
-        for g in self._groups.values():
-            vals = {t.name: np.empty(J * P) for t in g.targets}
-            per_chunk = max(1, DEFAULT_BLOCK_SIZE // P)
-            for a in range(0, J, per_chunk):
-                rows = theta[a:a + per_chunk]
-                m = rows.shape[0]
-                q = _quantities(g.sc, stack_draws(g.sc, g.draws, self.free, rows), g.targets)
-                for name, v in q.items():
-                    vals[name][a * P:(a + m) * P] = v
-            for name, v in vals.items():
-                out[name] = v.reshape(J, P)
-        return out
+        P = self.n_paths
+        groups = list(self._groups.values())
+        thetas = [np.atleast_2d(np.asarray(theta(g.targets[0]) if callable(theta) else theta, dtype=np.float64))
+                  for g in groups]
+        if callable(theta) and any(not np.array_equal(np.atleast_2d(theta(t)), th) for g, th in zip(groups, thetas, strict=True)
+                                   for t in g.targets[1:]):
+            raise ValueError("targets on the same scenario (and overrides) must share their parameter vectors")
+        vals = {t.name: np.empty(th.shape[0] * P) for g, th in zip(groups, thetas, strict=True) for t in g.targets}
+        per_chunk = max(1, DEFAULT_BLOCK_SIZE // P)
+        chunks = [(i, a, th[a:a + per_chunk]) for i, th in enumerate(thetas) for a in range(0, th.shape[0], per_chunk)]
+        # every chunk's paths run at once (on the workers); each chunk's quantities from its own metrics, as one run
+        pms = self._paths().metrics([((i, rows), rows.shape[0] * P) for i, _, rows in chunks])
+        for (i, a, rows), pm in zip(chunks, pms, strict=True):
+            g, m = groups[i], rows.shape[0]
+            q = _quantities(g.sc, stack_draws(g.sc, g.draws, self.free, rows), g.targets, pm)
+            for name, v in q.items():
+                vals[name][a * P:(a + m) * P] = v
+        return {name: v.reshape(-1, P) for name, v in vals.items()}
 
-    def statistics(self, theta: FloatArray) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
-        """Each target's statistic (the median over paths) and its Monte Carlo standard error.
+    def _paths(self) -> PathPool:
+        if self._pool is None:
+            self._pool = PathPool(self._build, self.workers)
+        return self._pool
+
+    def _build(self, key: tuple[int, FloatArray], a: int, b: int) -> tuple[Scenario, Draws]:
+        """Group ``key[0]``'s scenario and paths ``a`` to ``b - 1`` of its draws stacked for vectors ``key[1]``."""
+        i, rows = key
+        g = list(self._groups.values())[i]
+        P = self.n_paths
+        if (a, b) == (0, rows.shape[0] * P):
+            return g.sc, stack_draws(g.sc, g.draws, self.free, rows)
+        r0, r1 = a // P, -(-b // P)
+        if r1 - r0 == 1:  # within one vector's copy: its own paths
+            return g.sc, stack_draws(g.sc, g.draws.subset(slice(a - r0 * P, b - r0 * P)), self.free, rows[r0:r1])
+        return g.sc, stack_draws(g.sc, g.draws, self.free, rows[r0:r1]).subset(slice(a - r0 * P, b - r0 * P))
+
+    def close(self) -> None:
+        """Stop the workers, if any started."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> TargetRuns:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def statistics(self, theta: FloatArray | Callable[[Target], FloatArray]) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+        """Each target's statistic (the median over paths) and its Monte Carlo standard error, for each parameter
+        vector (``theta`` as :meth:`per_path`'s).
 
         Returns
         -------
@@ -235,10 +281,12 @@ def _rel_err(x: FloatArray) -> float:
     return float(e) if np.isfinite(e) else 0.0
 
 
-def _quantities(sc: Scenario, draws: Draws, targets: Sequence[Target]) -> dict[str, FloatArray]:
-    """Run the vectorised kernel on ``draws`` and read each target's quantity per path."""
+def _quantities(sc: Scenario, draws: Draws, targets: Sequence[Target], pm: PathMetrics | None = None,
+                ) -> dict[str, FloatArray]:
+    """Run the vectorised kernel on ``draws`` (unless its metrics ``pm`` are given) and read each target's quantity
+    per path."""
     n = draws.n_paths
-    pm = dataclasses.replace(path_metrics(sc, draws), price_scale=price_scale(sc, draws.params, n))
+    pm = dataclasses.replace(path_metrics(sc, draws) if pm is None else pm, price_scale=price_scale(sc, draws.params, n))
     imp = impact_from_metrics(pm, sc)
     out: dict[str, FloatArray] = {}
     table = sc.economy.table

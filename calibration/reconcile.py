@@ -19,11 +19,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import qmc
 
+import simulator
 from calibration.fit import Emulator, FitResult
-from calibration.model import TargetRuns
+from calibration.model import TargetRuns, same_scenario
+from calibration.parallel import one_blas_thread
 from calibration.targets import Target
+from simulator.model.scenario import Scenario
 
-__all__ = ["MECHANISMS", "Reconciliation", "mechanism_overrides", "reconcile"]
+__all__ = ["MECHANISMS", "Reconciliation", "mechanism_overrides", "reconcile", "switch_overrides"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,7 +89,12 @@ def _fmt(v: float, unit: str) -> str:
 
 def mechanism_overrides(runs: TargetRuns, t: Target) -> dict[str, dict[str, Any]]:
     """Scenario overrides that switch each mechanism off (on top of the target's own overrides)."""
-    sc = runs.scenario(t)
+    return switch_overrides(runs.scenario(t))
+
+
+def switch_overrides(sc: Scenario) -> dict[str, dict[str, Any]]:
+    """Overrides of ``sc`` (a target's scenario, with its overrides) that switch each mechanism off, in
+    :data:`MECHANISMS` order."""
     curbed = {mea.source for mea in sc.policy.values()}
     stock = {"materials": {m: {"stockpile": {"days": 0}} for m in sc.materials}}
     alt = {"sources": {k: {"supply": {m: {"extra_capacity": 0} for m in src.supply}}
@@ -100,6 +108,10 @@ def mechanism_overrides(runs: TargetRuns, t: Target) -> dict[str, dict[str, Any]
     return {"stockpile": stock, "alternative supply": alt, "thrifting": thrift, "catch-up": catch, **adapt}
 
 
+def _variant(t: Target, mech: str) -> str:
+    return f"{t.name} without {mech}"
+
+
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(a)
     for k, v in b.items():
@@ -107,41 +119,58 @@ def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+@one_blas_thread()
 def reconcile(fit: FitResult, targets: Sequence[Target], *, n_region: int = 4096,
-              progress: object = None) -> list[Reconciliation]:
+              progress: object = None, workers: int = 1) -> list[Reconciliation]:
     """Each reconciliation target against the calibrated model (same design, paths and seed as ``fit``).
 
     Parameters
     ----------
     fit : FitResult
+        A target it read from its own runs (``calibrate(also=)``) is not simulated again.
     targets : sequence of Target
     n_region : int
         Points of the prior box (a power of two) at which the emulated estimate decides the region.
     progress : callable, optional
+    workers : int
+        Processes the simulations use (the same numbers for any number).
     """
     say = progress if callable(progress) else (lambda _m: None)
     if not targets:
         return []
     free = fit.free
-    runs = TargetRuns(targets, free, fit.n_paths, fit.seed)
     say(f"reconciliation: {len(targets)} estimates, {fit.design_u.shape[0]} design points x {fit.n_paths} paths")
 
     def values(u: FloatArray) -> FloatArray:
         return np.stack([p.from_unit(u[:, i]) for i, p in enumerate(free)], axis=1)
 
-    stat, _ = runs.statistics(values(fit.design_u))
+    # targets on a fitted target's scenario were read from the fit's own runs (calibrate(also=)); the others run here
+    fresh = [t for t in targets if t.name not in fit.also_design or t.name not in fit.also_point]
+    design: dict[str, FloatArray] = {}
+    at_point: dict[str, FloatArray] = {}
+    scenarios: list[tuple[Target, Scenario]] = []  # the first target on each scenario, and the scenario
+    if fresh:
+        with TargetRuns(fresh, free, fit.n_paths, fit.seed, workers=workers) as runs:
+            design, _ = runs.statistics(values(fit.design_u))
+            at_point, _ = runs.statistics(fit.point[None, :])
+    for t in targets:
+        if not any(same_scenario(t, f) for f, _ in scenarios):
+            scenarios.append((t, simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)))
+    stat = {t.name: design[t.name] if t.name in design else fit.also_design[t.name] for t in targets}
+    point = {t.name: float(at_point[t.name][0]) if t.name in at_point else fit.also_point[t.name] for t in targets}
     stat = {n: np.maximum(v, 1e-12 * max(float(np.max(np.abs(v))), 1.0)) for n, v in stat.items()}
     emu = Emulator(fit.design_u, stat, fit.seed)
     u_post = np.stack([p.to_unit(fit.posterior[:, i]) for i, p in enumerate(free)], axis=1)
     post = emu.mean(u_post)
     box = qmc.Sobol(len(free), scramble=True, seed=fit.seed + 2).random(n_region)
     boxm = emu.mean(box)
-    point, _ = runs.statistics(fit.point[None, :])
 
     say("reconciliation: mechanisms switched off at the point fit")
-    switched: dict[str, dict[str, float]] = {t.name: {} for t in targets}
-    for t in targets:
-        for mech, ov in mechanism_overrides(runs, t).items():
+    # each switch once per scenario (its targets read from the same run), every run at once
+    variants: list[Target] = []
+    thetas: dict[str, FloatArray] = {}
+    for first, sc in scenarios:
+        for mech, ov in switch_overrides(sc).items():
             theta = fit.point.copy()
             for i, p in enumerate(free):  # a free parameter's value is the path's, so switch it there
                 leaf = p.path.split(".")
@@ -150,10 +179,13 @@ def reconcile(fit: FitResult, targets: Sequence[Target], *, n_region: int = 4096
                     node = node.get(part, {}) if isinstance(node, Mapping) else {}
                 if isinstance(node, Mapping) and leaf[-1] in node:
                     theta[i] = node[leaf[-1]]
-            tt = t.model_copy(update={"overrides": _merge(t.overrides, ov), "name": t.name})
-            r = TargetRuns([tt], free, fit.n_paths, fit.seed)
-            st, _ = r.statistics(theta[None, :])
-            switched[t.name][mech] = float(st[t.name][0])
+            for t in targets:
+                if same_scenario(t, first):
+                    variants.append(t.model_copy(update={"overrides": _merge(t.overrides, ov), "name": _variant(t, mech)}))
+                    thetas[_variant(t, mech)] = theta[None, :]
+    with TargetRuns(variants, free, fit.n_paths, fit.seed, workers=workers) as vruns:
+        st, _ = vruns.statistics(lambda v: thetas[v.name])
+    switched = {t.name: {mech: float(st[_variant(t, mech)][0]) for mech in MECHANISMS} for t in targets}
 
     out = []
     for t in targets:
@@ -163,7 +195,7 @@ def reconcile(fit: FitResult, targets: Sequence[Target], *, n_region: int = 4096
         q = np.quantile(post[t.name], [0.05, 0.5, 0.95])
         out.append(Reconciliation(
             target=t, calibrated=(float(q[0]), float(q[1]), float(q[2])), z=float(t.z(float(q[1]))),
-            at_point=float(point[t.name][0]), region_share=float(ok.mean()),
+            at_point=float(point[t.name]), region_share=float(ok.mean()),
             posterior_share=float(np.mean(np.abs(t.z(post[t.name])) <= 1.0)),  # type: ignore[arg-type]
             region=region, mechanisms=switched[t.name], emulator_loo=emu.loo_rel_error[t.name]))
     return out

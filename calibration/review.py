@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from typing import Any
 
 import numpy as np
 
 import simulator
 from calibration.model import FreeParam, _quantities
+from calibration.parallel import one_blas_thread, run_metrics
 from calibration.register import target_facts
 from calibration.targets import Target
 from simulator.model.draws import Draws, sample_draws
@@ -76,8 +78,9 @@ def _scenario(name: str, overrides: Mapping[str, Any], post: Mapping[str, Any] |
     return simulator.load_scenario(name, overrides={**overrides, "calibration": {"posterior": dict(post)}}, calibrated=True)
 
 
+@one_blas_thread()
 def predictive(targets: Sequence[Target], free: Sequence[FreeParam], post: Mapping[str, Any], *, n_paths: int, seed: int,
-               progress: Say | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+               progress: Say | None = None, workers: int = 1) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """Posterior and prior predictive of every target's quantity, per path, on its own scenario.
 
     Targets on the same scenario and overrides share one run (the same paths).
@@ -90,6 +93,8 @@ def predictive(targets: Sequence[Target], free: Sequence[FreeParam], post: Mappi
     post : mapping
         The fitted sample (the layout of ``calibration.posterior``).
     n_paths, seed : int
+    workers : int
+        Processes the paths run on (the same numbers for any number).
 
     Returns
     -------
@@ -103,30 +108,38 @@ def predictive(targets: Sequence[Target], free: Sequence[FreeParam], post: Mappi
         groups.setdefault(f"{t.scenario}|{sorted(t.overrides.items())!r}", []).append(t)
     out: dict[str, dict[str, list[float]]] = {t.name: {} for t in targets}
     per: dict[str, np.ndarray] = {}
+    runs = []  # per group: its posterior predictive run, then its prior predictive run
     for ts in groups.values():
         t0 = ts[0]
-        if progress is not None:
-            progress(f"predictive: {t0.scenario}{' (with overrides)' if t0.overrides else ''}, posterior and prior, "
-                     f"{n_paths:,} paths each")
         sc = _scenario(t0.scenario, t0.overrides, post)
-        vals = _quantities(sc, sample_draws(sc, n_paths, seed), ts)
         sc0 = with_free_priors(_scenario(t0.scenario, t0.overrides, None), free)
-        vals0 = _quantities(sc0, prior_draws(sc0, free, n_paths, seed), ts)
-        for t in ts:
-            out[t.name] = {"posterior": _q(vals[t.name]), "prior": _q(vals0[t.name])}
-            per[t.name] = vals[t.name]
+        runs += [(sc, sample_draws(sc, n_paths, seed)), (sc0, prior_draws(sc0, free, n_paths, seed))]
+    with closing(run_metrics(runs, workers)) as pms:  # every run at once
+        for i, ts in enumerate(groups.values()):
+            t0 = ts[0]
+            if progress is not None:
+                progress(f"predictive: {t0.scenario}{' (with overrides)' if t0.overrides else ''}, posterior and prior, "
+                         f"{n_paths:,} paths each")
+            (sc, draws), (sc0, draws0) = runs[2 * i], runs[2 * i + 1]
+            vals = _quantities(sc, draws, ts, next(pms))
+            vals0 = _quantities(sc0, draws0, ts, next(pms))
+            for t in ts:
+                out[t.name] = {"posterior": _q(vals[t.name]), "prior": _q(vals0[t.name])}
+                per[t.name] = vals[t.name]
     return {"paths": n_paths, "seed": seed, "quantiles": list(QUANTILES), "targets": out}, per
 
 
+@one_blas_thread()
 def duration_curve(free: Sequence[FreeParam], post: Mapping[str, Any], *, n_paths: int, seed: int,
                    scenario: str = CURVE_SCENARIO, measure: str = CURVE_MEASURE,
-                   days: Sequence[int] = CURVE_DAYS) -> dict[str, Any]:
+                   days: Sequence[int] = CURVE_DAYS, workers: int = 1) -> dict[str, Any]:
     """Value added lost against the duration of a full stop: posterior and prior predictive, per-path quantiles.
 
     Each duration ``D`` ends the measure at ``start_day + D`` and runs to
     ``max(horizon, start_day + D + RECOVERY_DAYS)``, so every stop is followed
     by a recovery (catch-up, orders refilled) inside the horizon; every
-    duration uses the same seed (common random numbers).
+    duration uses the same seed (common random numbers). ``workers``
+    processes run the paths (the same numbers for any number).
 
     Returns
     -------
@@ -142,8 +155,9 @@ def duration_curve(free: Sequence[FreeParam], post: Mapping[str, Any], *, n_path
                            "currency": base.economy.currency, "price_year": base.economy.price_year}
     q = Target(name="curve", description="curve", scenario=scenario, quantity="value_added_loss", value=1.0, unit="currency",
                rel_sd=1.0, uncertainty_basis="curve", source="curve", confidence="-")
+    labels, runs = [], []
     for label in ("calibrated", "prior"):
-        rows = []
+        out[label] = []
         for d, h in zip(days, horizons, strict=True):
             ov = {"policy": {measure: {"end_day": start + int(d)}}, "run": {"horizon_days": h}}
             if label == "calibrated":
@@ -152,11 +166,15 @@ def duration_curve(free: Sequence[FreeParam], post: Mapping[str, Any], *, n_path
             else:
                 sc = with_free_priors(_scenario(scenario, ov, None), free)
                 draws = prior_draws(sc, free, n_paths, seed)
-            rows.append(_q(_quantities(sc, draws, [q])["curve"]))
-        out[label] = rows
+            labels.append(label)
+            runs.append((sc, draws))
+    with closing(run_metrics(runs, workers)) as pms:  # every run at once
+        for label, (sc, draws), pm in zip(labels, runs, pms, strict=True):
+            out[label].append(_q(_quantities(sc, draws, [q], pm)["curve"]))
     return out
 
 
+@one_blas_thread()
 def episode_backcasts(post: Mapping[str, Any], *, n_paths: int, seed: int, progress: Say | None = None) -> dict[str, Any]:
     """Each shipped episode backcast with the fitted sample ``post``: coverage and the observation rows.
 

@@ -20,12 +20,12 @@ import numpy.typing as npt
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
+from calibration.parallel import one_blas_thread, run_metrics
 from simulator.economics.impact import impact_from_metrics
 from simulator.economics.leontief import price_scale
 from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, prior_ppf, sample_block
 from simulator.model.scenario import Scenario
-from simulator.runs.recipe import path_metrics
 
 __all__ = ["CONVERGENCE_TOL", "OUTPUTS", "OUTPUT_LABELS", "SobolResult", "evaluate", "sobol"]
 
@@ -81,8 +81,11 @@ class SobolResult:
         return [(self.names[i], float(self.st[output][i]), float(self.st_conf[output][i])) for i in order]
 
 
-def evaluate(sc: Scenario, unit: FloatArray, seed: int, *, block_size: int = DEFAULT_BLOCK_SIZE) -> dict[str, FloatArray]:
+def evaluate(sc: Scenario, unit: FloatArray, seed: int, *, block_size: int = DEFAULT_BLOCK_SIZE,
+             workers: int = 1) -> dict[str, FloatArray]:
     """Run one path per row of ``unit`` (uniforms, shape (n, d) in the order of ``sc.uncertainty``).
+
+    ``workers`` processes run the paths (:mod:`calibration.parallel`: the same numbers for any number).
 
     Returns
     -------
@@ -94,22 +97,25 @@ def evaluate(sc: Scenario, unit: FloatArray, seed: int, *, block_size: int = DEF
     T = sc.run.horizon_days
     veh = [sc.sector_ids.index(s) for s in VEHICLES if s in sc.sectors]
     gdp, first = np.empty(n), np.empty(n)
+    blocks = []
     for b, a in enumerate(range(0, n, block_size)):
         m = min(block_size, n - a)
         draws = sample_block(sc, seed, b, m, block_size=block_size)  # licence processing times and the like
         params = {k: prior_ppf(sc.uncertainty[k], unit[a:a + m, i]) for i, k in enumerate(names)}
         # how cohorts are matched across materials is not a prior: held fixed over the design (the first path's)
         params.update({k: np.full(m, v[0]) for k, v in draws.params.items() if k.startswith(COHORT_KEY)})
-        draws = dataclasses.replace(draws, params=params)
-        pm = dataclasses.replace(path_metrics(sc, draws), price_scale=price_scale(sc, params, m))
-        imp = impact_from_metrics(pm, sc)
+        blocks.append((a, dataclasses.replace(draws, params=params)))
+    for (a, draws), pm in zip(blocks, run_metrics([(sc, d) for _, d in blocks], workers), strict=True):
+        m = draws.n_paths
+        imp = impact_from_metrics(dataclasses.replace(pm, price_scale=price_scale(sc, draws.params, m)), sc)
         gdp[a:a + m] = imp.gdp_loss_pct
         f = imp.first_stoppage_day[:, veh].min(axis=1) if veh else np.full(m, np.inf)
         first[a:a + m] = np.minimum(f, T)
     return {"gdp_loss_pct": gdp, "vehicles_first_stop_day": first}
 
 
-def sobol(sc: Scenario, n_base: int = 512, seed: int = 0, *, num_resamples: int = 200) -> SobolResult:
+@one_blas_thread()
+def sobol(sc: Scenario, n_base: int = 512, seed: int = 0, *, num_resamples: int = 200, workers: int = 1) -> SobolResult:
     """Sobol first-order and total indices of the headline outputs for every parameter with a prior.
 
     Parameters
@@ -119,6 +125,8 @@ def sobol(sc: Scenario, n_base: int = 512, seed: int = 0, *, num_resamples: int 
         Base samples N, a power of two (Saltelli's scheme runs N x (d + 2) paths).
     seed : int
         Seeds the Sobol sequence's scrambling, the bootstrap and the other random inputs.
+    workers : int
+        Processes the paths run on (the same numbers for any number).
 
     Raises
     ------
@@ -133,7 +141,7 @@ def sobol(sc: Scenario, n_base: int = 512, seed: int = 0, *, num_resamples: int 
         raise InputError(PARAMETER, "n_base", "must be a power of two >= 16", n_base)
     problem = {"num_vars": d, "names": names, "bounds": [[0.0, 1.0]] * d}
     unit = sobol_sample.sample(problem, n_base, calc_second_order=False, scramble=True, seed=seed)
-    y = evaluate(sc, np.asarray(unit, dtype=np.float64), seed)
+    y = evaluate(sc, np.asarray(unit, dtype=np.float64), seed, workers=workers)
     per = d + 2
 
     def analyse(rows: int, out: str) -> dict[str, FloatArray]:
