@@ -2,18 +2,17 @@
 
 A path's per-path metrics (:func:`simulator.runs.recipe.path_metrics`) do not
 depend on the paths run beside it (the engine's paths are independent, bit for
-bit; ``tests/test_calibration.py`` checks it), so a run can be cut into slices
-of paths that run in other processes and joined in path order: the same
-numbers for any number of workers. What is computed from the joined metrics
+bit; ``tests/test_calibration_parallel.py`` checks it), so a run can be cut
+into slices of paths that run in other processes and joined in path order: the
+same numbers for any number of workers. What is computed from the joined metrics
 of a whole run (the price scale and the input-output step, whose matrix
 products may round the last bit differently for another batch of paths) stays
 with the caller, on the same batches as with one worker.
 
 The workers are forked from this process when a pool first runs, so they share
 what it has loaded (scenarios, draws, compiled kernels); only a job's key, the
-bounds of a slice and the slice's metrics travel between them. Where ``fork``
-is not available, or there is too little work to cut, the runs stay in this
-process.
+bounds of a slice and the slice's metrics travel between them. Off Linux, or
+with too little work to cut, the runs stay in this process.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
+import warnings
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -73,7 +74,8 @@ def one_blas_thread() -> Iterator[None]:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    # Linux only: on macOS a forked child of a process that used the system's BLAS (Accelerate) may crash
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _worker_start() -> None:
@@ -153,8 +155,12 @@ class PathPool:
                 yield path_metrics(*self.build(key, 0, n))
             return
         ex = self._executor(jobs[0])
-        futures: list[list[Future[PathMetrics]]] = [
-            [ex.submit(_slice, self._token, key, a, min(a + size, n)) for a in range(0, n, size)] for key, n in jobs]
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns when a process with threads (here: BLAS's idle helpers) forks; the workers only
+            # run the compiled kernels and NumPy
+            warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning)
+            futures: list[list[Future[PathMetrics]]] = [
+                [ex.submit(_slice, self._token, key, a, min(a + size, n)) for a in range(0, n, size)] for key, n in jobs]
         try:
             for fs in futures:
                 parts = [f.result() for f in fs]
