@@ -181,6 +181,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     (["--free", "cover_scale", "--design", "12"], "--design"),
     (["--free", "cover_scale", "--write-defaults", "no/such/dir/fit.json"], "--write-defaults"),
     (["--free", "cover_scale", "--curve-paths", "-1"], "--curve-paths"),
+    (["--free", "cover_scale", "--workers", "0"], "--workers"),
     (["--free", "cover_scale", "--free", "cover_scale"], "must name each candidate free parameter once"),
     (["--target", "nri-3m", "--target", "nri-3m", "--free", "cover_scale"], "must name each target once"),
 ])
