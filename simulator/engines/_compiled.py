@@ -270,88 +270,91 @@ def _triage_row(stock: Any, gap: Any, mode: Any, rem_r: Any, G: Any, triage: Any
 
 
 @_jit
-def _deliver_material(lay: Any, par: Any, state: Any, m: int, amount: Any, excess: bool, p0: int,
-                      p1: int) -> None:  # pragma: no cover
-    """Deliver ``amount`` (P,) t of material m to its firms of paths ``[p0, p1)``, adding to ``state.stock``.
+def _rank_gaps(lay: Any, state: Any, r: int, q0: Any, q1: Any) -> bool:  # pragma: no cover
+    """Rank r's gap ``state.w_G[r]`` (P,) t, the sum of its firms' (``state.w_inner[r]``, cohorts in order),
+    and what each path does with it: fills it (``w_mode`` 1) if the amount left ``state.w_rem`` covers it,
+    else shares what is left (mode 2, the amount left becomes 0); ``w_rem_r[r]`` keeps the amount before.
 
-    ``state.w_gap`` (rows of m, C, P) holds each firm's gap and ``state.w_inner``
-    (R, C, P) their sums over each rank's firms (firms in order, per cohort).
-    Rank by rank, a rank's gaps are filled if the amount left covers them,
-    else the amount left is shared pro rata to the gaps, ``triage`` of it to
-    the uses in order of value first; with ``excess``, what is left after
-    every gap goes by cohort weight x ``xshare``. As
-    :func:`simulator.engines.phases.deliver`.
+    Returns whether some path shares (mode 2).
+    """
+    G, inner, rem_r, mode, rem = state.w_G, state.w_inner, state.w_rem_r, state.w_mode, state.w_rem
+    any_part = False
+    for p in range(q0, q1):  # the rank's gap: cohorts in order, each along the paths
+        G[r, p] = inner[r, 0, p]
+    for c in range(1, lay.C):
+        for p in range(q0, q1):
+            G[r, p] += inner[r, c, p]
+    for p in range(q0, q1):
+        g = G[r, p]
+        rem_r[r, p] = rem[p]
+        if g <= 0.0:
+            continue
+        if rem[p] >= g:
+            mode[r, p] = 1
+            rem[p] = rem[p] - g
+        else:
+            mode[r, p] = 2
+            any_part = True
+            rem[p] = 0.0
+    return any_part
+
+
+@_jit
+def _triage_gives(lay: Any, par: Any, state: Any, m: int, r: int, p0: int, p1: int) -> bool:  # pragma: no cover
+    """What each of material m's uses of rank r gets by value, where the rank's paths share with triage.
+
+    Each use's gap over its cohorts (cohorts in order) into ``state.w_gsum``
+    (U, P) t, then, by value, highest first (``par.value_order``), the use's
+    gap in full while the amount left ``w_rem_r[r]`` lasts into ``state.w_give``
+    (U, P) t (computed on every path; used where triage applies).
+
+    Returns whether some sharing path (``w_mode`` 2) has triage; if none, nothing is computed.
     """
     q0, q1 = np.uint64(p0), np.uint64(p1)
-    C, R = lay.C, lay.n_ranks
+    a, b = lay.u_lo[m], lay.u_hi[m]
+    gap, rem_r, mode = state.w_gap, state.w_rem_r, state.w_mode
+    give, gsum_u = state.w_give, state.w_gsum
+    on = False
+    for p in range(q0, q1):
+        if mode[r, p] == 2 and par.triage[p] > 0.0:
+            on = True
+    if not on:
+        return False
+    for u in range(a, b):
+        if lay.rank_of[u] != r:
+            continue
+        for p in range(q0, q1):
+            gsum_u[u, p] = gap[u - a, 0, p]
+        for c in range(1, lay.C):
+            for p in range(q0, q1):
+                gsum_u[u, p] += gap[u - a, c, p]
+    gi = m * lay.n_ranks + r
+    before = np.zeros(p1 - p0)
+    for k in range(lay.g_lo[gi], lay.g_hi[gi]):
+        for i in range(p1 - p0):
+            pv = q0 + np.uint64(i)
+            u = par.value_order[k, pv]
+            gs = gsum_u[u, pv]
+            v = rem_r[r, pv] - before[i]
+            if v < 0.0:
+                v = 0.0
+            give[u, pv] = gs if gs <= v else v
+            before[i] += gs
+    return True
+
+
+@_jit
+def _give_to_firms(lay: Any, par: Any, state: Any, m: int, part_r: Any, triage_r: Any, excess: bool, p0: int,
+                   p1: int) -> None:  # pragma: no cover
+    """One pass over material m's firms: what each gets, added to ``state.stock`` (a rank that every path
+    fills, or without a gap, gives each firm its gap; ``part_r``: some path shares; ``triage_r``: with
+    triage); with ``excess``, each also gets its share of what is left over every gap."""
     w = par.cohort_w
     a, b = lay.u_lo[m], lay.u_hi[m]
-    gap, inner, G, rem_r, mode, rem = state.w_gap, state.w_inner, state.w_G, state.w_rem_r, state.w_mode, state.w_rem
-    give, gsum_u = state.w_give, state.w_gsum
-    has_groups = lay.g_hi.shape[0] > 0 and par.value_order.shape[0] > 0
-    for p in range(q0, q1):
-        rem[p] = amount[p]
-    part_r = np.zeros(R, dtype=np.bool_)
-    triage_r = np.zeros(R, dtype=np.bool_)
-    seen = np.zeros(R, dtype=np.bool_)
-    for u in range(a, b):
-        seen[lay.rank_of[u]] = True
-    for r in range(R):
-        for p in range(q0, q1):
-            mode[r, p] = 0
-        if not seen[r]:
-            continue
-        any_part = False
-        for p in range(q0, q1):  # the rank's gap: cohorts in order, each along the paths
-            G[r, p] = inner[r, 0, p]
-        for c in range(1, C):
-            for p in range(q0, q1):
-                G[r, p] += inner[r, c, p]
-        for p in range(q0, q1):
-            g = G[r, p]
-            rem_r[r, p] = rem[p]
-            if g <= 0.0:
-                continue
-            if rem[p] >= g:
-                mode[r, p] = 1
-                rem[p] = rem[p] - g
-            else:
-                mode[r, p] = 2
-                any_part = True
-                rem[p] = 0.0
-        part_r[r] = any_part
-        gi = m * R + r
-        if any_part and has_groups and lay.g_hi[gi] > lay.g_lo[gi]:
-            for p in range(q0, q1):
-                if mode[r, p] == 2 and par.triage[p] > 0.0:
-                    triage_r[r] = True
-            if not triage_r[r]:
-                continue
-            # each use's gap over its cohorts (cohorts in order), then by value, highest first: the use's gap
-            # in full while the amount left lasts (computed on every path; used where triage applies)
-            for u in range(a, b):
-                if lay.rank_of[u] != r:
-                    continue
-                for p in range(q0, q1):
-                    gsum_u[u, p] = gap[u - a, 0, p]
-                for c in range(1, C):
-                    for p in range(q0, q1):
-                        gsum_u[u, p] += gap[u - a, c, p]
-            before = np.zeros(p1 - p0)
-            for k in range(lay.g_lo[gi], lay.g_hi[gi]):
-                for i in range(p1 - p0):
-                    pv = q0 + np.uint64(i)
-                    u = par.value_order[k, pv]
-                    gs = gsum_u[u, pv]
-                    v = rem_r[r, pv] - before[i]
-                    if v < 0.0:
-                        v = 0.0
-                    give[u, pv] = gs if gs <= v else v
-                    before[i] += gs
-    # one pass over the firms: what each gets, added to its stock (a rank without a gap gets its gap, 0)
+    gap, G, rem_r, mode, rem = state.w_gap, state.w_G, state.w_rem_r, state.w_mode, state.w_rem
     for u in range(a, b):
         r = lay.rank_of[u]
-        for c in range(C):
+        for c in range(lay.C):
             stock = state.stock[u, c, p0:p1]
             row = gap[u - a, c, p0:p1]
             xshare = par.xshare[u, p0:p1]
@@ -361,7 +364,42 @@ def _deliver_material(lay: Any, par: Any, state: Any, m: int, amount: Any, exces
                 _share_row(stock, row, mode[r, p0:p1], rem_r[r, p0:p1], G[r, p0:p1], rem[p0:p1], w[c], xshare, excess)
             else:
                 _triage_row(stock, row, mode[r, p0:p1], rem_r[r, p0:p1], G[r, p0:p1], par.triage[p0:p1],
-                            give[u, p0:p1], gsum_u[u, p0:p1], rem[p0:p1], w[c], xshare, excess)
+                            state.w_give[u, p0:p1], state.w_gsum[u, p0:p1], rem[p0:p1], w[c], xshare, excess)
+
+
+@_jit
+def _deliver_material(lay: Any, par: Any, state: Any, m: int, amount: Any, excess: bool, p0: int,
+                      p1: int) -> None:  # pragma: no cover
+    """Deliver ``amount`` (P,) t of material m to its firms of paths ``[p0, p1)``, adding to ``state.stock``.
+
+    ``state.w_gap`` (rows of m, C, P) holds each firm's gap and ``state.w_inner``
+    (R, C, P) their sums over each rank's firms (firms in order, per cohort).
+    Rank by rank, a rank's gaps are filled if the amount left covers them,
+    else the amount left is shared pro rata to the gaps (:func:`_rank_gaps`),
+    ``triage`` of it to the uses in order of value first (:func:`_triage_gives`);
+    with ``excess``, what is left after every gap goes by cohort weight x
+    ``xshare`` (:func:`_give_to_firms`). As :func:`simulator.engines.phases.deliver`.
+    """
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    R = lay.n_ranks
+    has_groups = lay.g_hi.shape[0] > 0 and par.value_order.shape[0] > 0
+    for p in range(q0, q1):
+        state.w_rem[p] = amount[p]
+    part_r = np.zeros(R, dtype=np.bool_)
+    triage_r = np.zeros(R, dtype=np.bool_)
+    seen = np.zeros(R, dtype=np.bool_)
+    for u in range(lay.u_lo[m], lay.u_hi[m]):
+        seen[lay.rank_of[u]] = True
+    for r in range(R):
+        for p in range(q0, q1):
+            state.w_mode[r, p] = 0
+        if not seen[r]:
+            continue
+        part_r[r] = _rank_gaps(lay, state, r, q0, q1)
+        gi = m * R + r
+        if part_r[r] and has_groups and lay.g_hi[gi] > lay.g_lo[gi]:
+            triage_r[r] = _triage_gives(lay, par, state, m, r, p0, p1)
+    _give_to_firms(lay, par, state, m, part_r, triage_r, excess, p0, p1)
 
 
 # ------------------------------------------------------------------ phases
@@ -877,15 +915,11 @@ def _measures_today(t: int, lay: Any, par: Any, state: Any, q0: Any, q1: Any) ->
 
 
 @_jit
-def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.order` for paths ``[p0, p1)``."""
-    q0, q1 = np.uint64(p0), np.uint64(p1)
-    nb = p1 - p0
-    M, E = lay.M, lay.E
-    _measures_today(t, lay, par, state, q0, q1)
-    # capacity as importers see it: a conversion's at most what its firms' input stocks make
-    caps = np.empty((E, nb))
-    for e in range(E):
+def _capacities(lay: Any, par: Any, state: Any, q0: Any, nb: int, caps: Any) -> None:  # pragma: no cover
+    """Each edge's capacity as importers see it into ``caps`` (E, nb) t/day: ``state.capacity``, a domestic
+    conversion's at most what its firms' input stocks can make (each input's stock over its cohorts / its
+    recipe's t per t)."""
+    for e in range(lay.E):
         for i in range(nb):
             caps[e, i] = state.capacity[e, q0 + np.uint64(i)]
     for k in range(lay.crow.shape[0]):
@@ -899,99 +933,125 @@ def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # 
             x = s_u / par.recipe[u, p]
             if not caps[e_q, i] <= x:
                 caps[e_q, i] = x
-    stats = np.empty((4, nb))
-    work = np.empty((2, nb))
-    qd = np.empty((E, nb))
-    qo = np.empty((E, nb))
-    wts = np.empty((E, nb))
-    dem = np.empty(nb)
-    Qm = np.empty(nb)
-    lead = np.empty(nb)
-    n_lic = np.empty(nb)
-    ahead = np.empty(nb)
-    fb = np.empty(nb)
-    for m in range(M):
-        a, b = lay.e_lo[m], lay.e_hi[m]
-        ua, ub = lay.u_lo[m], lay.u_hi[m]
-        any_known = False
+
+
+@_jit
+def _target(t: int, lay: Any, par: Any, state: Any, m: int, q0: Any, nb: int, qd: Any, sums: Any,
+            tgt: Any) -> None:  # pragma: no cover
+    """Material m's target position (nb,) t into ``tgt``.
+
+    The order-up-to position ``par.target`` until the disruption is known,
+    then inventory cover plus the pipeline the current supply mix needs
+    (``qd`` (E, nb) t, a day's demand split as today's order would be, times
+    each edge's transit days) and, under a licence, the days ordered ahead.
+    ``sums`` (3, nb) scratch.
+    """
+    a, b = lay.e_lo[m], lay.e_hi[m]
+    lead, n_lic, ahead = sums[0], sums[1], sums[2]
+    for e in range(a, b):
         for i in range(nb):
             p = q0 + np.uint64(i)
-            dem[i] = par.demand[m, p]
-            if t >= par.trigger[m, p]:
-                any_known = True
-        if any_known:
-            _split_stats(lay, state, par, caps, m, q0, nb, stats)
-            _split_weights(lay, state, par, caps, m, q0, nb, stats, wts)
-            # the pipeline the current supply mix needs: a day's demand split as today's order would be
-            _split(lay, state, par, wts, m, q0, nb, stats, dem, work, qd)
-        # the target: cover plus the pipeline the mix needs (a day's demand split as today's order would be)
-        # plus, under a licence, the wait planned for, once the disruption is known
-        for e in range(a, b):
-            for i in range(nb):
-                p = q0 + np.uint64(i)
-                x = qd[e, i] * par.transit_f[e, p]
-                y = 1.0 if state.kind[e, p] == LICENCE else 0.0
-                z = qd[e, i] * state.ahead[e, p]
-                if e == a:
-                    lead[i], n_lic[i], ahead[i] = x, y, z
-                else:
-                    lead[i] += x
-                    n_lic[i] += y
-                    ahead[i] += z
-        # released stockpile is a bridge; the sectors' backlog is ordered on top of the target
-        for u in range(ua, ub):
-            si = lay.urow_s[u]
-            for i in range(nb):
-                p = q0 + np.uint64(i)
-                x = par.pair_base[si, p] * state.backlog[lay.s_sec[si], p] if si >= 0 else 0.0
-                if u == ua:
-                    fb[i] = x
-                else:
-                    fb[i] += x
+            x = qd[e, i] * par.transit_f[e, p]
+            y = 1.0 if state.kind[e, p] == LICENCE else 0.0
+            z = qd[e, i] * state.ahead[e, p]
+            if e == a:
+                lead[i], n_lic[i], ahead[i] = x, y, z
+            else:
+                lead[i] += x
+                n_lic[i] += y
+                ahead[i] += z
+    for i in range(nb):
+        p = q0 + np.uint64(i)
+        x = par.target[m, p]
+        if t >= par.trigger[m, p]:
+            x = par.cover_d[m, p] + (lead[i] if b > a else 0.0)
+            if b > a and n_lic[i] > 0.0:
+                x = x + ahead[i]
+        tgt[i] = x
+
+
+@_jit
+def _order_sizes(lay: Any, par: Any, state: Any, m: int, q0: Any, nb: int, tgt: Any, fb: Any,
+                 Qm: Any) -> None:  # pragma: no cover
+    """Material m's order (nb,) t into ``Qm``: the target ``tgt`` (nb,) t plus the stockpile released so far
+    and the material for the sectors' backlog of lost output, less inventory and pipeline; at least 0.
+    ``fb`` (nb,) scratch."""
+    ua, ub = lay.u_lo[m], lay.u_hi[m]
+    # released stockpile is a bridge; the sectors' backlog is ordered on top of the target
+    for u in range(ua, ub):
+        si = lay.urow_s[u]
         for i in range(nb):
             p = q0 + np.uint64(i)
-            tgt = par.target[m, p]
-            if t >= par.trigger[m, p]:
-                tgt = par.cover_d[m, p] + (lead[i] if b > a else 0.0)
-                if b > a and n_lic[i] > 0.0:
-                    tgt = tgt + ahead[i]
-            qm = ((tgt + state.released[m, p]) + (fb[i] if ub > ua else 0.0)) - (state.inventory[m, p] + state.pipeline[m, p])
-            Qm[i] = qm if not qm < 0.0 else 0.0
-        if any_known:
-            _split(lay, state, par, wts, m, q0, nb, stats, Qm, work, qo)
-        for e in range(a, b):
-            for i in range(nb):
-                p = q0 + np.uint64(i)
-                qm = Qm[i]
-                q = qo[e, i] if t >= par.trigger[m, p] else par.share[e, p] * qm
-                if not qm > 0.0:
-                    q = 0.0
-                state.orders[e, p] = q
-                # what ships, what is dropped (ban, quota) and what applies (licence)
-                kd = state.kind[e, p]
-                if kd < 0:
-                    state.ship[e, p] = q
-                    state.apply[e, p] = 0.0
-                    continue
-                sd = par.share_d[e, p]
-                cov = state.cov[e, p]
-                covered = q * cov
-                low = q if q <= sd else sd
-                ship = low * (1.0 - cov)
-                apply = 0.0
-                if kd == BAN or kd == QUOTA:
-                    y = (state.passing[e, p] * cov) * sd
-                    ship = ship + (covered if covered <= y else y)
-                elif kd == LICENCE:
-                    ex = state.exempt[e, p]
-                    lk = state.leak[e, p]
-                    ship = ship + low * (cov * ex)
-                    ship = ship + low * ((cov * (1.0 - ex)) * lk)
-                    apply = (covered * (1.0 - ex)) * (1.0 - lk)
-                state.ship[e, p] = ship
-                state.apply[e, p] = apply
+            x = par.pair_base[si, p] * state.backlog[lay.s_sec[si], p] if si >= 0 else 0.0
+            if u == ua:
+                fb[i] = x
+            else:
+                fb[i] += x
+    for i in range(nb):
+        p = q0 + np.uint64(i)
+        qm = ((tgt[i] + state.released[m, p]) + (fb[i] if ub > ua else 0.0)) - (state.inventory[m, p] + state.pipeline[m, p])
+        Qm[i] = qm if not qm < 0.0 else 0.0
+
+
+@_jit
+def _orders(t: int, lay: Any, par: Any, state: Any, m: int, q0: Any, nb: int, Qm: Any,
+            qo: Any) -> None:  # pragma: no cover
+    """``state.orders`` (E, P) t on material m's edges for orders ``Qm`` (nb,) t: by baseline share until the
+    disruption is known, then ``qo`` (E, nb) t (:func:`_split`); 0 where the material orders nothing."""
+    for e in range(lay.e_lo[m], lay.e_hi[m]):
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            qm = Qm[i]
+            q = qo[e, i] if t >= par.trigger[m, p] else par.share[e, p] * qm
+            if not qm > 0.0:
+                q = 0.0
+            state.orders[e, p] = q
+
+
+@_jit
+def _ship_and_apply(lay: Any, par: Any, state: Any, m: int, q0: Any, nb: int) -> None:  # pragma: no cover
+    """What of material m's orders ships and what applies for a licence: ``state.ship``, ``state.apply``
+    (E, P) t.
+
+    Off a measure everything ships. Under one the uncovered users buy as
+    before up to their baseline flow; a ban's or quota's covered users get
+    their pass share of it; a licence's exempt and leaking shares ship and
+    the rest applies.
+    """
+    for e in range(lay.e_lo[m], lay.e_hi[m]):
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            q = state.orders[e, p]
+            kd = state.kind[e, p]
+            if kd < 0:
+                state.ship[e, p] = q
+                state.apply[e, p] = 0.0
+                continue
+            sd = par.share_d[e, p]
+            cov = state.cov[e, p]
+            covered = q * cov
+            low = q if q <= sd else sd
+            ship = low * (1.0 - cov)
+            apply = 0.0
+            if kd == BAN or kd == QUOTA:
+                y = (state.passing[e, p] * cov) * sd
+                ship = ship + (covered if covered <= y else y)
+            elif kd == LICENCE:
+                ex = state.exempt[e, p]
+                lk = state.leak[e, p]
+                ship = ship + low * (cov * ex)
+                ship = ship + low * ((cov * (1.0 - ex)) * lk)
+                apply = (covered * (1.0 - ex)) * (1.0 - lk)
+            state.ship[e, p] = ship
+            state.apply[e, p] = apply
+
+
+@_jit
+def _premium(t: int, lay: Any, par: Any, state: Any, q0: Any, q1: Any) -> None:  # pragma: no cover
+    """``state.premium`` (P,) currency/day: the extra cost of shipments above each edge's baseline flow (price x
+    premium a tonne), once the disruption of its material is known."""
     rows = lay.prem_rows
-    for k in range(rows.shape[0]):  # extra cost on shipments above baseline flow, once the disruption is known
+    for k in range(rows.shape[0]):
         e = rows[k]
         m = lay.edge_m[e]
         for pp in range(q0, q1):
@@ -1005,6 +1065,46 @@ def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # 
                 state.premium[pp] = x
             else:
                 state.premium[pp] += x
+
+
+@_jit
+def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
+    """:func:`simulator.engines.phases.order` for paths ``[p0, p1)``, material by material."""
+    q0, q1 = np.uint64(p0), np.uint64(p1)
+    nb = p1 - p0
+    E = lay.E
+    _measures_today(t, lay, par, state, q0, q1)
+    caps = np.empty((E, nb))
+    _capacities(lay, par, state, q0, nb, caps)
+    stats = np.empty((4, nb))
+    work = np.empty((2, nb))
+    qd = np.empty((E, nb))
+    qo = np.empty((E, nb))
+    wts = np.empty((E, nb))
+    sums = np.empty((3, nb))
+    dem = np.empty(nb)
+    tgt = np.empty(nb)
+    fb = np.empty(nb)
+    Qm = np.empty(nb)
+    for m in range(lay.M):
+        any_known = False
+        for i in range(nb):
+            p = q0 + np.uint64(i)
+            dem[i] = par.demand[m, p]
+            if t >= par.trigger[m, p]:
+                any_known = True
+        if any_known:
+            _split_stats(lay, state, par, caps, m, q0, nb, stats)
+            _split_weights(lay, state, par, caps, m, q0, nb, stats, wts)
+            # the pipeline the current supply mix needs: a day's demand split as today's order would be
+            _split(lay, state, par, wts, m, q0, nb, stats, dem, work, qd)
+        _target(t, lay, par, state, m, q0, nb, qd, sums, tgt)
+        _order_sizes(lay, par, state, m, q0, nb, tgt, fb, Qm)
+        if any_known:
+            _split(lay, state, par, wts, m, q0, nb, stats, Qm, work, qo)
+        _orders(t, lay, par, state, m, q0, nb, Qm, qo)
+        _ship_and_apply(lay, par, state, m, q0, nb)  # what ships, what is dropped (ban, quota), what applies
+    _premium(t, lay, par, state, q0, q1)
 
 
 @_jit

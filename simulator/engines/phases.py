@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 _FAILED: dict[Phase, str] = {}
 """Phases whose compiled loops failed to compile in this process, with the reason."""
@@ -495,6 +496,156 @@ def _measures_today(k: Kernel, t: int) -> list[int]:
     return active
 
 
+def _capacities(k: Kernel) -> FloatArray:
+    """Each edge's capacity as importers see it, (E, P) t/day: ``state.capacity``, a domestic conversion's at
+    most what its firms' input stocks can make (each input's stock over its cohorts / its recipe's t per t)."""
+    lay, par, state = k.lay, k.par, k.state
+    caps = state.capacity
+    if lay.Q:
+        caps = caps.copy()
+        for qi in range(lay.Q):
+            e_q = int(lay.conv_edge[qi])
+            for u in lay.crow[lay.c_conv == qi]:
+                caps[e_q] = np.minimum(caps[e_q], csum(state.stock[u]) / par.recipe[u])
+    return caps
+
+
+def _split(k: Kernel, caps: FloatArray, measured: bool, Qm: FloatArray) -> FloatArray:
+    """Orders (E, P) t on each edge for order sizes ``Qm`` (M, P) t once a disruption is known.
+
+    Alternatives (edges under no measure) get the share at risk first, up to
+    their capacity ``caps`` (E, P) t/day, pro rata to it; the rest goes to the
+    edges under a measure by baseline share (where the material has none, by
+    baseline share to every edge). ``measured``: some measure is active today.
+    """
+    lay, par, state = k.lay, k.par, k.state
+    em, share = lay.edge_m, par.share
+    aff = state.kind >= 0
+    alt = ~aff
+
+    def esum(x: FloatArray) -> FloatArray:
+        return msum(x, lay.e_lo, lay.e_hi)
+
+    if measured:
+        cap_alt = esum(np.where(alt, caps, 0.0))
+        any_aff = esum(aff.astype(np.float64)) > 0.0
+        at_risk = esum(np.where(aff, share * (1.0 - state.cov), 0.0))
+        want = np.where(any_aff, Qm * (1.0 - at_risk), Qm)
+    else:
+        cap_alt = esum(caps)
+        want = Qm
+    to_alt = np.minimum(cap_alt, want)
+    frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
+    rest = Qm - to_alt
+    if measured:
+        q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
+        base = esum(np.where(aff, share, 0.0))
+        frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
+        return np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
+    return to_alt[em] * frac_alt + rest[em] * share
+
+
+def _target(k: Kernel, known_m: BoolArray, kinds_on: set[int], caps: FloatArray, measured: bool) -> FloatArray:
+    """Each material's target position (M, P) t.
+
+    The order-up-to position ``par.target`` until the disruption is known
+    (``known_m`` (M, P)), then inventory cover plus the pipeline the current
+    supply mix needs (a day's demand split as today's order would be, times
+    each edge's transit days) and, under a licence, the days ordered ahead.
+    """
+    lay, par, state = k.lay, k.par, k.state
+    if not known_m.any():
+        return par.target
+    qd = _split(k, caps, measured, par.demand)
+    tgt = np.where(known_m, par.cover_d + msum(qd * par.transit_f, lay.e_lo, lay.e_hi), par.target)
+    if MeasureKind.LICENCE in kinds_on:
+        # under a licence, importers also order ahead by the processing time they plan for
+        licensed_m = msum((state.kind == MeasureKind.LICENCE).astype(np.float64), lay.e_lo, lay.e_hi) > 0.0
+        tgt = np.where(known_m & licensed_m, tgt + msum(qd * state.ahead, lay.e_lo, lay.e_hi), tgt)
+    return tgt
+
+
+def _order_sizes(k: Kernel, tgt: FloatArray) -> FloatArray:
+    """Each material's order (M, P) t: the target ``tgt`` (M, P) t plus the stockpile released so far and the
+    material for the sectors' backlog of lost output, less inventory and pipeline; at least 0."""
+    lay, par, state = k.lay, k.par, k.state
+    # released stockpile is a bridge, not a substitute for imports; material to make up the
+    # sectors' backlog of lost output is ordered on top of the usual target
+    if state.backlog.any():
+        for_backlog = np.zeros((lay.U, lay.P))
+        for_backlog[lay.srow] = par.pair_base * state.backlog[lay.s_sec]
+        return np.maximum(((tgt + state.released) + msum(for_backlog, lay.u_lo, lay.u_hi))
+                          - (state.inventory + state.pipeline), 0.0)
+    return np.maximum(((tgt + state.released) + 0.0) - (state.inventory + state.pipeline), 0.0)
+
+
+def _orders(k: Kernel, known_m: BoolArray, caps: FloatArray, measured: bool, Qm: FloatArray) -> FloatArray:
+    """Each edge's order (E, P) t for order sizes ``Qm`` (M, P) t: by baseline share until the disruption is
+    known (``known_m`` (M, P)), then :func:`_split`; 0 where the material orders nothing."""
+    lay, par = k.lay, k.par
+    em = lay.edge_m
+    Qe = Qm[em]
+    if not known_m.any():
+        # nobody knows of a disruption yet: orders split by baseline shares
+        q = par.share * Qe
+    else:
+        q = _split(k, caps, measured, Qm)
+        if not known_m.all():
+            q = np.where(known_m[em], q, par.share * Qe)
+    q[~(Qe > 0.0)] = 0.0
+    return q
+
+
+def _ship_and_apply(k: Kernel, q: FloatArray, kinds_on: set[int]) -> None:
+    """What of the orders ``q`` (E, P) t ships and what applies for a licence: ``state.ship``, ``state.apply``
+    (E, P) t.
+
+    Off a measure everything ships. Under one the uncovered users buy as
+    before up to their baseline flow; a ban's or quota's covered users get
+    their pass share of it; a licence's exempt and leaking shares ship and
+    the rest applies. ``kinds_on``: the kinds of the measures active today.
+    """
+    par, state = k.par, k.state
+    share_d = par.share_d
+    if not kinds_on:
+        state.ship[:] = q
+        state.apply[:] = 0.0
+        return
+    aff = state.kind >= 0
+    cov = state.cov
+    covered = q * cov
+    # uncovered users buy as before, up to their baseline flow
+    ship = np.where(aff, np.minimum(q, share_d) * (1.0 - cov), q)
+    if kinds_on & {MeasureKind.BAN, MeasureKind.QUOTA}:
+        # ban, quota: the covered users' pass share (quota plus leakage) of their baseline flow
+        passing = (state.kind == MeasureKind.BAN) | (state.kind == MeasureKind.QUOTA)
+        ship = np.where(passing, ship + np.minimum(covered, (state.passing * cov) * share_d), ship)
+    if MeasureKind.LICENCE in kinds_on:
+        # licence: users exempted by general licences buy as uncovered users do; the rest applies
+        lic = state.kind == MeasureKind.LICENCE
+        ex = state.exempt
+        ship = np.where(lic, ship + np.minimum(q, share_d) * (cov * ex), ship)
+        # leakage: gets through without a licence, up to the baseline flow
+        ship = np.where(lic, ship + np.minimum(q, share_d) * ((cov * (1.0 - ex)) * state.leak), ship)
+        apply = np.where(lic, (covered * (1.0 - ex)) * (1.0 - state.leak), 0.0)
+    else:
+        apply = np.zeros_like(q)
+    state.ship[:] = ship
+    state.apply[:] = apply
+
+
+def _premium(k: Kernel, known_m: BoolArray) -> None:
+    """``state.premium`` (P,) currency/day: the extra cost of shipments above each edge's baseline flow (price x
+    premium a tonne), once the disruption of its material is known (``known_m`` (M, P))."""
+    lay, par, state = k.lay, k.par, k.state
+    rows = lay.prem_rows
+    if rows.size and bool(known_m.any()):
+        extra_q = np.maximum(state.ship[rows] - par.share_d[rows], 0.0)
+        if not known_m.all():
+            extra_q *= known_m[lay.edge_m[rows]]
+        state.premium[:] = (extra_q * par.price[rows] * par.premium[rows]).sum(axis=0)
+
+
 def order(k: Kernel, t: int, compiled: bool = True) -> None:
     """Steps 7-8: the importer orders up to its target position; what ships and what applies.
 
@@ -533,104 +684,14 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
     if compiled and compiled_ok(Phase.ORDER) and _run_compiled(Phase.ORDER, _compiled.order, t, lay, par, state,
                                                                0, lay.P):
         return
-    em = lay.edge_m
     known_m = t >= par.trigger  # (M, P)
-    any_known = bool(known_m.any())
     active = _measures_today(k, t)
     kinds_on = {int(lay.meas_kind[j]) for j in active}
-    aff = state.kind >= 0
-    alt = ~aff
-    share, share_d = par.share, par.share_d
-
-    def esum(x: FloatArray) -> FloatArray:
-        return msum(x, lay.e_lo, lay.e_hi)
-
-    caps = state.capacity
-    if lay.Q:  # a conversion's capacity as importers see it: at most what its firms' input stocks can make
-        caps = caps.copy()
-        for qi in range(lay.Q):
-            e_q = int(lay.conv_edge[qi])
-            for u in lay.crow[lay.c_conv == qi]:
-                caps[e_q] = np.minimum(caps[e_q], csum(state.stock[u]) / par.recipe[u])
-
-    def split(Qm: FloatArray) -> FloatArray:
-        """Orders (E, P) for order sizes ``Qm`` (M, P) once a disruption is known."""
-        if active:
-            cap_alt = esum(np.where(alt, caps, 0.0))
-            any_aff = esum(aff.astype(np.float64)) > 0.0
-            at_risk = esum(np.where(aff, share * (1.0 - state.cov), 0.0))
-            want = np.where(any_aff, Qm * (1.0 - at_risk), Qm)
-        else:
-            cap_alt = esum(caps)
-            want = Qm
-        to_alt = np.minimum(cap_alt, want)
-        frac_alt = np.divide(caps, cap_alt[em], out=np.zeros_like(caps), where=cap_alt[em] > 0.0)
-        rest = Qm - to_alt
-        if active:
-            q_alt = np.where(alt, to_alt[em] * frac_alt, 0.0)
-            base = esum(np.where(aff, share, 0.0))
-            frac_aff = np.divide(share, base[em], out=np.zeros_like(share), where=base[em] > 0.0)
-            return np.where(any_aff[em], np.where(aff, rest[em] * frac_aff, q_alt), q_alt + rest[em] * share)
-        return to_alt[em] * frac_alt + rest[em] * share
-
-    tgt = par.target
-    if any_known:
-        # the pipeline the current supply mix needs: a day's demand split as today's order would be
-        qd = split(par.demand)
-        tgt = np.where(known_m, par.cover_d + esum(qd * par.transit_f), par.target)
-        if MeasureKind.LICENCE in kinds_on:
-            # under a licence, importers also order ahead by the processing time they plan for
-            licensed_m = esum((state.kind == MeasureKind.LICENCE).astype(np.float64)) > 0.0
-            tgt = np.where(known_m & licensed_m, tgt + esum(qd * state.ahead), tgt)
-    # released stockpile is a bridge, not a substitute for imports; material to make up the
-    # sectors' backlog of lost output is ordered on top of the usual target
-    if state.backlog.any():
-        for_backlog = np.zeros((lay.U, lay.P))
-        for_backlog[lay.srow] = par.pair_base * state.backlog[lay.s_sec]
-        Qm = np.maximum(((tgt + state.released) + msum(for_backlog, lay.u_lo, lay.u_hi)) - (state.inventory + state.pipeline),
-                        0.0)
-    else:
-        Qm = np.maximum(((tgt + state.released) + 0.0) - (state.inventory + state.pipeline), 0.0)  # (M, P)
-    Qe = Qm[em]
-    if not any_known:
-        # nobody knows of a disruption yet: orders split by baseline shares
-        q = share * Qe
-    else:
-        q = split(Qm)
-        if not known_m.all():
-            q = np.where(known_m[em], q, share * Qe)
-    q[~(Qe > 0.0)] = 0.0
-    state.orders[:] = q
-    # 8. ship, drop (ban, quota) or apply (licence)
-    if not active:
-        ship, apply = q, np.zeros_like(q)
-    else:
-        cov = state.cov
-        covered = q * cov
-        # uncovered users buy as before, up to their baseline flow
-        ship = np.where(aff, np.minimum(q, share_d) * (1.0 - cov), q)
-        if kinds_on & {MeasureKind.BAN, MeasureKind.QUOTA}:
-            # ban, quota: the covered users' pass share (quota plus leakage) of their baseline flow
-            passing = (state.kind == MeasureKind.BAN) | (state.kind == MeasureKind.QUOTA)
-            ship = np.where(passing, ship + np.minimum(covered, (state.passing * cov) * share_d), ship)
-        if MeasureKind.LICENCE in kinds_on:
-            # licence: users exempted by general licences buy as uncovered users do; the rest applies
-            lic = state.kind == MeasureKind.LICENCE
-            ex = state.exempt
-            ship = np.where(lic, ship + np.minimum(q, share_d) * (cov * ex), ship)
-            # leakage: gets through without a licence, up to the baseline flow
-            ship = np.where(lic, ship + np.minimum(q, share_d) * ((cov * (1.0 - ex)) * state.leak), ship)
-            apply = np.where(lic, (covered * (1.0 - ex)) * (1.0 - state.leak), 0.0)
-        else:
-            apply = np.zeros_like(q)
-    state.ship[:] = ship
-    state.apply[:] = apply
-    rows = lay.prem_rows
-    if rows.size and any_known:  # extra cost on shipments above baseline flow, once a disruption is known
-        extra_q = np.maximum(ship[rows] - share_d[rows], 0.0)
-        if not known_m.all():
-            extra_q *= known_m[em[rows]]
-        state.premium[:] = (extra_q * par.price[rows] * par.premium[rows]).sum(axis=0)
+    caps = _capacities(k)
+    Qm = _order_sizes(k, _target(k, known_m, kinds_on, caps, bool(active)))
+    state.orders[:] = _orders(k, known_m, caps, bool(active), Qm)
+    _ship_and_apply(k, state.orders, kinds_on)  # 8. ship, drop (ban, quota) or apply (licence)
+    _premium(k, known_m)
 
 
 def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
@@ -681,6 +742,37 @@ def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
         state.lic_due[i][dslot, ar] += np.where(act, apply[e_l], 0.0)
 
 
+def _triage_gives(k: Kernel, gap: FloatArray, part: BoolArray, rem: FloatArray, ri: int) -> FloatArray:
+    """What each firm (U, C, P) t of rank ``ri`` gets by value where its material's paths share (``part`` (M, P)).
+
+    The uses of each (material, rank) in order of value, highest first
+    (``par.value_order``): each use's gap (``gap`` (U, C, P) t over its
+    cohorts, in cohort order) in full while the amount left ``rem`` (M, P) t
+    lasts; a use's cohorts pro rata to their gaps. 0 outside the rank.
+    """
+    lay, par = k.lay, k.par
+    greedy = np.zeros_like(gap)
+    for m in range(lay.M):
+        gi = m * lay.n_ranks + ri
+        a, b = int(lay.g_lo[gi]), int(lay.g_hi[gi])
+        if b == a or not part[m].any():
+            continue
+        by_row = par.value_order[a:b]  # (n, P) the group's uses by value, highest first
+        rows = np.sort(by_row[:, 0])
+        by_value = np.searchsorted(rows, by_row)
+        Gu = csum(gap[rows])  # (n, P)
+        sortedG = np.take_along_axis(Gu, by_value, axis=0)
+        before = np.zeros_like(sortedG)
+        if len(rows) > 1:
+            before[1:] = np.cumsum(sortedG[:-1], axis=0)
+        give_s = np.minimum(sortedG, np.maximum(rem[m] - before, 0.0))
+        give = np.empty_like(give_s)
+        np.put_along_axis(give, by_value, give_s, axis=0)
+        Gt = np.broadcast_to(Gu[:, np.newaxis, :], gap[rows].shape)
+        greedy[rows] = give[:, np.newaxis, :] * np.divide(gap[rows], Gt, out=np.zeros_like(Gt), where=Gt > 0.0)
+    return greedy
+
+
 def deliver(k: Kernel, amount: FloatArray, gap: FloatArray, share: FloatArray | None) -> FloatArray:
     """Share deliveries ``amount`` (M, P) t among the firms: what each firm gets, (U, C, P) t.
 
@@ -714,28 +806,8 @@ def deliver(k: Kernel, amount: FloatArray, gap: FloatArray, share: FloatArray | 
             G_u = np.broadcast_to(G[um][:, np.newaxis, :], gap.shape)
             pro = rem[um][:, np.newaxis, :] * np.divide(gap, G_u, out=np.zeros_like(gap), where=G_u > 0.0)
             if lay.g_hi.size and bool((lay.g_hi > lay.g_lo).any()):
-                greedy = np.zeros_like(gap)
-                for m in range(lay.M):
-                    gi = m * lay.n_ranks + ri
-                    a, b = int(lay.g_lo[gi]), int(lay.g_hi[gi])
-                    if b == a or not part[m].any():
-                        continue
-                    by_row = par.value_order[a:b]  # (n, P) the group's uses by value, highest first
-                    rows = np.sort(by_row[:, 0])
-                    by_value = np.searchsorted(rows, by_row)
-                    Gu = csum(gap[rows])  # (n, P)
-                    sortedG = np.take_along_axis(Gu, by_value, axis=0)
-                    before = np.zeros_like(sortedG)
-                    if len(rows) > 1:
-                        before[1:] = np.cumsum(sortedG[:-1], axis=0)
-                    give_s = np.minimum(sortedG, np.maximum(rem[m] - before, 0.0))
-                    give = np.empty_like(give_s)
-                    np.put_along_axis(give, by_value, give_s, axis=0)
-                    Gt = np.broadcast_to(Gu[:, np.newaxis, :], gap[rows].shape)
-                    greedy[rows] = give[:, np.newaxis, :] * np.divide(gap[rows], Gt, out=np.zeros_like(Gt),
-                                                                      where=Gt > 0.0)
                 tri = par.triage[np.newaxis, np.newaxis, :]
-                pro = np.where(tri > 0.0, (1.0 - tri) * pro + tri * greedy, pro)
+                pro = np.where(tri > 0.0, (1.0 - tri) * pro + tri * _triage_gives(k, gap, part, rem, ri), pro)
             x = np.where(part_u, pro, x)
         rem = np.where(fill, rem - G, np.where(part, 0.0, rem))
     if share is not None:
