@@ -299,6 +299,394 @@ def _values(sc: Scenario, n_paths: int, drawn: Mapping[str, FloatArray]) -> dict
     return vals
 
 
+Getter = Callable[[str], FloatArray]
+"""A field's per-path values by its path (``materials.<id>.price``), shape (P,)."""
+
+
+@dataclass(frozen=True)
+class _Materials:
+    """Each material's per-path numbers, (P, M) each (:func:`_materials`)."""
+
+    demand: FloatArray
+    price: FloatArray
+    cover: FloatArray
+    spread: FloatArray
+    stock0: FloatArray
+    stock_trigger: FloatArray
+    stock_lag: IntArray
+    stock_rate: FloatArray
+
+
+@dataclass(frozen=True)
+class _Supply:
+    """Each source's supply of each material, per path (:func:`_supply`)."""
+
+    share: FloatArray
+    transit: IntArray
+    extra: FloatArray
+    ramp_lag: FloatArray
+    ramp_days: FloatArray
+    premium: FloatArray
+
+
+@dataclass(frozen=True)
+class _Sectors:
+    """Each sector's per-path numbers, (P, S) each (:func:`_sectors`)."""
+
+    daily_output: FloatArray
+    catch_share: FloatArray
+    overtime: FloatArray
+    window: FloatArray
+    cover_factor: FloatArray
+
+
+@dataclass(frozen=True)
+class _SectorUses:
+    """Each sector's use of each material, per path (:func:`_sector_uses`)."""
+
+    use: FloatArray
+    crit: FloatArray
+    crit_floor: FloatArray
+    subst_lag: FloatArray
+    subst_days: FloatArray
+    thrift: FloatArray
+    thrift_lag: FloatArray
+    thrift_ramp: FloatArray
+    priority: IntArray
+
+
+@dataclass(frozen=True)
+class _Measures:
+    """The policy measures, per path (:func:`_measures`)."""
+
+    kind: IntArray
+    msource: IntArray
+    mmat: BoolArray
+    start: IntArray
+    end: IntArray
+    coverage: FloatArray
+    quota: FloatArray
+    leakage: FloatArray
+    leak_lag: FloatArray
+    leak_days: FloatArray
+    licences: tuple[LicenceRegime | None, ...]
+
+
+@dataclass(frozen=True)
+class _UseNumbers:
+    """Each use's per-path numbers, (P, U) each (:func:`_use_numbers`)."""
+
+    base: FloatArray
+    recipe: FloatArray
+    value: FloatArray
+    cover_factor: FloatArray
+
+
+def _materials(sc: Scenario, get: Getter) -> _Materials:
+    """Each material's per-path numbers.
+
+    Returns
+    -------
+    _Materials
+        (P, M) each: ``demand`` t/day; ``price`` currency/t; ``cover`` days (scaled by
+        ``calibration.cover_scale``); ``spread``, the lognormal sigma of cover; the
+        stockpile's ``stock0`` t, ``stock_trigger`` t, ``stock_lag`` int days and
+        ``stock_rate`` t/day.
+    """
+    mats = sc.material_ids
+
+    def col(field: str) -> FloatArray:
+        return np.stack([get(f"materials.{m}.{field}") for m in mats], axis=1)
+
+    demand = col("annual_demand") / DAYS_PER_YEAR
+    return _Materials(
+        demand=demand, price=col("price"), cover=col("inventory_days") * get("calibration.cover_scale")[:, None],
+        spread=col("inventory_spread"), stock0=col("stockpile.days") * demand,
+        stock_trigger=col("stockpile.trigger_cover_days") * demand,
+        stock_lag=col("stockpile.decision_lag_days").astype(np.int64),
+        stock_rate=col("stockpile.max_release_per_day") * demand)
+
+
+def _cohorts(sc: Scenario, drawn: Mapping[str, FloatArray], get: Getter, mat: _Materials,
+             P: int) -> tuple[FloatArray, FloatArray]:
+    """The firm cohorts' weights (C,) and normal covers (P, M, C) days (:func:`cohort_covers`), each cohort's
+    quantile matched across materials by the drawn uniforms where cover is not fully correlated."""
+    C = sc.firms.cohorts
+    rho = get("firms.cover_correlation") if sc.adaptation.sector_cover else np.ones(P)
+    match = None
+    if C > 1 and bool((rho < 1.0).any()):
+        match = np.stack([np.stack([drawn[f"{COHORT_KEY}.{m}.{c}"] for c in range(C)], axis=1)
+                          for m in sc.material_ids], axis=1)
+    return cohort_covers(mat.cover, mat.spread, C, rho=rho, match=match)
+
+
+def _supply(sc: Scenario, get: Getter, P: int) -> _Supply:
+    """Each source's supply of each material, per path (0 where the source does not supply it).
+
+    Returns
+    -------
+    _Supply
+        ``share`` (P, K, M); ``transit`` (P, K) int, days (at least 1); ``extra`` (P, K, M)
+        t/day (scaled by ``calibration.capacity_scale``); ``ramp_lag``, ``ramp_days``
+        (P, K, M) days; ``premium`` (P, K, M), share of the price.
+    """
+    mats, srcs = sc.material_ids, sc.source_ids
+    K, M = len(srcs), len(mats)
+    share, extra, ramp_lag, ramp_days, premium = (np.zeros((P, K, M)) for _ in range(5))
+    transit = np.zeros((P, K), dtype=np.int64)
+    for ki, k in enumerate(srcs):
+        transit[:, ki] = np.maximum(get(f"sources.{k}.transit_days"), 1).astype(np.int64)
+        for mi, m in enumerate(mats):
+            if m not in sc.sources[k].supply:
+                continue
+            base = f"sources.{k}.supply.{m}"
+            share[:, ki, mi] = get(f"{base}.share")
+            extra[:, ki, mi] = get(f"{base}.extra_capacity") * get("calibration.capacity_scale") / DAYS_PER_YEAR
+            ramp_lag[:, ki, mi] = get(f"{base}.ramp_lag_days")
+            ramp_days[:, ki, mi] = get(f"{base}.ramp_days")
+            premium[:, ki, mi] = get(f"{base}.price_premium")
+    return _Supply(share, transit, extra, ramp_lag, ramp_days, premium)
+
+
+def _sectors(sc: Scenario, get: Getter, P: int) -> _Sectors:
+    """Each sector's per-path numbers.
+
+    Returns
+    -------
+    _Sectors
+        (P, S) each: ``daily_output`` currency/day (the input-output table's output x
+        ``io_share``); ``catch_share`` (scaled by ``calibration.catch_up_scale``, at most
+        1), ``overtime``, share of daily output; ``window`` days; ``cover_factor``
+        (1 without sector covers).
+
+    Raises
+    ------
+    ValueError
+        The scenario has sectors and no input-output table.
+    """
+    table = sc.economy.table
+    S = len(sc.sector_ids)
+    daily_output, catch_share, overtime, window = (np.zeros((P, S)) for _ in range(4))
+    cover_factor = np.ones((P, S))
+    for si, s in enumerate(sc.sector_ids):
+        sec = sc.sectors[s]
+        if table is None:
+            raise ValueError("scenario has no input-output table loaded; use load_scenario")
+        annual = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit
+        daily_output[:, si] = annual * get(f"sectors.{s}.io_share") / DAYS_PER_YEAR
+        catch_share[:, si] = np.minimum(get(f"sectors.{s}.catch_up_share") * get("calibration.catch_up_scale"), 1.0)
+        overtime[:, si] = get(f"sectors.{s}.overtime_rate")
+        window[:, si] = get(f"sectors.{s}.catch_up_window_days")
+        if sc.adaptation.sector_cover:
+            cover_factor[:, si] = get(f"sectors.{s}.cover_factor")
+    return _Sectors(daily_output, catch_share, overtime, window, cover_factor)
+
+
+def _crit_floor(get: Getter, base: str, crit: FloatArray) -> FloatArray:
+    """A sector use's criticality after redesign (P,): its floor (scaled as ``crit`` (P,) is, at most ``crit``),
+    moved towards ``crit`` by ``calibration.substitution_scale`` (at 1 exactly the floor as written)."""
+    floor = np.minimum(get(f"{base}.criticality_floor") * get("calibration.criticality_scale"), 1.0)
+    floor = np.minimum(floor, crit)
+    sub = get("calibration.substitution_scale")  # scales how far substitution lowers the criticality
+    scaled = np.clip(crit - (crit - floor) * sub, 0.0, crit)
+    return np.asarray(np.where(sub == 1.0, floor, scaled), dtype=np.float64)
+
+
+def _sector_uses(sc: Scenario, get: Getter, P: int) -> _SectorUses:
+    """Each sector's use of each material, per path (0 where it uses none).
+
+    Returns
+    -------
+    _SectorUses
+        (P, S, M) each: ``use``, share of the material's baseline use; ``crit`` (scaled
+        by ``calibration.criticality_scale``, at most 1) and ``crit_floor`` (``crit``
+        without substitution); ``subst_lag``, ``subst_days`` days; ``thrift``, share;
+        ``thrift_lag``, ``thrift_ramp`` days. ``priority`` (S, M) int, the delivery rank.
+    """
+    secs, mats = sc.sector_ids, sc.material_ids
+    S, M = len(secs), len(mats)
+    use, crit, crit_floor, subst_lag, subst_days, thrift, thrift_lag, thrift_ramp = (
+        np.zeros((P, S, M)) for _ in range(8))
+    priority = np.ones((S, M), dtype=np.int64)
+    for si, s in enumerate(secs):
+        sec = sc.sectors[s]
+        for mi, m in enumerate(mats):
+            if m not in sec.materials:
+                continue
+            base = f"sectors.{s}.materials.{m}"
+            use[:, si, mi] = get(f"{base}.use_share")
+            crit[:, si, mi] = np.minimum(get(f"{base}.criticality") * get("calibration.criticality_scale"), 1.0)
+            crit_floor[:, si, mi] = crit[:, si, mi]
+            if sec.materials[m].criticality_floor is not None and sc.adaptation.substitution:
+                crit_floor[:, si, mi] = _crit_floor(get, base, crit[:, si, mi])
+                subst_lag[:, si, mi] = get(f"{base}.substitution_lag_days")
+                subst_days[:, si, mi] = get(f"{base}.substitution_days")
+            thrift[:, si, mi] = get(f"{base}.thrift")
+            thrift_lag[:, si, mi] = get(f"{base}.thrift_lag_days")
+            thrift_ramp[:, si, mi] = get(f"{base}.thrift_ramp_days")
+            priority[si, mi] = sec.materials[m].priority
+    return _SectorUses(use, crit, crit_floor, subst_lag, subst_days, thrift, thrift_lag, thrift_ramp, priority)
+
+
+def _measures(sc: Scenario, get: Getter, P: int) -> _Measures:
+    """The policy measures, per path.
+
+    Returns
+    -------
+    _Measures
+        ``kind`` (J,) int (:data:`KIND_CODES`); ``msource`` (J,) int, the source;
+        ``mmat`` (J, M) bool, the materials covered; ``start``, ``end`` (P, J) int, days
+        (``end`` after ``start``); ``coverage``, ``quota``, ``leakage`` (P, J), shares
+        (leakage scaled by ``calibration.leakage_scale``, at most 1, 0 without
+        leakage); ``leak_lag``, ``leak_days`` (P, J) days; ``licences``: each licence's
+        regime (None for a ban or quota).
+    """
+    meas, mats = sc.measure_ids, sc.material_ids
+    J = len(meas)
+    kind = np.array([KIND_CODES[sc.policy[j].kind] for j in meas], dtype=np.int64)
+    msource = np.array([sc.source_ids.index(sc.policy[j].source) for j in meas], dtype=np.int64)
+    mmat = np.zeros((J, len(mats)), dtype=bool)
+    start = np.zeros((P, J), dtype=np.int64)
+    end = np.zeros((P, J), dtype=np.int64)
+    coverage, quota, leakage, leak_lag, leak_days = (np.zeros((P, J)) for _ in range(5))
+    licences: list[LicenceRegime | None] = []
+    for ji, j in enumerate(meas):
+        mea = sc.policy[j]
+        for m in mea.materials:
+            mmat[ji, mats.index(m)] = True
+        start[:, ji] = get(f"policy.{j}.start_day").astype(np.int64)
+        end[:, ji] = np.maximum(get(f"policy.{j}.end_day"), start[:, ji] + 1).astype(np.int64)
+        coverage[:, ji] = get(f"policy.{j}.coverage")
+        if isinstance(mea, Quota):
+            quota[:, ji] = get(f"policy.{j}.quota_share")
+        if sc.adaptation.leakage:
+            leakage[:, ji] = np.minimum(get(f"policy.{j}.leakage") * get("calibration.leakage_scale"), 1.0)
+            leak_lag[:, ji] = get(f"policy.{j}.leakage_lag_days")
+            leak_days[:, ji] = get(f"policy.{j}.leakage_days")
+        licences.append(_licence_regime(mea, j, get, P) if isinstance(mea, Licence) else None)
+    return _Measures(kind, msource, mmat, start, end, coverage, quota, leakage, leak_lag, leak_days, tuple(licences))
+
+
+def _triggers(meas: _Measures, P: int) -> tuple[IntArray, IntArray]:
+    """Each material's trigger day (P, M) int, days: the first start of a measure on it (``NEVER`` if none); and
+    the first start of any measure (P,) int, days (0 if none)."""
+    J, M = meas.mmat.shape
+    trigger = np.full((P, M), NEVER, dtype=np.int64)
+    for ji in range(J):
+        for mi in range(M):
+            if meas.mmat[ji, mi]:
+                trigger[:, mi] = np.minimum(trigger[:, mi], meas.start[:, ji])
+    first_start = meas.start.min(axis=1) if J else np.zeros(P, dtype=np.int64)
+    return trigger, first_start
+
+
+def _conversions(sc: Scenario, extra: FloatArray) -> list[tuple[int, int]]:
+    """The domestic conversions: each supply with a recipe, as (source, product) index pairs.
+
+    Without ``adaptation.conversion``, their spare capacity in ``extra`` (P, K, M) is set to 0 (in place).
+    """
+    mats, srcs = sc.material_ids, sc.source_ids
+    convs = [(ki, mi) for ki, k in enumerate(srcs) for mi, m in enumerate(mats)
+             if m in sc.sources[k].supply and sc.sources[k].supply[m].recipe]
+    if not sc.adaptation.conversion:
+        for ki, mi in convs:
+            extra[:, ki, mi] = 0.0
+    return convs
+
+
+def _users(sc: Scenario, convs: list[tuple[int, int]]) -> Users:
+    """The firms' uses: for each material, its sector users in order, then the conversions that take it in."""
+    mats, srcs, secs = sc.material_ids, sc.source_ids, sc.sector_ids
+    rows: list[tuple[int, int, int, int]] = []  # (material, sector, conversion, rank)
+    for mi, m in enumerate(mats):
+        for si, s in enumerate(secs):
+            if m in sc.sectors[s].materials:
+                rows.append((mi, si, -1, int(sc.sectors[s].materials[m].priority)))
+        for qi, (ki, pm) in enumerate(convs):
+            sup = sc.sources[srcs[ki]].supply[mats[pm]]
+            if m in sup.recipe:
+                rows.append((mi, -1, qi, int(sup.input_priority)))
+    U = len(rows)
+    u_mat = np.array([r[0] for r in rows], dtype=np.int64)
+    starts = np.searchsorted(u_mat, np.arange(len(mats)))
+    return Users(material=u_mat, sector=np.array([r[1] for r in rows], dtype=np.int64),
+                 conversion=np.array([r[2] for r in rows], dtype=np.int64),
+                 rank=np.array([r[3] for r in rows], dtype=np.int64),
+                 bounds=[(int(a), int(b)) for a, b in zip(starts, [*starts[1:], U], strict=False)])
+
+
+def _sector_values(sc: Scenario, demand: FloatArray, sectors: _Sectors,
+                   uses: _SectorUses) -> tuple[FloatArray, FloatArray]:
+    """Each sector's baseline use of each material (P, S, M) t/day, and the value added a tonne of it saves
+    (P, S, M) currency/t: ``criticality x daily output x value-added ratio / baseline use`` (0 where unused)."""
+    table = sc.economy.table
+    S = len(sc.sector_ids)
+    va_ratio = np.zeros(S)
+    if table is not None:
+        x_io = np.asarray(table.output, dtype=np.float64)
+        v_io = np.asarray(table.value_added, dtype=np.float64)
+        for si, s in enumerate(sc.sector_ids):
+            i_io = table.codes.index(sc.sectors[s].io_sector)
+            va_ratio[si] = v_io[i_io] / x_io[i_io] if x_io[i_io] > 0 else 0.0
+    sector_value = np.zeros(uses.use.shape)
+    base_sm = uses.use * demand[:, None, :]
+    np.divide(uses.crit * (sectors.daily_output * va_ratio)[:, :, None], base_sm, out=sector_value,
+              where=base_sm > 0.0)
+    return base_sm, sector_value
+
+
+def _use_numbers(sc: Scenario, get: Getter, users: Users, convs: list[tuple[int, int]], demand: FloatArray,
+                 supply: _Supply, sectors: _Sectors, uses: _SectorUses) -> _UseNumbers:
+    """Each use's per-path numbers (see ``PathParams.user_*``).
+
+    Returns
+    -------
+    _UseNumbers
+        (P, U) each: ``base`` t/day, baseline use (a conversion input's at the
+        conversion's baseline output); ``recipe`` t per t (0 for a sector); ``value``
+        currency/t, the triage order; ``cover_factor`` (a conversion input's 1).
+    """
+    mats, srcs = sc.material_ids, sc.source_ids
+    P, U = demand.shape[0], users.n
+    base, recipe, value = np.zeros((P, U)), np.zeros((P, U)), np.zeros((P, U))
+    factor = np.ones((P, U))
+    base_sm, sector_value = _sector_values(sc, demand, sectors, uses)
+    for u in range(U):
+        mi, si, qi = int(users.material[u]), int(users.sector[u]), int(users.conversion[u])
+        if si >= 0:
+            base[:, u] = base_sm[:, si, mi]
+            value[:, u] = sector_value[:, si, mi]
+            factor[:, u] = sectors.cover_factor[:, si]
+        else:
+            ki, pm = convs[qi]
+            amount = get(f"sources.{srcs[ki]}.supply.{mats[pm]}.recipe.{mats[mi]}")
+            recipe[:, u] = amount
+            base[:, u] = amount * (supply.share[:, ki, pm] * demand[:, pm])
+            w_prod = uses.use[:, :, pm]
+            tot = w_prod.sum(axis=1)
+            mean_value = np.divide((w_prod * sector_value[:, :, pm]).sum(axis=1), tot, out=np.zeros(P), where=tot > 0.0)
+            value[:, u] = mean_value / amount
+    return _UseNumbers(base, recipe, value, factor)
+
+
+def _user_covers(users: Users, numbers: _UseNumbers, cohort_cover: FloatArray) -> FloatArray:
+    """Each firm's normal cover (P, U, C) days: its material's cohort cover (``cohort_cover`` (P, M, C)) x its
+    use's cover factor, normalised to a mean of 1 over the material's uses weighted by baseline use."""
+    P, M, C = cohort_cover.shape
+    user_cover = np.zeros((P, users.n, C))
+    for mi in range(M):
+        a, b = users.bounds[mi]
+        if a == b:
+            continue
+        ubase = numbers.base[:, a:b]
+        tot = ubase.sum(axis=1, keepdims=True)
+        w_use = np.divide(ubase, tot, out=np.full_like(ubase, 1.0 / (b - a)), where=tot > 0.0)
+        mean_f = (w_use * numbers.cover_factor[:, a:b]).sum(axis=1, keepdims=True)
+        fnorm = numbers.cover_factor[:, a:b] / mean_f
+        user_cover[:, a:b, :] = cohort_cover[:, mi, None, :] * fnorm[:, :, None]
+    return user_cover
+
+
 def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> PathParams:
     """Apply per-path prior draws to a scenario.
 
@@ -314,246 +702,39 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
     PathParams
     """
     v = _values(sc, n_paths, drawn)
-    mats, srcs, secs, meas = sc.material_ids, sc.source_ids, sc.sector_ids, sc.measure_ids
-    P, M, K, S, J = n_paths, len(mats), len(srcs), len(secs), len(meas)
+    P = n_paths
 
     def get(path: str) -> FloatArray:
         return v[path]
 
-    demand = np.stack([get(f"materials.{m}.annual_demand") for m in mats], axis=1) / DAYS_PER_YEAR
-    price = np.stack([get(f"materials.{m}.price") for m in mats], axis=1)
-    cover = np.stack([get(f"materials.{m}.inventory_days") for m in mats], axis=1) * get("calibration.cover_scale")[:, None]
-    spread = np.stack([get(f"materials.{m}.inventory_spread") for m in mats], axis=1)
-    adapt = sc.adaptation
-    C = sc.firms.cohorts
-    rho = get("firms.cover_correlation") if adapt.sector_cover else np.ones(P)
-    match = None
-    if C > 1 and bool((rho < 1.0).any()):
-        match = np.stack([np.stack([drawn[f"{COHORT_KEY}.{m}.{c}"] for c in range(C)], axis=1) for m in mats], axis=1)
-    cohort_w, cohort_cover = cohort_covers(cover, spread, C, rho=rho, match=match)
-    stock0 = np.stack([get(f"materials.{m}.stockpile.days") for m in mats], axis=1) * demand
-    stock_trigger = np.stack([get(f"materials.{m}.stockpile.trigger_cover_days") for m in mats], axis=1) * demand
-    stock_lag = np.stack([get(f"materials.{m}.stockpile.decision_lag_days") for m in mats], axis=1).astype(np.int64)
-    stock_rate = np.stack([get(f"materials.{m}.stockpile.max_release_per_day") for m in mats], axis=1) * demand
-
-    share = np.zeros((P, K, M))
-    extra = np.zeros((P, K, M))
-    ramp_lag = np.zeros((P, K, M))
-    ramp_days = np.zeros((P, K, M))
-    premium = np.zeros((P, K, M))
-    transit = np.zeros((P, K), dtype=np.int64)
-    for ki, k in enumerate(srcs):
-        transit[:, ki] = np.maximum(get(f"sources.{k}.transit_days"), 1).astype(np.int64)
-        for mi, m in enumerate(mats):
-            if m not in sc.sources[k].supply:
-                continue
-            base = f"sources.{k}.supply.{m}"
-            share[:, ki, mi] = get(f"{base}.share")
-            extra[:, ki, mi] = get(f"{base}.extra_capacity") * get("calibration.capacity_scale") / DAYS_PER_YEAR
-            ramp_lag[:, ki, mi] = get(f"{base}.ramp_lag_days")
-            ramp_days[:, ki, mi] = get(f"{base}.ramp_days")
-            premium[:, ki, mi] = get(f"{base}.price_premium")
-
-    table = sc.economy.table
-    daily_output = np.zeros((P, S))
-    use = np.zeros((P, S, M))
-    crit = np.zeros((P, S, M))
-    thrift = np.zeros((P, S, M))
-    thrift_lag = np.zeros((P, S, M))
-    thrift_ramp = np.zeros((P, S, M))
-    crit_floor = np.zeros((P, S, M))
-    subst_lag = np.zeros((P, S, M))
-    subst_days = np.zeros((P, S, M))
-    cover_factor = np.ones((P, S))
-    priority = np.ones((S, M), dtype=np.int64)
-    catch_share = np.zeros((P, S))
-    overtime = np.zeros((P, S))
-    window = np.zeros((P, S))
-    for si, s in enumerate(secs):
-        sec = sc.sectors[s]
-        if table is None:
-            raise ValueError("scenario has no input-output table loaded; use load_scenario")
-        annual = table.output[table.codes.index(sec.io_sector)] * sc.economy.io_unit
-        daily_output[:, si] = annual * get(f"sectors.{s}.io_share") / DAYS_PER_YEAR
-        catch_share[:, si] = np.minimum(get(f"sectors.{s}.catch_up_share") * get("calibration.catch_up_scale"), 1.0)
-        overtime[:, si] = get(f"sectors.{s}.overtime_rate")
-        window[:, si] = get(f"sectors.{s}.catch_up_window_days")
-        if adapt.sector_cover:
-            cover_factor[:, si] = get(f"sectors.{s}.cover_factor")
-        for mi, m in enumerate(mats):
-            if m not in sec.materials:
-                continue
-            base = f"sectors.{s}.materials.{m}"
-            use[:, si, mi] = get(f"{base}.use_share")
-            crit[:, si, mi] = np.minimum(get(f"{base}.criticality") * get("calibration.criticality_scale"), 1.0)
-            crit_floor[:, si, mi] = crit[:, si, mi]
-            if sec.materials[m].criticality_floor is not None and adapt.substitution:
-                floor = np.minimum(get(f"{base}.criticality_floor") * get("calibration.criticality_scale"), 1.0)
-                floor = np.minimum(floor, crit[:, si, mi])
-                sub = get("calibration.substitution_scale")  # scales how far substitution lowers the criticality
-                scaled = np.clip(crit[:, si, mi] - (crit[:, si, mi] - floor) * sub, 0.0, crit[:, si, mi])
-                crit_floor[:, si, mi] = np.where(sub == 1.0, floor, scaled)  # at 1 exactly the floor as written
-                subst_lag[:, si, mi] = get(f"{base}.substitution_lag_days")
-                subst_days[:, si, mi] = get(f"{base}.substitution_days")
-            thrift[:, si, mi] = get(f"{base}.thrift")
-            thrift_lag[:, si, mi] = get(f"{base}.thrift_lag_days")
-            thrift_ramp[:, si, mi] = get(f"{base}.thrift_ramp_days")
-            priority[si, mi] = sec.materials[m].priority
-
-    kind = np.array([KIND_CODES[sc.policy[j].kind] for j in meas], dtype=np.int64)
-    msource = np.array([srcs.index(sc.policy[j].source) for j in meas], dtype=np.int64)
-    mmat = np.zeros((J, M), dtype=bool)
-    start = np.zeros((P, J), dtype=np.int64)
-    end = np.zeros((P, J), dtype=np.int64)
-    coverage = np.zeros((P, J))
-    quota = np.zeros((P, J))
-    leakage = np.zeros((P, J))
-    leak_lag = np.zeros((P, J))
-    leak_days = np.zeros((P, J))
-    licences: list[LicenceRegime | None] = []
-    for ji, j in enumerate(meas):
-        mea = sc.policy[j]
-        for m in mea.materials:
-            mmat[ji, mats.index(m)] = True
-        start[:, ji] = get(f"policy.{j}.start_day").astype(np.int64)
-        end[:, ji] = np.maximum(get(f"policy.{j}.end_day"), start[:, ji] + 1).astype(np.int64)
-        coverage[:, ji] = get(f"policy.{j}.coverage")
-        if isinstance(mea, Quota):
-            quota[:, ji] = get(f"policy.{j}.quota_share")
-        if adapt.leakage:
-            leakage[:, ji] = np.minimum(get(f"policy.{j}.leakage") * get("calibration.leakage_scale"), 1.0)
-            leak_lag[:, ji] = get(f"policy.{j}.leakage_lag_days")
-            leak_days[:, ji] = get(f"policy.{j}.leakage_days")
-        licences.append(_licence_regime(mea, j, get, P) if isinstance(mea, Licence) else None)
-
-    trigger = np.full((P, M), NEVER, dtype=np.int64)
-    for ji in range(J):
-        for mi in range(M):
-            if mmat[ji, mi]:
-                trigger[:, mi] = np.minimum(trigger[:, mi], start[:, ji])
-    first_start = start.min(axis=1) if J else np.zeros(P, dtype=np.int64)
-
-    # domestic conversions: a supply with a recipe (spare capacity only while conversion is switched on)
-    convs = [(ki, mi) for ki, k in enumerate(srcs) for mi, m in enumerate(mats)
-             if m in sc.sources[k].supply and sc.sources[k].supply[m].recipe]
-    conv_k = np.array([c[0] for c in convs], dtype=np.int64)
-    conv_m = np.array([c[1] for c in convs], dtype=np.int64)
-    if not adapt.conversion:
-        for ki, mi in convs:
-            extra[:, ki, mi] = 0.0
-
-    # the firms' uses: sector pairs, then conversions' inputs, grouped by material
-    rows: list[tuple[int, int, int, int]] = []  # (material, sector, conversion, rank)
-    for mi, m in enumerate(mats):
-        for si, s in enumerate(secs):
-            if m in sc.sectors[s].materials:
-                rows.append((mi, si, -1, int(sc.sectors[s].materials[m].priority)))
-        for qi, (ki, pm) in enumerate(convs):
-            sup = sc.sources[srcs[ki]].supply[mats[pm]]
-            if m in sup.recipe:
-                rows.append((mi, -1, qi, int(sup.input_priority)))
-    U = len(rows)
-    u_mat = np.array([r[0] for r in rows], dtype=np.int64)
-    starts = np.searchsorted(u_mat, np.arange(M))
-    users = Users(material=u_mat, sector=np.array([r[1] for r in rows], dtype=np.int64),
-                  conversion=np.array([r[2] for r in rows], dtype=np.int64), rank=np.array([r[3] for r in rows], dtype=np.int64),
-                  bounds=[(int(a), int(b)) for a, b in zip(starts, [*starts[1:], U], strict=False)])
-    user_base = np.zeros((P, U))
-    user_recipe = np.zeros((P, U))
-    user_value = np.zeros((P, U))
-    factor = np.ones((P, U))
-    va_ratio = np.zeros(S)
-    if table is not None:
-        x_io = np.asarray(table.output, dtype=np.float64)
-        v_io = np.asarray(table.value_added, dtype=np.float64)
-        for si, s in enumerate(secs):
-            i_io = table.codes.index(sc.sectors[s].io_sector)
-            va_ratio[si] = v_io[i_io] / x_io[i_io] if x_io[i_io] > 0 else 0.0
-    sector_value = np.zeros((P, S, M))  # value added a tonne saves, currency/t
-    base_sm = use * demand[:, None, :]
-    np.divide(crit * (daily_output * va_ratio)[:, :, None], base_sm, out=sector_value, where=base_sm > 0.0)
-    for u, (mi, si, qi, _) in enumerate(rows):
-        if si >= 0:
-            user_base[:, u] = base_sm[:, si, mi]
-            user_value[:, u] = sector_value[:, si, mi]
-            factor[:, u] = cover_factor[:, si]
-        else:
-            ki, pm = convs[qi]
-            amount = get(f"sources.{srcs[ki]}.supply.{mats[pm]}.recipe.{mats[mi]}")
-            user_recipe[:, u] = amount
-            user_base[:, u] = amount * (share[:, ki, pm] * demand[:, pm])
-            w_prod = use[:, :, pm]
-            tot = w_prod.sum(axis=1)
-            mean_value = np.divide((w_prod * sector_value[:, :, pm]).sum(axis=1), tot, out=np.zeros(P), where=tot > 0.0)
-            user_value[:, u] = mean_value / amount
-    # each use's cover: the material's cover x the use's factor (normalised to a use-weighted mean of 1) x its cohort's quantile
-    user_cover = np.zeros((P, U, C))
-    for mi in range(M):
-        a, b = users.bounds[mi]
-        if a == b:
-            continue
-        ubase = user_base[:, a:b]
-        tot = ubase.sum(axis=1, keepdims=True)
-        w_use = np.divide(ubase, tot, out=np.full_like(ubase, 1.0 / (b - a)), where=tot > 0.0)
-        mean_f = (w_use * factor[:, a:b]).sum(axis=1, keepdims=True)
-        fnorm = factor[:, a:b] / mean_f
-        user_cover[:, a:b, :] = cohort_cover[:, mi, None, :] * fnorm[:, :, None]
-    triage = get("firms.triage").copy() if adapt.triage else np.zeros(P)
-
+    mat = _materials(sc, get)
+    cohort_w, cohort_cover = _cohorts(sc, drawn, get, mat, P)
+    supply = _supply(sc, get, P)
+    sectors = _sectors(sc, get, P)
+    uses = _sector_uses(sc, get, P)
+    meas = _measures(sc, get, P)
+    trigger, first_start = _triggers(meas, P)
+    convs = _conversions(sc, supply.extra)
+    users = _users(sc, convs)
+    numbers = _use_numbers(sc, get, users, convs, mat.demand, supply, sectors, uses)
     return PathParams(
-        n_paths=P,
-        n_days=sc.run.horizon_days,
-        start_weekday=sc.run.start_weekday,
-        demand=demand,
-        price=price,
-        cover=cover,
-        cohort_w=cohort_w,
-        cohort_cover=cohort_cover,
-        stock0=stock0,
-        stock_trigger=stock_trigger,
-        stock_lag=stock_lag,
-        stock_rate=stock_rate,
-        share=share,
-        transit=transit,
-        extra=extra,
-        ramp_lag=ramp_lag,
-        ramp_days=ramp_days,
-        premium=premium,
-        daily_output=daily_output,
-        use=use,
-        crit=crit,
-        thrift=thrift,
-        thrift_lag=thrift_lag,
-        thrift_ramp=thrift_ramp,
-        priority=priority,
-        catch_share=catch_share,
-        overtime=overtime,
-        window=window,
+        n_paths=P, n_days=sc.run.horizon_days, start_weekday=sc.run.start_weekday,
+        demand=mat.demand, price=mat.price, cover=mat.cover, cohort_w=cohort_w, cohort_cover=cohort_cover,
+        stock0=mat.stock0, stock_trigger=mat.stock_trigger, stock_lag=mat.stock_lag, stock_rate=mat.stock_rate,
+        share=supply.share, transit=supply.transit, extra=supply.extra, ramp_lag=supply.ramp_lag,
+        ramp_days=supply.ramp_days, premium=supply.premium,
+        daily_output=sectors.daily_output, use=uses.use, crit=uses.crit, thrift=uses.thrift,
+        thrift_lag=uses.thrift_lag, thrift_ramp=uses.thrift_ramp, priority=uses.priority,
+        catch_share=sectors.catch_share, overtime=sectors.overtime, window=sectors.window,
         gdp=get("economy.gdp").copy(),
-        kind=kind,
-        msource=msource,
-        mmat=mmat,
-        start=start,
-        end=end,
-        coverage=coverage,
-        quota=quota,
-        leakage=leakage,
-        leak_lag=leak_lag,
-        leak_days=leak_days,
-        licences=tuple(licences),
-        trigger=trigger,
-        first_start=first_start,
-        crit_floor=crit_floor,
-        subst_lag=subst_lag,
-        subst_days=subst_days,
-        conv_k=conv_k,
-        conv_m=conv_m,
-        users=users,
-        user_base=user_base,
-        user_recipe=user_recipe,
-        user_cover=user_cover,
-        user_value=user_value,
-        triage=triage,
+        kind=meas.kind, msource=meas.msource, mmat=meas.mmat, start=meas.start, end=meas.end,
+        coverage=meas.coverage, quota=meas.quota, leakage=meas.leakage, leak_lag=meas.leak_lag,
+        leak_days=meas.leak_days, licences=meas.licences, trigger=trigger, first_start=first_start,
+        crit_floor=uses.crit_floor, subst_lag=uses.subst_lag, subst_days=uses.subst_days,
+        conv_k=np.array([c[0] for c in convs], dtype=np.int64), conv_m=np.array([c[1] for c in convs], dtype=np.int64),
+        users=users, user_base=numbers.base, user_recipe=numbers.recipe,
+        user_cover=_user_covers(users, numbers, cohort_cover), user_value=numbers.value,
+        triage=get("firms.triage").copy() if sc.adaptation.triage else np.zeros(P),
     )
 
 
