@@ -357,7 +357,7 @@ class _SectorUses:
 
 @dataclass(frozen=True)
 class _Measures:
-    """The policy measures, per path (:func:`_measures`)."""
+    """The policy measures, per path (:func:`_measures`); its fields are :class:`PathParams`' of the same names."""
 
     kind: IntArray
     msource: IntArray
@@ -727,9 +727,7 @@ def resolve(sc: Scenario, drawn: Mapping[str, FloatArray], n_paths: int) -> Path
         thrift_lag=uses.thrift_lag, thrift_ramp=uses.thrift_ramp, priority=uses.priority,
         catch_share=sectors.catch_share, overtime=sectors.overtime, window=sectors.window,
         gdp=get("economy.gdp").copy(),
-        kind=meas.kind, msource=meas.msource, mmat=meas.mmat, start=meas.start, end=meas.end,
-        coverage=meas.coverage, quota=meas.quota, leakage=meas.leakage, leak_lag=meas.leak_lag,
-        leak_days=meas.leak_days, licences=meas.licences, trigger=trigger, first_start=first_start,
+        **vars(meas), trigger=trigger, first_start=first_start,
         crit_floor=uses.crit_floor, subst_lag=uses.subst_lag, subst_days=uses.subst_days,
         conv_k=np.array([c[0] for c in convs], dtype=np.int64), conv_m=np.array([c[1] for c in convs], dtype=np.int64),
         users=users, user_base=numbers.base, user_recipe=numbers.recipe,
