@@ -87,7 +87,7 @@ def _choose_free(targets: list[Target], n_base: int, seed: int, say: object, wor
     adaptation lever a 3-month one does not see). Returns the names and the first scenario's Sobol result."""
     from calibration.model import load_free
     from calibration.sensitivity import sobol
-    from simulator.model.scenario import Prior
+    from simulator.model.schema_prior import Prior
     cands = load_free()
     pri = {p.path: Prior(dist=p.dist, low=p.low, high=p.high, source=p.basis) for p in cands.values()}  # type: ignore[arg-type]
     by_path = {p.path: n for n, p in cands.items()}

@@ -30,7 +30,8 @@ from simulator.economics.metrics import PathMetrics
 from simulator.errors import PARAMETER, InputError
 from simulator.model.draws import DEFAULT_BLOCK_SIZE, Draws, prior_ppf, sample_draws
 from simulator.model.fields import prior_targets
-from simulator.model.scenario import Prior, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_prior import Prior
 from simulator.runs.precision import median_rel_error
 from simulator.runs.recipe import path_metrics
 

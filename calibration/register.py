@@ -26,7 +26,8 @@ import simulator
 from simulator.errors import InputError
 from simulator.model.assumptions import AssumptionRow, Fitted, assumption_rows
 from simulator.model.loading import scenario_to_json
-from simulator.model.scenario import Quota, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_measures import Quota
 from simulator.model.validation import build_scenario
 
 __all__ = ["SNAPSHOT", "RegisterRow", "Snapshot", "counts", "read_snapshot", "register_rows", "snapshot_hash",

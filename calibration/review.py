@@ -27,7 +27,8 @@ from calibration.register import target_facts
 from calibration.targets import Target
 from simulator.model.draws import Draws, sample_draws
 from simulator.model.fields import prior_targets
-from simulator.model.scenario import Prior, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_prior import Prior
 from simulator.runs.curve import RECOVERY_DAYS
 
 __all__ = ["CURVE_DAYS", "CURVE_MEASURE", "CURVE_SCENARIO", "QUANTILES", "duration_curve", "episode_backcasts",

@@ -39,7 +39,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from simulator.model.scenario import IOTable, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_economy import IOTable
 from simulator.model.validation import build_scenario
 
 __all__ = [

@@ -19,7 +19,7 @@ from simulator.economics.leontief import (
     value_added_lost,
 )
 from simulator.economics.metrics import metrics_from_trajectories
-from simulator.model.scenario import IOTable
+from simulator.model.schema_economy import IOTable
 
 # ------------------------------------------------------------------ a 3x3 table
 #

@@ -27,7 +27,8 @@ from strategies import examples
 from simulator.cli.main import cli
 from simulator.model.fields import numeric_fields, unit_of
 from simulator.model.loading import load_scenario, scenario_to_json
-from simulator.model.scenario import Prior, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_prior import Prior
 
 HOSTILE: list[Any] = [
     math.inf, -math.inf, math.nan, 1e308, -1e308, 5e-324, 1e-300, 0, 0.0, -0.0, -1, -1e-9,
@@ -198,7 +199,7 @@ def _models(cls: type[BaseModel], seen: set[type[BaseModel]]) -> None:
 
 def test_every_numeric_field_has_a_unit_and_a_finite_hard_range() -> None:
     from simulator.model.fields import bounds
-    from simulator.model.scenario import Ban, Licence, Quota
+    from simulator.model.schema_measures import Ban, Licence, Quota
 
     seen: set[type[BaseModel]] = set()
     for root in (Scenario, Ban, Quota, Licence):

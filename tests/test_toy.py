@@ -55,7 +55,7 @@ import pytest
 
 import simulator
 from simulator.engines.trajectories import Trajectories
-from simulator.model.scenario import IOTable
+from simulator.model.schema_economy import IOTable
 from simulator.model.validation import build_scenario
 
 ENGINES = ("simpy", "vectorised")

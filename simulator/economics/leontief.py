@@ -47,7 +47,8 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.errors import InputError
-from simulator.model.scenario import IOTable, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_economy import IOTable
 
 __all__ = [
     "MULTIPLIERS",

@@ -20,7 +20,9 @@ from scipy import stats
 
 from simulator.model.draws import COHORT_KEY, prior_ppf
 from simulator.model.fields import is_integer_field, prior_targets, share_groups
-from simulator.model.scenario import Licence, Prior, Quota, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_measures import Licence, Quota
+from simulator.model.schema_prior import Prior
 
 __all__ = ["KIND_CODES", "NEVER", "LicenceRegime", "PathParams", "Users", "criticality_on", "decision_day", "pass_share",
            "ramp_fraction", "resolve", "review_days", "working_day_calendar"]

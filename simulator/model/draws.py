@@ -22,7 +22,9 @@ import numpy.typing as npt
 from scipy import stats
 
 from simulator.defaults import DEFAULT_BLOCK_SIZE
-from simulator.model.scenario import Licence, Prior, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_measures import Licence
+from simulator.model.schema_prior import Prior
 
 __all__ = ["COHORT_KEY", "DEFAULT_BLOCK_SIZE", "Draws", "prior_ppf", "sample_block", "sample_draws"]
 

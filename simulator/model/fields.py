@@ -15,7 +15,11 @@ from typing import Annotated, Any
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ConfigDict
 
-from simulator.model.scenario import Licence, Prior, Scenario, Supply, Unit
+from simulator.model.scenario import Scenario
+from simulator.model.schema_base import Unit
+from simulator.model.schema_measures import Licence
+from simulator.model.schema_prior import Prior
+from simulator.model.schema_supply import Supply
 
 __all__ = [
     "NOT_UNCERTAIN",
@@ -153,7 +157,7 @@ def prior_targets(sc: Scenario) -> dict[str, tuple[type[BaseModel], str, float]]
 
 
 def unit_of(model: type[BaseModel], field: str) -> Unit | None:
-    """The :class:`~simulator.model.scenario.Unit` metadata of a field, if it has one."""
+    """The :class:`~simulator.model.schema_base.Unit` metadata of a field, if it has one."""
     info = model.model_fields[field]
     inner = _optional_number(info.annotation)
     meta = inner.__metadata__ if inner is not None else info.metadata

@@ -23,7 +23,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulator.errors import InputError, InputWarning, suggest
-from simulator.model.scenario import MrioTable, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_economy import MrioTable
 from simulator.model.tables import read_io_table, read_mrio_table
 from simulator.model.validation import build_scenario, scenario_warnings
 

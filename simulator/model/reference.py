@@ -2,7 +2,7 @@
 
 Both outputs come from the schema, :mod:`simulator.model.scenario`: keys, types and
 defaults from the pydantic models, descriptions from the fields' docstrings,
-units and usual ranges from their :class:`~simulator.model.scenario.Unit`
+units and usual ranges from their :class:`~simulator.model.schema_base.Unit`
 metadata, hard ranges from their ``Ge``/``Gt``/``Le``/``Lt`` metadata. The
 rules across fields (:mod:`simulator.model.validation`) are summarised by hand. A
 field added to a model appears after a regenerate::
@@ -23,7 +23,9 @@ from annotated_types import Ge, Gt, Le, Lt, MinLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from simulator.model.scenario import Prior, Scenario, Unit
+from simulator.model.scenario import Scenario
+from simulator.model.schema_base import Unit
+from simulator.model.schema_prior import Prior
 from simulator.model.validation import SHARE_TOLERANCE
 
 __all__ = ["json_schema", "markdown"]

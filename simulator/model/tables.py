@@ -1,6 +1,6 @@
 """Input-output tables: an economy's CSV table in competitive-import form, or one region of a multi-regional table.
 
-Both readers return an :class:`~simulator.model.scenario.IOTable`; a table that does not balance, lacks a
+Both readers return an :class:`~simulator.model.schema_economy.IOTable`; a table that does not balance, lacks a
 required row or column, or holds a cell that is not a number is refused with one message naming the file,
 the row, column or sector and the value (the README's "CSV layout").
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.errors import InputError
-from simulator.model.scenario import IOTable, MrioTable
+from simulator.model.schema_economy import IOTable, MrioTable
 
 __all__ = [
     "read_io_table",

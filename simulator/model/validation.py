@@ -31,7 +31,9 @@ from simulator.model.fields import (
     share_groups,
     unit_of,
 )
-from simulator.model.scenario import Ban, IOTable, Licence, Quota, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_economy import IOTable
+from simulator.model.schema_measures import Ban, Licence, Quota
 
 __all__ = [
     "CROSS_FIELD_RULES",

@@ -12,7 +12,8 @@ import os
 from simulator.economics.recorders import HIST_BINS
 from simulator.engines.rules import calendar_length
 from simulator.errors import PARAMETER, InputError
-from simulator.model.scenario import Licence, Scenario
+from simulator.model.scenario import Scenario
+from simulator.model.schema_measures import Licence
 
 __all__ = [
     "WORKER_PROCESS_BYTES",
