@@ -26,7 +26,8 @@ from simulator.errors import InputError, InputWarning, suggest
 from simulator.model.scenario import Scenario
 from simulator.model.schema_economy import MrioTable
 from simulator.model.tables import read_io_table, read_mrio_table
-from simulator.model.validation import build_scenario, scenario_warnings
+from simulator.model.unusual import scenario_warnings
+from simulator.model.validation import build_scenario
 
 __all__ = [
     "NAME_CUTOFF",

@@ -23,10 +23,10 @@ from annotated_types import Ge, Gt, Le, Lt, MinLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from simulator.model.rules_common import SHARE_TOLERANCE
 from simulator.model.scenario import Scenario
 from simulator.model.schema_base import Unit
 from simulator.model.schema_prior import Prior
-from simulator.model.validation import SHARE_TOLERANCE
 
 __all__ = ["json_schema", "markdown"]
 
