@@ -5,14 +5,19 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import simulator
 from simulator.cli.main import cli
-from simulator.model.reference import json_schema, markdown
+from simulator.model import validation
+from simulator.model.reference import json_schema, markdown, rule_text
+from simulator.model.rules_common import Problem
 from simulator.model.scenario import Scenario
+from simulator.model.validation import CROSS_FIELD_RULES, MEASURE_RULES, _measures
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scenario-reference.md"
 
@@ -42,6 +47,27 @@ def test_every_model_field_is_in_the_reference() -> None:
                  "io_unit", "trigger_cover_days"):
         assert re.search(rf"^\| `{name}` \|", text, re.M), name
     assert "`expo`" in text and "`impo`" in text and "Value-added rows" in text
+
+
+def test_every_registered_rule_is_in_the_reference_in_order() -> None:
+    """The rules across fields are generated from the registry: every rule's docstring, in the order checked."""
+    text = markdown()
+    section = text[text.index("## Rules across fields"):text.index("## Input-output table")]
+    rules = [*CROSS_FIELD_RULES[:CROSS_FIELD_RULES.index(_measures) + 1], *MEASURE_RULES,
+             *CROSS_FIELD_RULES[CROSS_FIELD_RULES.index(_measures) + 1:]]
+    at = [section.find(f"- {rule_text(rule)}\n") for rule in rules]
+    assert all(i >= 0 for i in at), [r.__name__ for r, i in zip(rules, at, strict=True) if i < 0]
+    assert at == sorted(at), "the reference lists the rules in the registry's order"
+    assert "policy.<j>.end_day" in rule_text(MEASURE_RULES[0]) and "`" in rule_text(MEASURE_RULES[0])
+
+
+def test_a_rule_added_to_the_registry_appears_in_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    def _new_rule(sc: Scenario) -> Iterator[Problem]:
+        """economy.gdp: must be a round number (a rule made up for this test)."""
+        yield from ()
+
+    monkeypatch.setattr(validation, "CROSS_FIELD_RULES", (*validation.CROSS_FIELD_RULES, _new_rule))
+    assert "- `economy.gdp`: must be a round number (a rule made up for this test).\n" in markdown()
 
 
 def _reference_table() -> str:

@@ -1,11 +1,11 @@
-"""The scenario reference, generated from the validation models.
+"""The scenario reference, generated from the validation models and the rules' registry.
 
-Both outputs come from the schema, :mod:`simulator.model.scenario`: keys, types and
-defaults from the pydantic models, descriptions from the fields' docstrings,
-units and usual ranges from their :class:`~simulator.model.schema_base.Unit`
-metadata, hard ranges from their ``Ge``/``Gt``/``Le``/``Lt`` metadata. The
-rules across fields (:mod:`simulator.model.validation`) are summarised by hand. A
-field added to a model appears after a regenerate::
+Both outputs come from the schema (:class:`~simulator.model.scenario.Scenario` and the models it holds): keys,
+types and defaults from the pydantic models, descriptions from the fields' docstrings, units and usual ranges
+from their :class:`~simulator.model.schema_base.Unit` metadata, hard ranges from their ``Ge``/``Gt``/``Le``/``Lt``
+metadata. The rules across fields are the docstrings of the rules of
+:data:`~simulator.model.validation.CROSS_FIELD_RULES` (and :data:`~simulator.model.validation.MEASURE_RULES`), in
+the order they are checked. A field or rule added appears after a regenerate::
 
     supplyshock schema --markdown > docs/scenario-reference.md
 
@@ -15,20 +15,24 @@ field added to a model appears after a regenerate::
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Literal, Union, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MinLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from simulator.model import validation
 from simulator.model.rules_common import SHARE_TOLERANCE
+from simulator.model.rules_measures import MAX_PROCESSING_DAYS
 from simulator.model.scenario import Scenario
 from simulator.model.schema_base import Unit
 from simulator.model.schema_prior import Prior
 
-__all__ = ["json_schema", "markdown"]
+__all__ = ["json_schema", "markdown", "rule_text"]
 
 _INTERNAL = {"Scenario": {"origin"}, "Economy": {"table"}}
 """Fields the loader sets, never written in a file."""
@@ -226,7 +230,9 @@ def _model_section(model: type[BaseModel], where: str) -> list[str]:
 _INTRO = """\
 # Scenario reference
 
-Generated from the validation models (`simulator/model/scenario.py`) by
+Generated from the validation models (`simulator/model/scenario.py` and the
+`schema_*.py` modules beside it) and the rules' registry
+(`simulator/model/validation.py`) by
 `supplyshock schema --markdown > docs/scenario-reference.md`; do not edit by
 hand. `supplyshock schema` prints the same as JSON Schema.
 
@@ -250,30 +256,65 @@ field's hard range is an error (exit 2, nothing written); a value outside its
 usual range is accepted with a warning on stderr naming the field (exit 0).
 """
 
-_RULES = f"""\
+_RULES_INTRO = f"""\
 ## Rules across fields
 
-- At least one material, one source and one sector.
-- For each material, the `share` of every source's `supply` of it sums to 1
-  (within {SHARE_TOLERANCE:g}); and the `use_share` of every sector using it
-  sums to 1.
-- The `io_share` of the sectors on one table sector sums to at most 1;
-  `io_sector` is a sector code of the input-output table.
-- A measure names a known `source` and materials that source supplies;
-  `end_day` > `start_day`; on one source and material at most one measure is
-  active on a day (also over the range its priors allow).
-- `uncertainty` keys are dotted paths of numeric fields
-  (`"materials.ndpr.inventory_days"`, `"policy.<id>.end_day"`); every value a
-  prior can draw must satisfy the field's hard range (a normal or lognormal
-  prior on a bounded field needs `low`/`high`); `mean` and `median` must be
-  values the field can take. `priority` cannot take a prior. Drawn whole-day
-  fields (`transit_days`, `decision_lag_days`, `start_day`, `end_day`) are
-  rounded. When a share that sums to 1 with others gets a prior, the others
-  are scaled to fill the rest, so the drawn shares must leave room.
-- Warnings (exit 0): a measure starting on or after `run.horizon_days`; extra
-  capacity above 10 times the material's annual demand; `economy.gdp` more
-  than a factor 2 from the table's value added x `io_unit`.
+Checked once every key has passed its own rule, in this order; the first
+problem found is the error and the rest are listed after it. Each rule names
+the fields it checks and the rule as its message states it (`<k>` a source's
+id, `<m>` a material's, `<s>` a sector's, `<j>` a measure's, `<h>` a schedule
+change's name, `*` any). Shares that must sum to 1 may miss by {SHARE_TOLERANCE:g}.
 """
+
+_RULES_NOTES = """\
+Drawn whole-day fields (`transit_days`, `decision_lag_days`, `start_day`,
+`end_day`) are rounded. When a share that sums to 1 with others gets a prior,
+the others are scaled to fill the rest, so the drawn shares must leave room.
+
+Warnings (exit 0): a measure starting on or after `run.horizon_days`; extra
+capacity above 10 times the material's annual demand; `economy.gdp` more
+than a factor 2 from the table's value added x `io_unit`.
+"""
+
+_CONSTANTS = {":data:`MEASURE_RULES`": "below", "MAX_PROCESSING_DAYS": str(MAX_PROCESSING_DAYS)}
+"""Names a rule's docstring may use, and what the reference shows instead."""
+
+_PATH = re.compile(r"(?<![\w`.])[A-Za-z_*<][\w*<>]*(?:\.[\w*<>]+)+")
+"""A dotted field path in a rule's docstring (``policy.<j>.end_day``), shown as code."""
+
+
+def rule_text(rule: Callable[..., Any]) -> str:
+    """A rule's docstring as the reference shows it: on one line, dotted paths as code, constants as their values.
+
+    Parameters
+    ----------
+    rule : callable
+        A rule of :data:`~simulator.model.validation.CROSS_FIELD_RULES` or
+        :data:`~simulator.model.validation.MEASURE_RULES`.
+
+    Returns
+    -------
+    str
+        Markdown, one line.
+    """
+    text = " ".join((rule.__doc__ or rule.__name__).split())
+    for name, value in _CONSTANTS.items():
+        text = text.replace(name, value)
+    text = re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text)  # Sphinx roles as code
+    return _PATH.sub(lambda m: f"`{m.group(0)}`", text)
+
+
+def _rules_section() -> list[str]:
+    """The rules across fields, generated from the registries in the order they are checked: each rule of
+    :data:`~simulator.model.validation.CROSS_FIELD_RULES` by its docstring, and under the rule that walks them, a
+    measure's own rules (:data:`~simulator.model.validation.MEASURE_RULES`)."""
+    lines = [_RULES_INTRO]
+    for rule in validation.CROSS_FIELD_RULES:
+        lines.append(f"- {rule_text(rule)}")
+        if "MEASURE_RULES" in (rule.__doc__ or ""):
+            lines += [f"  - {rule_text(m)}" for m in validation.MEASURE_RULES]
+    lines += ["", _RULES_NOTES]
+    return lines
 
 
 def _prior_section() -> list[str]:
@@ -330,6 +371,6 @@ def markdown() -> str:
     for model, where in _models():
         lines += _model_section(model, where)
     lines += _prior_section()
-    lines.append(_RULES)
+    lines += _rules_section()
     lines.append(_IO)
     return "\n".join(lines).rstrip() + "\n"

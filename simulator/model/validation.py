@@ -133,7 +133,7 @@ MEASURE_RULES: tuple[MeasureRule, ...] = (
 
 def _measures(sc: Scenario) -> Iterator[Problem]:
     """policy.<j>.source: names an unknown source, or must be an exporting source, not a domestic conversion; then,
-    measure by measure, the rules of :data:`MEASURE_RULES`."""
+    measure by measure, its own rules (:data:`MEASURE_RULES`)."""
     for j, meas in sc.policy.items():
         if meas.source not in sc.sources:
             yield (f"policy.{j}.source", "names an unknown source" + suggest(meas.source, list(sc.sources)), meas.source)
