@@ -57,7 +57,7 @@ def _timed_phases(slices: list[tuple[Any, Any]], sc: Any) -> Any:
     between phases through numba's object mode, about a microsecond a read: small beside a phase on a slice)."""
     from numba import njit, objmode
 
-    from simulator.engines import _compiled as c
+    from simulator.engines.compiled import firms, orders, supply
     from simulator.engines.state import build
 
     @njit
@@ -70,34 +70,34 @@ def _timed_phases(slices: list[tuple[Any, Any]], sc: Any) -> Any:
     def day_timed(t: int, lay: Any, par: Any, state: Any, sec: Any) -> None:
         p0, p1 = 0, lay.P
         a = now()
-        c.ramps(t, lay, par, state, p0, p1)
+        supply.ramps(t, lay, par, state, p0, p1)
         b = now()
         sec[0] += b - a
-        c.arrivals(t, lay, par, state, p0, p1)
+        supply.arrivals(t, lay, par, state, p0, p1)
         a = now()
         sec[1] += a - b
-        c.stockpile(t, lay, par, state, p0, p1)
+        supply.stockpile(t, lay, par, state, p0, p1)
         b = now()
         sec[2] += b - a
-        c.requirements(t, lay, par, state, p0, p1)
+        firms.requirements(t, lay, par, state, p0, p1)
         a = now()
         sec[3] += a - b
-        c.consume(t, lay, par, state, p0, p1)
+        firms.consume(t, lay, par, state, p0, p1)
         b = now()
         sec[4] += b - a
-        c.convert(t, lay, par, state, p0, p1)
+        firms.convert(t, lay, par, state, p0, p1)
         a = now()
         sec[5] += a - b
-        c.produce(t, lay, par, state, p0, p1)
+        firms.produce(t, lay, par, state, p0, p1)
         b = now()
         sec[6] += b - a
-        c.decide(t, lay, par, state, p0, p1)
+        orders.decide(t, lay, par, state, p0, p1)
         a = now()
         sec[7] += a - b
-        c.order(t, lay, par, state, p0, p1)
+        orders.order(t, lay, par, state, p0, p1)
         b = now()
         sec[8] += b - a
-        c.dispatch(t, lay, par, state, p0, p1)
+        orders.dispatch(t, lay, par, state, p0, p1)
         a = now()
         sec[9] += a - b
 
@@ -124,7 +124,8 @@ def main() -> None:
 
     import simulator
     from simulator.economics.recorders import HistogramRecorder, MetricsRecorder, histogram_ranges
-    from simulator.engines import _compiled, phases, vectorised
+    from simulator.engines import phases, vectorised
+    from simulator.engines.compiled import jit, loop
     from simulator.engines.params import resolve
     from simulator.engines.rules import DAILY_STEP
     from simulator.engines.state import build
@@ -134,7 +135,7 @@ def main() -> None:
 
     if args.numpy:
         vectorised.COMPILED = False
-    compiled = vectorised.COMPILED and _compiled.AVAILABLE
+    compiled = vectorised.COMPILED and jit.AVAILABLE
     sc = simulator.load_scenario(args.scenario)
     n, T = args.paths, sc.run.horizon_days
     ranges = histogram_ranges(sc)
@@ -157,7 +158,7 @@ def main() -> None:
                     run_slice(sc, pp, sub, MetricsRecorder(sc, pp), HistogramRecorder(sc, pp, ranges))
                 elif compiled:  # every day in one compiled call, recording nothing
                     k = build(sc, pp, sub)
-                    _compiled.days(0, k.lay.T, k.lay, k.par, k.state, vectorised.FUSED_PATHS)
+                    loop.days(0, k.lay.T, k.lay, k.par, k.state, vectorised.FUSED_PATHS)
                 else:
                     vectorised.run_kernel(sc, pp, sub, _Null())
         return run

@@ -15,7 +15,8 @@ import pytest
 
 import simulator
 import simulator.engines.vectorised as vectorised
-from simulator.engines import _compiled, phases
+from simulator.engines import phases
+from simulator.engines.compiled import firms, jit, loop, recorders, rules
 from simulator.engines.trajectories import ARRAY_FIELDS
 from simulator.runs.blocks import run_paths
 
@@ -26,7 +27,7 @@ OVERRIDES = {
 }
 FIELDS = (*ARRAY_FIELDS, "inventory0", "stockpile0", "pipeline0")
 
-needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba is not installed")
+needs_numba = pytest.mark.skipif(not jit.AVAILABLE, reason="numba is not installed")
 
 
 def _assert_identical(a: simulator.Trajectories, b: simulator.Trajectories) -> None:
@@ -84,9 +85,9 @@ def test_a_phase_that_fails_to_compile_falls_back_naming_the_phase(monkeypatch: 
     draws = simulator.sample_draws(sc, 5, seed=2)
     want = simulator.simulate(sc, draws, engine="vectorised")
     monkeypatch.setattr(phases, "_FAILED", {})
-    monkeypatch.setattr(_compiled, "_FUSED_FAILED", [])
-    monkeypatch.setattr(_compiled, "day", broken)
-    monkeypatch.setattr(_compiled, "consume", broken)
+    monkeypatch.setattr(loop, "_FUSED_FAILED", [])
+    monkeypatch.setattr(loop, "day", broken)
+    monkeypatch.setattr(firms, "consume", broken)
     with pytest.warns(RuntimeWarning) as caught:
         got = simulator.simulate(sc, draws, engine="vectorised")
     messages = [str(w.message) for w in caught]
@@ -102,7 +103,7 @@ def test_compiled_row_sums_are_numpys_bit_for_bit() -> None:
     for n in [*range(0, 140), 255, 256, 257, 1000, 1024, 1031, 4100]:
         a = rng.standard_normal((2, n)) * 10.0 ** rng.integers(-6, 6, size=(2, n))
         want = a.sum(axis=1)
-        got = np.array([0.0 + _compiled.pairwise_sum(a[r], 0, n) for r in range(2)])
+        got = np.array([0.0 + recorders.pairwise_sum(a[r], 0, n) for r in range(2)])
         assert np.array_equal(got, want), n
 
 
@@ -113,7 +114,7 @@ def test_compiled_review_day_totals_are_the_elementwise_sums() -> None:
     x = np.sort(np.random.default_rng(2).gamma(2.0, 6.0, 4096))
     accept = np.array([0.0, 0.3, 1.0, 2.5, 1e-9, 7.999999999])
     got = np.empty(len(accept), dtype=np.int64)
-    _compiled.review_day_totals(x, accept, got)
+    rules.review_day_totals(x, accept, got)
     assert got.tolist() == [int(review_days(x, a).sum()) for a in accept]
 
 
@@ -142,7 +143,7 @@ def test_compiled_days_that_fail_to_compile_fall_back_to_day_by_day(monkeypatch:
     sc = simulator.load_scenario("japan-licence", overrides={"run": {"horizon_days": 40}})
     want = run_paths(sc, 30, seed=4, block_size=30)
     monkeypatch.setattr(recipe, "_DAYS_FAILED", [])
-    monkeypatch.setattr(_compiled, "run_recorded", broken)
+    monkeypatch.setattr(loop, "run_recorded", broken)
     with pytest.warns(RuntimeWarning, match="compiled days with their recorders failed to compile"):
         got = run_paths(sc, 30, seed=4, block_size=30)
     assert np.array_equal(got.metrics.output_loss, want.metrics.output_loss)

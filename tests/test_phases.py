@@ -26,7 +26,9 @@ from test_agreement import assert_same_trajectories
 
 import simulator
 import simulator.engines.vectorised as vectorised
-from simulator.engines import _compiled, phases, rules, simpy_engine
+from simulator.engines import phases, rules, simpy_engine
+from simulator.engines.compiled import jit
+from simulator.engines.compiled import rules as _compiled
 from simulator.engines.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.state import Kernel, State, build, csum, msum
@@ -87,7 +89,7 @@ def test_scalar_ramp_is_the_array_ramp_bit_for_bit() -> None:
     for t, begin, days in _grid():
         want = float(ramp_fraction(t, begin, days))
         assert rules.ramp_at(t, begin, days) == want
-        if _compiled.AVAILABLE:
+        if jit.AVAILABLE:
             assert _compiled.ramp_at(t, begin, days) == want
 
 
@@ -97,7 +99,7 @@ def test_scalar_pass_share_and_review_days_are_the_array_ones_bit_for_bit() -> N
         quota, leak = float(rng.uniform(0, 1)), float(rng.uniform(0, 1))
         want = float(pass_share(int(t), np.array(quota), np.array(leak), np.array(begin), np.array(2.5), np.array(days)))
         assert rules.pass_share_at(t, quota, leak, begin, 2.5, days) == want
-        if _compiled.AVAILABLE:
+        if jit.AVAILABLE:
             assert _compiled.pass_share_at(t, quota, leak, begin, 2.5, days) == want
     for work in (0.0, 1e-10, 0.5, 1.0, 1.0 + 1e-10, 3.999999999, 12.3):
         for accept in (0.0, 1.0, 2.5):
@@ -142,7 +144,7 @@ def _with_state(k: Kernel, st: State) -> Kernel:
     return Kernel(k.lay, k.par, st, k.ramp, k.thrift_ramp, k.subst_ramp)
 
 
-@pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not jit.AVAILABLE, reason="numba is not installed")
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("phase", [ph for ph in DAILY_STEP if ph != Phase.RECORD], ids=lambda p: p.name.lower())
 def test_compiled_phase_alone_is_its_numpy_code_bit_for_bit(case: str, phase: Phase) -> None:

@@ -20,8 +20,9 @@ import xarray as xr
 
 from simulator.economics.metrics import HALF_LOST, SHORTFALL_TOLERANCE, PathMetrics
 from simulator.economics.quarters import scenario_quarters
-from simulator.engines import _compiled
 from simulator.engines import vectorised as _vectorised
+from simulator.engines.compiled import jit
+from simulator.engines.compiled import recorders as _compiled
 from simulator.engines.params import PathParams
 from simulator.engines.rules import STOPPAGE
 from simulator.engines.vectorised import DayState
@@ -44,15 +45,15 @@ HIST_BINS = 1000
 
 def _use_compiled() -> bool:
     """Record with the compiled loops (numba installed, the engine's compiled switch on, they compiled)."""
-    return _vectorised.COMPILED and _compiled.AVAILABLE and not _RECORD_FAILED
+    return _vectorised.COMPILED and jit.AVAILABLE and not _RECORD_FAILED
 
 _RECORD_FAILED: list[str] = []
 
 
 def _record_compiled(fn: Callable[..., None], *args: Any) -> bool:
     """Call a compiled recorder loop; if it fails to compile, say so once and return False (use NumPy)."""
-    return _compiled.attempt(fn, args, "record phase", "recording with NumPy instead (same numbers, slower)",
-                             _RECORD_FAILED.append, stacklevel=3)
+    return jit.attempt(fn, args, "record phase", "recording with NumPy instead (same numbers, slower)",
+                       _RECORD_FAILED.append, stacklevel=3)
 
 
 class MetricsRecorder:

@@ -814,15 +814,16 @@ def _expected_review(prior: Prior, accept: FloatArray) -> FloatArray:
 
 def _review_totals(x: FloatArray, accept: FloatArray, out: npt.NDArray[np.int64]) -> bool:
     """Fill ``out`` with each acceptance time's total review days over ``x`` by the compiled loop
-    (:func:`simulator.engines._compiled.review_day_totals`); False where it cannot run (no numba, ``x``
+    (:func:`simulator.engines.compiled.rules.review_day_totals`); False where it cannot run (no numba, ``x``
     not sorted, or it fails to compile), leaving ``out`` to the NumPy code."""
-    from simulator.engines import _compiled
+    from simulator.engines.compiled import jit
+    from simulator.engines.compiled import rules as _compiled
 
-    if not _compiled.AVAILABLE or x.size == 0 or not bool(np.all(x[1:] >= x[:-1])) or not np.isfinite(x).all():
+    if not jit.AVAILABLE or x.size == 0 or not bool(np.all(x[1:] >= x[:-1])) or not np.isfinite(x).all():
         return False
     try:
         _compiled.review_day_totals(x, accept, out)
-    except _compiled.COMPILE_ERRORS:
+    except jit.COMPILE_ERRORS:
         return False
     return True
 

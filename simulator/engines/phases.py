@@ -8,7 +8,7 @@ same time of day, adding the same numbers in the same order, so trajectories
 are bit-identical.
 
 Each phase has two implementations of one contract: the compiled loops of
-:mod:`simulator.engines._compiled` (numba, used when ``compiled`` is true and
+:mod:`simulator.engines.compiled` (numba, used when ``compiled`` is true and
 numba is installed) and the NumPy code below (the fallback and the reference
 the compiled loops are tested against). A compiled phase that fails to
 compile falls back to its NumPy code with a warning naming the phase.
@@ -25,7 +25,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from simulator.engines import _compiled
+from simulator.engines.compiled import firms as _compiled_firms
+from simulator.engines.compiled import jit as _compiled_jit
+from simulator.engines.compiled import orders as _compiled_orders
+from simulator.engines.compiled import supply as _compiled_supply
 from simulator.engines.params import pass_share, review_days
 from simulator.engines.rules import ENOUGH, MeasureKind, Phase
 from simulator.engines.state import Kernel, csum, msum
@@ -59,12 +62,12 @@ class CompileFailure(RuntimeError):
 
 def compiled_ok(phase: Phase) -> bool:
     """Whether ``phase`` runs compiled: numba is installed and its loops compiled (or are not tried yet)."""
-    return _compiled.AVAILABLE and phase not in _FAILED
+    return _compiled_jit.AVAILABLE and phase not in _FAILED
 
 
 def _run_compiled(phase: Phase, fn: Callable[..., Any], *args: Any) -> bool:
     """Call a compiled phase; on a compilation error note it, warn naming the phase, and return False."""
-    return _compiled.attempt(fn, args, f"{phase.name.lower()} phase",
+    return _compiled_jit.attempt(fn, args, f"{phase.name.lower()} phase",
                              "running its NumPy code instead (same numbers, slower)",
                              lambda reason: _FAILED.__setitem__(phase, reason), stacklevel=3)
 
@@ -104,7 +107,7 @@ def ramps(k: Kernel, t: int, compiled: bool = True) -> None:
     ``state.criticality`` (Us, P) ``crit - (crit - floor) x`` share done.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.RAMPS) and _run_compiled(Phase.RAMPS, _compiled.ramps, t, lay, par, state, 0, lay.P):
+    if compiled and compiled_ok(Phase.RAMPS) and _run_compiled(Phase.RAMPS, _compiled_supply.ramps, t, lay, par, state, 0, lay.P):
         return
     if lay.ramp_rows.size and bool((par.trigger <= t).any()) and k.ramp.moving(t):
         rows = lay.ramp_rows
@@ -147,7 +150,7 @@ def arrivals(k: Kernel, t: int, compiled: bool = True) -> None:
     ``state.stock`` (U, C, P) t and takes the arrivals off ``state.pipeline`` (M, P) t.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.ARRIVALS) and _run_compiled(Phase.ARRIVALS, _compiled.arrivals, t, lay, par, state,
+    if compiled and compiled_ok(Phase.ARRIVALS) and _run_compiled(Phase.ARRIVALS, _compiled_supply.arrivals, t, lay, par, state,
                                                                   0, lay.P):
         return
     slot = t % lay.B
@@ -190,7 +193,7 @@ def stockpile(k: Kernel, t: int, compiled: bool = True) -> None:
     to ``state.released`` (M, P) t.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.STOCKPILE) and _run_compiled(Phase.STOCKPILE, _compiled.stockpile, t, lay, par,
+    if compiled and compiled_ok(Phase.STOCKPILE) and _run_compiled(Phase.STOCKPILE, _compiled_supply.stockpile, t, lay, par,
                                                                    state, 0, lay.P):
         return
     open_m = t >= par.stock_open
@@ -237,7 +240,7 @@ def requirements(k: Kernel, t: int, compiled: bool = True) -> None:
     share of daily output.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.REQUIREMENTS) and _run_compiled(Phase.REQUIREMENTS, _compiled.requirements, t,
+    if compiled and compiled_ok(Phase.REQUIREMENTS) and _run_compiled(Phase.REQUIREMENTS, _compiled_firms.requirements, t,
                                                                       lay, par, state, 0, lay.P):
         return
     state.backlog[t > par.window_end] = 0.0
@@ -270,7 +273,7 @@ def consume(k: Kernel, t: int, compiled: bool = True) -> None:
     then cohorts.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.CONSUME) and _run_compiled(Phase.CONSUME, _compiled.consume, t, lay, par, state,
+    if compiled and compiled_ok(Phase.CONSUME) and _run_compiled(Phase.CONSUME, _compiled_firms.consume, t, lay, par, state,
                                                                  0, lay.P):
         return
     w = par.cohort_w[np.newaxis, :, np.newaxis]
@@ -327,7 +330,7 @@ def convert(k: Kernel, t: int, compiled: bool = True) -> None:
     what they made to ``state.ring``, clears ``state.conv_order``.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.CONVERT) and _run_compiled(Phase.CONVERT, _compiled.convert, t, lay, par, state,
+    if compiled and compiled_ok(Phase.CONVERT) and _run_compiled(Phase.CONVERT, _compiled_firms.convert, t, lay, par, state,
                                                                  0, lay.P):
         return
     state.denied.fill(0.0)
@@ -373,7 +376,7 @@ def produce(k: Kernel, t: int, compiled: bool = True) -> None:
     currency/day, ``state.backlog`` (S, P) days of output.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.PRODUCE) and _run_compiled(Phase.PRODUCE, _compiled.produce, t, lay, par, state,
+    if compiled and compiled_ok(Phase.PRODUCE) and _run_compiled(Phase.PRODUCE, _compiled_firms.produce, t, lay, par, state,
                                                                  0, lay.P):
         return
     S, C, P = lay.S, lay.C, lay.P
@@ -424,7 +427,7 @@ def decide(k: Kernel, t: int, compiled: bool = True) -> None:
     volume to ``state.denied`` (M, P) t/day; takes the day's denials off ``state.pipeline`` (M, P) t.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.DECIDE) and _run_compiled(Phase.DECIDE, _compiled.decide, t, lay, par, state,
+    if compiled and compiled_ok(Phase.DECIDE) and _run_compiled(Phase.DECIDE, _compiled_orders.decide, t, lay, par, state,
                                                                 0, lay.P):
         return
     B, P = lay.B, lay.P
@@ -681,7 +684,7 @@ def order(k: Kernel, t: int, compiled: bool = True) -> None:
     baseline flow once the disruption is known).
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.ORDER) and _run_compiled(Phase.ORDER, _compiled.order, t, lay, par, state,
+    if compiled and compiled_ok(Phase.ORDER) and _run_compiled(Phase.ORDER, _compiled_orders.order, t, lay, par, state,
                                                                0, lay.P):
         return
     known_m = t >= par.trigger  # (M, P)
@@ -720,7 +723,7 @@ def dispatch(k: Kernel, t: int, compiled: bool = True) -> None:
     ``state.conv_order`` (Q, P) t; adds to ``state.ring`` (B, E, P) and ``state.lic_due`` (L, B, P) t.
     """
     lay, par, state = k.lay, k.par, k.state
-    if compiled and compiled_ok(Phase.DISPATCH) and _run_compiled(Phase.DISPATCH, _compiled.dispatch, t, lay, par,
+    if compiled and compiled_ok(Phase.DISPATCH) and _run_compiled(Phase.DISPATCH, _compiled_orders.dispatch, t, lay, par,
                                                                   state, 0, lay.P):
         return
     B, P = lay.B, lay.P

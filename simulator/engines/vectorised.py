@@ -11,7 +11,7 @@ due for a decision, per licensed (measure, edge), so no per-application
 object exists.
 
 With numba installed (:data:`COMPILED`), the phases run as compiled loops
-and a day runs as one call (:func:`simulator.engines._compiled.day`) that
+and a day runs as one call (:func:`simulator.engines.compiled.loop.day`) that
 takes the phases in order over blocks of :data:`FUSED_PATHS` paths (by
 default a streamed run's whole slice of paths: smaller blocks cost more in
 loop overhead than they save in cache misses); without numba the phases run
@@ -21,7 +21,7 @@ After each day the state is reported to a recorder: a :class:`FullRecorder`
 fills :class:`~simulator.engines.trajectories.Trajectories`; streaming recorders (see
 :mod:`simulator.runs.blocks`) keep only summaries, and a streamed run calls the
 compiled days and recorders together
-(:func:`simulator.engines._compiled.run_recorded`, through
+(:func:`simulator.engines.compiled.loop.run_recorded`, through
 :func:`simulator.runs.recipe.run_slice`), without a Python call a day.
 """
 
@@ -32,7 +32,7 @@ from typing import Protocol
 
 import numpy as np
 
-from simulator.engines import _compiled
+from simulator.engines.compiled import jit, loop
 from simulator.engines.params import PathParams
 from simulator.engines.phases import PHASES
 from simulator.engines.rules import DAILY_STEP, ENOUGH, Phase
@@ -44,7 +44,7 @@ from simulator.model.scenario import Scenario
 __all__ = ["COMPILED", "ENOUGH", "DayState", "FullRecorder", "run_kernel", "simulate_vectorised"]
 
 COMPILED = True
-"""Run the phases as the compiled loops of :mod:`simulator.engines._compiled` where numba is installed
+"""Run the phases as the compiled loops of :mod:`simulator.engines.compiled` where numba is installed
 (the same numbers)."""
 
 FUSED = True
@@ -144,13 +144,13 @@ def run_kernel(sc: Scenario, pp: PathParams, draws: Draws, rec: Recorder, *, tim
 
 def run_days(k: Kernel, rec: Recorder, *, timer: PhaseTimer | None = None, compiled: bool | None = None) -> None:
     """Run every day of a built kernel (see :func:`run_kernel`)."""
-    use_compiled = (COMPILED and _compiled.AVAILABLE) if compiled is None else compiled
+    use_compiled = (COMPILED and jit.AVAILABLE) if compiled is None else compiled
     day = k.day
     rec.start(day)
     steps = [(ph, PHASES[ph]) for ph in DAILY_STEP if ph in PHASES]
-    fused = use_compiled and FUSED and timer is None and _compiled.fused_ok()
+    fused = use_compiled and FUSED and timer is None and loop.fused_ok()
     for t in range(k.lay.T):
-        if fused and _compiled.run_day(t, k.lay, k.par, k.state, FUSED_PATHS):
+        if fused and loop.run_day(t, k.lay, k.par, k.state, FUSED_PATHS):
             rec.record(t, day)
             continue
         fused = False

@@ -16,8 +16,8 @@ import numpy.typing as npt
 
 from simulator.economics.metrics import HALF_LOST, SHORTFALL_TOLERANCE, PathMetrics
 from simulator.economics.recorders import HIST_BINS, DailyHistograms, HistogramRecorder, MetricsRecorder, _use_compiled
-from simulator.engines import _compiled
 from simulator.engines import vectorised as _vectorised
+from simulator.engines.compiled import jit, loop
 from simulator.engines.params import PathParams, resolve
 from simulator.engines.rules import STOPPAGE
 from simulator.engines.state import Kernel, build
@@ -143,7 +143,7 @@ def run_slice(sc: Scenario, pp: PathParams, draws: Draws, metrics: MetricsRecord
     """Run the kernel over one slice of paths into its recorders.
 
     Where numba is installed, the days run in compiled calls that record
-    each day as it ends (:func:`simulator.engines._compiled.run_recorded`):
+    each day as it ends (:func:`simulator.engines.compiled.loop.run_recorded`):
     the same numbers as the recorders called day by day from Python, which
     run otherwise (no numba, the engine's compiled switches off, or a
     compile failure, said once in a warning).
@@ -163,7 +163,7 @@ def run_slice(sc: Scenario, pp: PathParams, draws: Draws, metrics: MetricsRecord
         Told of the days done.
     """
     k = build(sc, pp, draws)
-    if (_use_compiled() and _vectorised.FUSED and _compiled.fused_ok() and not _DAYS_FAILED
+    if (_use_compiled() and _vectorised.FUSED and loop.fused_ok() and not _DAYS_FAILED
             and _run_recorded(k, metrics, hist, days)):
         return
     recs: list[Any] = [metrics] + ([hist] if hist is not None else []) + ([days] if days is not None else [])
@@ -173,11 +173,11 @@ _DAYS_FAILED: list[str] = []
 
 
 def _days_compiled(*args: Any) -> bool:
-    """Call :func:`simulator.engines._compiled.run_recorded`; if it fails to compile, say so once, note it and
+    """Call :func:`simulator.engines.compiled.loop.run_recorded`; if it fails to compile, say so once, note it and
     return False (the slice then runs day by day, each day compiled where it compiles)."""
-    return _compiled.attempt(_compiled.run_recorded, args, "days with their recorders",
-                             "running the days one by one instead (same numbers, slower)", _DAYS_FAILED.append,
-                             stacklevel=4)
+    return jit.attempt(loop.run_recorded, args, "days with their recorders",
+                       "running the days one by one instead (same numbers, slower)", _DAYS_FAILED.append,
+                       stacklevel=4)
 
 _NO_COUNTS = tuple(np.zeros((1, 1, 1), dtype=np.int32) for _ in DailyHistograms.FAMILIES)
 
