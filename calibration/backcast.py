@@ -23,14 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 import simulator
-from calibration.episodes import (
-    Episode,
-    model_values,
-    observed_sd,
-    observed_value,
-    period_days,
-    series_key,
-)
+from calibration.episode_values import model_values, observed_sd, observed_value
+from calibration.episodes import Episode, period_days, series_key
 from simulator.engines.params import resolve
 from simulator.errors import InputError
 from simulator.model.draws import sample_draws

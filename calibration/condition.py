@@ -46,15 +46,8 @@ from scipy.stats import qmc
 
 import simulator
 from calibration.backcast import monthly_values
-from calibration.episodes import (
-    Episode,
-    model_values,
-    needed_series,
-    observed_sd,
-    observed_value,
-    period_days,
-    series_key,
-)
+from calibration.episode_values import model_values, needed_series, observed_sd, observed_value
+from calibration.episodes import Episode, period_days, series_key
 from calibration.fit import Emulator, sample_posterior, target_log_likelihood
 from calibration.model import FreeParam, TargetRuns, stack_draws
 from calibration.targets import Target
@@ -203,7 +196,7 @@ class EpisodeRuns:
 
 class SeriesRecorder:
     """Keeps only the daily series an episode's observations read (arrivals on their edges, their sectors' output
-    fraction), paths first; a :class:`calibration.episodes.SeriesSource` for :func:`model_values`."""
+    fraction), paths first; a :class:`calibration.episode_values.SeriesSource` for :func:`model_values`."""
 
     def __init__(self, ep: Episode, sc: Scenario, pp: PathParams) -> None:
         self.edges, self.sectors = needed_series(ep, sc)

@@ -14,7 +14,8 @@ from scipy import stats
 
 import simulator
 from calibration.condition import EpisodeRuns, condition, cutoffs, episode_free, log_kernels, log_likelihood, used_by
-from calibration.episodes import load_episode, model_values
+from calibration.episode_values import model_values
+from calibration.episodes import load_episode
 from simulator.cli.main import cli
 from simulator.engines.params import resolve
 from simulator.model.draws import sample_draws
