@@ -8,7 +8,7 @@ date, or its "none by" date), with the calibration's machinery:
 1. **Design.** A scrambled Sobol design over the levers' prior box (unit
    cube); the episode's scenario is run at every design point on the same
    paths (common random numbers) and each observation's model value is kept
-   per path. A second wave of half as many points is drawn from the first
+   per path (:class:`calibration.episode_runs.EpisodeRuns`). A second wave of half as many points is drawn from the first
    posterior of the last cut-off, so the design resolves where the posterior is.
 2. **Likelihood.** Per design point, the Monte Carlo estimate of the marginal
    likelihood of the observations: the mean over paths of the product of
@@ -32,12 +32,11 @@ date, or its "none by" date), with the calibration's machinery:
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import datetime
 import hashlib
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,33 +44,23 @@ from scipy import special, stats
 from scipy.stats import qmc
 
 import simulator
-from calibration.backcast import monthly_values
-from calibration.episode_values import model_values, needed_series, observed_sd, observed_value
+from calibration.episode_runs import EpisodeRuns, RunValues
+from calibration.episode_values import observed_sd, observed_value
 from calibration.episodes import Episode, period_days, series_key
 from calibration.fit import Emulator, sample_posterior, target_log_likelihood
-from calibration.model import FreeParam, TargetRuns, stack_draws
+from calibration.model import FreeParam, TargetRuns
 from calibration.targets import Target
-from simulator.economics.impact import impact_from_metrics
-from simulator.economics.leontief import price_scale
-from simulator.engines.params import PathParams
 from simulator.errors import PARAMETER, InputError
-from simulator.model.draws import Draws, sample_draws
 from simulator.model.loading import scenario_to_json
 from simulator.model.scenario import Scenario
-from simulator.runs.recipe import record_paths
 
-if TYPE_CHECKING:
-    from simulator.engines.vectorised import DayState
-
-__all__ = ["FORMAT", "EpisodeRuns", "condition", "cutoffs", "episode_free", "log_kernels", "log_likelihood", "observation_end"]
+__all__ = ["FORMAT", "condition", "cutoffs", "episode_free", "log_kernels", "log_likelihood", "observation_end"]
 
 FloatArray = npt.NDArray[np.float64]
 FORMAT = "supplyshock-conditioning/1"
 BOUND_FLOOR = 1e-6
 """A path outside a bound (or stopped before a "none by" date) keeps this much likelihood: the chance the bound itself
 is wrong. It keeps the log-likelihood finite where no path satisfies the bound."""
-CHUNK = 4000
-"""Paths simulated at once (whole trajectories are kept while an observation's values are read)."""
 QS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -126,116 +115,6 @@ def used_by(ep: Episode, cut: datetime.date | None, horizon: int) -> list[str]:
     if cut is None:
         return []
     return [n for n in ep.observations if observation_end(ep, n, horizon) <= cut]
-
-
-# ------------------------------------------------------------------ the episode's runs
-
-
-@dataclasses.dataclass
-class RunValues:
-    """Model values of an episode at ``J`` parameter vectors on the same ``P`` paths."""
-
-    values: dict[str, FloatArray]
-    """Observation name -> its model value, shape (J, P), in the unit of :func:`observed_value`."""
-    loss: dict[str, FloatArray]
-    """``gdp_loss_pct`` (% of annual GDP) and ``value_added_loss`` (yen of the scenario's money year) over the horizon, (J, P)."""
-    months: dict[str, list[tuple[str, str, FloatArray]]]
-    """Series key -> (first, last, values of shape (J * P,)) per calendar month (the fans)."""
-
-
-class EpisodeRuns:
-    """An episode's scenario with its draws fixed; evaluates parameter vectors on the same paths.
-
-    Parameters
-    ----------
-    ep : Episode
-    sc : Scenario
-        The episode's scenario (:meth:`Episode.build_scenario`).
-    free : sequence of FreeParam
-    n_paths : int
-    seed : int
-    """
-
-    def __init__(self, ep: Episode, sc: Scenario, free: Sequence[FreeParam], n_paths: int, seed: int) -> None:
-        self.ep, self.sc, self.free = ep, sc, list(free)
-        self.draws = sample_draws(sc, n_paths, seed)
-
-    def run(self, theta: FloatArray, n_paths: int | None = None) -> RunValues:
-        """Every observation's value, the horizon's loss and the monthly series at each vector of ``theta`` (J, k).
-
-        ``n_paths``: use the first ``n_paths`` of the fixed paths (all by default).
-        """
-        theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
-        base = self.draws if n_paths is None else _first(self.draws, n_paths)
-        P, J = base.n_paths, theta.shape[0]
-        per = max(1, CHUNK // P)
-        vals: dict[str, list[FloatArray]] = {n: [] for n in self.ep.observations}
-        loss: dict[str, list[FloatArray]] = {"gdp_loss_pct": [], "value_added_loss": []}
-        months: dict[str, list[tuple[str, str, list[FloatArray]]]] = {}
-        for a in range(0, J, per):
-            draws = stack_draws(self.sc, base, self.free, theta[a:a + per])
-            pm, slices = record_paths(self.sc, draws, lambda pp: SeriesRecorder(self.ep, self.sc, pp))
-            pm = dataclasses.replace(pm, price_scale=price_scale(self.sc, draws.params, draws.n_paths))
-            imp = impact_from_metrics(pm, self.sc)
-            loss["gdp_loss_pct"].append(np.asarray(imp.gdp_loss_pct, dtype=np.float64))
-            loss["value_added_loss"].append(np.asarray(imp.value_added_loss, dtype=np.float64))
-            at = 0
-            for pp, rec in slices:
-                part = slice(at, at + pp.n_paths)
-                at += pp.n_paths
-                for n, v in model_values(self.ep, self.sc, rec, pp, _ImpactSlice(imp.gdp_loss_pct[part])).items():
-                    vals[n].append(v)
-                for key, rows in monthly_values(self.ep, self.sc, rec, pp).items():
-                    acc = months.setdefault(key, [(f, la, []) for f, la, _ in rows])
-                    for (_, _, lst), (_, _, v) in zip(acc, rows, strict=True):
-                        lst.append(v)
-        return RunValues(values={n: np.concatenate(v).reshape(J, P) for n, v in vals.items()},
-                         loss={n: np.concatenate(v).reshape(J, P) for n, v in loss.items()},
-                         months={k: [(f, la, np.concatenate(v)) for f, la, v in rows] for k, rows in months.items()})
-
-
-class SeriesRecorder:
-    """Keeps only the daily series an episode's observations read (arrivals on their edges, their sectors' output
-    fraction), paths first; a :class:`calibration.episode_values.SeriesSource` for :func:`model_values`."""
-
-    def __init__(self, ep: Episode, sc: Scenario, pp: PathParams) -> None:
-        self.edges, self.sectors = needed_series(ep, sc)
-        P, T = pp.n_paths, pp.n_days
-        self.n_paths = P
-        self._arr = {e: np.zeros((P, T)) for e in self.edges}
-        self._frac = {s: np.ones((P, T)) for s in self.sectors}
-        self._rows: list[tuple[tuple[int, int], int]] = []
-
-    def start(self, state: DayState) -> None:
-        """Find the kernel rows of the observed edges (an edge the kernel lacks carries nothing)."""
-        where = {(int(k), int(m)): i for i, (k, m) in enumerate(zip(state.edge_k, state.edge_m, strict=True))}
-        self._rows = [(e, where[e]) for e in self.edges if e in where]  # an edge the kernel lacks carries nothing
-
-    def record(self, t: int, state: DayState) -> None:
-        """Keep day ``t``'s arrivals on the observed edges and output share of the observed sectors."""
-        for e, row in self._rows:
-            self._arr[e][:, t] = state.arrivals_e[row]
-        for s in self.sectors:
-            self._frac[s][:, t] = state.f[s]
-
-    def arrivals(self, k: int, m: int) -> FloatArray:
-        """Daily arrivals of material ``m`` from source ``k``, t/day, shape (P, T)."""
-        return self._arr[(k, m)]
-
-    def fraction(self, s: int) -> FloatArray:
-        """Daily output of sector ``s`` as a share of plan, shape (P, T)."""
-        return self._frac[s]
-
-
-@dataclasses.dataclass
-class _ImpactSlice:
-    gdp_loss_pct: FloatArray
-
-
-def _first(d: Draws, n: int) -> Draws:
-    n = min(n, d.n_paths)
-    return dataclasses.replace(d, n_paths=n, params={k: v[:n] for k, v in d.params.items()},
-                               licence_days={k: v[:n] for k, v in d.licence_days.items()})
 
 
 # ------------------------------------------------------------------ likelihood
@@ -522,4 +401,3 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
                    f"the horizon {q[2]:.3g} % of GDP [5-95 %: {q[0]:.3g}-{q[4]:.3g}]"
                    + (f"; {inside} of {len(later)} later observations inside the 90 % band" if later else ""))
     return out
-

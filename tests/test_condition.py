@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from scipy import stats
 
 import simulator
-from calibration.condition import EpisodeRuns, condition, cutoffs, episode_free, log_kernels, log_likelihood, used_by
+from calibration.condition import condition, cutoffs, episode_free, log_kernels, log_likelihood, used_by
+from calibration.episode_runs import EpisodeRuns
 from calibration.episode_values import model_values
 from calibration.episodes import load_episode
 from simulator.cli.main import cli
