@@ -22,7 +22,8 @@ from matplotlib.figure import Figure
 
 from calibration.report_context import Context
 from calibration.report_figures import FIGURES, caption, figures
-from calibration.report_sections import inline, sections
+from calibration.report_markup import inline
+from calibration.report_sections import sections
 from simulator.errors import InputError
 from simulator.reports.figures import to_png_base64
 from simulator.runs.store import write_file

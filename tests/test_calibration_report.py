@@ -26,7 +26,7 @@ from calibration.register import SNAPSHOT, snapshot_hash
 from calibration.report import _BODY, build_figures, render
 from calibration.report_context import NOT_COMPUTED, fmt, fmt_band
 from calibration.report_figures import FIGURES
-from calibration.report_sections import LABELS
+from calibration.report_targets import LABELS
 from calibration.review import episode_backcasts, facts
 from calibration.targets import Target
 from simulator.model.loading import scenario_to_json
