@@ -20,10 +20,8 @@ __all__ = ["SHARE_TOLERANCE", "MeasureRule", "Problem", "Rule"]
 SHARE_TOLERANCE = 1e-6
 """Shares that must sum to one may miss by at most this much."""
 
-
 Problem = tuple[str, str, Any]
 """One broken rule: ``(field, rule, value)``, as :class:`~simulator.errors.InputError` names it."""
-
 
 Rule = Callable[[Scenario], Iterator[Problem]]
 """A cross-field rule: the problems it finds in a scenario the schema accepted, in the order it reports them."""
