@@ -124,9 +124,11 @@ def main() -> None:
 
     import simulator
     from simulator.economics.recorders import HistogramRecorder, MetricsRecorder, histogram_ranges
-    from simulator.engines import phases, vectorised
+    from simulator.engines import vectorised
     from simulator.engines.compiled import jit, loop
     from simulator.engines.params import resolve
+    from simulator.engines.phases.deliveries import deliver
+    from simulator.engines.phases.loop import PHASES
     from simulator.engines.rules import DAILY_STEP
     from simulator.engines.state import build
     from simulator.model.draws import sample_block
@@ -190,7 +192,7 @@ def main() -> None:
         seconds = _timed_phases(slices, sc)
         total = float(seconds.sum())
         print(f"\nphases inside the fused day (kernel alone, {total:.2f} s timed; ns per path-day):")
-        order = [ph for ph in DAILY_STEP if ph in phases.PHASES]
+        order = [ph for ph in DAILY_STEP if ph in PHASES]
         for i in np.argsort(-seconds):
             print(f"  {order[i].name.lower():13s} {seconds[i]:7.2f} s  {100 * seconds[i] / total:5.1f} %  "
                   f"{1e9 * seconds[i] / pd:7.0f} ns")
@@ -211,7 +213,7 @@ def main() -> None:
     import linecache
 
     vectorised.COMPILED = False
-    lp = LineProfiler(*phases.PHASES.values(), phases.deliver)
+    lp = LineProfiler(*PHASES.values(), deliver)
     sub, pp = slices[0]
     lp.runcall(vectorised.run_kernel, sc, pp, sub, _Null())
     stats = lp.get_stats()

@@ -15,8 +15,9 @@ import pytest
 
 import simulator
 import simulator.engines.vectorised as vectorised
-from simulator.engines import phases
 from simulator.engines.compiled import firms, jit, loop, recorders, rules
+from simulator.engines.phases import fallback
+from simulator.engines.rules import Phase
 from simulator.engines.trajectories import ARRAY_FIELDS
 from simulator.runs.blocks import run_paths
 
@@ -84,7 +85,7 @@ def test_a_phase_that_fails_to_compile_falls_back_naming_the_phase(monkeypatch: 
     sc = simulator.load_scenario("japan-licence", overrides={"run": {"horizon_days": 60}})
     draws = simulator.sample_draws(sc, 5, seed=2)
     want = simulator.simulate(sc, draws, engine="vectorised")
-    monkeypatch.setattr(phases, "_FAILED", {})
+    monkeypatch.setattr(fallback, "_FAILED", {})
     monkeypatch.setattr(loop, "_FUSED_FAILED", [])
     monkeypatch.setattr(loop, "day", broken)
     monkeypatch.setattr(firms, "consume", broken)
@@ -94,7 +95,7 @@ def test_a_phase_that_fails_to_compile_falls_back_naming_the_phase(monkeypatch: 
     assert any("compiled consume phase failed to compile" in m and "NumPy" in m for m in messages), messages
     assert any("compiled day" in m for m in messages), messages
     _assert_identical(got, want)
-    assert phases._FAILED.keys() == {phases.Phase.CONSUME}
+    assert fallback._FAILED.keys() == {Phase.CONSUME}
 
 
 @needs_numba

@@ -26,10 +26,12 @@ from test_agreement import assert_same_trajectories
 
 import simulator
 import simulator.engines.vectorised as vectorised
-from simulator.engines import phases, rules, simpy_engine
+from simulator.engines import rules, simpy_engine
 from simulator.engines.compiled import jit
 from simulator.engines.compiled import rules as _compiled
 from simulator.engines.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
+from simulator.engines.phases import firms, orders, supply
+from simulator.engines.phases.loop import PHASES
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.state import Kernel, State, build, csum, msum
 
@@ -63,7 +65,7 @@ def test_the_daily_step_is_every_phase_in_simpy_order() -> None:
     assert times == sorted(times)  # SimPy runs the phases in the same order
     assert rules.DOCK_TIME < SIMPY_TIME[Phase.ARRIVALS]
     assert SIMPY_TIME[Phase.PRODUCE] < rules.REGIME_END_TIME < SIMPY_TIME[Phase.DECIDE]
-    assert set(phases.PHASES) == set(DAILY_STEP) - {Phase.RECORD}
+    assert set(PHASES) == set(DAILY_STEP) - {Phase.RECORD}
 
 
 def test_calendar_covers_every_decision_on_the_horizon() -> None:
@@ -125,8 +127,8 @@ def _states_by_day(case: str) -> Iterator[tuple[Kernel, int]]:
             return
         while t < day:
             for ph in DAILY_STEP:
-                if ph in phases.PHASES:
-                    phases.PHASES[ph](k, t, False)
+                if ph in PHASES:
+                    PHASES[ph](k, t, False)
             t += 1
         yield k, day
 
@@ -136,8 +138,8 @@ def _run_until(k: Kernel, t: int, phase: Phase) -> None:
     for ph in DAILY_STEP:
         if ph == phase:
             return
-        if ph in phases.PHASES:
-            phases.PHASES[ph](k, t, False)
+        if ph in PHASES:
+            PHASES[ph](k, t, False)
 
 
 def _with_state(k: Kernel, st: State) -> Kernel:
@@ -153,8 +155,8 @@ def test_compiled_phase_alone_is_its_numpy_code_bit_for_bit(case: str, phase: Ph
         before = k.state.copy()
         _run_until(_with_state(k, before), t, phase)
         a, b = before.copy(), before.copy()
-        phases.PHASES[phase](_with_state(k, a), t, True)
-        phases.PHASES[phase](_with_state(k, b), t, False)
+        PHASES[phase](_with_state(k, a), t, True)
+        PHASES[phase](_with_state(k, b), t, False)
         for name in State._fields:
             if name not in SCRATCH:
                 x, y = getattr(a, name), getattr(b, name)
@@ -167,8 +169,8 @@ def _day_before(case: str, t: int, phase: Phase) -> Kernel:
     k = _kernel(case)
     for day in range(t):
         for ph in DAILY_STEP:
-            if ph in phases.PHASES:
-                phases.PHASES[ph](k, day, True)
+            if ph in PHASES:
+                PHASES[ph](k, day, True)
     _run_until(k, t, phase)
     return k
 
@@ -182,7 +184,7 @@ def test_arrivals_move_material_from_the_pipeline_to_the_firms(t: int) -> None:
     k = _day_before("japan-1y-curb", t, Phase.ARRIVALS)
     st, lay = k.state, k.lay
     stock0, pipe0, ring0 = st.stock.copy(), st.pipeline.copy(), st.ring[t % lay.B].copy()
-    phases.arrivals(k, t)
+    supply.arrivals(k, t)
     arrived = msum(st.arrivals, lay.e_lo, lay.e_hi)
     assert np.array_equal(st.arrivals, ring0) and not st.ring[t % lay.B].any()
     assert np.array_equal(st.pipeline, pipe0 - arrived)
@@ -195,7 +197,7 @@ def test_stockpile_releases_what_the_firms_receive_within_its_limits(t: int) -> 
     k = _day_before("japan-1y-curb", t, Phase.STOCKPILE)
     st, lay, par = k.state, k.lay, k.par
     stock0, pile0, rel0 = st.stock.copy(), st.stockpile.copy(), st.released.copy()
-    phases.stockpile(k, t)
+    supply.stockpile(k, t)
     assert (st.release >= 0.0).all() and (st.release <= par.stock_rate).all() and (st.release <= pile0).all()
     assert np.array_equal(st.stockpile, pile0 - st.release) and np.array_equal(st.released, rel0 + st.release)
     gained = csum(msum(st.stock - stock0, lay.u_lo, lay.u_hi))
@@ -207,7 +209,7 @@ def test_consume_uses_what_it_books_and_books_what_it_lacks(t: int) -> None:
     k = _day_before("japan-1y-curb", t, Phase.CONSUME)
     st, lay = k.state, k.lay
     stock0 = st.stock.copy()
-    phases.consume(k, t)
+    firms.consume(k, t)
     used = csum(msum(stock0 - st.stock, lay.u_lo, lay.u_hi))
     assert _close(used, st.consumption, st.requirement)
     assert _close(st.requirement - st.consumption, st.shortfall, st.requirement)
@@ -219,7 +221,7 @@ def test_consume_uses_what_it_books_and_books_what_it_lacks(t: int) -> None:
 def test_produce_books_output_lost_output_and_catch_up(t: int) -> None:
     k = _day_before("japan-3m-curb", t, Phase.PRODUCE)
     st, par = k.state, k.par
-    phases.produce(k, t)
+    firms.produce(k, t)
     assert ((st.fraction >= 0.0) & (st.fraction <= 1.0)).all()
     assert np.array_equal(st.output, st.fraction + st.made_up)
     assert np.array_equal(st.lost, ((1.0 - st.fraction) - st.made_up) * par.daily_output)
@@ -230,11 +232,11 @@ def test_produce_books_output_lost_output_and_catch_up(t: int) -> None:
 def test_order_ships_or_applies_no_more_than_it_orders_and_dispatch_books_it(t: int) -> None:
     k = _day_before("japan-licence", t, Phase.ORDER)
     st, lay = k.state, k.lay
-    phases.order(k, t)
+    orders.order(k, t)
     assert (st.orders >= 0.0).all() and (st.ship >= 0.0).all() and (st.apply >= 0.0).all()
     assert (st.ship + st.apply <= st.orders * (1.0 + 1e-12) + 1e-12).all()
     pipe0 = st.pipeline.copy()
-    phases.dispatch(k, t)
+    orders.dispatch(k, t)
     assert np.array_equal(st.placed, msum(st.ship, lay.e_lo, lay.e_hi) + msum(st.apply, lay.e_lo, lay.e_hi))
     assert np.array_equal(st.pipeline, pipe0 + st.placed)
 
@@ -288,13 +290,13 @@ def test_agreement_check_catches_a_phase_off_by_a_tenth_of_a_percent(
     case, mutate = MUTATIONS[phase]
     sc, draws, simpy = reference[case]
     assert_same_trajectories(simpy, simulator.simulate(sc, draws, engine="vectorised"))  # as written, they agree
-    original = phases.PHASES[phase]
+    original = PHASES[phase]
 
     def mutated(k: Kernel, t: int, compiled: bool = True) -> None:
         original(k, t, compiled)
         mutate(k)
 
-    monkeypatch.setitem(phases.PHASES, phase, mutated)
+    monkeypatch.setitem(PHASES, phase, mutated)
     monkeypatch.setattr(vectorised, "FUSED", False)  # phase by phase, through the table
     with pytest.raises(AssertionError, match="differ between engines"):
         assert_same_trajectories(simpy, simulator.simulate(sc, draws, engine="vectorised"))

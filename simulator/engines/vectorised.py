@@ -34,7 +34,7 @@ import numpy as np
 
 from simulator.engines.compiled import jit, loop
 from simulator.engines.params import PathParams
-from simulator.engines.phases import PHASES
+from simulator.engines.phases.loop import PHASES
 from simulator.engines.rules import DAILY_STEP, ENOUGH, Phase
 from simulator.engines.state import DayState, Kernel, build
 from simulator.engines.trajectories import Trajectories

@@ -241,7 +241,7 @@ def _deliver_material(lay: Any, par: Any, state: Any, m: int, amount: Any, exces
     else the amount left is shared pro rata to the gaps (:func:`_rank_gaps`),
     ``triage`` of it to the uses in order of value first (:func:`_triage_gives`);
     with ``excess``, what is left after every gap goes by cohort weight x
-    ``xshare`` (:func:`_give_to_firms`). As :func:`simulator.engines.phases.deliver`.
+    ``xshare`` (:func:`_give_to_firms`). As :func:`simulator.engines.phases.deliveries.deliver`.
     """
     q0, q1 = np.uint64(p0), np.uint64(p1)
     R = lay.n_ranks

@@ -22,7 +22,7 @@ ENOUGH = rules.ENOUGH
 
 @_jit
 def requirements(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.requirements` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.firms.requirements` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     for s in range(lay.S):
         for p in range(q0, q1):
@@ -84,7 +84,7 @@ def _consume_row(stock: Any, normal: Any, ratio: Any, cu_ratio: Any, base: Any, 
 
 @_jit
 def consume(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.consume` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.firms.consume` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     C = lay.C
     w = par.cohort_w
@@ -131,7 +131,7 @@ def consume(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  
 
 @_jit
 def convert(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.convert` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.firms.convert` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     for m in range(lay.M):
         for p in range(q0, q1):
@@ -177,7 +177,7 @@ def _min_term_row(out: Any, crit: Any, ratio: Any) -> None:  # pragma: no cover
 
 @_jit
 def produce(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.produce` for paths ``[p0, p1)``.
+    """:func:`simulator.engines.phases.firms.produce` for paths ``[p0, p1)``.
 
     A sector with no catch-up planned on any path of the block makes up
     ``w x (0 x g) = 0`` whatever its catch-up fraction ``g``, which is then not formed.

@@ -37,7 +37,7 @@ def _phase_of(days: Any, t: int) -> int:  # pragma: no cover
 
 @_jit
 def decide(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.decide` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.orders.decide` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     B = lay.B
     slot = t % B
@@ -344,7 +344,7 @@ def _premium(t: int, lay: Any, par: Any, state: Any, q0: Any, q1: Any) -> None: 
 
 @_jit
 def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.order` for paths ``[p0, p1)``, material by material."""
+    """:func:`simulator.engines.phases.orders.order` for paths ``[p0, p1)``, material by material."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     nb = p1 - p0
     E = lay.E
@@ -384,7 +384,7 @@ def order(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # 
 
 @_jit
 def dispatch(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.dispatch` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.orders.dispatch` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     B = lay.B
     today = t % B

@@ -29,7 +29,7 @@ def _moves(t: int, begin: float, days: float, ok: bool) -> bool:  # pragma: no c
 
 @_jit
 def ramps(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.ramps` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.supply.ramps` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     if lay.ramp_rows.shape[0] > 0 and lay.ramp_first <= t <= lay.ramp_done + 1.0:
         for i in range(lay.ramp_rows.shape[0]):
@@ -70,7 +70,7 @@ def ramps(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # 
 
 @_jit
 def arrivals(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.arrivals` for paths ``[p0, p1)``."""
+    """:func:`simulator.engines.phases.supply.arrivals` for paths ``[p0, p1)``."""
     q0, q1 = np.uint64(p0), np.uint64(p1)
     slot = t % lay.B
     for e in range(lay.E):
@@ -113,7 +113,7 @@ def arrivals(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None: 
 
 @_jit
 def stockpile(t: int, lay: Any, par: Any, state: Any, p0: int, p1: int) -> None:  # pragma: no cover
-    """:func:`simulator.engines.phases.stockpile` for paths ``[p0, p1)``.
+    """:func:`simulator.engines.phases.supply.stockpile` for paths ``[p0, p1)``.
 
     A material whose stockpile is closed or empty on every path of the block
     releases nothing (``min(stockpile, ...)`` is 0), so its firms' gaps are not
