@@ -627,3 +627,30 @@ def test_a_measure_window_prior_without_a_bound_is_reported_not_a_crash(tmp_path
         simulator.load_scenario(path)
     assert exc.value.field == field
     assert rule in exc.value.rule
+
+
+def test_share_priors_checked_under_their_own_material_only(tmp_path: Path) -> None:
+    # a material whose id ends with another's (":dytb") has its own share groups, checked once, named as its own
+    body = """
+[materials."hre:dytb"]
+name = "Heavy rare earths, a second grade"
+annual_demand = 10.0
+price = 6.3e7
+inventory_days = 60.0
+[sources.china.supply."hre:dytb"]
+share = 0.6
+[sources.lynas.supply."hre:dytb"]
+share = 0.3
+[sources.recycling.supply."hre:dytb"]
+share = 0.1
+[uncertainty]
+"sources.china.supply.hre:dytb.share" = { dist = "uniform", low = 0.5, high = 0.9 }
+"sources.lynas.supply.hre:dytb.share" = { dist = "uniform", low = 0.1, high = 0.5 }
+"""
+    path = write(tmp_path, "prefix.toml", body)
+    with pytest.raises(InputError) as exc:
+        simulator.load_scenario(path)
+    shares = [e for e in [exc.value, *exc.value.more] if "priors on the shares" in e.rule]
+    assert [e.rule for e in shares] == [
+        "priors on the shares of 'hre:dytb' can sum to more than 1 (the other shares are scaled to fill the rest)"]
+    assert shares[0].field == "uncertainty.sources.lynas.supply.hre:dytb.share"

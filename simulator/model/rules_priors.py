@@ -78,9 +78,7 @@ def _share_group_priors(sc: Scenario) -> Iterator[Problem]:
     targets = prior_targets(sc)
     groups = share_groups(sc)
     for m in sc.materials:
-        for name, members in groups.items():
-            if not name.endswith(f":{m}"):
-                continue
+        for members in (groups[f"supply:{m}"], groups[f"use:{m}"]):
             drawn = [x for x in members if x in sc.uncertainty]
             if not drawn:
                 continue
