@@ -58,7 +58,7 @@ def _timed_phases(slices: list[tuple[Any, Any]], sc: Any) -> Any:
     from numba import njit, objmode
 
     from simulator.engines.compiled import firms, orders, supply
-    from simulator.engines.state import build
+    from simulator.engines.state.kernel import build
 
     @njit
     def now() -> float:
@@ -130,7 +130,7 @@ def main() -> None:
     from simulator.engines.phases.deliveries import deliver
     from simulator.engines.phases.loop import PHASES
     from simulator.engines.rules import DAILY_STEP
-    from simulator.engines.state import build
+    from simulator.engines.state.kernel import build
     from simulator.model.draws import sample_block
     from simulator.runs.blocks import run_blocks
     from simulator.runs.recipe import KERNEL_PATHS, run_slice

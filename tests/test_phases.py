@@ -33,7 +33,9 @@ from simulator.engines.params import KIND_CODES, criticality_on, pass_share, ram
 from simulator.engines.phases import firms, orders, supply
 from simulator.engines.phases.loop import PHASES
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
-from simulator.engines.state import Kernel, State, build, csum, msum
+from simulator.engines.state.day import State
+from simulator.engines.state.kernel import Kernel, build
+from simulator.engines.state.sums import csum, msum
 
 OVERRIDES = {
     "firms": {"triage": 0.7, "cover_correlation": 0.4},

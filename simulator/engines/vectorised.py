@@ -36,7 +36,8 @@ from simulator.engines.compiled import jit, loop
 from simulator.engines.params import PathParams
 from simulator.engines.phases.loop import PHASES
 from simulator.engines.rules import DAILY_STEP, ENOUGH, Phase
-from simulator.engines.state import DayState, Kernel, build
+from simulator.engines.state.day import DayState
+from simulator.engines.state.kernel import Kernel, build
 from simulator.engines.trajectories import Trajectories
 from simulator.model.draws import Draws
 from simulator.model.scenario import Scenario

@@ -20,7 +20,7 @@ from simulator.engines import vectorised as _vectorised
 from simulator.engines.compiled import jit, loop
 from simulator.engines.params import PathParams, resolve
 from simulator.engines.rules import STOPPAGE
-from simulator.engines.state import Kernel, build
+from simulator.engines.state.kernel import Kernel, build
 from simulator.engines.trajectories import Trajectories
 from simulator.engines.vectorised import DayState, run_days, run_kernel
 from simulator.model.draws import Draws

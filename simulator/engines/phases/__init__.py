@@ -1,6 +1,6 @@
 """The phases of the vectorised engine's day, one function each, in the order of :data:`~simulator.engines.rules.DAILY_STEP`.
 
-Each phase reads and writes the arrays of a :class:`~simulator.engines.state.Kernel`
+Each phase reads and writes the arrays of a :class:`~simulator.engines.state.kernel.Kernel`
 (``k.lay`` the structure, ``k.par`` per-path parameters, ``k.state`` the state;
 paths last, firm arrays (U, C, P); see :mod:`simulator.engines.state` for every
 array's shape and unit) and does what the SimPy engine's processes do at the
@@ -25,6 +25,6 @@ The modules, in the same phase groups (and names) as :mod:`simulator.engines.com
 (The recorders' NumPy code is :mod:`simulator.economics.recorders`; the
 NumPy day loop is :func:`simulator.engines.vectorised.run_days`.)
 
-Call a phase alone to test it: build a kernel (:func:`~simulator.engines.state.build`),
+Call a phase alone to test it: build a kernel (:func:`~simulator.engines.state.kernel.build`),
 run the phases before it, then the phase, and look at its outputs.
 """

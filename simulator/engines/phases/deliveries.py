@@ -11,12 +11,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from simulator.engines.state import Kernel, csum, msum
+from simulator.engines.state.kernel import Kernel
+from simulator.engines.state.sums import csum, msum
 
 __all__ = ["deliver"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
 
 def _triage_gives(k: Kernel, gap: FloatArray, part: BoolArray, rem: FloatArray, ri: int) -> FloatArray:
     """What each firm (U, C, P) t of rank ``ri`` gets by value where its material's paths share (``part`` (M, P)).

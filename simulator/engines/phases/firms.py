@@ -12,7 +12,8 @@ import numpy as np
 from simulator.engines.compiled import firms as _compiled
 from simulator.engines.phases.fallback import _run_compiled, compiled_ok
 from simulator.engines.rules import ENOUGH, Phase
-from simulator.engines.state import Kernel, csum, msum
+from simulator.engines.state.kernel import Kernel
+from simulator.engines.state.sums import csum, msum
 
 __all__ = ["consume", "convert", "produce", "requirements"]
 

@@ -13,7 +13,7 @@ from simulator.engines.phases.firms import consume, convert, produce, requiremen
 from simulator.engines.phases.orders import decide, dispatch, order
 from simulator.engines.phases.supply import arrivals, ramps, stockpile
 from simulator.engines.rules import Phase
-from simulator.engines.state import Kernel
+from simulator.engines.state.kernel import Kernel
 
 __all__ = ["PHASES"]
 

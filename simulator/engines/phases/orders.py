@@ -17,12 +17,14 @@ from simulator.engines.compiled import orders as _compiled
 from simulator.engines.params import pass_share, review_days
 from simulator.engines.phases.fallback import _run_compiled, compiled_ok
 from simulator.engines.rules import MeasureKind, Phase
-from simulator.engines.state import Kernel, csum, msum
+from simulator.engines.state.kernel import Kernel
+from simulator.engines.state.sums import csum, msum
 
 __all__ = ["decide", "dispatch", "order"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
 
 def _phase_of(reg_days: npt.NDArray[np.int64], t: int) -> int:
     """Index of the licence phase in force on day ``t`` (as :meth:`simulator.engines.params.LicenceRegime.phase`)."""

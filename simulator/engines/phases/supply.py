@@ -13,7 +13,8 @@ from simulator.engines.compiled import supply as _compiled
 from simulator.engines.phases.deliveries import deliver
 from simulator.engines.phases.fallback import _run_compiled, compiled_ok
 from simulator.engines.rules import Phase
-from simulator.engines.state import Kernel, csum, msum
+from simulator.engines.state.kernel import Kernel
+from simulator.engines.state.sums import csum, msum
 
 __all__ = ["arrivals", "ramps", "stockpile"]
 
