@@ -26,7 +26,7 @@ from test_agreement import assert_same_trajectories
 
 import simulator
 import simulator.engines.vectorised as vectorised
-from simulator.engines import rules, simpy_engine
+from simulator.engines import rules, simpy_engine, simpy_production, simpy_ramps
 from simulator.engines.compiled import jit
 from simulator.engines.compiled import rules as _compiled
 from simulator.engines.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
@@ -358,7 +358,7 @@ def _ship_more(original: Callable[..., Any], self: Any, k: int, m: int, q: float
 
 SIMPY_MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None]]] = {
     "ramps": ("japan-1y-curb", lambda mp: mp.setattr(
-        simpy_engine, "ramp_fraction", lambda *a: ramp_fraction(*a) * 0.999)),
+        simpy_ramps, "ramp_fraction", lambda *a: ramp_fraction(*a) * 0.999)),
     "arrivals": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(True))),
     "stockpile": ("japan-1y-curb", _simpy_patch("deliver", _scaled_delivery(False))),
     "requirements": ("japan-1y-curb", _simpy_patch("requirements", _need_more)),
@@ -368,7 +368,7 @@ SIMPY_MUTATIONS: dict[str, tuple[str, Callable[[pytest.MonkeyPatch], None]]] = {
     "decide": ("japan-licence", _simpy_patch("decide", _decide_more)),
     "order": ("japan-1y-curb", _simpy_patch("split", lambda orig, self, *a: orig(self, *a) * 1.001)),
     "produce": ("japan-1y-curb", lambda mp: mp.setattr(
-        simpy_engine, "criticality_on", lambda *a: criticality_on(*a) * 1.001)),
+        simpy_production, "criticality_on", lambda *a: criticality_on(*a) * 1.001)),
     "dispatch": ("japan-1y-curb", _simpy_patch("shipment", _ship_more)),
 }
 
