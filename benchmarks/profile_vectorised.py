@@ -126,9 +126,9 @@ def main() -> None:
     from simulator.economics.recorders import HistogramRecorder, MetricsRecorder, histogram_ranges
     from simulator.engines import vectorised
     from simulator.engines.compiled import jit, loop
-    from simulator.engines.params import resolve
     from simulator.engines.phases.deliveries import deliver
     from simulator.engines.phases.loop import PHASES
+    from simulator.engines.resolve import resolve
     from simulator.engines.rules import DAILY_STEP
     from simulator.engines.state.kernel import build
     from simulator.model.draws import sample_block

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import simulator
 from calibration.episode_values import model_values, observed_sd, observed_value
 from calibration.episodes import Episode, period_days, series_key
-from simulator.engines.params import resolve
+from simulator.engines.resolve import resolve
 from simulator.errors import InputError
 from simulator.model.draws import sample_draws
 from simulator.runs.store import write_file

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from simulator.economics.leontief import price_scale
-from simulator.engines.params import resolve
+from simulator.engines.resolve import resolve
 from simulator.engines.trajectories import Trajectories
 from simulator.model.draws import Draws
 from simulator.model.scenario import Scenario

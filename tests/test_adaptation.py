@@ -47,7 +47,8 @@ from test_toy import TOY_TABLE
 
 import simulator
 from simulator.cli.main import cli
-from simulator.engines.params import PathParams, resolve
+from simulator.engines.params import PathParams
+from simulator.engines.resolve import resolve
 from simulator.engines.trajectories import ARRAY_FIELDS, Trajectories
 from simulator.errors import InputError
 from simulator.model.draws import COHORT_KEY

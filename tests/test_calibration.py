@@ -14,7 +14,7 @@ from test_agreement import assert_same_trajectories, run_both
 import simulator
 from calibration.model import TargetRuns, load_free, pick_free
 from calibration.targets import load_targets, pick
-from simulator.engines.params import resolve
+from simulator.engines.resolve import resolve
 from simulator.errors import InputError
 from simulator.model.fields import prior_targets
 from simulator.runs.store import MANIFEST_KEYS

@@ -110,7 +110,7 @@ def test_compiled_row_sums_are_numpys_bit_for_bit() -> None:
 
 @needs_numba
 def test_compiled_review_day_totals_are_the_elementwise_sums() -> None:
-    from simulator.engines.params import review_days
+    from simulator.engines.formulas import review_days
 
     x = np.sort(np.random.default_rng(2).gamma(2.0, 6.0, 4096))
     accept = np.array([0.0, 0.3, 1.0, 2.5, 1e-9, 7.999999999])

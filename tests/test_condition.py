@@ -18,7 +18,7 @@ from calibration.episode_runs import EpisodeRuns
 from calibration.episode_values import model_values
 from calibration.episodes import load_episode
 from simulator.cli.main import cli
-from simulator.engines.params import resolve
+from simulator.engines.resolve import resolve
 from simulator.model.draws import sample_draws
 from simulator.runs.store import MANIFEST_KEYS
 

@@ -2,7 +2,7 @@
 
 - the rules both engines share (phase order, measure kinds, calendar, ramps)
   are one definition, and the scalar helpers the compiled loops use compute
-  exactly what :mod:`simulator.engines.params`' array functions compute;
+  exactly what :mod:`simulator.engines.formulas`' array functions compute;
 - each phase's compiled loops and its NumPy code give the same state, bit for
   bit, when run alone on the same state on days across the horizon;
 - each phase keeps its contract alone (material is conserved where it moves);
@@ -29,9 +29,11 @@ import simulator.engines.vectorised as vectorised
 from simulator.engines import rules, simpy_engine, simpy_production, simpy_ramps
 from simulator.engines.compiled import jit
 from simulator.engines.compiled import rules as _compiled
-from simulator.engines.params import KIND_CODES, criticality_on, pass_share, ramp_fraction, resolve, review_days
+from simulator.engines.formulas import criticality_on, pass_share, ramp_fraction, review_days
+from simulator.engines.params import KIND_CODES
 from simulator.engines.phases import firms, orders, supply
 from simulator.engines.phases.loop import PHASES
+from simulator.engines.resolve import resolve
 from simulator.engines.rules import DAILY_STEP, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.state.day import State
 from simulator.engines.state.kernel import Kernel, build
@@ -72,7 +74,7 @@ def test_the_daily_step_is_every_phase_in_simpy_order() -> None:
 
 def test_calendar_covers_every_decision_on_the_horizon() -> None:
     """A review of up to ``longest`` working days, started on any day of the horizon, ends inside the calendar."""
-    from simulator.engines.params import working_day_calendar
+    from simulator.engines.formulas import working_day_calendar
 
     for T, longest in ((30, 0), (365, 40), (730, 200)):
         for weekday in range(7):

@@ -232,7 +232,7 @@ def test_firm_cohorts_run_dry_one_by_one(engine: str, cohorts: int, spread: floa
     not pool stocks, so on day t >= L cohort i receives the share clip(D_i - (t - L), 0, 1) of its
     need and A's output is sum_i w (1 - kappa (1 - that share)): the least-stocked firms stop first.
     """
-    from simulator.engines.params import cohort_covers
+    from simulator.engines.resolve_supply import cohort_covers
 
     D, L, T = 20, 5, 80
     tr = simulate(toy(D=D, L=L, horizon=T, policy=measure("ban", T), cohorts=cohorts, spread=spread), engine)
@@ -401,7 +401,7 @@ def test_stockpile_longer_than_the_gap_costs_nothing(engine: str) -> None:
 def test_run_metrics_give_the_first_firms_and_half_output_days(engine: str) -> None:
     """The streamed metrics and the trajectories agree on the day the first firms stop and the day half is lost."""
     from simulator.economics.metrics import metrics_from_trajectories
-    from simulator.engines.params import cohort_covers
+    from simulator.engines.resolve_supply import cohort_covers
     from simulator.runs.blocks import run_paths
 
     D, L, T = 20, 5, 80

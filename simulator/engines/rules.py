@@ -9,7 +9,7 @@ or an order cannot differ between them.
 
 The scalar helpers (:func:`ramp_at`, :func:`pass_share_at`,
 :func:`review_days_at`) compute exactly what the array functions of
-:mod:`simulator.engines.params` compute, element by element, with the same IEEE
+:mod:`simulator.engines.formulas` compute, element by element, with the same IEEE
 operations in the same order; the compiled loops use them.
 """
 
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from simulator.engines.params import review_days, working_day_calendar
+from simulator.engines.formulas import review_days, working_day_calendar
 
 if TYPE_CHECKING:
     from simulator.engines.params import PathParams
@@ -146,7 +146,7 @@ def longest_review(pp: PathParams, draws: Draws, measure_ids: list[str]) -> int:
 
     For each licence measure, the drawn processing times of its materials
     (``draws.licence_days``, keys ``"measure/material"``) plus its longest
-    acceptance, rounded up as decisions are (:func:`simulator.engines.params.review_days`);
+    acceptance, rounded up as decisions are (:func:`simulator.engines.formulas.review_days`);
     0 without licences.
     """
     longest = 0
@@ -179,7 +179,7 @@ def licence_calendar(pp: PathParams, draws: Draws, measure_ids: list[str]) -> tu
 
 
 def ramp_at(t: float, begin: float, days: float) -> float:
-    """Share of a linear ramp done on day ``t``: :func:`simulator.engines.params.ramp_fraction` of one element.
+    """Share of a linear ramp done on day ``t``: :func:`simulator.engines.formulas.ramp_fraction` of one element.
 
     0 before ``begin``, linear to 1 over ``days`` days; a ramp of 0 days is a
     step at ``begin``.
@@ -196,19 +196,19 @@ def ramp_at(t: float, begin: float, days: float) -> float:
 
 
 def pass_share_at(t: float, quota: float, leakage: float, start: float, leak_lag: float, leak_days: float) -> float:
-    """:func:`simulator.engines.params.pass_share` of one element: ``quota + leak x (1 - quota)``."""
+    """:func:`simulator.engines.formulas.pass_share` of one element: ``quota + leak x (1 - quota)``."""
     leak = leakage * ramp_at(t, start + leak_lag, leak_days)
     return quota + leak * (1.0 - quota)
 
 
 def review_days_at(work: float, accept: float) -> int:
-    """:func:`simulator.engines.params.review_days` of one element: whole working days to a decision, at least 1."""
+    """:func:`simulator.engines.formulas.review_days` of one element: whole working days to a decision, at least 1."""
     days = math.ceil((work + accept) - 1e-9)
     return days if days > 1 else 1
 
 
 class Ramp:
-    """Linear ramps of many rows and paths, as :func:`simulator.engines.params.ramp_fraction` computes them.
+    """Linear ramps of many rows and paths, as :func:`simulator.engines.formulas.ramp_fraction` computes them.
 
     Parameters
     ----------

@@ -167,7 +167,7 @@ def simulate_simpy(sc: Scenario, pp: PathParams, draws: Draws, *, events: bool =
     ----------
     sc : Scenario
     pp : PathParams
-        Per-path parameters (from :func:`simulator.engines.params.resolve` on ``draws``).
+        Per-path parameters (from :func:`simulator.engines.resolve.resolve` on ``draws``).
     draws : Draws
     events : bool
         Keep each path's event log in ``Trajectories.events``.

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from simulator.engines.params import pass_share
+from simulator.engines.formulas import pass_share
 from simulator.engines.rules import SIMPY_TIME, Phase
 from simulator.engines.simpy_licences import _LicenceOffices
 

@@ -8,7 +8,7 @@ from collections.abc import Generator
 from typing import Any
 
 from simulator.engines import event_log
-from simulator.engines.params import decision_day, review_days
+from simulator.engines.formulas import decision_day, review_days
 from simulator.engines.rules import REGIME_END_TIME, SIMPY_TIME, MeasureKind, Phase
 from simulator.engines.simpy_path import _PathState
 

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from simulator.engines import event_log
-from simulator.engines.params import criticality_on
+from simulator.engines.formulas import criticality_on
 from simulator.engines.rules import ENOUGH, SIMPY_TIME, STOPPAGE, Phase
 from simulator.engines.simpy_path import _PathState
 
@@ -304,7 +304,7 @@ class _Production(_PathState):
         Notes
         -----
         Reads ``pp.crit``, ``pp.crit_floor`` and ``substitution_done`` (S, M) (today's criticality,
-        :func:`~simulator.engines.params.criticality_on`), ``pp.catch_share`` (S,), ``pp.daily_output``
+        :func:`~simulator.engines.formulas.criticality_on`), ``pp.catch_share`` (S,), ``pp.daily_output``
         (S,) currency/day.
 
         Writes ``backlog`` (S,) days of output; ``out.output_fraction`` and ``out.output`` (S,) share of

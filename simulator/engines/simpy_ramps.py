@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from simulator.engines import event_log
-from simulator.engines.params import NEVER, ramp_fraction
+from simulator.engines.formulas import ramp_fraction
+from simulator.engines.params import NEVER
 from simulator.engines.rules import SIMPY_TIME, Phase
 from simulator.engines.simpy_path import _PathState
 from simulator.engines.trajectories import Event
@@ -62,7 +63,7 @@ class _Ramps(_PathState):
         (docs/model.md, "The daily step", 7: ``cap_k(t)``), a sector's thrift
         (3: ``h_{s,m}(t)``) and its criticality's fall to its floor (5:
         ``κ_{s,m}(t)``): from the day ``begin = t⁰_m + lag`` the share done is
-        ``ramp(t; begin, days)`` (:func:`~simulator.engines.params.ramp_fraction`),
+        ``ramp(t; begin, days)`` (:func:`~simulator.engines.formulas.ramp_fraction`),
         as the vectorised engine's :func:`~simulator.engines.phases.supply.ramps` computes it.
 
         Parameters

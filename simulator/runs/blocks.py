@@ -32,7 +32,7 @@ from simulator.economics.recorders import (
     add_counts,
     histogram_ranges,
 )
-from simulator.engines.params import resolve
+from simulator.engines.resolve import resolve
 from simulator.model.draws import COHORT_KEY, DEFAULT_BLOCK_SIZE, sample_block
 from simulator.model.scenario import Scenario
 from simulator.runs.memory import check_run_options

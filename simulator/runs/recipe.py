@@ -18,7 +18,8 @@ from simulator.economics.metrics import HALF_LOST, SHORTFALL_TOLERANCE, PathMetr
 from simulator.economics.recorders import HIST_BINS, DailyHistograms, HistogramRecorder, MetricsRecorder, _use_compiled
 from simulator.engines import vectorised as _vectorised
 from simulator.engines.compiled import jit, loop
-from simulator.engines.params import PathParams, resolve
+from simulator.engines.params import PathParams
+from simulator.engines.resolve import resolve
 from simulator.engines.rules import STOPPAGE
 from simulator.engines.state.kernel import Kernel, build
 from simulator.engines.trajectories import Trajectories

@@ -39,7 +39,7 @@ def _later(slot: int, d: int, B: int) -> int:  # pragma: no cover
 
 @_jit
 def _review_value(x: float, a: float) -> float:  # pragma: no cover
-    """:func:`simulator.engines.params.review_days` of one processing time and acceptance time (a whole number)."""
+    """:func:`simulator.engines.formulas.review_days` of one processing time and acceptance time (a whole number)."""
     v = np.ceil((x + a) - 1e-9)
     return v if v >= 1.0 else 1.0
 
@@ -47,7 +47,7 @@ def _review_value(x: float, a: float) -> float:  # pragma: no cover
 @_jit
 def review_day_totals(x: Any, accept: Any, out: Any) -> None:  # pragma: no cover
     """For each acceptance time ``accept[j]``, the sum over processing times ``x`` (sorted, non-decreasing)
-    of :func:`simulator.engines.params.review_days`, into ``out[j]`` (int).
+    of :func:`simulator.engines.formulas.review_days`, into ``out[j]`` (int).
 
     The whole days do not decrease along ``x``, so each run of equal days is
     found by bisection and counted at once: the same integers as the

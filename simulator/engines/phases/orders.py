@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from simulator.engines.compiled import orders as _compiled
-from simulator.engines.params import pass_share, review_days
+from simulator.engines.formulas import pass_share, review_days
 from simulator.engines.phases.fallback import _run_compiled, compiled_ok
 from simulator.engines.rules import MeasureKind, Phase
 from simulator.engines.state.kernel import Kernel
