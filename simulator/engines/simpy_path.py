@@ -203,6 +203,18 @@ class _PathState:
                 share[u][c] = self.cohort_weight[c] * (self.base[u] / total) if total > 0.0 else 0.0
 
     def wait_until(self, time: float) -> simpy.Timeout:
+        """The event to yield to wait until ``time`` (a timeout of 0 if it has passed).
+
+        Parameters
+        ----------
+        time : float
+            Days since the start: a day ``t`` plus a phase's time of day (:data:`~simulator.engines.rules.SIMPY_TIME`).
+
+        Returns
+        -------
+        simpy.Timeout
+            A timeout of ``max(time - now, 0)`` days.
+        """
         return self.env.timeout(max(time - self.env.now, 0.0))
 
     def active_measure(self, k: int, m: int, t: int) -> int:
