@@ -150,3 +150,26 @@ def test_compiled_days_that_fail_to_compile_fall_back_to_day_by_day(monkeypatch:
     assert np.array_equal(got.metrics.output_loss, want.metrics.output_loss)
     for family in want.daily.FAMILIES:
         assert np.array_equal(got.daily.sums[family], want.daily.sums[family]), family
+
+
+@pytest.mark.skipif(not jit.AVAILABLE, reason="numba is not installed")
+def test_every_cached_compiled_function_is_stamped_with_the_whole_package() -> None:
+    # the fused day embeds every phase it calls: its cache must go stale when any module of the package (or
+    # the engine's rules) changes, not only when loop.py does, or an edited phase would run as it was
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import simulator.engines.compiled as package
+
+    assert jit.STAMPED
+    stamp = jit._package_stamp()
+    seen: set[str] = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, CPUDispatcher) and value._cache is not None and value.__module__ == module.__name__:
+                assert value._cache._impl.locator.get_source_stamp() == stamp, value
+                seen.add(value.__name__)
+    assert {"day", "run_recorded", "consume", "_deliver_material", "_later"} <= seen
