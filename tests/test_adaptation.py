@@ -1,7 +1,8 @@
 """The adaptation mechanisms: closed-form toys on both engines, the built-ins with every mechanism on, bad input.
 
-Mechanisms (``simulator/model/scenario.py``; the SimPy engine's ``deliver``,
-``production`` and ``ship_or_apply``):
+Mechanisms (fields in ``simulator/model/schema_economy.py``, ``schema_supply.py``,
+``schema_measures.py`` and ``scenario.py``'s ``Adaptation``; the SimPy engine's
+``deliver``, ``production`` and ``ship_or_apply``):
 
 - **substitution**: a sector's criticality of a material falls linearly from
   ``criticality`` to ``criticality_floor`` over ``substitution_days``, from
