@@ -36,6 +36,7 @@ import datetime
 import hashlib
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -193,6 +194,195 @@ def _predictive(ep: Episode, sc: Scenario, rv: RunValues, used: Sequence[str], r
             "fans": {k: [{"first": f, "last": la, "q": _q(v)} for f, la, v in rows] for k, rows in rv.months.items()}}
 
 
+def _values(free: Sequence[FreeParam], u: FloatArray) -> FloatArray:
+    """Unit-cube points (n, k), clipped to the cube, as the levers' values (n, k) through each prior's inverse CDF."""
+    u = np.atleast_2d(u)
+    return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
+
+
+def _checked_until(ep: Episode, until: datetime.date | None, horizon: int) -> None:
+    """Refuse an ``until`` before the episode's day 0 or past its horizon's last day.
+
+    Raises
+    ------
+    InputError
+        ``until`` outside the episode's horizon.
+    """
+    if until is not None and not ep.anchor <= until:
+        raise InputError(PARAMETER, "until", f"must be on or after the episode's day 0 ({ep.anchor})", until.isoformat())
+    last_end = ep.anchor + datetime.timedelta(days=horizon - 1)
+    if until is not None and until > last_end:
+        raise InputError(PARAMETER, "until", f"must lie within the episode's horizon ({ep.anchor} to {last_end})",
+                         until.isoformat())
+
+
+def _checked_cutoffs(ep: Episode, until: datetime.date | None, horizon: int) -> list[datetime.date]:
+    """The nowcast's cut-offs (:func:`cutoffs`), refused when the last one uses no observation.
+
+    Raises
+    ------
+    InputError
+        ``until`` before the first observation's end.
+    """
+    cuts = cutoffs(ep, until, horizon)
+    if not used_by(ep, cuts[-1], horizon):
+        first = min(observation_end(ep, n, horizon) for n in ep.observations)
+        raise InputError(PARAMETER, "until", f"must be on or after the first observation's end ({first})",
+                         until.isoformat() if until else "")
+    return cuts
+
+
+@dataclass(frozen=True)
+class _Sampler:
+    """How a posterior is fitted on a design: the published targets (none: the episode alone), the first wave's
+    size (the targets' Monte Carlo error is read from it), the levers' names and emcee's settings."""
+
+    targets: Sequence[Target]
+    n_design: int
+    names: list[str]
+    walkers: int
+    steps: int
+    n_keep: int
+
+    def fit(self, u: FloatArray, kern: dict[str, FloatArray], used: list[str], tst: dict[str, FloatArray],
+            tse: dict[str, FloatArray], wave_seed: int) -> tuple[FloatArray, dict[str, Any], float]:
+        """The posterior given observations ``used`` on design ``u`` (unit cube, (J, k)).
+
+        Parameters
+        ----------
+        u : ndarray of shape (J, k)
+            Design points.
+        kern : dict of str to ndarray of shape (J, P)
+            Each observation's log-kernel per design point and path (:func:`log_kernels`).
+        used : list of str
+            The observations conditioned on.
+        tst, tse : dict of str to ndarray of shape (J,)
+            The targets' medians and their Monte Carlo errors at ``u`` (empty without targets).
+        wave_seed : int
+            Seeds the emulators and the sampler.
+
+        Returns
+        -------
+        u_post : ndarray of shape (n_keep, k)
+            Posterior draws on the unit cube.
+        diagnostics : dict
+            :func:`calibration.fit.sample_posterior`'s.
+        loo : float
+            The episode emulator's leave-one-out rms error (log-likelihood units).
+        """
+        ll = log_likelihood(kern, used)
+        emu = Emulator(u, {"episode": ll}, wave_seed, log=False)
+        parts: list[Callable[[FloatArray], FloatArray]] = [lambda x: emu.mean(x)["episode"]]
+        if self.targets:
+            targets, n_design = self.targets, self.n_design
+            temu = Emulator(u, {t.name: np.maximum(tst[t.name], 1e-12 * t.value) for t in targets}, wave_seed)
+            rel = {t.name: float(np.median(tse[t.name][:n_design] / np.maximum(tst[t.name][:n_design], 1e-300)))
+                   for t in targets}
+            parts.append(target_log_likelihood(targets, temu, rel))
+
+        def total(x: FloatArray) -> FloatArray:
+            return np.sum([f(x) for f in parts], axis=0)
+
+        start = u[int(np.argmax(total(u)))]
+        u_post, diag = sample_posterior(total, start, self.names, seed=wave_seed, walkers=self.walkers, steps=self.steps,
+                                        burn=self.steps // 4, n_keep=self.n_keep)
+        return u_post, diag, emu.loo_rel_error["episode"]
+
+
+@dataclass
+class _Design:
+    """Both waves of the design, stacked: points ``u`` (unit cube), each observation's log-kernels ``kern`` per point
+    and path, the targets' medians ``tstat`` and errors ``tse`` (empty without targets); the first wave's runs
+    ``rv1`` (the prior predictive), the last cut-off's first posterior ``u_first`` and each observation's ``reach``."""
+
+    u: FloatArray
+    kern: dict[str, FloatArray]
+    tstat: dict[str, FloatArray]
+    tse: dict[str, FloatArray]
+    rv1: RunValues
+    u_first: FloatArray
+    reach: dict[str, list[float]]
+
+
+def _design(ep: Episode, sc: Scenario, free: list[FreeParam], runs: EpisodeRuns, sampler: _Sampler,
+            cuts: list[datetime.date], n_paths: int, seed: int, say: Callable[[str], None]) -> _Design:
+    """Run both waves: the Sobol first wave, then half as many points drawn from the last cut-off's first posterior.
+
+    The targets' medians (with ``sampler.targets``) are simulated at the same points on their own runs.
+    """
+    T = sc.run.horizon_days
+    n_design = sampler.n_design
+    say(f"design: {n_design} points x {n_paths:,} paths of {sc.name} over {T} days")
+    u1 = qmc.Sobol(len(free), scramble=True, seed=seed).random(n_design)
+    rv1 = runs.run(_values(free, u1))
+    trun = None
+    tstat: dict[str, FloatArray] = {}
+    tse: dict[str, FloatArray] = {}
+    if sampler.targets:
+        say(f"targets: {', '.join(t.name for t in sampler.targets)} at the same design")
+        trun = TargetRuns(sampler.targets, free, n_paths, seed, partial=True)
+        tstat, tse = trun.statistics(_values(free, u1))
+    # second wave: half as many points from the last cut-off's first posterior
+    kern1 = log_kernels(ep, sc, rv1.values)
+    used_last = used_by(ep, cuts[-1], T)
+    say(f"first-wave posterior given {len(used_last)} observations to {cuts[-1]}")
+    u_first, _, _ = sampler.fit(u1, kern1, used_last, tstat, tse, seed)
+    rng = np.random.default_rng([seed, 0xC0D])
+    u2 = u_first[rng.choice(u_first.shape[0], size=n_design // 2, replace=False)]
+    say(f"second wave: {n_design // 2} points from it")
+    rv2 = runs.run(_values(free, u2))
+    reach = _reach(ep, T, (rv1, rv2))
+    kern = {n: np.vstack([kern1[n], v]) for n, v in log_kernels(ep, sc, rv2.values).items()}
+    if sampler.targets and trun is not None:
+        s2, se2 = trun.statistics(_values(free, u2))
+        tstat = {n: np.concatenate([tstat[n], s2[n]]) for n in tstat}
+        tse = {n: np.concatenate([tse[n], se2[n]]) for n in tse}
+    return _Design(u=np.vstack([u1, u2]), kern=kern, tstat=tstat, tse=tse, rv1=rv1, u_first=u_first, reach=reach)
+
+
+def _reach(ep: Episode, horizon: int, waves: Sequence[RunValues]) -> dict[str, list[float]]:
+    """What the levers can reach: the lowest and highest of each observation's median over paths at every design
+    point of ``waves`` (a first stop that never came counts at the horizon, as in the likelihood)."""
+    med = {n: np.concatenate([np.median(np.where(np.isfinite(r.values[n]), r.values[n], float(horizon)), axis=1)
+                              for r in waves])
+           for n in ep.observations}
+    return {n: [float(np.min(v)), float(np.max(v))] for n, v in med.items()}
+
+
+def _nowcast(ep: Episode, sc: Scenario, free: list[FreeParam], runs: EpisodeRuns, sampler: _Sampler,
+             cuts: list[datetime.date], design: _Design, seed: int, predict_draws: int, predict_paths: int,
+             say: Callable[[str], None]) -> tuple[list[dict[str, Any]], FloatArray, dict[str, Any]]:
+    """The prior's predictive, then at every cut-off the posterior and the predictive (model run at posterior draws).
+
+    Returns
+    -------
+    steps : list of dict
+        One per row of the nowcast, the prior first.
+    u_post : ndarray
+        The last cut-off's posterior draws (unit cube).
+    diagnostics : dict
+        The last cut-off's sampler diagnostics.
+    """
+    T = sc.run.horizon_days
+    prng = np.random.default_rng([seed, 0xB4C5])
+    prior = _predictive(ep, sc, design.rv1, [], prng)
+    steps_out: list[dict[str, Any]] = [{"until": None, "used": [], **prior, "posterior": None, "diagnostics": None}]
+    u_post = design.u_first
+    diag: dict[str, Any] = {}
+    for i, cut in enumerate(cuts):
+        used = used_by(ep, cut, T)
+        say(f"cut-off {cut}: {len(used)} observations; posterior and predictive "
+            f"({predict_draws} draws x {predict_paths} paths)")
+        u_post, diag, loo = sampler.fit(design.u, design.kern, used, design.tstat, design.tse, seed + 1 + i)
+        pick = np.linspace(0, u_post.shape[0] - 1, predict_draws).round().astype(int)
+        rv = runs.run(_values(free, u_post[pick]), n_paths=predict_paths)
+        th = _values(free, u_post)
+        steps_out.append({"until": cut.isoformat(), "used": used, **_predictive(ep, sc, rv, used, prng),
+                          "posterior": {p.name: _q(th[:, j]) for j, p in enumerate(free)},
+                          "diagnostics": {**diag, "emulator_loo_rms": loo}})
+    return steps_out, u_post, diag
+
+
 def condition(ep: Episode, *, until: datetime.date | None = None, free_names: Sequence[str] = (),
               targets: Sequence[Target] = (), target_free: Sequence[FreeParam] = (), n_paths: int = 1000,
               n_design: int = 64, seed: int = 20260107, steps: int = 3000, walkers: int = 32, n_keep: int = 1000,
@@ -234,97 +424,20 @@ def condition(ep: Episode, *, until: datetime.date | None = None, free_names: Se
     joint = bool(targets)
     sc = ep.build_scenario(calibrated=calibrated and not joint)
     T = sc.run.horizon_days
-    if until is not None and not ep.anchor <= until:
-        raise InputError(PARAMETER, "until", f"must be on or after the episode's day 0 ({ep.anchor})", until.isoformat())
-    last_end = ep.anchor + datetime.timedelta(days=T - 1)
-    if until is not None and until > last_end:
-        raise InputError(PARAMETER, "until", f"must lie within the episode's horizon ({ep.anchor} to {last_end})", until.isoformat())
+    _checked_until(ep, until, T)
     free = episode_free(ep, sc, free_names) + list(target_free)
-    cuts = cutoffs(ep, until, T)
-    if not used_by(ep, cuts[-1], T):
-        first = min(observation_end(ep, n, T) for n in ep.observations)
-        raise InputError(PARAMETER, "until", f"must be on or after the first observation's end ({first})",
-                         until.isoformat() if until else "")
-    k = len(free)
-    names = [p.name for p in free]
-
-    def values(u: FloatArray) -> FloatArray:
-        u = np.atleast_2d(u)
-        return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
-
+    cuts = _checked_cutoffs(ep, until, T)
+    sampler = _Sampler(targets=targets, n_design=n_design, names=[p.name for p in free], walkers=walkers, steps=steps,
+                       n_keep=n_keep)
     runs = EpisodeRuns(ep, sc, free, n_paths, seed)
-    say(f"design: {n_design} points x {n_paths:,} paths of {sc.name} over {T} days")
-    u1 = qmc.Sobol(k, scramble=True, seed=seed).random(n_design)
-    rv1 = runs.run(values(u1))
-    trun = None
-    tstat: dict[str, FloatArray] = {}
-    tse: dict[str, FloatArray] = {}
-    if joint:
-        say(f"targets: {', '.join(t.name for t in targets)} at the same design")
-        trun = TargetRuns(targets, free, n_paths, seed, partial=True)
-        tstat, tse = trun.statistics(values(u1))
-
-    def fit_cut(u: FloatArray, kern: dict[str, FloatArray], used: list[str], tst: dict[str, FloatArray],
-                wave_seed: int) -> tuple[FloatArray, dict[str, Any], float]:
-        ll = log_likelihood(kern, used)
-        emu = Emulator(u, {"episode": ll}, wave_seed, log=False)
-        parts: list[Callable[[FloatArray], FloatArray]] = [lambda x: emu.mean(x)["episode"]]
-        if joint:
-            temu = Emulator(u, {t.name: np.maximum(tst[t.name], 1e-12 * t.value) for t in targets}, wave_seed)
-            rel = {t.name: float(np.median(tse[t.name][:n_design] / np.maximum(tst[t.name][:n_design], 1e-300))) for t in targets}
-            parts.append(target_log_likelihood(targets, temu, rel))
-
-        def total(x: FloatArray) -> FloatArray:
-            return np.sum([f(x) for f in parts], axis=0)
-
-        start = u[int(np.argmax(total(u)))]
-        u_post, diag = sample_posterior(total, start, names, seed=wave_seed, walkers=walkers, steps=steps,
-                                        burn=steps // 4, n_keep=n_keep)
-        return u_post, diag, emu.loo_rel_error["episode"]
-
-    # second wave: half as many points from the last cut-off's first posterior
-    kern1 = log_kernels(ep, sc, rv1.values)
-    used_last = used_by(ep, cuts[-1], T)
-    say(f"first-wave posterior given {len(used_last)} observations to {cuts[-1]}")
-    u_first, _, _ = fit_cut(u1, kern1, used_last, tstat, seed)
-    rng = np.random.default_rng([seed, 0xC0D])
-    u2 = u_first[rng.choice(u_first.shape[0], size=n_design // 2, replace=False)]
-    say(f"second wave: {n_design // 2} points from it")
-    rv2 = runs.run(values(u2))
-    # what the levers can reach: each observation's median over paths at every design point (both waves)
-    # (a first stop that never came counts at the horizon, as in the likelihood)
-    med = {n: np.concatenate([np.median(np.where(np.isfinite(r.values[n]), r.values[n], float(T)), axis=1) for r in (rv1, rv2)])
-           for n in ep.observations}
-    reach = {n: [float(np.min(v)), float(np.max(v))] for n, v in med.items()}
-    u = np.vstack([u1, u2])
-    kern = {n: np.vstack([kern1[n], v]) for n, v in log_kernels(ep, sc, rv2.values).items()}
-    if joint and trun is not None:
-        s2, se2 = trun.statistics(values(u2))
-        tstat = {n: np.concatenate([tstat[n], s2[n]]) for n in tstat}
-        tse = {n: np.concatenate([tse[n], se2[n]]) for n in tse}
-
-    prng = np.random.default_rng([seed, 0xB4C5])
-    prior = _predictive(ep, sc, rv1, [], prng)
-    steps_out: list[dict[str, Any]] = [{"until": None, "used": [], **prior, "posterior": None, "diagnostics": None}]
-    u_post = u_first
-    diag: dict[str, Any] = {}
-    for i, cut in enumerate(cuts):
-        used = used_by(ep, cut, T)
-        say(f"cut-off {cut}: {len(used)} observations; posterior and predictive "
-            f"({predict_draws} draws x {predict_paths} paths)")
-        u_post, diag, loo = fit_cut(u, kern, used, tstat, seed + 1 + i)
-        pick = np.linspace(0, u_post.shape[0] - 1, predict_draws).round().astype(int)
-        rv = runs.run(values(u_post[pick]), n_paths=predict_paths)
-        th = values(u_post)
-        steps_out.append({"until": cut.isoformat(), "used": used, **_predictive(ep, sc, rv, used, prng),
-                          "posterior": {p.name: _q(th[:, j]) for j, p in enumerate(free)},
-                          "diagnostics": {**diag, "emulator_loo_rms": loo}})
-    th = values(u_post)
+    design = _design(ep, sc, free, runs, sampler, cuts, n_paths, seed, say)
+    steps_out, u_post, diag = _nowcast(ep, sc, free, runs, sampler, cuts, design, seed, predict_draws, predict_paths, say)
+    th = _values(free, u_post)
     mixed = float(diag["rhat_max"]) < 1.05  # type: ignore[arg-type]
-    doc = _document(ep, sc, free, cuts, steps_out, th, diag, u, kern, n_paths, n_design, seed, steps, calibrated and not joint,
-                    targets, predict_draws, predict_paths)
+    doc = _document(ep, sc, free, cuts, steps_out, th, diag, design.u, design.kern, n_paths, n_design, seed, steps,
+                    calibrated and not joint, targets, predict_draws, predict_paths)
     for row in doc["observations"]:
-        row["reach"] = reach[row["name"]]
+        row["reach"] = design.reach[row["name"]]
     post = _posterior_doc(sc, free, th, doc, seed) if mixed else None
     return doc, post
 
