@@ -31,6 +31,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -214,48 +215,85 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
                           walkers=walkers, steps=steps, burn=burn, n_keep=n_keep, n_check=n_check, say=say)
 
 
-def _calibrate(targets: Sequence[Target], free: Sequence[FreeParam], runs: TargetRuns, companions: Sequence[Target], *,
-               n_paths: int, seed: int, n_design: int, walkers: int, steps: int, burn: int, n_keep: int, n_check: int,
-               say: Callable[[str], None]) -> FitResult:
-    """:func:`calibrate` on ``runs`` (the fitted targets' scenarios with their draws, and the companions')."""
-    k = len(free)
-    names = [t.name for t in targets]
-    Stats = tuple[dict[str, FloatArray], dict[str, FloatArray], dict[str, FloatArray]]
-    seen: dict[bytes, Stats] = {}
+_Stats = tuple[dict[str, FloatArray], dict[str, FloatArray], dict[str, FloatArray]]
 
-    def statistics(theta: FloatArray) -> Stats:
-        """``runs.statistics`` of the fitted targets, and the companions' medians apart. A parameter vector
-        simulated before is not simulated again (the optimiser may come back to one: the same paths give the
-        same numbers)."""
+
+def _values(free: Sequence[FreeParam], u: FloatArray) -> FloatArray:
+    """Unit-cube points (n, k), clipped to the cube, as parameter values (n, k) through each prior's inverse CDF."""
+    u = np.atleast_2d(u)
+    return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
+
+
+class _Statistics:
+    """``runs.statistics`` of the fitted targets, and the companions' medians apart. A parameter vector simulated
+    before is not simulated again (the optimiser may come back to one: the same paths give the same numbers)."""
+
+    def __init__(self, runs: TargetRuns, names: list[str], companions: Sequence[Target]) -> None:
+        self.runs, self.names, self.companions = runs, names, companions
+        self.seen: dict[bytes, _Stats] = {}
+
+    def __call__(self, theta: FloatArray) -> _Stats:
+        """Medians and their Monte Carlo errors of the fitted targets, and the companions' medians, at ``theta`` (n, k)."""
         key = theta.tobytes() if theta.shape[0] == 1 else b""
-        if key in seen:
-            return seen[key]
-        st, se = runs.statistics(theta)
-        out = {n: st[n] for n in names}, {n: se[n] for n in names}, {t.name: st[t.name] for t in companions}
+        if key in self.seen:
+            return self.seen[key]
+        st, se = self.runs.statistics(theta)
+        out = {n: st[n] for n in self.names}, {n: se[n] for n in self.names}, {t.name: st[t.name] for t in self.companions}
         if key:
-            seen[key] = out
+            self.seen[key] = out
         return out
 
-    def values(u: FloatArray) -> FloatArray:
-        u = np.atleast_2d(u)
-        return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
 
+def _emu_objective(emu: Emulator, targets: Sequence[Target], u: FloatArray) -> FloatArray:
+    """The point fit's objective on the emulator at unit-cube points ``u`` (n, k): squared target distances plus the
+    ridge penalty; shape (n,)."""
+    m = emu.mean(u)
+    return _objective(targets, m) + RIDGE_PENALTY * np.sum(np.square(np.atleast_2d(u) - 0.5), axis=1)
+
+
+@dataclass
+class _DesignRuns:
+    """The design (unit cube), the fitted targets' medians (floored above 0) and errors and the companions' medians
+    there, and the fitted targets' medians of the uncalibrated model (every scale at 1)."""
+
+    u: FloatArray
+    stat: dict[str, FloatArray]
+    se: dict[str, FloatArray]
+    also: dict[str, FloatArray]
+    base_stat: dict[str, FloatArray]
+
+
+def _design(targets: Sequence[Target], free: Sequence[FreeParam], statistics: _Statistics, n_design: int, seed: int,
+            n_paths: int, say: Callable[[str], None]) -> _DesignRuns:
+    """Simulate the scrambled Sobol design and the model as written (scales at 1, clipped to the priors)."""
     say(f"design: {n_design} points x {n_paths} paths")
-    u_design = qmc.Sobol(k, scramble=True, seed=seed).random(n_design)
-    stat, se, also_design = statistics(values(u_design))
+    u_design = qmc.Sobol(len(free), scramble=True, seed=seed).random(n_design)
+    stat, se, also_design = statistics(_values(free, u_design))
     ones = np.array([[float(np.clip(1.0, p.low, p.high)) for p in free]])  # the economy as written (scales at 1)
     base_stat, _, _ = statistics(ones)
     for t in targets:
         if np.any(stat[t.name] <= 0):
             stat[t.name] = np.maximum(stat[t.name], 1e-12 * t.value)
+    return _DesignRuns(u=u_design, stat=stat, se=se, also=also_design, base_stat=base_stat)
 
-    say("emulator")
-    emu = Emulator(u_design, stat, seed)
 
-    def emu_obj(u: FloatArray) -> FloatArray:
-        m = emu.mean(u)
-        return _objective(targets, m) + RIDGE_PENALTY * np.sum(np.square(np.atleast_2d(u) - 0.5), axis=1)
+def _point_fit(targets: Sequence[Target], free: Sequence[FreeParam], statistics: _Statistics,
+               emu_obj: Callable[[FloatArray], FloatArray], seed: int,
+               say: Callable[[str], None]) -> tuple[optimize.OptimizeResult, optimize.OptimizeResult, FloatArray, _Stats]:
+    """The SMM point fit: Powell on the simulator (common random numbers), started at the emulator's optimum.
 
+    Returns
+    -------
+    best : OptimizeResult
+        The emulator's optimum (best of 16 Sobol starts, L-BFGS-B).
+    res : OptimizeResult
+        Powell's result on the simulator.
+    u_point : ndarray of shape (k,)
+        The point fit (unit cube).
+    stats : tuple of dict
+        The statistics at the point fit.
+    """
+    k = len(free)
     # start of the point fit: the emulator's optimum from a few starts
     starts = qmc.Sobol(k, scramble=True, seed=seed + 1).random(16)
     best = min((optimize.minimize(lambda x: float(emu_obj(x)[0]), s, method="L-BFGS-B", bounds=[(0, 1)] * k)
@@ -265,19 +303,49 @@ def _calibrate(targets: Sequence[Target], free: Sequence[FreeParam], runs: Targe
 
     def sim_obj(u: FloatArray) -> float:
         u = np.clip(u, 0.0, 1.0)
-        st, _, _ = statistics(values(u))
+        st, _, _ = statistics(_values(free, u))
         return float(_objective(targets, st)[0] + RIDGE_PENALTY * np.sum(np.square(u - 0.5)))
 
     res = optimize.minimize(sim_obj, best.x, method="Powell", bounds=[(0, 1)] * k,
                             options={"maxfev": 40 * k, "xtol": 1e-3, "ftol": 1e-4})
     u_point = np.clip(res.x, 0.0, 1.0)
-    pst, pse, also_pst = statistics(values(u_point))
+    return best, res, u_point, statistics(_values(free, u_point))
+
+
+def _emulator_check(free: Sequence[FreeParam], names: list[str], emu: Emulator, statistics: _Statistics,
+                    u_post: FloatArray, n_check: int, seed: int, say: Callable[[str], None]) -> dict[str, dict[str, list[float]]]:
+    """The emulator against fresh simulations at ``n_check`` posterior draws (picked with the seed): target ->
+    emulated, simulated."""
+    rng = np.random.default_rng(seed)
+    say(f"emulator check: {n_check} posterior draws simulated afresh")
+    pick = rng.choice(u_post.shape[0], size=min(n_check, u_post.shape[0]), replace=False)
+    em, _ = emu.predict(u_post[pick])
+    sm, _, _ = statistics(_values(free, u_post[pick]))
+    return {n: {"emulated": em[n].tolist(), "simulated": sm[n].tolist()} for n in names}
+
+
+def _calibrate(targets: Sequence[Target], free: Sequence[FreeParam], runs: TargetRuns, companions: Sequence[Target], *,
+               n_paths: int, seed: int, n_design: int, walkers: int, steps: int, burn: int, n_keep: int, n_check: int,
+               say: Callable[[str], None]) -> FitResult:
+    """:func:`calibrate` on ``runs`` (the fitted targets' scenarios with their draws, and the companions').
+
+    The steps: the design (:func:`_design`), the emulator, the point fit (:func:`_point_fit`), the posterior
+    (:func:`sample_posterior` on the targets' synthetic likelihood), identifiability (:func:`_profiles`,
+    correlations, :func:`_directions`) and the emulator's check (:func:`_emulator_check`).
+    """
+    k = len(free)
+    names = [t.name for t in targets]
+    statistics = _Statistics(runs, names, companions)
+    d = _design(targets, free, statistics, n_design, seed, n_paths, say)
+
+    say("emulator")
+    emu = Emulator(d.u, d.stat, seed)
+    emu_obj = partial(_emu_objective, emu, targets)
+    best, res, u_point, (pst, pse, also_pst) = _point_fit(targets, free, statistics, emu_obj, seed, say)
 
     say(f"posterior (emcee, {walkers} walkers x {steps} steps, on the emulator)")
-    rel_mc = {n: float(np.median(se[n] / np.maximum(stat[n], 1e-300))) for n in names}  # the medians' relative MC error
+    rel_mc = {n: float(np.median(d.se[n] / np.maximum(d.stat[n], 1e-300))) for n in names}  # the medians' relative MC error
     target_ll = target_log_likelihood(targets, emu, rel_mc)
-
-    rng = np.random.default_rng(seed)
     u_post, diag = sample_posterior(target_ll, u_point, [p.name for p in free], seed=seed, walkers=walkers, steps=steps,
                                     burn=burn, n_keep=n_keep)
 
@@ -285,23 +353,19 @@ def _calibrate(targets: Sequence[Target], free: Sequence[FreeParam], runs: Targe
     profiles = _profiles(free, emu_obj, u_point)
     corr = np.atleast_2d(np.corrcoef(u_post.T)) if k > 1 else np.ones((1, 1))
     directions = _directions(free, u_post)
+    check = _emulator_check(free, names, emu, statistics, u_post, n_check, seed, say)
 
-    say(f"emulator check: {n_check} posterior draws simulated afresh")
-    pick = rng.choice(u_post.shape[0], size=min(n_check, u_post.shape[0]), replace=False)
-    em, _ = emu.predict(u_post[pick])
-    sm, _, _ = statistics(values(u_post[pick]))
-    check = {n: {"emulated": em[n].tolist(), "simulated": sm[n].tolist()} for n in names}
-
+    values = partial(_values, free)
     return FitResult(
         free=list(free), targets=list(targets), n_paths=n_paths, seed=seed,
-        design_u=u_design, design_stat=stat, design_se=se, emulator_loo=emu.loo_rel_error,
-        prior_stat={n: float(base_stat[n][0]) for n in names},
+        design_u=d.u, design_stat=d.stat, design_se=d.se, emulator_loo=emu.loo_rel_error,
+        prior_stat={n: float(d.base_stat[n][0]) for n in names},
         point=values(u_point)[0], point_stat={n: float(pst[n][0]) for n in names},
         point_se={n: float(pse[n][0]) for n in names}, point_objective=float(res.fun),
         optimizer={"method": "Powell (scipy.optimize.minimize, bounded)", "success": bool(res.success),
                    "message": str(res.message), "evaluations": int(res.nfev), "start": values(best.x)[0].tolist()},
         posterior=values(u_post), diagnostics=diag, profiles=profiles, correlations=corr,
-        directions=directions, check=check, also_design=also_design,
+        directions=directions, check=check, also_design=d.also,
         also_point={n: float(v[0]) for n, v in also_pst.items()})
 
 
