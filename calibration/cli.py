@@ -11,6 +11,7 @@ import datetime
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,9 @@ from simulator.cli.options import OVERWRITE
 from simulator.errors import InputError, suggest
 
 if TYPE_CHECKING:
+    from calibration.fit import FitResult
+    from calibration.model import FreeParam
+    from calibration.reconcile import Reconciliation
     from calibration.sensitivity import SobolResult
     from calibration.targets import Target
     from simulator.model.scenario import Scenario
@@ -164,12 +168,7 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
     Exit codes: 0 converged, 1 not converged (results written for review, no
     defaults), 2 bad input.
     """
-    t0 = time.monotonic()
-
-    def say(msg: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.monotonic() - t0:6.1f} s] {msg}", err=True)
-
+    say = _progress(quiet)
     if episode is None and (until is not None or uncalibrated):
         raise fail(InputError("option", "--until" if until is not None else "--uncalibrated", "applies with --episode only",
                               until.date().isoformat() if until is not None else True))
@@ -177,94 +176,19 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         return _episode(episode, until.date() if until else None, list(target_names), targets_file, list(free_names), n_paths,
                            n_design, seed, 8000 if steps is None else steps, out, overwrite, write_defaults, not uncalibrated, say)
     try:
-        if n_paths < 50:
-            raise InputError("option", "--paths", "must be >= 50 (a median over fewer paths is mostly noise)", n_paths)
-        if n_design < 8 or n_design & (n_design - 1):
-            raise InputError("option", "--design", "must be a power of two >= 8", n_design)
-        steps = 4000 if steps is None else steps
-        if steps < 200:
-            raise InputError("option", "--steps", "must be >= 200", steps)
-        if curve_paths < 0:
-            raise InputError("option", "--curve-paths", "must be >= 0", curve_paths)
-        if predictive_paths < 50:
-            raise InputError("option", "--predictive-paths", "must be >= 50 (quantiles over fewer paths are mostly noise)",
-                             predictive_paths)
-        if backcast_paths != 0 and backcast_paths < 50:
-            raise InputError("option", "--backcast-paths", "must be 0 or >= 50", backcast_paths)
-        if seed < 0:
-            raise InputError("option", "--seed", "must be >= 0", seed)
-        if workers is not None and workers < 1:
-            raise InputError("option", "--workers", "must be >= 1", workers)
-        # the options are checked before the calibration machinery (emcee, SALib, matplotlib) is imported
-        from calibration.parallel import available_workers
-
-        workers = available_workers() if workers is None else workers
+        opts = _fit_options(n_paths, n_design, seed, steps, n_base, curve_paths, predictive_paths, backcast_paths,
+                            no_reconcile, workers)
         from calibration.model import pick_free
-        from calibration.targets import load_targets, pick
-        from simulator.model.loading import scenario_to_json
-        from simulator.runs.store import check_out_dir, staged_dir
+        from simulator.runs.store import check_out_dir
 
-        all_t = load_targets(targets_file)
-        targets = pick(list(target_names), all_t) if target_names else [t for t in all_t.values() if t.fit]
-        if not targets:
-            raise InputError(str(targets_file or "targets.toml"), "targets", "must mark at least one target fit = true (or give --target)", 0)
+        targets, all_t = _fit_targets(list(target_names), targets_file)
         free = pick_free(list(free_names)) if free_names else None
         check_defaults_path(write_defaults)
         check_out_dir(out, overwrite)
-        from calibration.fit import calibrate
-        from calibration.reconcile import reconcile
-        from calibration.register import SNAPSHOT, snapshot_hash
-        from calibration.report import render
-        from calibration.results import FORMAT, posterior_document, provenance, to_document, write_results
-        from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve, episode_backcasts, facts, predictive
-
-        sens = None
-        if free is None:
-            chosen, sens = _choose_free(targets, n_base, seed, say, workers)
-            free = pick_free(chosen)
-            say("free parameters (by total Sobol index): " + ", ".join(p.name for p in free))
-        others = [] if no_reconcile else [t for n, t in all_t.items() if n not in {x.name for x in targets}]
-        # the others on a fitted target's scenario are read from the fit's own runs
-        fit = calibrate(targets, free, n_paths=n_paths, seed=seed, n_design=n_design, steps=steps, burn=steps // 4,
-                        progress=say, workers=workers, also=others)
-        recon = reconcile(fit, others, progress=say, workers=workers) if others else []
-        scen = {}
-        for t in targets:
-            scen[t.name] = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
-        prov = provenance(fit, {t.scenario + (" (with overrides)" if t.overrides else ""): scen[t.name] for t in targets})
-        post = posterior_document(fit, prov)
-        pred, per = predictive([*targets, *others], free, post, n_paths=predictive_paths, seed=seed, progress=say,
-                               workers=workers)
-        t = targets[0]
-        q = pred["targets"][t.name]["posterior"]
-        money = scen[t.name].economy
-        cal_run: dict[str, Any] = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
-                                      "money_year": money.price_year or money.table_year if t.unit == money.currency
-                                      else None, "paths": predictive_paths, "q": q, "per_path": [float(f"{v:.6g}") for v in per[t.name]]}
-        if curve_paths:
-            say(f"loss versus duration: {CURVE_SCENARIO}'s stop ended at {len(CURVE_DAYS)} durations, each run past its "
-                f"end, posterior and prior predictive ({curve_paths:,} paths each, the same paths)")
-            cal_run["curve"] = duration_curve(free, post, n_paths=curve_paths, seed=seed, workers=workers)
-        backs = episode_backcasts(post, n_paths=backcast_paths, seed=seed, progress=say) if backcast_paths else None
-        snap = scenario_to_json(scen[t.name])
-        doc = to_document(fit, recon, sens, prov, cal_run, predictive=pred, facts=facts([*targets, *others]),
-                          backcasts=backs, snapshot={"file": SNAPSHOT, "scenario": t.scenario,
-                                                     "sha256": snapshot_hash(scen[t.name])})
-        with staged_dir(out, overwrite=overwrite) as tmp:
-            write_results(tmp, doc, post, snap)
-            render(tmp)
-            _write_manifest(tmp, FORMAT, scen[targets[0].name], seed=seed, paths=n_paths,
-                            targets=[x.name for x in targets], free=[p.name for p in free], design_points=n_design,
-                            steps=steps, converged=fit.converged)
-        report = out / "report.html"
-        click.echo(f"calibration written to {out} (report: {report})")
-        for tg in doc["targets"]:
-            click.echo(f"  {tg['name']}: published {tg['value']:.4g} {tg['unit']}, uncalibrated {tg['uncalibrated']:.4g} "
-                       f"(z {tg['z_uncalibrated']:+.2f}), point fit {tg['point']:.4g} (z {tg['z_point']:+.2f})")
-        for f in doc["free"]:
-            q = f["posterior_q"]
-            click.echo(f"  {f['name']}: point {f['point']:.3f}, posterior median {q[1]:.3f} [5-95 %: {q[0]:.3f}-{q[2]:.3f}], "
-                       f"R-hat {f['rhat']:.3f}, ESS {f['ess_bulk']:.0f}")
+        fit, recon, sens, free, others = _fit(targets, all_t, free, opts, say)
+        doc, post, snap, sc = _review(targets, others, free, fit, recon, sens, opts, say)
+        _write_calibration(out, overwrite, doc, post, snap, sc, fit, targets, free, opts)
+        _print_calibration(out, doc)
         if not fit.converged:
             click.echo("not converged: see the report; no defaults written", err=True)
             return 1
@@ -273,6 +197,193 @@ def calibrate_cmd(target_names: tuple[str, ...], targets_file: Path | None, free
         return 0
     except InputError as exc:
         raise fail(exc) from None
+
+
+def _progress(quiet: bool) -> Callable[[str], None]:
+    """The command's progress messages: on stderr, each after the seconds since this call; none when ``quiet``."""
+    t0 = time.monotonic()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.monotonic() - t0:6.1f} s] {msg}", err=True)
+
+    return say
+
+
+@dataclass(frozen=True)
+class _FitOptions:
+    """The options of ``calibrate`` without ``--episode``, checked: ``steps`` and ``workers`` resolved to numbers."""
+
+    n_paths: int
+    n_design: int
+    seed: int
+    steps: int
+    n_base: int
+    curve_paths: int
+    predictive_paths: int
+    backcast_paths: int
+    no_reconcile: bool
+    workers: int
+
+
+def _fit_options(n_paths: int, n_design: int, seed: int, steps: int | None, n_base: int, curve_paths: int,
+                 predictive_paths: int, backcast_paths: int, no_reconcile: bool, workers: int | None) -> _FitOptions:
+    """Check the fit's options, then resolve ``steps`` (default 4000) and ``workers`` (default the usable cores).
+
+    Raises
+    ------
+    InputError
+        An option out of range (the first, in the order of the checks below).
+    """
+    if n_paths < 50:
+        raise InputError("option", "--paths", "must be >= 50 (a median over fewer paths is mostly noise)", n_paths)
+    if n_design < 8 or n_design & (n_design - 1):
+        raise InputError("option", "--design", "must be a power of two >= 8", n_design)
+    steps = 4000 if steps is None else steps
+    if steps < 200:
+        raise InputError("option", "--steps", "must be >= 200", steps)
+    if curve_paths < 0:
+        raise InputError("option", "--curve-paths", "must be >= 0", curve_paths)
+    if predictive_paths < 50:
+        raise InputError("option", "--predictive-paths", "must be >= 50 (quantiles over fewer paths are mostly noise)",
+                         predictive_paths)
+    if backcast_paths != 0 and backcast_paths < 50:
+        raise InputError("option", "--backcast-paths", "must be 0 or >= 50", backcast_paths)
+    if seed < 0:
+        raise InputError("option", "--seed", "must be >= 0", seed)
+    if workers is not None and workers < 1:
+        raise InputError("option", "--workers", "must be >= 1", workers)
+    # the options are checked before the calibration machinery (emcee, SALib, matplotlib) is imported
+    from calibration.parallel import available_workers
+
+    workers = available_workers() if workers is None else workers
+    return _FitOptions(n_paths=n_paths, n_design=n_design, seed=seed, steps=steps, n_base=n_base, curve_paths=curve_paths,
+                       predictive_paths=predictive_paths, backcast_paths=backcast_paths, no_reconcile=no_reconcile,
+                       workers=workers)
+
+
+def _fit_targets(target_names: list[str], targets_file: Path | None) -> tuple[list[Target], dict[str, Target]]:
+    """The fitted targets (those named, else those marked ``fit = true``) and every target of the file, by name.
+
+    Raises
+    ------
+    InputError
+        An unreadable targets file, an unknown name, or no target to fit.
+    """
+    from calibration.targets import load_targets, pick
+
+    all_t = load_targets(targets_file)
+    targets = pick(target_names, all_t) if target_names else [t for t in all_t.values() if t.fit]
+    if not targets:
+        raise InputError(str(targets_file or "targets.toml"), "targets", "must mark at least one target fit = true (or give --target)", 0)
+    return targets, all_t
+
+
+def _fit(targets: list[Target], all_t: dict[str, Target], free: list[FreeParam] | None, opts: _FitOptions,
+         say: Callable[[str], None]) -> tuple[FitResult, list[Reconciliation], SobolResult | None, list[FreeParam], list[Target]]:
+    """Choose the free parameters (when not given), fit them, and reconcile the other targets with the fit.
+
+    Returns
+    -------
+    fit, reconciliations, sensitivity, free, others
+        The fit, the other targets' reconciliations (none with ``no_reconcile``), the Sobol result that chose the
+        free parameters (None when given), the free parameters and the other targets.
+    """
+    from calibration.fit import calibrate
+    from calibration.model import pick_free
+    from calibration.reconcile import reconcile
+
+    sens = None
+    if free is None:
+        chosen, sens = _choose_free(targets, opts.n_base, opts.seed, say, opts.workers)
+        free = pick_free(chosen)
+        say("free parameters (by total Sobol index): " + ", ".join(p.name for p in free))
+    others = [] if opts.no_reconcile else [t for n, t in all_t.items() if n not in {x.name for x in targets}]
+    # the others on a fitted target's scenario are read from the fit's own runs
+    fit = calibrate(targets, free, n_paths=opts.n_paths, seed=opts.seed, n_design=opts.n_design, steps=opts.steps,
+                    burn=opts.steps // 4, progress=say, workers=opts.workers, also=others)
+    recon = reconcile(fit, others, progress=say, workers=opts.workers) if others else []
+    return fit, recon, sens, free, others
+
+
+def _review(targets: list[Target], others: list[Target], free: list[FreeParam], fit: FitResult,
+            recon: list[Reconciliation], sens: SobolResult | None, opts: _FitOptions,
+            say: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any], str, Scenario]:
+    """The results document: provenance, the posterior, the predictives, the first target's calibrated run, the
+    backcasts, the register's snapshot.
+
+    Returns
+    -------
+    document, posterior, snapshot, scenario
+        The results document, the posterior (``calibration.posterior``'s layout), the first target's scenario as
+        JSON, and that scenario.
+    """
+    from calibration.register import SNAPSHOT, snapshot_hash
+    from calibration.results import posterior_document, provenance, to_document
+    from calibration.review import episode_backcasts, facts, predictive
+    from simulator.model.loading import scenario_to_json
+
+    scen = {}
+    for t in targets:
+        scen[t.name] = simulator.load_scenario(t.scenario, overrides=t.overrides or None, calibrated=False)
+    prov = provenance(fit, {t.scenario + (" (with overrides)" if t.overrides else ""): scen[t.name] for t in targets})
+    post = posterior_document(fit, prov)
+    pred, per = predictive([*targets, *others], free, post, n_paths=opts.predictive_paths, seed=opts.seed, progress=say,
+                           workers=opts.workers)
+    t = targets[0]
+    cal_run = _calibrated_run(t, scen[t.name], free, post, pred, per[t.name], opts, say)
+    backs = episode_backcasts(post, n_paths=opts.backcast_paths, seed=opts.seed, progress=say) if opts.backcast_paths else None
+    snap = scenario_to_json(scen[t.name])
+    doc = to_document(fit, recon, sens, prov, cal_run, predictive=pred, facts=facts([*targets, *others]),
+                      backcasts=backs, snapshot={"file": SNAPSHOT, "scenario": t.scenario,
+                                                 "sha256": snapshot_hash(scen[t.name])})
+    return doc, post, snap, scen[targets[0].name]
+
+
+def _calibrated_run(t: Target, sc: Scenario, free: list[FreeParam], post: dict[str, Any], pred: dict[str, Any],
+                    per: Any, opts: _FitOptions, say: Callable[[str], None]) -> dict[str, Any]:
+    """The report's calibrated run of the first target ``t`` (its posterior predictive, per path) and, unless
+    ``curve_paths`` is 0, the loss-versus-duration curve."""
+    from calibration.review import CURVE_DAYS, CURVE_SCENARIO, duration_curve
+
+    q = pred["targets"][t.name]["posterior"]
+    money = sc.economy
+    cal_run: dict[str, Any] = {"scenario": t.scenario, "quantity": t.quantity, "unit": t.unit, "target": t.value,
+                                  "money_year": money.price_year or money.table_year if t.unit == money.currency
+                                  else None, "paths": opts.predictive_paths, "q": q, "per_path": [float(f"{v:.6g}") for v in per]}
+    if opts.curve_paths:
+        say(f"loss versus duration: {CURVE_SCENARIO}'s stop ended at {len(CURVE_DAYS)} durations, each run past its "
+            f"end, posterior and prior predictive ({opts.curve_paths:,} paths each, the same paths)")
+        cal_run["curve"] = duration_curve(free, post, n_paths=opts.curve_paths, seed=opts.seed, workers=opts.workers)
+    return cal_run
+
+
+def _write_calibration(out: Path, overwrite: bool, doc: dict[str, Any], post: dict[str, Any], snap: str, sc: Scenario,
+                       fit: FitResult, targets: list[Target], free: list[FreeParam], opts: _FitOptions) -> None:
+    """Write the results directory through the store (staged, one rename): the results, the report, the manifest."""
+    from calibration.report import render
+    from calibration.results import FORMAT, write_results
+    from simulator.runs.store import staged_dir
+
+    with staged_dir(out, overwrite=overwrite) as tmp:
+        write_results(tmp, doc, post, snap)
+        render(tmp)
+        _write_manifest(tmp, FORMAT, sc, seed=opts.seed, paths=opts.n_paths,
+                        targets=[x.name for x in targets], free=[p.name for p in free], design_points=opts.n_design,
+                        steps=opts.steps, converged=fit.converged)
+
+
+def _print_calibration(out: Path, doc: dict[str, Any]) -> None:
+    """Say where the results are, and each target's and free parameter's fit."""
+    report = out / "report.html"
+    click.echo(f"calibration written to {out} (report: {report})")
+    for tg in doc["targets"]:
+        click.echo(f"  {tg['name']}: published {tg['value']:.4g} {tg['unit']}, uncalibrated {tg['uncalibrated']:.4g} "
+                   f"(z {tg['z_uncalibrated']:+.2f}), point fit {tg['point']:.4g} (z {tg['z_point']:+.2f})")
+    for f in doc["free"]:
+        q = f["posterior_q"]
+        click.echo(f"  {f['name']}: point {f['point']:.3f}, posterior median {q[1]:.3f} [5-95 %: {q[0]:.3f}-{q[2]:.3f}], "
+                   f"R-hat {f['rhat']:.3f}, ESS {f['ess_bulk']:.0f}")
 
 
 def _episode(episode: str, until: datetime.date | None, target_names: list[str], targets_file: Path | None,
