@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +84,14 @@ def _later(st: dict[str, Any]) -> tuple[int, int]:
 
 
 def _figures(doc: dict[str, Any]) -> dict[str, Any]:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    """The report's figures by stem: ``nowcast``, ``levers``, then ``series_1``, ``series_2``, ... (one per fan)."""
+    return {"nowcast": _nowcast_figure(doc), "levers": _levers_figure(doc), **_series_figures(doc)}
 
-    from calibration.model import FreeParam
+
+def _nowcast_figure(doc: dict[str, Any]) -> Any:
+    """The horizon's loss (% of GDP, and in yen) at every row of the nowcast: median, 25–75 % and 5–95 %."""
     from simulator.reports.figures import figure
 
-    figs: dict[str, Any] = {}
     steps = doc["nowcast"]
     fig, axes = figure(9.5, 3.6, ncols=2)
     x = np.arange(len(steps))
@@ -105,7 +108,13 @@ def _figures(doc: dict[str, Any]) -> dict[str, Any]:
     axes[0].legend(fontsize=7, loc="upper right")
     axes[0].set_title("the horizon's loss as the data arrive", fontsize=10)
     axes[1].set_title("the same in yen", fontsize=10)
-    figs["nowcast"] = fig
+    return fig
+
+
+def _levers_figure(doc: dict[str, Any]) -> Any:
+    """Each lever's posterior histogram (last cut-off) over its prior's (20,000 draws, seed 0), three panels a row."""
+    from calibration.model import FreeParam
+    from simulator.reports.figures import figure
 
     free = doc["free"]
     post = np.asarray(doc["posterior"])
@@ -127,31 +136,27 @@ def _figures(doc: dict[str, Any]) -> dict[str, Any]:
     for ax in axes[k:]:
         ax.set_axis_off()
     axes[0].legend(fontsize=7)
-    figs["levers"] = fig
+    return fig
 
-    first, last = steps[0], steps[-1]
+
+def _series_figures(doc: dict[str, Any]) -> dict[str, Any]:
+    """One figure per series with fans (``series_1``, ...): the prior's and the last cut-off's fans, the observations
+    of the series (filled: used; open: later) and the cut-off."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+
+    from simulator.reports.figures import figure
+
+    figs: dict[str, Any] = {}
+    first, last = doc["nowcast"][0], doc["nowcast"][-1]
     cut = date2num(datetime.date.fromisoformat(doc["until"]))
     anchor = datetime.date.fromisoformat(doc["anchor"])
     for j, key in enumerate(last["fans"]):
         fig, (ax,) = figure(8.0, 3.5)
         for st, color, name in ((first, GREY, "prior"), (last, BLUE, _label(doc["until"]))):
-            fan = st["fans"][key]
-            mid = np.array([(date2num(datetime.date.fromisoformat(r["first"])) + date2num(datetime.date.fromisoformat(r["last"]))) / 2
-                            for r in fan])
-            q = np.array([r["q"] for r in fan])
-            ax.fill_between(mid, q[:, 0], q[:, 4], color=color, alpha=0.18, lw=0, label=f"{name}: 5–95 %")
-            ax.plot(mid, q[:, 2], color=color, lw=1.6, label=f"{name}: median")
+            _fan(ax, st["fans"][key], color, name)
         rows = [o for o in doc["observations"] if o["series"] == key and o["kind"] in ("arrivals", "sector_output")]
         for used in (True, False):
-            sel = [o for o in rows if (o["name"] in last["used"]) == used]
-            if not sel:
-                continue
-            ends = [datetime.date.fromisoformat(o["end"]) for o in sel]
-            starts = [_start(o, anchor) for o in sel]
-            ox = [(date2num(a) + date2num(b)) / 2 for a, b in zip(starts, ends, strict=True)]
-            ax.errorbar(ox, [o["observed"] for o in sel], yerr=[1.645 * o["sd"] for o in sel], fmt="o", color=RED, ms=5,
-                        capsize=3, mfc=RED if used else "white",
-                        label="observed, used (± 1.645 sd)" if used else "observed later, not used")
+            _observed(ax, [o for o in rows if (o["name"] in last["used"]) == used], used, anchor)
         ax.axvline(cut, color="black", lw=0.8, ls="--", label="cut-off")
         ax.set_title(key, fontsize=10)
         unit = rows[0]["unit"] if rows else ""
@@ -162,6 +167,31 @@ def _figures(doc: dict[str, Any]) -> dict[str, Any]:
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
         figs[f"series_{j + 1}"] = fig
     return figs
+
+
+def _fan(ax: Any, fan: list[dict[str, Any]], color: str, name: str) -> None:
+    """Draw one fan on ``ax``: its 5–95 % band and median at each period's middle, labelled with ``name``."""
+    from matplotlib.dates import date2num
+
+    mid = np.array([(date2num(datetime.date.fromisoformat(r["first"])) + date2num(datetime.date.fromisoformat(r["last"]))) / 2
+                    for r in fan])
+    q = np.array([r["q"] for r in fan])
+    ax.fill_between(mid, q[:, 0], q[:, 4], color=color, alpha=0.18, lw=0, label=f"{name}: 5–95 %")
+    ax.plot(mid, q[:, 2], color=color, lw=1.6, label=f"{name}: median")
+
+
+def _observed(ax: Any, sel: list[dict[str, Any]], used: bool, anchor: datetime.date) -> None:
+    """Draw observations ``sel`` on ``ax`` at their periods' middles with ± 1.645 sd (filled when ``used``); none: nothing."""
+    from matplotlib.dates import date2num
+
+    if not sel:
+        return
+    ends = [datetime.date.fromisoformat(o["end"]) for o in sel]
+    starts = [_start(o, anchor) for o in sel]
+    ox = [(date2num(a) + date2num(b)) / 2 for a, b in zip(starts, ends, strict=True)]
+    ax.errorbar(ox, [o["observed"] for o in sel], yerr=[1.645 * o["sd"] for o in sel], fmt="o", color=RED, ms=5,
+                capsize=3, mfc=RED if used else "white",
+                label="observed, used (± 1.645 sd)" if used else "observed later, not used")
 
 
 def _start(o: dict[str, Any], anchor: datetime.date) -> datetime.date:
@@ -236,19 +266,46 @@ def render_conditioning(directory: Path) -> Path:
     figs = _figures(doc)
     md_list, html_list = save_figures(directory, [(name, name, fig) for name, fig in figs.items()])
     md_f, html_f = dict(zip(figs, md_list, strict=True)), dict(zip(figs, html_list, strict=True))
-    steps = doc["nowcast"]
-    first, last = steps[0], steps[-1]
-    d = doc["diagnostics"]
-    obs_by = {o["name"]: o for o in doc["observations"]}
+    tables = _Tables(levers=_lever_rows(doc), nowcast=_nowcast_rows(doc), observations=_observation_rows(doc),
+                     diagnostics=_diagnostic_rows(doc), sources=_source_rows(doc))
+    later = _later_text(doc)
+    return write_pages(directory, _BODY, lambda md: _fill(doc, tables, later, md_f if md else html_f, md),
+                       "supplyshock conditioning")
 
-    lever_rows = [[f["name"], f["label"], f"{f['dist']} {_g(f['low'])}–{_g(f['high'])}", _band(f["posterior_q"]),
-                   f"{f['rhat']:.3f}", f"{f['ess_bulk']:.0f}", f["basis"]] for f in doc["free"]]
+
+@dataclass(frozen=True)
+class _Tables:
+    """The rows of the report's tables (cells as shown)."""
+
+    levers: list[list[str]]
+    nowcast: list[list[str]]
+    observations: list[list[str]]
+    diagnostics: list[list[str]]
+    sources: list[list[str]]
+
+
+def _lever_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """One row per lever: name, label, prior, posterior median [5–95 %], R-hat, ESS, the prior's source."""
+    return [[f["name"], f["label"], f"{f['dist']} {_g(f['low'])}–{_g(f['high'])}", _band(f["posterior_q"]),
+             f"{f['rhat']:.3f}", f"{f['ess_bulk']:.0f}", f["basis"]] for f in doc["free"]]
+
+
+def _nowcast_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """One row per nowcast step: cut-off, observations used, the loss (% of GDP, yen), later ones inside 90 %, R-hat."""
     now_rows = []
-    for st in steps:
+    for st in doc["nowcast"]:
         inside, n = _later(st)
         now_rows.append([_label(st["until"]), str(len(st["used"])), _band(st["loss"]["gdp_loss_pct"]),
                          _yen(st["loss"]["value_added_loss"]), f"{inside} of {n}" if n else "–",
                          "–" if st["diagnostics"] is None else f"{st['diagnostics']['rhat_max']:.3f}"])
+    return now_rows
+
+
+def _observation_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """One row per observation: its end, unit, observed value, used or later, the predictive before and after the
+    last cut-off (bands, or for bounds and "none by" dates probabilities), its quantile and the levers' reach."""
+    first, last = doc["nowcast"][0], doc["nowcast"][-1]
+    obs_by = {o["name"]: o for o in doc["observations"]}
     obs_rows = []
     for name, o in last["observations"].items():
         ob, o0 = obs_by[name], first["observations"][name]
@@ -264,23 +321,38 @@ def render_conditioning(directory: Path) -> Path:
         reach = ob.get("reach")
         rr = "–" if reach is None or ob["kind"] == "gdp_loss" or ob["none_by"] else f"{_g(reach[0])}–{_g(reach[1])}"
         obs_rows.append([name, ob["end"], ob["unit"], observed, "used" if o["used"] else "later", before, after, where, rr])
-    diag_rows = [["sampler", str(d["sampler"]).replace("synthetic Gaussian likelihood", "Monte Carlo likelihood")],
-                 ["walkers x kept steps", f"{d['walkers']} x {d['kept_steps']}"],
-                 ["split R-hat (max over levers)", f"{d['rhat_max']:.3f}"],
-                 ["bulk ESS (min over levers)", f"{min(d['ess_bulk'].values()):.0f}"],
-                 ["acceptance (mean, min)", f"{d['acceptance_mean']:.2f}, {d['acceptance_min']:.2f}"],
-                 ["emulator leave-one-out error (rms, log-likelihood units)", f"{last['diagnostics']['emulator_loo_rms']:.3g}"],
-                 ["design points (first wave + second)", f"{doc['design']['first_wave']} + {doc['design']['second_wave']}"],
-                 ["predictive per cut-off (posterior draws x paths)", f"{doc['predictive']['draws']} x {doc['predictive']['paths']}"]]
-    src_rows = [[o["name"], o["ref"], o["published"], o["confidence"],
-                 " ".join(x for x in (o.get("proxy") and f"Proxy: {o['proxy']}", o.get("reasoning")) if x) or "–"]
-                for o in doc["observations"]]
-    inside0, n0 = _later(first)
+    return obs_rows
+
+
+def _diagnostic_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """The sampler's and the emulator's diagnostics (last cut-off), the design's size and the predictive's."""
+    d = doc["diagnostics"]
+    last = doc["nowcast"][-1]
+    return [["sampler", str(d["sampler"]).replace("synthetic Gaussian likelihood", "Monte Carlo likelihood")],
+            ["walkers x kept steps", f"{d['walkers']} x {d['kept_steps']}"],
+            ["split R-hat (max over levers)", f"{d['rhat_max']:.3f}"],
+            ["bulk ESS (min over levers)", f"{min(d['ess_bulk'].values()):.0f}"],
+            ["acceptance (mean, min)", f"{d['acceptance_mean']:.2f}, {d['acceptance_min']:.2f}"],
+            ["emulator leave-one-out error (rms, log-likelihood units)", f"{last['diagnostics']['emulator_loo_rms']:.3g}"],
+            ["design points (first wave + second)", f"{doc['design']['first_wave']} + {doc['design']['second_wave']}"],
+            ["predictive per cut-off (posterior draws x paths)", f"{doc['predictive']['draws']} x {doc['predictive']['paths']}"]]
+
+
+def _source_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """One row per observation: its source, publication, confidence, and proxy and reasoning (– when neither)."""
+    return [[o["name"], o["ref"], o["published"], o["confidence"],
+             " ".join(x for x in (o.get("proxy") and f"Proxy: {o['proxy']}", o.get("reasoning")) if x) or "–"]
+            for o in doc["observations"]]
+
+
+def _later_text(doc: dict[str, Any]) -> str:
+    """The paragraphs on the later observations (inside the conditioned 90 % band, and before conditioning) and, when
+    some lie there, on the point observations beyond the levers' reach."""
+    first, last = doc["nowcast"][0], doc["nowcast"][-1]
     inside1, n1 = _later(last)
     later = (f"**Later observations.** Of the {n1} point observations after {doc['until']}, {inside1} fall inside the "
              f"conditioned 90 % predictive band (before conditioning: {_later_all(first, last)}).") if n1 else (
              "Every observation was used: there is no later observation to check the forecast against.")
-    del inside0, n0
     far = unreachable(doc)
     if far:
         above = all(o["observed"] > o["reach"][1] for o in far)
@@ -290,39 +362,45 @@ def render_conditioning(directory: Path) -> Path:
                   f"levers' prior box (the column *levers' reach*). No setting of these levers within their priors "
                   f"produces them: the gap is in the rest of the model, in the proxy, or in the priors' bounds, and the "
                   f"posterior presses on the bound nearest to them rather than explaining them.")
+    return later
+
+
+def _mode(doc: dict[str, Any]) -> str:
+    """What the conditioning ran on: jointly with published targets, or the episode alone (fitted sample or priors)."""
     targets = ", ".join(t["name"] for t in doc["targets"])
-    mode = (f"jointly with the published targets {targets} (their scales free; the priors as written)" if targets else
+    return (f"jointly with the published targets {targets} (their scales free; the priors as written)" if targets else
             "the episode alone, on " + ("the economy's fitted sample (as run draws it)" if doc["calibrated"] else
                                         "the priors as written"))
 
-    def fill(md: bool) -> dict[str, Any]:
-        tab = _md_table if md else _html_table
-        f = md_f if md else html_f
-        return {
-            "episode": doc["episode"], "until": doc["until"], "description": doc["description"].strip(),
-            "scenario": doc["scenario"], "anchor": doc["anchor"], "horizon": doc["horizon_days"], "mode": mode,
-            "paths": f"{doc['paths']:,}", "design": doc["design"]["first_wave"] + doc["design"]["second_wave"],
-            "seed": doc["seed"], "version": doc["version"], "date": doc["date"][:10],
-            "implications": "\n\n".join(implications(doc)), "later": later, "notes": (doc.get("notes") or "–").strip(),
-            "n_used": len(last["used"]),
-            "levers_table": tab(["lever", "what it is", "prior", "posterior median [5–95 %]", "R-hat", "ESS", "prior's source"],
-                                lever_rows),
-            "fig_levers": f["levers"],
-            "nowcast_table": tab(["cut-off", "observations used", "loss, % of GDP: median [5–95 %]",
-                                  f"value added lost ({doc['money_year']} money)", "later observations inside 90 %",
-                                  "R-hat (max)"], now_rows),
-            "fig_nowcast": f["nowcast"],
-            "obs_table": tab(["observation", "ended", "unit", "observed", "used?", "before: median [5–95 %]",
-                              f"{_label(doc['until'])}: median [5–95 %]", "quantile", "levers' reach"], obs_rows),
-            "fig_series": "\n\n".join(v for k, v in f.items() if k.startswith("series_")) or "(no series)",
-            "diag_table": tab(["diagnostic", "value"], diag_rows),
-            "calibrated_note": ", the economy's fitted sample" if doc["calibrated"] else "",
-            "joint_note": (" The published targets add their Gaussian synthetic likelihood on an emulator of their medians, "
-                           "as in the calibration.") if targets else "",
-            "sources": tab(["observation", "source", "published", "confidence", "proxy / reasoning"], src_rows),
-        }
 
-    return write_pages(directory, _BODY, fill, "supplyshock conditioning")
+def _fill(doc: dict[str, Any], tables: _Tables, later: str, f: dict[str, str], md: bool) -> dict[str, Any]:
+    """The template's values: Markdown tables (``md``) or HTML ones, with the figures' links ``f`` in the same form."""
+    tab = _md_table if md else _html_table
+    last = doc["nowcast"][-1]
+    targets = ", ".join(t["name"] for t in doc["targets"])
+    return {
+        "episode": doc["episode"], "until": doc["until"], "description": doc["description"].strip(),
+        "scenario": doc["scenario"], "anchor": doc["anchor"], "horizon": doc["horizon_days"], "mode": _mode(doc),
+        "paths": f"{doc['paths']:,}", "design": doc["design"]["first_wave"] + doc["design"]["second_wave"],
+        "seed": doc["seed"], "version": doc["version"], "date": doc["date"][:10],
+        "implications": "\n\n".join(implications(doc)), "later": later, "notes": (doc.get("notes") or "–").strip(),
+        "n_used": len(last["used"]),
+        "levers_table": tab(["lever", "what it is", "prior", "posterior median [5–95 %]", "R-hat", "ESS", "prior's source"],
+                            tables.levers),
+        "fig_levers": f["levers"],
+        "nowcast_table": tab(["cut-off", "observations used", "loss, % of GDP: median [5–95 %]",
+                              f"value added lost ({doc['money_year']} money)", "later observations inside 90 %",
+                              "R-hat (max)"], tables.nowcast),
+        "fig_nowcast": f["nowcast"],
+        "obs_table": tab(["observation", "ended", "unit", "observed", "used?", "before: median [5–95 %]",
+                          f"{_label(doc['until'])}: median [5–95 %]", "quantile", "levers' reach"], tables.observations),
+        "fig_series": "\n\n".join(v for k, v in f.items() if k.startswith("series_")) or "(no series)",
+        "diag_table": tab(["diagnostic", "value"], tables.diagnostics),
+        "calibrated_note": ", the economy's fitted sample" if doc["calibrated"] else "",
+        "joint_note": (" The published targets add their Gaussian synthetic likelihood on an emulator of their medians, "
+                       "as in the calibration.") if targets else "",
+        "sources": tab(["observation", "source", "published", "confidence", "proxy / reasoning"], tables.sources),
+    }
 
 
 def _later_all(first: dict[str, Any], last: dict[str, Any]) -> str:
