@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -47,6 +48,12 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
     are domestic final demand; ``hhco`` among them is household consumption.
     ``Total`` (row and column) is domestic output. Empty cells are 0.
 
+    In named steps: :func:`_read_rows`, :func:`_layout`,
+    :func:`_value_added`, :func:`_final_uses`, :func:`_outputs`,
+    :func:`_outside_households`, :func:`_check_balance`,
+    :func:`_reclassify_outside`; cells are read in the order of these steps,
+    so the first broken cell in that order is the one named.
+
     Parameters
     ----------
     path : Path
@@ -62,6 +69,37 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
         and stated output differ by more than 0.1 %.
     """
     shown = shown or str(path)
+    cells = _layout(_read_rows(path, shown), shown)
+    z = np.array([cells.row(r) for r in cells.codes])
+    va, comp = _value_added(cells)
+    dfd, hh, ex, im = _final_uses(cells)
+    out_col, out_row = _outputs(cells)
+    outside_in, outside_out = _outside_households(cells)
+    row_sum = z.sum(axis=1) + dfd + outside_out + ex - im
+    col_sum = z.sum(axis=0) + va + outside_in
+    _check_balance(cells, out_col, out_row, row_sum, col_sum)
+    z, dfd = _reclassify_outside(cells, z, dfd, outside_in, outside_out)
+    return IOTable(
+        codes=tuple(cells.codes),
+        intermediate=z,
+        value_added=va,
+        compensation=comp,
+        household_consumption=hh,
+        domestic_final_demand=dfd,
+        exports=ex,
+        imports=im,
+        output=out_col,
+    )
+
+
+def _read_rows(path: Path, shown: str) -> list[list[str]]:
+    """The CSV file's rows, comment lines (first cell starting with ``#``) and empty lines left out.
+
+    Raises
+    ------
+    InputError
+        Naming ``shown``: the file cannot be read, is not UTF-8, or holds no row.
+    """
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
@@ -71,6 +109,71 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
         raise InputError(shown, "economy.io_table", "must be UTF-8 text", "undecodable bytes") from None
     if not rows:
         raise InputError(shown, "(file)", "must hold a header row and sector rows", "an empty file")
+    return rows
+
+
+class _Cells(NamedTuple):
+    """A CSV table's layout (:func:`_layout`) and its cells as numbers.
+
+    Attributes
+    ----------
+    shown : str
+        The file as named in messages.
+    header : list of str
+        The column names, in file order.
+    body : dict
+        Row name -> its cells (the first column left out), in file order.
+    col : dict
+        Column name -> its index in a row's cells.
+    codes : list of str
+        The sector codes (column names that are also row names, but ``Total``), in column order.
+    """
+
+    shown: str
+    header: list[str]
+    body: dict[str, list[str]]
+    col: dict[str, int]
+    codes: list[str]
+
+    def num(self, r: str, c: str) -> float:
+        """Cell of row r, column c as a number (an empty or missing cell is 0).
+
+        Raises
+        ------
+        InputError
+            Naming the row and column: the cell is not a number, or not finite.
+        """
+        cells = self.body[r]
+        i = self.col[c]
+        x = cells[i].strip() if i < len(cells) else ""
+        if not x:
+            return 0.0
+        try:
+            v = float(x)
+        except ValueError:
+            raise InputError(self.shown, f"row {r}, column {c}", "must be a number", x) from None
+        if not np.isfinite(v):
+            raise InputError(self.shown, f"row {r}, column {c}", "must be finite", x)
+        return v
+
+    def row(self, name: str) -> np.ndarray:
+        """Row ``name``'s cells in the sectors' columns, (n,), read in column order (:meth:`num`)."""
+        return np.array([self.num(name, c) for c in self.codes])
+
+    def column(self, name: str) -> np.ndarray:
+        """Column ``name``'s cells in the sectors' rows, (n,), read in row order (:meth:`num`)."""
+        return np.array([self.num(r, name) for r in self.codes])
+
+
+def _layout(rows: list[list[str]], shown: str) -> _Cells:
+    """The layout of a table's ``rows`` (:func:`_read_rows`): header, rows by name, columns, sector codes.
+
+    Raises
+    ------
+    InputError
+        Naming ``shown``, in this order: a row name that appears twice; a missing ``Total`` or ``impo``
+        column; a missing ``Total`` row; no sector code (no column name that is also a row name).
+    """
     header = [c.strip() for c in rows[0][1:]]
     body: dict[str, list[str]] = {}
     for r in rows[1:]:
@@ -88,56 +191,114 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
     codes = [c for c in header if c in body and c != TOTAL]
     if not codes:
         raise InputError(shown, "(sectors)", "must have sector codes as both column and row names", "none in common")
-    n = len(codes)
+    return _Cells(shown, header, body, col, codes)
 
-    def num(r: str, c: str) -> float:
-        cells = body[r]
-        i = col[c]
-        x = cells[i].strip() if i < len(cells) else ""
-        if not x:
-            return 0.0
-        try:
-            v = float(x)
-        except ValueError:
-            raise InputError(shown, f"row {r}, column {c}", "must be a number", x) from None
-        if not np.isfinite(v):
-            raise InputError(shown, f"row {r}, column {c}", "must be finite", x)
-        return v
 
-    def row(name: str, cols: list[str] | None = None) -> np.ndarray:
-        return np.array([num(name, c) for c in (cols or codes)])
+def _value_added(cells: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Each sector's value added (the sum of the rows that are not a sector, ``Total`` or ``ohcr``, in file
+    order) and compensation of employees (row ``epin``, else 0), (n,) each.
 
-    def column(name: str) -> np.ndarray:
-        return np.array([num(r, name) for r in codes])
-
-    z = np.array([row(r) for r in codes])
-    va_rows = [r for r in body if r not in codes and r not in (TOTAL, OUTSIDE_ROW)]
+    Raises
+    ------
+    InputError
+        There is no value-added row; a cell of one is not a finite number (:meth:`_Cells.num`).
+    """
+    n = len(cells.codes)
+    va_rows = [r for r in cells.body if r not in cells.codes and r not in (TOTAL, OUTSIDE_ROW)]
     if not va_rows:
-        raise InputError(shown, "(value added)", "needs at least one value-added row (a row that is not a sector or Total)", "none")
-    va = sum((row(r) for r in va_rows), np.zeros(n))
-    comp = row(COMPENSATION_ROW) if COMPENSATION_ROW in body else np.zeros(n)
-    fd_cols = [c for c in header if c not in codes and c not in (TOTAL, EXPORT_COLUMN, *IMPORT_COLUMNS, OUTSIDE_COLUMN)]
-    dfd = sum((column(c) for c in fd_cols), np.zeros(n))
-    hh = column(HOUSEHOLD_COLUMN) if HOUSEHOLD_COLUMN in col else np.zeros(n)
-    ex = column(EXPORT_COLUMN) if EXPORT_COLUMN in col else np.zeros(n)
-    im = -sum((column(c) for c in IMPORT_COLUMNS if c in col), np.zeros(n))
-    out_col = column(TOTAL)
-    out_row = row(TOTAL)
-    for i, c in enumerate(codes):
+        raise InputError(cells.shown, "(value added)", "needs at least one value-added row (a row that is not a sector or Total)", "none")
+    va = sum((cells.row(r) for r in va_rows), np.zeros(n))
+    comp = cells.row(COMPENSATION_ROW) if COMPENSATION_ROW in cells.body else np.zeros(n)
+    return va, comp
+
+
+def _final_uses(cells: _Cells) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each sector's domestic final demand (the sum of the columns that are not a sector, ``Total``, ``expo``,
+    an import column or ``ohcc``), household consumption (``hhco``), exports (``expo``) and imports (the import
+    columns, entered negative, turned positive), (n,) each; a missing column is 0.
+
+    Raises
+    ------
+    InputError
+        A cell read is not a finite number (:meth:`_Cells.num`), in that order of columns.
+    """
+    n, col = len(cells.codes), cells.col
+    fd_cols = [c for c in cells.header
+               if c not in cells.codes and c not in (TOTAL, EXPORT_COLUMN, *IMPORT_COLUMNS, OUTSIDE_COLUMN)]
+    dfd = sum((cells.column(c) for c in fd_cols), np.zeros(n))
+    hh = cells.column(HOUSEHOLD_COLUMN) if HOUSEHOLD_COLUMN in col else np.zeros(n)
+    ex = cells.column(EXPORT_COLUMN) if EXPORT_COLUMN in col else np.zeros(n)
+    im = -sum((cells.column(c) for c in IMPORT_COLUMNS if c in col), np.zeros(n))
+    return dfd, hh, ex, im
+
+
+def _outputs(cells: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Each sector's domestic output as the ``Total`` column states it and as the ``Total`` row does, (n,) each.
+
+    Raises
+    ------
+    InputError
+        A cell is not a finite number (:meth:`_Cells.num`); then, sector by sector, an output that is not
+        positive (the column's before the row's).
+    """
+    out_col = cells.column(TOTAL)
+    out_row = cells.row(TOTAL)
+    for i, c in enumerate(cells.codes):
         if out_col[i] <= 0:
-            raise InputError(shown, f"row {c}, column {TOTAL}", "domestic output must be > 0", _g(out_col[i]))
+            raise InputError(cells.shown, f"row {c}, column {TOTAL}", "domestic output must be > 0", _g(out_col[i]))
         if out_row[i] <= 0:
-            raise InputError(shown, f"row {TOTAL}, column {c}", "domestic output must be > 0", _g(out_row[i]))
-    outside_in = row(OUTSIDE_ROW) if OUTSIDE_ROW in body else np.zeros(n)
-    outside_out = column(OUTSIDE_COLUMN) if OUTSIDE_COLUMN in col else np.zeros(n)
-    row_sum = z.sum(axis=1) + dfd + outside_out + ex - im
-    col_sum = z.sum(axis=0) + va + outside_in
-    for i, c in enumerate(codes):
+            raise InputError(cells.shown, f"row {TOTAL}, column {c}", "domestic output must be > 0", _g(out_row[i]))
+    return out_col, out_row
+
+
+def _outside_households(cells: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    """Consumption expenditure outside households: each sector's purchases (row ``ohcr``) and sales (column
+    ``ohcc``), (n,) each; a missing row or column is 0.
+
+    Raises
+    ------
+    InputError
+        A cell is not a finite number (:meth:`_Cells.num`).
+    """
+    n = len(cells.codes)
+    outside_in = cells.row(OUTSIDE_ROW) if OUTSIDE_ROW in cells.body else np.zeros(n)
+    outside_out = cells.column(OUTSIDE_COLUMN) if OUTSIDE_COLUMN in cells.col else np.zeros(n)
+    return outside_in, outside_out
+
+
+def _check_balance(cells: _Cells, out_col: np.ndarray, out_row: np.ndarray, row_sum: np.ndarray,
+                   col_sum: np.ndarray) -> None:
+    """Check each sector's output (the ``Total`` column, ``out_col``) against the ``Total`` row (``out_row``),
+    its row's entries (``row_sum``) and its column's entries (``col_sum``), (n,) each.
+
+    Raises
+    ------
+    InputError
+        At the first sector, and the first of the three in that order, differing by more than
+        :data:`BALANCE_TOLERANCE` of the output.
+    """
+    for i, c in enumerate(cells.codes):
         x = out_col[i]
         for what, got in (("the Total row", out_row[i]), ("its row's entries", row_sum[i]), ("its column's entries", col_sum[i])):
             if abs(got - x) > BALANCE_TOLERANCE * abs(x):
-                raise InputError(shown, f"sector {c}", f"must balance within 0.1 %: output (Total column) {_g(x)} "
+                raise InputError(cells.shown, f"sector {c}", f"must balance within 0.1 %: output (Total column) {_g(x)} "
                                  f"vs sum of {what}", _g(got))
+
+
+def _reclassify_outside(cells: _Cells, z: np.ndarray, dfd: np.ndarray, outside_in: np.ndarray,
+                        outside_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The intermediate use ``z`` (n, n) and domestic final demand ``dfd`` (n,) with consumption expenditure
+    outside households (:func:`_outside_households`) reclassified.
+
+    It is intermediate consumption in the national accounts: with both the row and the column, the column's
+    purchases become inputs of each sector in proportion to its row entry; with the column only, it is an
+    ordinary final-demand column; with neither, nothing changes.
+
+    Raises
+    ------
+    InputError
+        The row has entries but the column does not.
+    """
     if outside_in.sum() > 0 and outside_out.sum() > 0:
         # consumption expenditure outside households is intermediate consumption in the national
         # accounts: the column's purchases become inputs of each sector in proportion to its row entry
@@ -145,19 +306,9 @@ def read_io_table(path: Path, shown: str = "") -> IOTable:
     elif outside_out.sum() > 0:
         dfd = dfd + outside_out  # no outside-households row: an ordinary final-demand column
     elif outside_in.sum() > 0:
-        raise InputError(shown, f"column {OUTSIDE_COLUMN}", f"is required with row {OUTSIDE_ROW} "
+        raise InputError(cells.shown, f"column {OUTSIDE_COLUMN}", f"is required with row {OUTSIDE_ROW} "
                          "(consumption expenditure outside households is reclassified as intermediate use)", "missing")
-    return IOTable(
-        codes=tuple(codes),
-        intermediate=z,
-        value_added=va,
-        compensation=comp,
-        household_consumption=hh,
-        domestic_final_demand=dfd,
-        exports=ex,
-        imports=im,
-        output=out_col,
-    )
+    return z, dfd
 
 
 def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
