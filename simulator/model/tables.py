@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -325,6 +325,9 @@ def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
     no output in r are left out. Compensation is not read (the household
     linkage needs a CSV table).
 
+    In named steps: :func:`_load_mrio`, :func:`_region`, :func:`_region_uses`, :func:`_region_sales`,
+    :func:`_producing_sectors`.
+
     Parameters
     ----------
     ref : MrioTable
@@ -332,6 +335,22 @@ def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
         The table (file or folder) to pass to pymrio.
     shown : str
         File named in messages (the scenario file that set it).
+    """
+    z, y = _load_mrio(ref, path, shown)
+    r = _region(z, ref, shown)
+    uses = _region_uses(z, y, r)
+    exports, output = _region_sales(z, y, r)
+    return _producing_sectors(uses, exports, output, r, shown)
+
+
+def _load_mrio(ref: MrioTable, path: Path, shown: str) -> tuple[Any, Any]:
+    """The table's ``Z`` (intermediate use) and ``Y`` (final demand), pandas frames indexed (region, sector)
+    on rows and (region, sector or category) on columns, as pymrio reads ``path`` in ``ref.format``.
+
+    Raises
+    ------
+    InputError
+        Naming ``shown``: pymrio is not installed; it cannot read the table; the table lacks Z or Y.
     """
     try:
         import pymrio
@@ -349,25 +368,80 @@ def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
     z, y = mrio.Z, mrio.Y
     if z is None or y is None:
         raise InputError(shown, "economy.io_table.mrio", "must hold Z and Y (intermediate and final demand)", ref.mrio)
+    return z, y
+
+
+def _region(z: Any, ref: MrioTable, shown: str) -> str:
+    """``ref.region``, checked to be one of the regions of ``Z``'s rows.
+
+    Raises
+    ------
+    InputError
+        Naming ``shown`` and listing the table's regions: it is not one.
+    """
     regions = [str(r) for r in z.index.get_level_values(0).unique()]
     r = ref.region
     if r not in regions:
         raise InputError(shown, "economy.io_table.region", "must be a region of the table (" + ", ".join(regions) + ")", r)
+    return r
+
+
+class _RegionUses(NamedTuple):
+    """What region r's sectors and final demand use (:func:`_region_uses`), by product, in r's sector order.
+
+    Attributes
+    ----------
+    sectors : list of str
+        r's sectors (every sector of the table), in column order.
+    intermediate, domestic_intermediate : ndarray, shape (n, n)
+        Intermediate use of each product (row) by each of r's sectors (column): from every origin, from r.
+    final_demand, household : ndarray, shape (n,)
+        r's final demand for each product from every origin, but its export categories; its households' part.
+    imports : ndarray, shape (n,)
+        r's intermediate and final use of each product from other regions.
+    """
+
+    sectors: list[str]
+    intermediate: np.ndarray
+    domestic_intermediate: np.ndarray
+    final_demand: np.ndarray
+    household: np.ndarray
+    imports: np.ndarray
+
+
+def _by_product(frame: Any, product: Any, sectors: Any) -> np.ndarray:
+    """The rows of ``frame`` summed by ``product`` (its rows' sector), in the order ``sectors``, as float64."""
+    return frame.groupby(product, sort=False).sum().reindex(sectors).to_numpy(dtype=np.float64)
+
+
+def _region_uses(z: Any, y: Any, r: str) -> _RegionUses:
+    """Region r's intermediate and final use of each product, from every origin, from r and from abroad.
+
+    ``z`` and ``y``: the table's Z and Y (:func:`_load_mrio`). Final demand categories whose name says
+    "export" are left out; household consumption is the categories whose name says "household".
+    """
     zr = z.xs(r, axis=1, level=0)  # every origin -> r's sectors
     sectors = [str(c) for c in zr.columns]
     origin = z.index.get_level_values(0).astype(str)
     product = z.index.get_level_values(1)
-    z_total = zr.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64)
+    z_total = _by_product(zr, product, zr.columns)
     z_dom = zr[origin == r].to_numpy(dtype=np.float64)
     yr = y.xs(r, axis=1, level=0)
     export_cat = np.array(["export" in str(c).lower() for c in yr.columns])
     y_use = yr.loc[:, ~export_cat]
-    fd_total = y_use.groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    fd_total = _by_product(y_use, product, zr.columns).sum(axis=1)
     hh_cols = [c for c in y_use.columns if "household" in str(c).lower()]
-    hh = y_use[hh_cols].groupby(product, sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
+    hh = _by_product(y_use[hh_cols], product, zr.columns).sum(axis=1)
     foreign = origin != r
-    imports = (zr[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1)
-               + y_use[foreign].groupby(product[foreign], sort=False).sum().reindex(zr.columns).to_numpy(dtype=np.float64).sum(axis=1))
+    imports = (_by_product(zr[foreign], product[foreign], zr.columns).sum(axis=1)
+               + _by_product(y_use[foreign], product[foreign], zr.columns).sum(axis=1))
+    return _RegionUses(sectors, z_total, z_dom, fd_total, hh, imports)
+
+
+def _region_sales(z: Any, y: Any, r: str) -> tuple[np.ndarray, np.ndarray]:
+    """Region r's exports (sales to other regions, plus to r's own final demand categories whose name says
+    "export") and output (all sales, its row totals) of each of its sectors, (n,) each."""
+    origin = z.index.get_level_values(0).astype(str)
     own_rows = origin == r
     sales = z[own_rows].to_numpy(dtype=np.float64)
     dest_z = z.columns.get_level_values(0).astype(str)
@@ -376,22 +450,35 @@ def read_mrio_table(ref: MrioTable, path: Path, shown: str) -> IOTable:
     y_export = np.array([d != r or "export" in str(c).lower() for d, c in zip(dest_y, y.columns.get_level_values(1), strict=True)])
     exports = sales[:, dest_z != r].sum(axis=1) + y_own[:, y_export].sum(axis=1)
     output = sales.sum(axis=1) + y_own.sum(axis=1)
+    return exports, output
+
+
+def _producing_sectors(uses: _RegionUses, exports: np.ndarray, output: np.ndarray, r: str, shown: str) -> IOTable:
+    """Region r's table of the sectors with output > 0: value added is output less all intermediate inputs,
+    and the inputs from the sectors left out count as value added.
+
+    Raises
+    ------
+    InputError
+        Naming ``shown``: no sector of r has output > 0.
+    """
+    z_total = uses.intermediate
     va = output - z_total.sum(axis=0)
     keep = output > 0
     if not keep.any():
         raise InputError(shown, "economy.io_table.region", "must have sectors with output > 0", r)
     k = np.flatnonzero(keep)
     return IOTable(
-        codes=tuple(sectors[i] for i in k),
+        codes=tuple(uses.sectors[i] for i in k),
         intermediate=z_total[np.ix_(k, k)],
         value_added=va[k] + z_total[np.ix_(np.flatnonzero(~keep), k)].sum(axis=0),
         compensation=np.zeros(k.size),
-        household_consumption=hh[k],
-        domestic_final_demand=fd_total[k],
+        household_consumption=uses.household[k],
+        domestic_final_demand=uses.final_demand[k],
         exports=exports[k],
-        imports=imports[k],
+        imports=uses.imports[k],
         output=output[k],
-        domestic_intermediate=z_dom[np.ix_(k, k)],
+        domestic_intermediate=uses.domestic_intermediate[np.ix_(k, k)],
     )
 
 
