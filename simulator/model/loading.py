@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from simulator.errors import InputError, InputWarning, suggest
 from simulator.model.scenario import Scenario
-from simulator.model.schema_economy import MrioTable
+from simulator.model.schema_economy import IOTable, MrioTable
 from simulator.model.tables import read_io_table, read_mrio_table
 from simulator.model.unusual import scenario_warnings
 from simulator.model.validation import build_scenario
@@ -280,6 +280,11 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
                   calibrated: bool = True) -> Scenario:
     """Load a built-in scenario by name, or a scenario file by path.
 
+    In named steps: the file and its ``extends`` chain read and merged (:func:`_locate`,
+    :func:`_read_with_extends`) with the ``overrides`` over them, the fitted sample
+    (:func:`_with_posterior`), the input-output table (:func:`_economy_table`), validation
+    (:func:`_build`).
+
     Parameters
     ----------
     name_or_path : str or path
@@ -302,56 +307,133 @@ def load_scenario(name_or_path: str | os.PathLike[str], *, overrides: Mapping[st
     data = _read_with_extends(path, shown, origins=origins)
     if overrides:
         data = _merge(_override_priors(data, overrides, shown, None, None), overrides)
+    data = _with_posterior(data, overrides, calibrated, origins, path, shown)
+    table = _economy_table(data, origins, path, shown)
+    return _build(data, table, origins, shown)
+
+
+def _with_posterior(data: dict[str, Any], overrides: Mapping[str, Any] | None, calibrated: bool,
+                    origins: Mapping[tuple[str, ...], str], path: Path, shown: str) -> dict[str, Any]:
+    """The merged scenario ``data`` with its ``calibration.posterior`` resolved (``data`` itself if it has none).
+
+    Left out if not ``calibrated``; a file name is read (:func:`_read_posterior`, relative to the file
+    that set it: ``path`` if that is the scenario file ``shown``, per ``origins``); the columns of the
+    fields the ``overrides`` set are dropped (:func:`_without_overridden`).
+
+    Raises
+    ------
+    InputError
+        Naming the file that set the posterior: it cannot be read, or is not a JSON object.
+    """
     cal = data.get("calibration")
-    if isinstance(cal, Mapping) and "posterior" in cal:
-        cal = dict(cal)
-        if not calibrated:
-            del cal["posterior"]
-        elif isinstance(cal["posterior"], str):
-            setter = _origin("calibration.posterior", origins, shown)
-            cal["posterior"] = _read_posterior(cal["posterior"], path if setter == shown else Path(setter), setter)
-        post = cal.get("posterior")
-        if overrides and isinstance(post, Mapping) and isinstance(post.get("columns"), list):
-            # a value set by an override (a sweep's grid value, say) replaces that field's fitted column, as it does a prior
-            setv = _value_paths({k: v for k, v in overrides.items() if k != "calibration"}) | {
-                f"calibration.{k}" for k in (overrides.get("calibration") or {}) if k != "posterior"}
-            drop = [i for i, c in enumerate(post["columns"]) if c in setv]
-            if drop:
-                keep = [i for i in range(len(post["columns"])) if i not in drop]
-                rows: list[Any] = post["draws"] if isinstance(post.get("draws"), list) else []
-                cal["posterior"] = None if not keep else {
-                    **post, "columns": [post["columns"][i] for i in keep],
-                    "draws": [[r[i] for i in keep] for r in rows if isinstance(r, list) and len(r) == len(post["columns"])]}
-        data = {**data, "calibration": cal}
-    table = None
+    if not (isinstance(cal, Mapping) and "posterior" in cal):
+        return data
+    cal = dict(cal)
+    if not calibrated:
+        del cal["posterior"]
+    elif isinstance(cal["posterior"], str):
+        setter = _origin("calibration.posterior", origins, shown)
+        cal["posterior"] = _read_posterior(cal["posterior"], path if setter == shown else Path(setter), setter)
+    post = cal.get("posterior")
+    if overrides and isinstance(post, Mapping) and isinstance(post.get("columns"), list):
+        cal["posterior"] = _without_overridden(post, overrides)
+    return {**data, "calibration": cal}
+
+
+def _without_overridden(post: Mapping[str, Any], overrides: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A fitted sample ``post`` (``columns``, ``draws``) without the columns of the fields ``overrides`` set.
+
+    A value set by an override (a sweep's grid value, say) replaces that field's fitted column, as it does
+    a prior (``calibration.posterior`` itself aside). Returns ``post`` itself if no column is dropped,
+    ``None`` if every one is; draws that are not lists of one value a column are left out.
+    """
+    setv = _value_paths({k: v for k, v in overrides.items() if k != "calibration"}) | {
+        f"calibration.{k}" for k in (overrides.get("calibration") or {}) if k != "posterior"}
+    drop = [i for i, c in enumerate(post["columns"]) if c in setv]
+    if not drop:
+        return post
+    keep = [i for i in range(len(post["columns"])) if i not in drop]
+    rows: list[Any] = post["draws"] if isinstance(post.get("draws"), list) else []
+    return None if not keep else {
+        **post, "columns": [post["columns"][i] for i in keep],
+        "draws": [[r[i] for i in keep] for r in rows if isinstance(r, list) and len(r) == len(post["columns"])]}
+
+
+def _economy_table(data: Mapping[str, Any], origins: Mapping[tuple[str, ...], str], path: Path,
+                   shown: str) -> IOTable | None:
+    """The input-output table ``economy.io_table`` of the merged scenario ``data`` names: a region of a
+    multi-regional table (:func:`_mrio_table`), a CSV table (:func:`_csv_table`), or ``None`` (neither:
+    validation reports what is wrong with the field)."""
     econ = data.get("economy")
     if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), Mapping) and "mrio" in econ["io_table"]:
-        setter = _origin("economy.io_table", origins, shown)
-        try:
-            ref = MrioTable.model_validate(dict(econ["io_table"]))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise InputError(setter, "economy.io_table." + ".".join(str(x) for x in err["loc"]), str(err["msg"]).lower(),
-                             err.get("input")) from None
-        base = Path(setter).parent if setter != shown else path.parent
-        mpath = Path(ref.mrio) if Path(ref.mrio).is_absolute() else base / ref.mrio
-        if not mpath.exists():
-            raise InputError(setter, "economy.io_table.mrio", "must be an existing file or folder", ref.mrio)
-        table = read_mrio_table(ref, mpath, setter)
-    elif isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
-        setter = _origin("economy.io_table", origins, shown)  # a relative path is relative to the file that set it
-        here = path if setter == shown else Path(setter)
-        tpath = _table_path(econ["io_table"], here)
-        if not tpath.is_file():
-            raise InputError(setter, "economy.io_table", "must name a built-in table or an existing CSV file", econ["io_table"])
-        table = read_io_table(tpath, str(tpath) if tpath.parent != data_path("io") else f"{tpath.name} (built-in)")
+        return _mrio_table(econ["io_table"], origins, path, shown)
+    if isinstance(econ, Mapping) and isinstance(econ.get("io_table"), str):
+        return _csv_table(econ["io_table"], origins, path, shown)
+    return None
+
+
+def _mrio_table(spec: Mapping[str, Any], origins: Mapping[tuple[str, ...], str], path: Path, shown: str) -> IOTable:
+    """The region of a multi-regional table ``spec`` (``economy.io_table``) names (:func:`read_mrio_table`),
+    its ``mrio`` path relative to the file that set it (``path`` if that is the scenario file ``shown``).
+
+    Raises
+    ------
+    InputError
+        Naming the file that set ``economy.io_table``: a field of ``spec`` breaks a rule (the first pydantic
+        error); the table does not exist; it cannot be read (:func:`read_mrio_table`).
+    """
+    setter = _origin("economy.io_table", origins, shown)
+    try:
+        ref = MrioTable.model_validate(dict(spec))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InputError(setter, "economy.io_table." + ".".join(str(x) for x in err["loc"]), str(err["msg"]).lower(),
+                         err.get("input")) from None
+    base = Path(setter).parent if setter != shown else path.parent
+    mpath = Path(ref.mrio) if Path(ref.mrio).is_absolute() else base / ref.mrio
+    if not mpath.exists():
+        raise InputError(setter, "economy.io_table.mrio", "must be an existing file or folder", ref.mrio)
+    return read_mrio_table(ref, mpath, setter)
+
+
+def _csv_table(ref: str, origins: Mapping[tuple[str, ...], str], path: Path, shown: str) -> IOTable:
+    """The CSV table ``ref`` (``economy.io_table``) names (:func:`read_io_table`): a built-in table, or a file
+    relative to the file that set it (``path`` if that is the scenario file ``shown``).
+
+    Raises
+    ------
+    InputError
+        Naming the file that set ``economy.io_table``: no such table; naming the table: it breaks a rule
+        (:func:`read_io_table`).
+    """
+    setter = _origin("economy.io_table", origins, shown)  # a relative path is relative to the file that set it
+    here = path if setter == shown else Path(setter)
+    tpath = _table_path(ref, here)
+    if not tpath.is_file():
+        raise InputError(setter, "economy.io_table", "must name a built-in table or an existing CSV file", ref)
+    return read_io_table(tpath, str(tpath) if tpath.parent != data_path("io") else f"{tpath.name} (built-in)")
+
+
+def _build(data: Mapping[str, Any], table: IOTable | None, origins: Mapping[tuple[str, ...], str],
+           shown: str) -> Scenario:
+    """The validated scenario (:func:`~simulator.model.validation.build_scenario`) of the merged ``data`` and its
+    ``table``, warning of unusual values (and of a scenario built on an economy that adds no measure).
+
+    Warnings and errors name the file that set the field (per ``origins``; else the scenario file
+    ``shown``). Warnings point at :func:`load_scenario`'s caller.
+
+    Raises
+    ------
+    InputError
+        Every rule the scenario breaks (the first, with the others in ``more``).
+    """
     try:
         sc = build_scenario(data, file=shown, table=table, warn=False)
         for f, r, v in scenario_warnings(sc):
-            warnings.warn(InputWarning(_origin(f, origins, shown), f, r, v), stacklevel=2)
+            warnings.warn(InputWarning(_origin(f, origins, shown), f, r, v), stacklevel=3)
         if not sc.policy and len(set(origins.values())) > 1:  # a scenario built on an economy that adds no shock
             warnings.warn(InputWarning(shown, "policy", "holds no measure: the run is the baseline, every loss is 0 "
-                                       "(add a [policy.NAME] table)", 0), stacklevel=2)
+                                       "(add a [policy.NAME] table)", 0), stacklevel=3)
         return sc
     except InputError as exc:
         # name the file that set the offending value (a base file, for a value it set)
