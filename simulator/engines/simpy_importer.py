@@ -143,7 +143,10 @@ class _Importer(_LicenceOffices):
         under a licence, the wait planned for), plus the stockpile released so
         far and the material for the sectors' backlog. Orders are split over
         sources (:meth:`split`) and each is shipped or applied for
-        (:meth:`ship_or_apply`).
+        (:meth:`ship_or_apply`). Material by material, in named steps as the vectorised engine's
+        :func:`~simulator.engines.phases.orders.order`: :meth:`_for_backlog`, :meth:`_measures_today`,
+        :meth:`_target`, :meth:`_order_sizes`, :meth:`_orders`, :meth:`_ship_and_apply` (with
+        :meth:`_premium`).
 
         Parameters
         ----------
@@ -168,58 +171,112 @@ class _Importer(_LicenceOffices):
         today = _Orders([], [[0.0] * self.K for _ in range(self.M)], [[0.0] * self.K for _ in range(self.M)])
         premium_cost = 0.0
         for m in range(self.M):
-            demand = float(self.demand[m])
             self.pipeline[m] -= out.denied[p, t, m]
-            # released stockpile is a bridge, not a substitute for imports; material to make up
-            # the sectors' backlog of lost output is ordered on top of the usual target
-            for_backlog = 0.0
-            for s in range(self.S):
-                for_backlog += (pp.use[p, s, m] * self.demand[m]) * self.backlog[s]
-            measure_on = [self.active_measure(k, m, t) for k in range(self.K)]
+            for_backlog = self._for_backlog(m)
+            measure_on = self._measures_today(m, t)
             known = t >= pp.trigger[p, m]
-            if known:
-                # the pipeline the current supply mix needs: a day's demand split as today's order would be
-                day_split = self.split(m, demand, measure_on)
-                lead = 0.0
-                for k in range(self.K):
-                    lead += day_split[k] * float(pp.transit[p, k])
-                target = pp.cover[p, m] * demand + lead
-                # under a licence, importers also order ahead by the processing time they plan for
-                ahead, licensed = 0.0, False
-                for k in range(self.K):
-                    regime = pp.licences[measure_on[k]] if measure_on[k] >= 0 else None
-                    if regime is not None:
-                        phase = regime.phase(t)
-                        # importers plan for the wait of the whole flow needing a licence (not counting on leakage)
-                        exempt = float(regime.exempt[p, phase])
-                        needs_licence = float(pp.coverage[p, measure_on[k]]) * (1.0 - exempt)
-                        ahead += day_split[k] * (needs_licence * float(regime.lead[p, phase]))
-                        licensed = True
-                if licensed:
-                    target = target + ahead
-            else:
-                target = float(self.target[m])
-            position = self.level(m) + self.pipeline[m]
-            order = max(((target + self.released[m]) + for_backlog) - position, 0.0)
-            orders = np.zeros(self.K)
-            if order > 0.0 and not known:
-                for k in range(self.K):
-                    orders[k] = pp.share[p, k, m] * order
-            elif order > 0.0:
-                orders = self.split(m, order, measure_on)
-            for k in range(self.K):
-                if orders[k] <= 0.0:
-                    continue
-                j = measure_on[k]
-                ship, apply = self.ship_or_apply(k, m, orders[k], j, t)
-                # extra cost on shipments above the source's baseline flow, once a disruption is known
-                if known and pp.premium[p, k, m] > 0.0:
-                    above_baseline = max(ship - pp.share[p, k, m] * demand, 0.0)
-                    premium_cost += above_baseline * pp.price[p, m] * pp.premium[p, k, m]
-                today.ship[m][k], today.apply[m][k] = ship, apply
+            target = self._target(m, t, measure_on) if known else float(self.target[m])
+            orders = self._orders(m, self._order_sizes(m, target, for_backlog), known, measure_on)
+            premium_cost = self._ship_and_apply(m, t, orders, measure_on, known, today, premium_cost)
             today.measure_on.append(measure_on)
         out.premium_cost[p, t] = premium_cost
         return today
+
+    def _for_backlog(self, m: int) -> float:
+        """Material m for the sectors' backlog of lost output, t: each sector's use of m times its backlog (days of
+        output), added sector by sector.
+
+        Released stockpile is a bridge, not a substitute for imports; this material is ordered on top of the
+        usual target (:meth:`_order_sizes`).
+        """
+        pp, p = self.pp, self.p
+        for_backlog = 0.0
+        for s in range(self.S):
+            for_backlog += (pp.use[p, s, m] * self.demand[m]) * self.backlog[s]
+        return for_backlog
+
+    def _measures_today(self, m: int, t: int) -> list[int]:
+        """The measure active on each source of material m on day ``t``, (K,) (-1: none; :meth:`active_measure`)."""
+        return [self.active_measure(k, m, t) for k in range(self.K)]
+
+    def _target(self, m: int, t: int, measure_on: list[int]) -> float:
+        """Material m's target position once its disruption is known, t.
+
+        Inventory cover plus the pipeline the current supply mix needs (a day's
+        demand split as today's order would be, :meth:`split`, times each
+        source's transit days) and, where some source is under a licence, the
+        processing time importers plan for on the flow needing one (not
+        counting on leakage). Before the disruption is known the target is
+        ``target`` (:meth:`order`).
+        """
+        pp, p = self.pp, self.p
+        demand = float(self.demand[m])
+        # the pipeline the current supply mix needs: a day's demand split as today's order would be
+        day_split = self.split(m, demand, measure_on)
+        lead = 0.0
+        for k in range(self.K):
+            lead += day_split[k] * float(pp.transit[p, k])
+        target = pp.cover[p, m] * demand + lead
+        # under a licence, importers also order ahead by the processing time they plan for
+        ahead, licensed = 0.0, False
+        for k in range(self.K):
+            regime = pp.licences[measure_on[k]] if measure_on[k] >= 0 else None
+            if regime is not None:
+                phase = regime.phase(t)
+                # importers plan for the wait of the whole flow needing a licence (not counting on leakage)
+                exempt = float(regime.exempt[p, phase])
+                needs_licence = float(pp.coverage[p, measure_on[k]]) * (1.0 - exempt)
+                ahead += day_split[k] * (needs_licence * float(regime.lead[p, phase]))
+                licensed = True
+        if licensed:
+            target = target + ahead
+        return target
+
+    def _order_sizes(self, m: int, target: float, for_backlog: float) -> float:
+        """Material m's order today, t: the ``target`` plus the stockpile released so far and ``for_backlog``
+        (:meth:`_for_backlog`), less inventory (:meth:`level`) and pipeline; at least 0."""
+        position = self.level(m) + self.pipeline[m]
+        return max(((target + self.released[m]) + for_backlog) - position, 0.0)
+
+    def _orders(self, m: int, order: float, known: bool, measure_on: list[int]) -> np.ndarray:
+        """Material m's ``order`` (t) split over its sources, (K,) t: by baseline share until the disruption is
+        ``known``, then :meth:`split`; all 0 where the order is 0."""
+        pp, p = self.pp, self.p
+        orders = np.zeros(self.K)
+        if order > 0.0 and not known:
+            for k in range(self.K):
+                orders[k] = pp.share[p, k, m] * order
+        elif order > 0.0:
+            orders = self.split(m, order, measure_on)
+        return orders
+
+    def _ship_and_apply(self, m: int, t: int, orders: np.ndarray, measure_on: list[int], known: bool,
+                        today: _Orders, premium_cost: float) -> float:
+        """What of each of material m's ``orders`` (K,) t ships and what needs a licence (:meth:`ship_or_apply`),
+        written to ``today.ship[m]`` and ``today.apply[m]``; sources ordered nothing from keep 0.
+
+        Returns ``premium_cost`` (currency/day, the day's total over the materials before m) plus the premium
+        on each shipment, source by source (:meth:`_premium`), once the disruption is ``known``.
+        """
+        for k in range(self.K):
+            if orders[k] <= 0.0:
+                continue
+            j = measure_on[k]
+            ship, apply = self.ship_or_apply(k, m, orders[k], j, t)
+            if known:
+                premium_cost = self._premium(k, m, ship, premium_cost)
+            today.ship[m][k], today.apply[m][k] = ship, apply
+        return premium_cost
+
+    def _premium(self, k: int, m: int, ship: float, premium_cost: float) -> float:
+        """``premium_cost`` (currency/day) plus the extra cost of a shipment ``ship`` (t) from source k above its
+        baseline flow of material m (price x premium a tonne); unchanged where the source carries no premium."""
+        pp, p = self.pp, self.p
+        # extra cost on shipments above the source's baseline flow, once a disruption is known
+        if pp.premium[p, k, m] > 0.0:
+            above_baseline = max(ship - pp.share[p, k, m] * float(self.demand[m]), 0.0)
+            premium_cost += above_baseline * pp.price[p, m] * pp.premium[p, k, m]
+        return premium_cost
 
     def dispatch(self, t: int, today: _Orders) -> None:
         """Phase DISPATCH (step 8): shipments leave for their transit time, applications enter the licence queues.
