@@ -239,6 +239,8 @@ def _fit_options(n_paths: int, n_design: int, seed: int, steps: int | None, n_ba
         raise InputError("option", "--paths", "must be >= 50 (a median over fewer paths is mostly noise)", n_paths)
     if n_design < 8 or n_design & (n_design - 1):
         raise InputError("option", "--design", "must be a power of two >= 8", n_design)
+    if n_base < 16 or n_base & (n_base - 1):  # checked here too, so a bad value stops before any work
+        raise InputError("option", "--sensitivity-samples", "must be a power of two >= 16", n_base)
     steps = 4000 if steps is None else steps
     if steps < 200:
         raise InputError("option", "--steps", "must be >= 200", steps)

@@ -179,6 +179,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     (["--free", "cover"], "--free"),
     (["--free", "cover_scale", "--paths", "10"], "--paths"),
     (["--free", "cover_scale", "--design", "12"], "--design"),
+    (["--sensitivity-samples", "8"], "--sensitivity-samples: must be a power of two >= 16; got 8"),
     (["--free", "cover_scale", "--write-defaults", "no/such/dir/fit.json"], "--write-defaults"),
     (["--free", "cover_scale", "--curve-paths", "-1"], "--curve-paths"),
     (["--free", "cover_scale", "--workers", "0"], "--workers"),
