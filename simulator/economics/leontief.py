@@ -167,7 +167,7 @@ def table_multipliers(table: IOTable, kind: Multiplier = "supply-chain", *, mpc:
     A two-sector table where sector 0 buys 0.2 of its output from sector 1:
 
     >>> import numpy as np
-    >>> from simulator.model.scenario import IOTable
+    >>> from simulator.model.schema_economy import IOTable
     >>> z = np.array([[0.0, 0.0], [20.0, 0.0]])
     >>> t = IOTable(codes=("a", "b"), intermediate=z, value_added=np.array([80.0, 100.0]),
     ...             compensation=np.zeros(2), household_consumption=np.zeros(2),
