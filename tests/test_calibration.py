@@ -14,9 +14,11 @@ from test_agreement import assert_same_trajectories, run_both
 import simulator
 from calibration.model import TargetRuns, load_free, pick_free
 from calibration.targets import load_targets, pick
+from simulator.economics.impact import impact_from_metrics
 from simulator.engines.resolve import resolve
 from simulator.errors import InputError
 from simulator.model.fields import prior_targets
+from simulator.runs.blocks import run_paths
 from simulator.runs.store import MANIFEST_KEYS
 
 
@@ -128,10 +130,8 @@ def test_design_points_share_paths_and_stacking_changes_nothing() -> None:
     np.testing.assert_allclose(together, alone, rtol=1e-12)
     # at 1 x the levers, the target's quantity is the uncalibrated model's own, path by path
     sc = simulator.load_scenario("japan-3m-curb", calibrated=False)
-    res = simulator.run_paths(sc, 40, seed=4) if hasattr(simulator, "run_paths") else None
-    if res is not None:
-        from simulator.economics.impact import impact_from_metrics
-        np.testing.assert_allclose(together[0], impact_from_metrics(res.metrics, sc).value_added_loss, rtol=1e-12)
+    res = run_paths(sc, 40, seed=4)
+    np.testing.assert_allclose(together[0], impact_from_metrics(res.metrics, sc).value_added_loss, rtol=1e-12)
     # more cover, less loss; less catch-up, more loss (on the same paths)
     assert np.median(together[1]) != np.median(together[0])
     more_cover = runs.statistics(np.array([[2.0, 1.0]]))[0]["nri-3m"][0]
