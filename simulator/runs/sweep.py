@@ -47,7 +47,7 @@ from simulator.model.fields import calibration_status
 from simulator.model.loading import scenario_to_json
 from simulator.model.scenario import Scenario
 from simulator.runs.blocks import RunResult, block_task, blocks_of, merge_blocks, unpack_block
-from simulator.runs.execute import executor
+from simulator.runs.execute import Executor, executor
 from simulator.runs.grid import GridAxis, Variant, build_variants, parse_grid
 from simulator.runs.memory import check_memory, check_run_options
 from simulator.runs.store import BlockStore, manifest, remove_partial_files, write_file, write_json, write_paths
@@ -185,6 +185,238 @@ def _check_resume(out: Path, mine: Mapping[str, Any]) -> None:
                              f"{json.dumps(old.get(key))}", mine[key])
 
 
+def _axes(grid: Sequence[str] | Sequence[GridAxis]) -> list[GridAxis]:
+    """The grid's axes, given as axes or as specs.
+
+    Parameters
+    ----------
+    grid : sequence of str or GridAxis
+        Either every item a :class:`GridAxis` (kept as given) or ``"PATH=..."``
+        specs (parsed by :func:`parse_grid`); empty for the scenario alone.
+
+    Returns
+    -------
+    list of GridAxis
+        One per grid dimension, in the order given.
+
+    Raises
+    ------
+    InputError
+        A spec :func:`parse_grid` refuses.
+    """
+    given = list(grid)
+    return ([a for a in given if isinstance(a, GridAxis)] if all(isinstance(a, GridAxis) for a in given)
+            else parse_grid([str(g) for g in given]))
+
+
+def _check_options(variants: Sequence[Variant], n_paths: int, seed: int, block_size: int, workers: int,
+                   scheduler: str | None, resume: bool, out: str | os.PathLike[str] | None) -> None:
+    """Refuse bad run options before anything runs or is written.
+
+    Parameters
+    ----------
+    variants : sequence of Variant
+        The grid's variants; the one with the longest horizon sizes the memory check.
+    n_paths, seed, block_size, workers
+        As given to :func:`run_sweep` (``seed`` resolved).
+    scheduler : str or None
+        A Dask scheduler's address; with one, a single variant's per-path totals
+        are held here at a time (the memory check counts one worker).
+    resume : bool
+        Whether to continue a sweep; needs ``out``.
+    out : path or None
+        The sweep's directory.
+
+    Raises
+    ------
+    InputError
+        Bad options, too little memory, or ``resume`` without ``out``.
+    """
+    check_run_options(n_paths, seed, block_size, workers)
+    check_memory(max((v.scenario for v in variants), key=lambda sc: sc.run.horizon_days), n_paths, block_size,
+                 workers if scheduler is None else 1)  # one variant's per-path totals are held at a time
+    if resume and out is None:
+        raise InputError(PARAMETER, "resume", "needs `out` (the directory of the sweep to continue)", True)
+
+
+def _check_out(out: Path, mine: Mapping[str, Any], resume: bool) -> None:
+    """Refuse an output directory this sweep may not write into (nothing is written).
+
+    Parameters
+    ----------
+    out : Path
+        The sweep's directory: new, empty, or (with ``resume``) holding this same sweep.
+    mine : mapping
+        This sweep's manifest (:func:`_manifest`), checked against ``out/sweep.json`` on a resume.
+    resume : bool
+        Whether a non-empty ``out`` may be continued.
+
+    Raises
+    ------
+    InputError
+        ``out`` is a file, is not empty (without ``resume``), or holds another sweep.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError(PARAMETER, "out", "must be a directory", str(out))
+    if out.is_dir() and any(out.iterdir()):
+        if not resume:
+            raise InputError(PARAMETER, "out", "must be an empty or new directory (use `resume=True` to continue the sweep in it)", str(out))
+        _check_resume(out, mine)
+
+
+def _prepare_out(out: Path, base: Scenario, mine: Mapping[str, Any]) -> None:
+    """Create the sweep's directory and its first files; clear writes an interruption cut short.
+
+    Parameters
+    ----------
+    out : Path
+        The sweep's directory (created if missing).
+    base : Scenario
+        The base scenario, written to ``scenario.json`` on a new sweep.
+    mine : mapping
+        The manifest, written to ``sweep.json`` on a new sweep (a resumed one keeps its own).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / "sweep.json").exists():
+        write_file(out / "scenario.json", scenario_to_json(base))
+        write_json(out / "sweep.json", mine)
+    remove_partial_files(out)  # writes cut short by an interruption (never read: names start with a dot)
+
+
+@dataclass
+class _Variants:
+    """Every variant's run, as its blocks finish: what they share, and what each finished variant gave.
+
+    Attributes
+    ----------
+    variants : list of Variant
+        The grid's variants, indexed by ``Variant.index``.
+    store : BlockStore
+        Where finished blocks are kept until their variant is merged.
+    seed, block_size, engine, multiplier
+        As given to :func:`run_sweep` (``seed`` resolved).
+    jobs : list of (int, int)
+        The blocks ``(index, n_paths)`` of every variant (:func:`blocks_of`).
+    keep_results : bool
+        Keep each variant's :class:`RunResult` in :attr:`results`.
+    out : Path or None
+        The sweep's directory, for each variant's per-path parquet file.
+    ranges : list of dict
+        Per variant, its histogram bin ranges (:func:`histogram_ranges`), set by :meth:`run`.
+    summaries, dsets, results : dict
+        By variant index: its summary (:func:`_variant_summary`), daily
+        dataset (``RunResult.daily.to_xarray()``), and RunResult if kept.
+    """
+
+    variants: list[Variant]
+    store: BlockStore
+    seed: int
+    block_size: int
+    engine: str
+    multiplier: Multiplier
+    jobs: list[tuple[int, int]]
+    keep_results: bool
+    out: Path | None
+    ranges: list[dict[str, tuple[float, float]]] = field(default_factory=list)
+    summaries: dict[int, dict[str, Any]] = field(default_factory=dict)
+    dsets: dict[int, xr.Dataset] = field(default_factory=dict)
+    results: dict[int, RunResult] = field(default_factory=dict)
+
+    def run(self, ex: Executor, done: set[tuple[int, int]], progress: Callable[[int, int], None] | None) -> None:
+        """Run every task not ``done``; finish each variant as its last block comes in.
+
+        Parameters
+        ----------
+        ex : Executor
+            Runs the tasks (:func:`block_task`), returning them in any order.
+        done : set of (int, int)
+            The tasks ``(variant, block)`` already in the store (a resume); a
+            variant with all its blocks there is finished before any task runs.
+        progress : callable, optional
+            ``progress(finished, total)`` in tasks after each task.
+        """
+        nb = len(self.jobs)
+        total = len(self.variants) * nb
+        self.ranges = [histogram_ranges(v.scenario) for v in self.variants]
+        remaining = [nb - sum(1 for (vv, _) in done if vv == v.index) for v in self.variants]
+        for v in self.variants:
+            if remaining[v.index] == 0:
+                self.finish(v)
+        tasks = [((v.index, b), (v.scenario, self.seed, b, n, self.block_size, self.engine, self.ranges[v.index]))
+                 for v in self.variants for b, n in self.jobs if (v.index, b) not in done]
+        finished = len(done)
+        for (vi, b), data in ex.map_unordered(block_task, tasks):
+            self.store.put(vi, b, data)
+            finished += 1
+            remaining[vi] -= 1
+            if remaining[vi] == 0:
+                self.finish(self.variants[vi])
+            if progress:
+                progress(finished, total)
+
+    def merge(self, v: Variant) -> RunResult:
+        """Variant ``v``'s blocks from the store joined in block order, then released from memory.
+
+        Parameters
+        ----------
+        v : Variant
+            A variant whose every block is in the store.
+
+        Returns
+        -------
+        RunResult
+            Its per-path totals and daily recorders over all ``n_paths`` paths.
+        """
+        nb = len(self.jobs)
+        counts = None
+        blocks = []
+        for b in range(nb):  # one block's dense histogram counts at a time
+            r = unpack_block(self.store.get(v.index, b), v.scenario)
+            if counts is None:
+                counts = r.counts
+            else:
+                add_counts(counts, r.counts)
+            r.counts = {}
+            blocks.append(r)
+        res = merge_blocks(v.scenario, self.seed, self.block_size, self.engine, self.ranges[v.index], blocks, counts)
+        self.store.release(v.index, nb)
+        return res
+
+    def finish(self, v: Variant) -> None:
+        """Merge variant ``v`` and keep its summary and daily dataset; write its per-path file under ``out``.
+
+        Parameters
+        ----------
+        v : Variant
+            A variant whose every block is in the store.
+        """
+        res = self.merge(v)
+        impact = impact_from_metrics(res.metrics, v.scenario, multiplier=self.multiplier)
+        self.summaries[v.index] = _variant_summary(res, impact, v)
+        self.dsets[v.index] = res.daily.to_xarray()
+        if self.keep_results:
+            self.results[v.index] = res
+        if self.out is not None:
+            part = self.out / "paths" / f"variant={v.index:05d}"
+            part.mkdir(parents=True, exist_ok=True)
+            write_paths(part / "part-0.parquet", res, impact, self.summaries[v.index], grid=v.values)
+
+
+def _write_outputs(out: Path, result: SweepResult) -> None:
+    """Write the finished sweep's outputs: ``daily_quantiles.nc``, ``summary.json`` and ``summary.csv``.
+
+    Parameters
+    ----------
+    out : Path
+        The sweep's directory.
+    result : SweepResult
+        The finished sweep (every variant's summary and the daily dataset).
+    """
+    write_file(out / "daily_quantiles.nc", lambda p: result.daily.to_netcdf(p, engine="scipy"))
+    write_json(out / "summary.json", result.to_json())
+    write_file(out / "summary.csv", lambda p: result.headline().to_csv(p, index=False))
+
+
 def run_sweep(
     scenario: str | os.PathLike[str],
     grid: Sequence[str] | Sequence[GridAxis] = (),
@@ -254,90 +486,28 @@ def run_sweep(
     >>> r.summaries[1]["value_added_loss"]["mean"] > r.summaries[0]["value_added_loss"]["mean"]
     True
     """
-    given = list(grid)
-    axes_ok = ([a for a in given if isinstance(a, GridAxis)] if all(isinstance(a, GridAxis) for a in given)
-               else parse_grid([str(g) for g in given]))
-    base, variants = build_variants(scenario, axes_ok, calibrated=calibrated)
+    axes = _axes(grid)
+    base, variants = build_variants(scenario, axes, calibrated=calibrated)
     seed = base.run.seed if seed is None else seed
-    check_run_options(n_paths, seed, block_size, workers)
-    check_memory(max((v.scenario for v in variants), key=lambda sc: sc.run.horizon_days), n_paths, block_size,
-                 workers if scheduler is None else 1)  # one variant's per-path totals are held at a time
-    if resume and out is None:
-        raise InputError(PARAMETER, "resume", "needs `out` (the directory of the sweep to continue)", True)
+    _check_options(variants, n_paths, seed, block_size, workers, scheduler, resume, out)
     jobs = blocks_of(n_paths, block_size)
-    nb = len(jobs)
     outp = Path(out) if out is not None else None
-    mine = _manifest(base, axes_ok, variants, seed, n_paths, block_size, engine)
+    mine = _manifest(base, axes, variants, seed, n_paths, block_size, engine)
     if outp is not None:
-        if outp.exists() and not outp.is_dir():
-            raise InputError(PARAMETER, "out", "must be a directory", str(outp))
-        if outp.is_dir() and any(outp.iterdir()):
-            if not resume:
-                raise InputError(PARAMETER, "out", "must be an empty or new directory (use `resume=True` to continue the sweep in it)", str(outp))
-            _check_resume(outp, mine)
-    store = BlockStore(outp)
+        _check_out(outp, mine, resume)
+    runs = _Variants(variants, BlockStore(outp), seed, block_size, engine, multiplier, jobs, keep_results, outp)
     with executor(workers=workers, scheduler=scheduler) as ex:  # an unreachable scheduler fails before anything is written
         if outp is not None:
-            outp.mkdir(parents=True, exist_ok=True)
-            if not (outp / "sweep.json").exists():
-                write_file(outp / "scenario.json", scenario_to_json(base))
-                write_json(outp / "sweep.json", mine)
-            remove_partial_files(outp)  # writes cut short by an interruption (never read: names start with a dot)
-        done = {k for k in store.done() if k[0] < len(variants) and k[1] < nb}
-        total = len(variants) * nb
-        resumed = len(done)
+            _prepare_out(outp, base, mine)
+        done = {k for k in runs.store.done() if k[0] < len(variants) and k[1] < len(jobs)}
+        total = len(variants) * len(jobs)
         if progress:
-            progress(resumed, total)
-        ranges = [histogram_ranges(v.scenario) for v in variants]
-        remaining = [nb - sum(1 for (vv, _) in done if vv == v.index) for v in variants]
-        summaries: dict[int, dict[str, Any]] = {}
-        dsets: dict[int, xr.Dataset] = {}
-        results: dict[int, RunResult] = {}
-
-        def finish(v: Variant) -> None:
-            counts = None
-            blocks = []
-            for b in range(nb):  # one block's dense histogram counts at a time
-                r = unpack_block(store.get(v.index, b), v.scenario)
-                if counts is None:
-                    counts = r.counts
-                else:
-                    add_counts(counts, r.counts)
-                r.counts = {}
-                blocks.append(r)
-            res = merge_blocks(v.scenario, seed, block_size, engine, ranges[v.index], blocks, counts)
-            store.release(v.index, nb)
-            impact = impact_from_metrics(res.metrics, v.scenario, multiplier=multiplier)
-            summaries[v.index] = _variant_summary(res, impact, v)
-            dsets[v.index] = res.daily.to_xarray()
-            if keep_results:
-                results[v.index] = res
-            if outp is not None:
-                part = outp / "paths" / f"variant={v.index:05d}"
-                part.mkdir(parents=True, exist_ok=True)
-                write_paths(part / "part-0.parquet", res, impact, summaries[v.index], grid=v.values)
-
-        for v in variants:
-            if remaining[v.index] == 0:
-                finish(v)
-        tasks = [((v.index, b), (v.scenario, seed, b, n, block_size, engine, ranges[v.index]))
-                 for v in variants for b, n in jobs if (v.index, b) not in done]
-        finished = resumed
-        for (vi, b), data in ex.map_unordered(block_task, tasks):
-            store.put(vi, b, data)
-            finished += 1
-            remaining[vi] -= 1
-            if remaining[vi] == 0:
-                finish(variants[vi])
-            if progress:
-                progress(finished, total)
-    ordered = [summaries[v.index] for v in variants]
-    daily = _daily_dataset([dsets[v.index] for v in variants], axes_ok)
-    result = SweepResult(base=base, axes=axes_ok, variants=variants, seed=seed, n_paths=n_paths, block_size=block_size,
-                         engine=engine, multiplier=multiplier, summaries=ordered, daily=daily, tasks=total,
-                         resumed=resumed, out=outp, results=results)
+            progress(len(done), total)
+        runs.run(ex, done, progress)
+    result = SweepResult(base=base, axes=axes, variants=variants, seed=seed, n_paths=n_paths, block_size=block_size,
+                         engine=engine, multiplier=multiplier, summaries=[runs.summaries[v.index] for v in variants],
+                         daily=_daily_dataset([runs.dsets[v.index] for v in variants], axes), tasks=total,
+                         resumed=len(done), out=outp, results=runs.results)
     if outp is not None:
-        write_file(outp / "daily_quantiles.nc", lambda p: daily.to_netcdf(p, engine="scipy"))
-        write_json(outp / "summary.json", result.to_json())
-        write_file(outp / "summary.csv", lambda p: result.headline().to_csv(p, index=False))
+        _write_outputs(outp, result)
     return result
