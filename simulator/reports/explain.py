@@ -98,13 +98,33 @@ def summary(tr: Trajectories, sc: Scenario, w: Window, path: int = 0) -> list[st
         Lines under four headings; a heading with nothing under it says "none".
     """
     events = select(tr.events[path], sc, Window(w.first, w.last, frozenset(), w.materials))
-    days = slice(w.first, w.last + 1)
     mats = [m for m in tr.materials if not w.materials or m in w.materials]
     users = sectors_using(sc, w.materials)
     secs = [s for s in tr.sectors if not w.materials or s in users]
     out = [f"days {w.first}-{w.last}" + (f", materials {', '.join(sorted(w.materials))}" if w.materials else "")]
+    out += _licence_lines(events)
+    out += _stoppage_lines(tr, path, w, secs, events)
+    out += _release_lines(tr, path, w, mats)
+    out += _rare_lines(events)
+    return out
 
-    out.append("licences (applications filed; tonnes applied for, approved, rejected, not decided in the window):")
+
+def _licence_lines(events: Sequence[Event]) -> list[str]:
+    """The summary's licences: a heading, then a line per licence office (measure and material).
+
+    Parameters
+    ----------
+    events : sequence of Event
+        The path's events in the window; those with an ``office`` count
+        (applications: their number and tonnes; decisions: tonnes approved and rejected).
+
+    Returns
+    -------
+    list of str
+        The heading, then per office (in order of its first event) applications filed and tonnes
+        applied for, approved, rejected and not decided in the window; ``"  none"`` without offices.
+    """
+    out = ["licences (applications filed; tonnes applied for, approved, rejected, not decided in the window):"]
     offices: dict[str, list[float]] = {}
     for ev in events:
         if not ev.office:
@@ -122,9 +142,34 @@ def summary(tr: Trajectories, sc: Scenario, w: Window, path: int = 0) -> list[st
                    f"{rejected:,.1f} t rejected, {waiting:,.1f} t not decided in the window")
     if not offices:
         out.append("  none")
+    return out
 
-    out.append(f"stoppages (output below {STOPPAGE:.0%} of plan):")
-    frac = tr.output_fraction[path, days]
+
+def _stoppage_lines(tr: Trajectories, path: int, w: Window, secs: Sequence[str], events: Sequence[Event]) -> list[str]:
+    """The summary's stoppages: a heading, then a line per sector whose output fell below plan in the window.
+
+    Parameters
+    ----------
+    tr : Trajectories
+        Reads ``output_fraction`` (path x day x sector, a share of plan) of path ``path``.
+    path : int
+        Which path of ``tr``.
+    w : Window
+        The day window (``first`` to ``last``, both included).
+    secs : sequence of str
+        The sectors to tell (those using the window's materials, or all).
+    events : sequence of Event
+        The path's events in the window, for the most firm cohorts stopped at once.
+
+    Returns
+    -------
+    list of str
+        The heading, then per sector below :data:`STOPPAGE` of plan on some day (in ``tr.sectors``
+        order) the days below plan, the first and last of them, the lowest share and its day, and the
+        most firm cohorts stopped at once; ``"  none"`` without such sectors.
+    """
+    out = [f"stoppages (output below {STOPPAGE:.0%} of plan):"]
+    frac = tr.output_fraction[path, w.first:w.last + 1]
     stopped_at_once = _most_stopped_at_once(events)
     n_stop = 0
     for j, s in enumerate(tr.sectors):
@@ -143,9 +188,33 @@ def summary(tr: Trajectories, sc: Scenario, w: Window, path: int = 0) -> list[st
         out.append(line)
     if n_stop == 0:
         out.append("  none")
+    return out
 
-    out.append("stockpile releases:")
-    rel = tr.release[path, days]
+
+def _release_lines(tr: Trajectories, path: int, w: Window, mats: Sequence[str]) -> list[str]:
+    """The summary's stockpile releases: a heading, then a line per material released in the window.
+
+    Parameters
+    ----------
+    tr : Trajectories
+        Reads ``release`` (path x day x material, t/day) and ``stockpile`` (the same axes, t at
+        the end of each day) of path ``path``.
+    path : int
+        Which path of ``tr``.
+    w : Window
+        The day window (``first`` to ``last``, both included).
+    mats : sequence of str
+        The materials to tell (the window's, or all).
+
+    Returns
+    -------
+    list of str
+        The heading, then per material released on some day (in ``tr.materials`` order) the tonnes
+        released, on how many days, the first and last of them, and the tonnes left on the window's
+        last day (or the horizon's, if earlier); ``"  none"`` without releases.
+    """
+    out = ["stockpile releases:"]
+    rel = tr.release[path, w.first:w.last + 1]
     n_rel = 0
     for i, m in enumerate(tr.materials):
         if m not in mats:
@@ -159,9 +228,25 @@ def summary(tr: Trajectories, sc: Scenario, w: Window, path: int = 0) -> list[st
                    f"{w.first + int(on[-1])}; {left:,.1f} t left on day {min(w.last, tr.n_days - 1)}")
     if n_rel == 0:
         out.append("  none")
+    return out
 
+
+def _rare_lines(events: Sequence[Event]) -> list[str]:
+    """The summary's rare events: a heading, then each policy, stockpile and stock-out event as it is.
+
+    Parameters
+    ----------
+    events : sequence of Event
+        The path's events in the window.
+
+    Returns
+    -------
+    list of str
+        The heading, then a line per event of a category in :data:`_RARE` (day, category, text),
+        in the log's order; ``"  none"`` without any.
+    """
     rare = [ev for ev in events if ev.category in _RARE]
-    out.append("policy, stockpile openings and stock-outs:")
+    out = ["policy, stockpile openings and stock-outs:"]
     out.extend(f"  day {ev.day:>4}  {ev.category:<11} {ev.text}" for ev in rare)
     if not rare:
         out.append("  none")
