@@ -9,6 +9,7 @@ the same numbers day by day with :mod:`simulator.economics.recorders`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -80,26 +81,32 @@ class PathMetrics:
     half_lost_day: FloatArray | None = None
 
     @staticmethod
-    def concat(parts: list[PathMetrics]) -> PathMetrics:
-        """Join the metrics of consecutive blocks of paths."""
-        first = parts[0]
-        scales = [p.price_scale for p in parts]
-        return PathMetrics(
-            sectors=first.sectors,
-            materials=first.materials,
-            currency=first.currency,
-            quarters=first.quarters,
-            quarter_days=first.quarter_days,
-            **{
-                name: np.concatenate([getattr(p, name) for p in parts])
-                for name in ("output_loss", "first_stoppage_day", "stoppage_days", "premium_cost",
-                             "peak_shortfall", "shortfall_days", "gdp", "output_loss_gross",
-                             "output_loss_quarter", "output_loss_gross_quarter")
-            },
-            price_scale=None if any(x is None for x in scales) else np.concatenate(scales),  # type: ignore[arg-type]
-            half_lost_day=None if any(p.half_lost_day is None for p in parts)
-            else np.concatenate([p.half_lost_day for p in parts]),  # type: ignore[misc]
-        )
+    def concat(parts: list[PathMetrics], *, consume: bool = False) -> PathMetrics:
+        """Join the metrics of consecutive blocks of paths.
+
+        With ``consume``, ``parts`` is emptied and each part's arrays are
+        released as soon as they are joined, so the peak memory is the joined
+        metrics and one field of the parts rather than twice the metrics (the
+        caller must hold no other reference to the parts).
+        """
+        sectors, materials, currency = parts[0].sectors, parts[0].materials, parts[0].currency
+        quarters, quarter_days = parts[0].quarters, parts[0].quarter_days
+        columns = [dict(vars(p)) for p in parts]
+        if consume:
+            parts.clear()
+        joined: dict[str, Any] = {}
+        for name in _PER_PATH:
+            joined[name] = np.concatenate([c.pop(name) for c in columns])
+        for name in ("price_scale", "half_lost_day"):
+            values = [c.pop(name) for c in columns]
+            joined[name] = None if any(v is None for v in values) else np.concatenate(values)
+        return PathMetrics(sectors=sectors, materials=materials, currency=currency, quarters=quarters,
+                           quarter_days=quarter_days, **joined)
+
+
+_PER_PATH = ("output_loss", "first_stoppage_day", "stoppage_days", "premium_cost", "peak_shortfall", "shortfall_days",
+             "gdp", "output_loss_gross", "output_loss_quarter", "output_loss_gross_quarter")
+"""The fields of :class:`PathMetrics` that every block has, one row per path."""
 
 HALF_LOST = 0.5
 """Output below this share of plan: half the sector's output is lost (most of its firms have stopped)."""
