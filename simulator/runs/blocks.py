@@ -296,7 +296,7 @@ def merge_blocks(sc: Scenario, seed: int, block_size: int, engine: str, ranges: 
 
     The blocks are consumed: ``results`` is emptied and each block's per-path
     rows are released as soon as they are joined, so the peak memory is about
-    one run's per-path rows (2.5 kB a path on the Japan economy), not two.
+    one run's per-path rows (about 3 kB a path on the Japan economy), not two.
     """
     blocks = sorted(results, key=lambda r: r.block)
     results.clear()
