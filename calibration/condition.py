@@ -49,7 +49,7 @@ from calibration.episode_runs import EpisodeRuns, RunValues
 from calibration.episode_values import observed_sd, observed_value
 from calibration.episodes import Episode, period_days, series_key
 from calibration.fit import Emulator, sample_posterior, target_log_likelihood
-from calibration.model import FreeParam, TargetRuns
+from calibration.model import FreeParam, TargetRuns, from_unit_cube
 from calibration.targets import Target
 from simulator.errors import PARAMETER, InputError
 from simulator.model.loading import scenario_to_json
@@ -194,12 +194,6 @@ def _predictive(ep: Episode, sc: Scenario, rv: RunValues, used: Sequence[str], r
             "fans": {k: [{"first": f, "last": la, "q": _q(v)} for f, la, v in rows] for k, rows in rv.months.items()}}
 
 
-def _values(free: Sequence[FreeParam], u: FloatArray) -> FloatArray:
-    """Unit-cube points (n, k), clipped to the cube, as the levers' values (n, k) through each prior's inverse CDF."""
-    u = np.atleast_2d(u)
-    return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
-
-
 def _checked_until(ep: Episode, until: datetime.date | None, horizon: int) -> None:
     """Refuse an ``until`` before the episode's day 0 or past its horizon's last day.
 
@@ -314,14 +308,14 @@ def _design(ep: Episode, sc: Scenario, free: list[FreeParam], runs: EpisodeRuns,
     n_design = sampler.n_design
     say(f"design: {n_design} points x {n_paths:,} paths of {sc.name} over {T} days")
     u1 = qmc.Sobol(len(free), scramble=True, seed=seed).random(n_design)
-    rv1 = runs.run(_values(free, u1))
+    rv1 = runs.run(from_unit_cube(free, u1))
     trun = None
     tstat: dict[str, FloatArray] = {}
     tse: dict[str, FloatArray] = {}
     if sampler.targets:
         say(f"targets: {', '.join(t.name for t in sampler.targets)} at the same design")
         trun = TargetRuns(sampler.targets, free, n_paths, seed, partial=True)
-        tstat, tse = trun.statistics(_values(free, u1))
+        tstat, tse = trun.statistics(from_unit_cube(free, u1))
     # second wave: half as many points from the last cut-off's first posterior
     kern1 = log_kernels(ep, sc, rv1.values)
     used_last = used_by(ep, cuts[-1], T)
@@ -330,11 +324,11 @@ def _design(ep: Episode, sc: Scenario, free: list[FreeParam], runs: EpisodeRuns,
     rng = np.random.default_rng([seed, 0xC0D])
     u2 = u_first[rng.choice(u_first.shape[0], size=n_design // 2, replace=False)]
     say(f"second wave: {n_design // 2} points from it")
-    rv2 = runs.run(_values(free, u2))
+    rv2 = runs.run(from_unit_cube(free, u2))
     reach = _reach(ep, T, (rv1, rv2))
     kern = {n: np.vstack([kern1[n], v]) for n, v in log_kernels(ep, sc, rv2.values).items()}
     if sampler.targets and trun is not None:
-        s2, se2 = trun.statistics(_values(free, u2))
+        s2, se2 = trun.statistics(from_unit_cube(free, u2))
         tstat = {n: np.concatenate([tstat[n], s2[n]]) for n in tstat}
         tse = {n: np.concatenate([tse[n], se2[n]]) for n in tse}
     return _Design(u=np.vstack([u1, u2]), kern=kern, tstat=tstat, tse=tse, rv1=rv1, u_first=u_first, reach=reach)
@@ -375,8 +369,8 @@ def _nowcast(ep: Episode, sc: Scenario, free: list[FreeParam], runs: EpisodeRuns
             f"({predict_draws} draws x {predict_paths} paths)")
         u_post, diag, loo = sampler.fit(design.u, design.kern, used, design.tstat, design.tse, seed + 1 + i)
         pick = np.linspace(0, u_post.shape[0] - 1, predict_draws).round().astype(int)
-        rv = runs.run(_values(free, u_post[pick]), n_paths=predict_paths)
-        th = _values(free, u_post)
+        rv = runs.run(from_unit_cube(free, u_post[pick]), n_paths=predict_paths)
+        th = from_unit_cube(free, u_post)
         steps_out.append({"until": cut.isoformat(), "used": used, **_predictive(ep, sc, rv, used, prng),
                           "posterior": {p.name: _q(th[:, j]) for j, p in enumerate(free)},
                           "diagnostics": {**diag, "emulator_loo_rms": loo}})
@@ -432,7 +426,7 @@ def condition(ep: Episode, *, until: datetime.date | None = None, free_names: Se
     runs = EpisodeRuns(ep, sc, free, n_paths, seed)
     design = _design(ep, sc, free, runs, sampler, cuts, n_paths, seed, say)
     steps_out, u_post, diag = _nowcast(ep, sc, free, runs, sampler, cuts, design, seed, predict_draws, predict_paths, say)
-    th = _values(free, u_post)
+    th = from_unit_cube(free, u_post)
     mixed = float(diag["rhat_max"]) < 1.05  # type: ignore[arg-type]
     doc = _document(ep, sc, free, cuts, steps_out, th, diag, design.u, design.kern, n_paths, n_design, seed, steps,
                     calibrated and not joint, targets, predict_draws, predict_paths)

@@ -38,7 +38,7 @@ import numpy.typing as npt
 from scipy import optimize
 from scipy.stats import qmc
 
-from calibration.model import FreeParam, TargetRuns, same_scenario
+from calibration.model import FreeParam, TargetRuns, from_unit_cube, same_scenario
 from calibration.parallel import one_blas_thread
 from calibration.targets import Target
 
@@ -218,12 +218,6 @@ def calibrate(targets: Sequence[Target], free: Sequence[FreeParam], *, n_paths: 
 _Stats = tuple[dict[str, FloatArray], dict[str, FloatArray], dict[str, FloatArray]]
 
 
-def _values(free: Sequence[FreeParam], u: FloatArray) -> FloatArray:
-    """Unit-cube points (n, k), clipped to the cube, as parameter values (n, k) through each prior's inverse CDF."""
-    u = np.atleast_2d(u)
-    return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
-
-
 class _Statistics:
     """``runs.statistics`` of the fitted targets, and the companions' medians apart. A parameter vector simulated
     before is not simulated again (the optimiser may come back to one: the same paths give the same numbers)."""
@@ -268,7 +262,7 @@ def _design(targets: Sequence[Target], free: Sequence[FreeParam], statistics: _S
     """Simulate the scrambled Sobol design and the model as written (scales at 1, clipped to the priors)."""
     say(f"design: {n_design} points x {n_paths} paths")
     u_design = qmc.Sobol(len(free), scramble=True, seed=seed).random(n_design)
-    stat, se, also_design = statistics(_values(free, u_design))
+    stat, se, also_design = statistics(from_unit_cube(free, u_design))
     ones = np.array([[float(np.clip(1.0, p.low, p.high)) for p in free]])  # the economy as written (scales at 1)
     base_stat, _, _ = statistics(ones)
     for t in targets:
@@ -303,13 +297,13 @@ def _point_fit(targets: Sequence[Target], free: Sequence[FreeParam], statistics:
 
     def sim_obj(u: FloatArray) -> float:
         u = np.clip(u, 0.0, 1.0)
-        st, _, _ = statistics(_values(free, u))
+        st, _, _ = statistics(from_unit_cube(free, u))
         return float(_objective(targets, st)[0] + RIDGE_PENALTY * np.sum(np.square(u - 0.5)))
 
     res = optimize.minimize(sim_obj, best.x, method="Powell", bounds=[(0, 1)] * k,
                             options={"maxfev": 40 * k, "xtol": 1e-3, "ftol": 1e-4})
     u_point = np.clip(res.x, 0.0, 1.0)
-    return best, res, u_point, statistics(_values(free, u_point))
+    return best, res, u_point, statistics(from_unit_cube(free, u_point))
 
 
 def _emulator_check(free: Sequence[FreeParam], names: list[str], emu: Emulator, statistics: _Statistics,
@@ -320,7 +314,7 @@ def _emulator_check(free: Sequence[FreeParam], names: list[str], emu: Emulator, 
     say(f"emulator check: {n_check} posterior draws simulated afresh")
     pick = rng.choice(u_post.shape[0], size=min(n_check, u_post.shape[0]), replace=False)
     em, _ = emu.predict(u_post[pick])
-    sm, _, _ = statistics(_values(free, u_post[pick]))
+    sm, _, _ = statistics(from_unit_cube(free, u_post[pick]))
     return {n: {"emulated": em[n].tolist(), "simulated": sm[n].tolist()} for n in names}
 
 
@@ -355,7 +349,7 @@ def _calibrate(targets: Sequence[Target], free: Sequence[FreeParam], runs: Targe
     directions = _directions(free, u_post)
     check = _emulator_check(free, names, emu, statistics, u_post, n_check, seed, say)
 
-    values = partial(_values, free)
+    values = partial(from_unit_cube, free)
     return FitResult(
         free=list(free), targets=list(targets), n_paths=n_paths, seed=seed,
         design_u=d.u, design_stat=d.stat, design_se=d.se, emulator_loo=emu.loo_rel_error,

@@ -35,7 +35,7 @@ from simulator.model.schema_prior import Prior
 from simulator.runs.precision import median_rel_error
 from simulator.runs.recipe import path_metrics
 
-__all__ = ["FreeParam", "TargetRuns", "load_free", "pick_free", "same_scenario", "stack_draws"]
+__all__ = ["FreeParam", "TargetRuns", "from_unit_cube", "load_free", "pick_free", "same_scenario", "stack_draws"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -101,6 +101,13 @@ def load_free(path: Path | None = None) -> dict[str, FreeParam]:
 def pick_free(free_names: Sequence[str], free: Mapping[str, FreeParam] | None = None) -> list[FreeParam]:
     """Free parameters by name, with a "did you mean" for an unknown one (an :class:`InputError` naming ``free_names``)."""
     return pick_named(free_names, load_free() if free is None else free, "free_names", "candidate free parameter")
+
+
+def from_unit_cube(free: Sequence[FreeParam], u: FloatArray) -> FloatArray:
+    """Unit-cube points ``u`` (n, k), clipped to the cube, as the free parameters' values (n, k) through each
+    prior's inverse CDF (:meth:`FreeParam.from_unit`); a single point (k,) is taken as one row."""
+    u = np.atleast_2d(u)
+    return np.stack([p.from_unit(np.clip(u[:, i], 0.0, 1.0)) for i, p in enumerate(free)], axis=1)
 
 
 def _key(t: Target) -> str:
