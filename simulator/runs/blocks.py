@@ -295,8 +295,9 @@ def merge_blocks(sc: Scenario, seed: int, block_size: int, engine: str, ranges: 
     holds the counts of every block (added as they finished).
 
     The blocks are consumed: ``results`` is emptied and each block's per-path
-    rows are released as soon as they are joined, so the peak memory is about
-    one run's per-path rows (about 3 kB a path on the Japan economy), not two.
+    rows are released as soon as they are joined, so the run's per-path rows
+    (about 3 kB a path on the Japan economy) are held once while joining, not
+    twice (the allocator may still keep some freed memory in the process).
     """
     blocks = sorted(results, key=lambda r: r.block)
     results.clear()
